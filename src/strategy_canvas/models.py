@@ -1,0 +1,486 @@
+"""The data model: a canvas and the items of its five steps.
+
+Each item type is a small family, as in the FastAPI template:
+
+- ``XBase``   the editable fields with their limits, in ``Field(...)``;
+- ``XCreate`` what a write must satisfy (every path validates through it: UI, import,
+  CLI, demo), since SQLModel does not enforce limits on ``table=True`` models;
+- ``X``       the table, which adds the id, the canvas, the position in its list, the
+  version for optimistic concurrency and the timestamps.
+
+An update is validated by merging the changes into the stored row and validating the
+result through ``XCreate``; that checks the whole row and needs no second, all-optional
+copy of every field (``XUpdate``).
+
+The product's spine is foreign keys: problem → persona → goal → feature → roadmap item
+→ key result (KPI) → feedback.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, Literal
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+# Constraint names that Alembic can find again, so SQLite batch migrations can drop them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SHORT = 200
+MEDIUM = 2_000
+LONG = 8_000
+
+
+def utcnow() -> datetime:
+    """Now, in UTC (SQLModel stores aware datetimes and returns them in UTC)."""
+    return datetime.now(UTC)
+
+
+def _choice(default: Any, width: int = 24, **kwargs: Any) -> Any:
+    """A field whose Literal annotation lists the choices, stored as a short string."""
+    return Field(default=default, sa_type=sa.String(width), **kwargs)
+
+
+def _text(max_length: int, *, required: bool = False, title: str | None = None) -> Any:
+    if required:
+        return Field(min_length=1, max_length=max_length, title=title, sa_type=sa.Text)
+    return Field(default="", max_length=max_length, title=title, sa_type=sa.Text)
+
+
+def _link(target: str, title: str) -> Any:
+    return Field(
+        default=None, foreign_key=f"{target}.id", ondelete="SET NULL", index=True, title=title
+    )
+
+
+class Timestamps(SQLModel):
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+
+# --------------------------------------------------------------------------- canvas
+
+
+class CanvasBase(SQLModel):
+    name: str = Field(min_length=1, max_length=120, title="Name")
+    product: str = Field(default="", max_length=120, title="Product")
+    description: str = Field(default="", max_length=MEDIUM, title="Description")
+    authors: str = Field(default="", max_length=300, title="Authors")
+
+
+class CanvasCreate(CanvasBase):
+    pass
+
+
+class Canvas(CanvasBase, Timestamps, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=64, unique=True, index=True)
+    version: int = Field(default=1, nullable=False)
+    archived_at: datetime | None = Field(default=None)
+
+
+class CanvasRevision(SQLModel, table=True):
+    """One row per canvas: bumped by every write, read by live sync (one indexed query)."""
+
+    __tablename__ = "canvas_revision"
+
+    canvas_id: int = Field(foreign_key="canvas.id", primary_key=True, ondelete="CASCADE")
+    revision: int = Field(default=0, nullable=False)
+    changed_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+
+class CanvasItem(Timestamps):
+    """What every item of a step has besides its own fields."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    canvas_id: int = Field(foreign_key="canvas.id", index=True, ondelete="CASCADE")
+    position: int = Field(default=0, nullable=False)
+    version: int = Field(default=1, nullable=False)
+
+    #: Item-type key used by the services, exports and pages (set on each table).
+    kind_key: ClassVar[str]
+
+
+# --------------------------------------------------------------------- 1. problem & audience
+
+
+class ProblemBase(SQLModel):
+    title: str = Field(min_length=1, max_length=SHORT, title="Title")
+    statement: str = _text(LONG, title="Problem statement")
+    impact: str = _text(MEDIUM, title="Why it matters")
+
+
+class ProblemCreate(ProblemBase):
+    pass
+
+
+class Problem(ProblemBase, CanvasItem, table=True):
+    kind_key: ClassVar[str] = "problem"
+
+
+PersonaKind = Literal["persona", "segment"]
+
+
+class PersonaBase(SQLModel):
+    name: str = Field(min_length=1, max_length=SHORT, title="Name")
+    kind: PersonaKind = _choice("persona", title="Kind")
+    description: str = _text(MEDIUM, title="Description")
+    jobs: str = _text(MEDIUM, title="Jobs to be done")
+    pains: str = _text(MEDIUM, title="Pains")
+    gains: str = _text(MEDIUM, title="Gains")
+    size: int | None = Field(default=None, ge=0, le=10_000_000_000, title="Segment size")
+    problem_id: int | None = _link("problem", "Problem")
+
+
+class PersonaCreate(PersonaBase):
+    pass
+
+
+class Persona(PersonaBase, CanvasItem, table=True):
+    kind_key: ClassVar[str] = "persona"
+
+
+AlternativeKind = Literal["competitor", "alternative", "workaround"]
+
+
+class AlternativeBase(SQLModel):
+    name: str = Field(min_length=1, max_length=SHORT, title="Name")
+    kind: AlternativeKind = _choice("competitor", title="Kind")
+    strengths: str = _text(MEDIUM, title="Strengths")
+    weaknesses: str = _text(MEDIUM, title="Weaknesses")
+    url: str = Field(default="", max_length=500, title="Link")
+
+
+class AlternativeCreate(AlternativeBase):
+    pass
+
+
+class Alternative(AlternativeBase, CanvasItem, table=True):
+    kind_key: ClassVar[str] = "alternative"
+
+
+EvidenceStrength = Literal["anecdotal", "moderate", "strong"]
+
+
+class EvidenceBase(SQLModel):
+    title: str = Field(min_length=1, max_length=SHORT, title="Title")
+    source: str = Field(default="", max_length=SHORT, title="Source")
+    summary: str = _text(MEDIUM, title="Summary")
+    strength: EvidenceStrength = _choice("moderate", title="Strength")
+    url: str = Field(default="", max_length=500, title="Link")
+    problem_id: int | None = _link("problem", "Problem")
+
+
+class EvidenceCreate(EvidenceBase):
+    pass
+
+
+class Evidence(EvidenceBase, CanvasItem, table=True):
+    """Market evidence: a study, a figure, a quote that supports (or not) the problem."""
+
+    kind_key: ClassVar[str] = "evidence"
+
+
+AssumptionStatus = Literal["untested", "testing", "validated", "invalidated"]
+
+
+class AssumptionBase(SQLModel):
+    statement: str = Field(min_length=1, max_length=MEDIUM, title="Assumption")
+    importance: int = Field(default=3, ge=1, le=5, title="Importance")
+    evidence: int = Field(default=1, ge=1, le=5, title="Evidence")
+    status: AssumptionStatus = _choice("untested", title="Status")
+    test_plan: str = _text(MEDIUM, title="How we will test it")
+    persona_id: int | None = _link("persona", "Persona")
+
+
+class AssumptionCreate(AssumptionBase):
+    pass
+
+
+class Assumption(AssumptionBase, CanvasItem, table=True):
+    kind_key: ClassVar[str] = "assumption"
+
+
+# --------------------------------------------------------------------------- 2. vision
+
+
+class VisionBase(SQLModel):
+    statement: str = _text(MEDIUM, title="Vision statement")
+    target: str = Field(default="", max_length=SHORT, title="For (target)")
+    need: str = Field(default="", max_length=SHORT, title="Who (need)")
+    product_name: str = Field(default="", max_length=SHORT, title="Product")
+    category: str = Field(default="", max_length=SHORT, title="Is a (category)")
+    benefit: str = Field(default="", max_length=SHORT, title="That (benefit)")
+    alternative: str = Field(default="", max_length=SHORT, title="Unlike (alternative)")
+    differentiator: str = Field(default="", max_length=SHORT, title="It (differentiator)")
+    value_proposition: str = _text(MEDIUM, title="Value proposition")
+    north_star_metric: str = Field(default="", max_length=SHORT, title="North-star metric")
+    north_star_target: str = Field(default="", max_length=SHORT, title="North-star target")
+    non_goals: str = _text(MEDIUM, title="Non-goals")
+
+
+class VisionCreate(VisionBase):
+    pass
+
+
+class Vision(VisionBase, CanvasItem, table=True):
+    """One per canvas (the services create it with the canvas)."""
+
+    __table_args__ = (sa.UniqueConstraint("canvas_id"),)
+    kind_key: ClassVar[str] = "vision"
+
+
+class GoalBase(SQLModel):
+    title: str = Field(min_length=1, max_length=SHORT, title="Goal")
+    description: str = _text(MEDIUM, title="Description")
+    persona_id: int | None = _link("persona", "Persona")
+
+
+class GoalCreate(GoalBase):
+    pass
+
+
+class Goal(GoalBase, CanvasItem, table=True):
+    kind_key: ClassVar[str] = "goal"
+
+
+class KeyResultBase(SQLModel):
+    """A key result of a goal, and the KPI that step 5 reads against its target."""
+
+    metric: str = Field(min_length=1, max_length=SHORT, title="Metric")
+    unit: str = Field(default="", max_length=40, title="Unit")
+    baseline: float | None = Field(default=None, ge=-1e12, le=1e12, title="Baseline")
+    target: float | None = Field(default=None, ge=-1e12, le=1e12, title="Target")
+    target_date: date | None = Field(default=None, title="Target date")
+    goal_id: int | None = _link("goal", "Goal")
+    roadmap_item_id: int | None = _link("roadmap_item", "Roadmap item")
+
+
+class KeyResultCreate(KeyResultBase):
+    pass
+
+
+class KeyResult(KeyResultBase, CanvasItem, table=True):
+    __tablename__ = "key_result"
+    kind_key: ClassVar[str] = "key_result"
+
+
+# -------------------------------------------------------------------------- 3. designs
+
+FeatureKind = Literal["feature", "story", "epic"]
+FeatureStatus = Literal["idea", "planned", "building", "shipped", "dropped"]
+MoSCoW = Literal["must", "should", "could", "wont"]
+Kano = Literal["basic", "performance", "delighter", "indifferent", "reverse"]
+
+
+class FeatureBase(SQLModel):
+    title: str = Field(min_length=1, max_length=SHORT, title="Title")
+    kind: FeatureKind = _choice("feature", title="Kind")
+    description: str = _text(LONG, title="Description")
+    status: FeatureStatus = _choice("idea", title="Status")
+    persona_id: int | None = _link("persona", "Persona")
+    goal_id: int | None = _link("goal", "Goal")
+    epic_id: int | None = _link("feature", "Epic")
+    # RICE: reach per quarter, impact 0.25 (minimal) .. 3 (massive), confidence %, effort
+    # in person-months. ICE adds ease; value vs effort uses value.
+    reach: int | None = Field(default=None, ge=0, le=1_000_000_000, title="Reach")
+    impact: float | None = Field(default=None, ge=0.25, le=3, title="Impact")
+    confidence: int | None = Field(default=None, ge=0, le=100, title="Confidence")
+    effort: float | None = Field(default=None, gt=0, le=1_000, title="Effort")
+    ease: int | None = Field(default=None, ge=1, le=10, title="Ease")
+    value: int | None = Field(default=None, ge=1, le=10, title="Value")
+    moscow: MoSCoW | None = _choice(None, title="MoSCoW", nullable=True)
+    kano: Kano | None = _choice(None, title="Kano", nullable=True)
+
+
+class FeatureCreate(FeatureBase):
+    pass
+
+
+class Feature(FeatureBase, CanvasItem, table=True):
+    kind_key: ClassVar[str] = "feature"
+
+
+SketchKind = Literal["link", "image"]
+SKETCH_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+SKETCH_MAX_BYTES = 5 * 1024 * 1024
+
+
+class SketchBase(SQLModel):
+    feature_id: int = Field(foreign_key="feature.id", index=True, ondelete="CASCADE",
+                            title="Feature")
+    caption: str = Field(default="", max_length=SHORT, title="Caption")
+    url: str = Field(default="", max_length=1_000, title="Link")
+    media_type: str = Field(default="", max_length=40, title="Image type")
+    image: bytes | None = Field(default=None, max_length=SKETCH_MAX_BYTES,
+                                sa_type=sa.LargeBinary, title="Image")
+
+
+class SketchCreate(SketchBase):
+    pass
+
+
+class Sketch(SketchBase, CanvasItem, table=True):
+    kind_key: ClassVar[str] = "sketch"
+
+
+# ------------------------------------------------------------------- 4. implementation
+
+Lane = Literal["now", "next", "later"]
+RoadmapStatus = Literal["planned", "in_progress", "done", "blocked"]
+
+
+class RoadmapItemBase(SQLModel):
+    title: str = Field(min_length=1, max_length=SHORT, title="Title")
+    feature_id: int | None = _link("feature", "Feature")
+    lane: Lane = _choice("next", title="Lane")
+    start_date: date | None = Field(default=None, title="Start")
+    end_date: date | None = Field(default=None, title="End")
+    owner: str = Field(default="", max_length=120, title="Owner")
+    team: str = Field(default="", max_length=120, title="Team")
+    status: RoadmapStatus = _choice("planned", title="Status")
+    milestone: str = Field(default="", max_length=SHORT, title="Milestone")
+    notes: str = _text(MEDIUM, title="Notes")
+
+
+class RoadmapItemCreate(RoadmapItemBase):
+    pass
+
+
+class RoadmapItem(RoadmapItemBase, CanvasItem, table=True):
+    __tablename__ = "roadmap_item"
+    kind_key: ClassVar[str] = "roadmap_item"
+
+
+class RoadmapDependencyBase(SQLModel):
+    item_id: int = Field(foreign_key="roadmap_item.id", index=True, ondelete="CASCADE",
+                         title="Roadmap item")
+    depends_on_id: int = Field(foreign_key="roadmap_item.id", ondelete="CASCADE",
+                               title="Depends on")
+
+
+class RoadmapDependencyCreate(RoadmapDependencyBase):
+    pass
+
+
+class RoadmapDependency(RoadmapDependencyBase, CanvasItem, table=True):
+    __tablename__ = "roadmap_dependency"
+    __table_args__ = (sa.UniqueConstraint("item_id", "depends_on_id"),)
+    kind_key: ClassVar[str] = "dependency"
+
+
+RiskStatus = Literal["open", "mitigating", "closed"]
+
+
+class RiskBase(SQLModel):
+    title: str = Field(min_length=1, max_length=SHORT, title="Risk")
+    likelihood: int = Field(default=3, ge=1, le=5, title="Likelihood")
+    impact: int = Field(default=3, ge=1, le=5, title="Impact")
+    mitigation: str = _text(MEDIUM, title="Mitigation")
+    owner: str = Field(default="", max_length=120, title="Owner")
+    status: RiskStatus = _choice("open", title="Status")
+    roadmap_item_id: int | None = _link("roadmap_item", "Roadmap item")
+
+
+class RiskCreate(RiskBase):
+    pass
+
+
+class Risk(RiskBase, CanvasItem, table=True):
+    kind_key: ClassVar[str] = "risk"
+
+
+# ----------------------------------------------------------- 5. feedback, flaws, fixes
+
+FeedbackSource = Literal["usability_test", "interview", "survey", "analytics", "support", "other"]
+FeedbackKind = Literal["praise", "problem", "request", "question", "bug"]
+Sentiment = Literal["positive", "neutral", "negative"]
+
+
+class FeedbackBase(SQLModel):
+    text: str = Field(min_length=1, max_length=LONG, title="Feedback", sa_type=sa.Text)
+    source: FeedbackSource = _choice("interview", title="Source")
+    kind: FeedbackKind = _choice("problem", title="Kind")
+    sentiment: Sentiment = _choice("neutral", title="Sentiment")
+    received_on: date | None = Field(default=None, title="Date")
+    author: str = Field(default="", max_length=120, title="From")
+    feature_id: int | None = _link("feature", "Feature")
+    key_result_id: int | None = _link("key_result", "KPI")
+    persona_id: int | None = _link("persona", "Persona")
+
+
+class FeedbackCreate(FeedbackBase):
+    pass
+
+
+class Feedback(FeedbackBase, CanvasItem, table=True):
+    kind_key: ClassVar[str] = "feedback"
+
+
+Severity = Literal["low", "medium", "high", "critical"]
+FixStatus = Literal["open", "in_progress", "fixed", "wont_fix"]
+
+
+class FlawBase(SQLModel):
+    title: str = Field(min_length=1, max_length=SHORT, title="Flaw")
+    description: str = _text(MEDIUM, title="Description")
+    severity: Severity = _choice("medium", title="Severity")
+    fix: str = _text(MEDIUM, title="Fix")
+    fix_owner: str = Field(default="", max_length=120, title="Fix owner")
+    fix_status: FixStatus = _choice("open", title="Fix status")
+    feature_id: int | None = _link("feature", "Feature")
+    feedback_id: int | None = _link("feedback", "Feedback")
+
+
+class FlawCreate(FlawBase):
+    pass
+
+
+class Flaw(FlawBase, CanvasItem, table=True):
+    kind_key: ClassVar[str] = "flaw"
+
+
+class KpiReadingBase(SQLModel):
+    key_result_id: int = Field(foreign_key="key_result.id", index=True, ondelete="CASCADE",
+                               title="KPI")
+    measured_on: date = Field(title="Date")
+    value: float = Field(ge=-1e12, le=1e12, title="Value")
+    note: str = Field(default="", max_length=SHORT, title="Note")
+
+
+class KpiReadingCreate(KpiReadingBase):
+    pass
+
+
+class KpiReading(KpiReadingBase, CanvasItem, table=True):
+    __tablename__ = "kpi_reading"
+    kind_key: ClassVar[str] = "kpi_reading"
+
+
+DecisionChoice = Literal["victory", "iterate", "rollback"]
+
+
+class DecisionBase(SQLModel):
+    feature_id: int = Field(foreign_key="feature.id", index=True, ondelete="CASCADE",
+                            title="Feature")
+    decision: DecisionChoice = _choice("iterate", title="Decision")
+    rationale: str = _text(MEDIUM, title="Rationale")
+    decided_on: date | None = Field(default=None, title="Date")
+
+
+class DecisionCreate(DecisionBase):
+    pass
+
+
+class Decision(DecisionBase, CanvasItem, table=True):
+    """Per feature: declare victory, iterate, or roll back, and why."""
+
+    __table_args__ = (sa.UniqueConstraint("feature_id"),)
+    kind_key: ClassVar[str] = "decision"
