@@ -28,9 +28,8 @@ def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     engine = db.make_engine(f"sqlite:///{path}")
     db.migrate(engine)
-    with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
+    engine.dispose()  # closing the last connection checkpoints the WAL into the file
+    assert not path.with_name(path.name + "-wal").exists()
     return path
 
 

@@ -41,8 +41,13 @@ class CanvasSummary:
     archived: bool
 
 
-def create_canvas(*, session: Session, canvas_in: m.CanvasCreate | Mapping[str, Any]) -> m.Canvas:
-    """A new, empty canvas (with its vision row and change counter)."""
+def create_canvas(*, session: Session, canvas_in: m.CanvasCreate | Mapping[str, Any],
+                  commit: bool = True) -> m.Canvas:
+    """A new, empty canvas (with its vision row and change counter).
+
+    ``commit=False`` flushes instead of committing, so import and the demo can write the
+    canvas and all its items in one transaction.
+    """
     data = canvas_in.model_dump() if isinstance(canvas_in, m.CanvasCreate) else canvas_in
     valid = validate(m.CanvasCreate, data, what="Canvas")
     canvas = m.Canvas(**valid.model_dump(), token=new_token())
@@ -51,6 +56,9 @@ def create_canvas(*, session: Session, canvas_in: m.CanvasCreate | Mapping[str, 
     assert canvas.id is not None
     session.add(m.CanvasRevision(canvas_id=canvas.id, revision=1))
     session.add(m.Vision(canvas_id=canvas.id))
+    if not commit:
+        session.flush()
+        return canvas
     session.commit()
     session.refresh(canvas)
     return canvas
@@ -113,8 +121,11 @@ def update_canvas(*, session: Session, canvas_token: str, changes: Mapping[str, 
     )
     if result.rowcount == 0:
         session.rollback()
-        session.expire_all()
-        raise ConflictError("canvas", canvas_id, current=session.get(m.Canvas, canvas_id),
+        stored = session.get(m.Canvas, canvas_id, populate_existing=True)
+        if stored is not None:
+            session.expunge(stored)
+        session.rollback()
+        raise ConflictError("canvas", canvas_id, current=stored,
                             attempted=dict(changes), expected_version=expected_version)
     session.commit()
     session.expire_all()

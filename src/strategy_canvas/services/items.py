@@ -175,8 +175,12 @@ def _next_position(session: Session, table: type[m.CanvasItem], canvas_id: int) 
 
 
 def create_item(*, session: Session, canvas_token: str, kind: str,
-                data: Mapping[str, Any]) -> m.CanvasItem:
-    """Validate ``data`` and add it as a new item at the end of its list."""
+                data: Mapping[str, Any], commit: bool = True) -> m.CanvasItem:
+    """Validate ``data`` and add it as a new item at the end of its list.
+
+    ``commit=False`` flushes instead of committing, so a caller (import, demo) can make
+    many writes in one transaction; any error still rolls the whole transaction back.
+    """
     spec = item_type(kind)
     valid = validate(spec.create, data, what=spec.label)
     canvas_id = begin_write(session, canvas_token)
@@ -193,17 +197,20 @@ def create_item(*, session: Session, canvas_token: str, kind: str,
     except Exception:
         session.rollback()
         raise
-    session.commit()
-    session.refresh(row)
+    if commit:
+        session.commit()
+        session.refresh(row)
     return row
 
 
 def update_item(*, session: Session, canvas_token: str, kind: str, item_id: int,
-                changes: Mapping[str, Any], expected_version: int) -> m.CanvasItem:
+                changes: Mapping[str, Any], expected_version: int,
+                commit: bool = True) -> m.CanvasItem:
     """Apply ``changes`` to the item if it is still at ``expected_version``.
 
     Raises ConflictError (carrying the stored row) if someone saved it since; the check
-    is part of the UPDATE itself, so two sessions can never both win.
+    is part of the UPDATE itself, so two sessions can never both win. ``commit=False``
+    leaves the transaction open, as in :func:`create_item`.
     """
     spec = item_type(kind)
     canvas_id = begin_write(session, canvas_token)
@@ -231,8 +238,7 @@ def update_item(*, session: Session, canvas_token: str, kind: str, item_id: int,
             .values(**changed, version=spec.table.version + 1, updated_at=m.utcnow())
         )
         if result.rowcount == 0:
-            session.rollback()
-            stored = _fetch(session, spec, canvas_id, item_id)
+            stored = _stored_snapshot(session, spec, canvas_id, item_id)
             raise ConflictError(kind, item_id, current=stored, attempted=dict(changes),
                                 expected_version=expected_version)
     except IntegrityError:
@@ -242,7 +248,8 @@ def update_item(*, session: Session, canvas_token: str, kind: str, item_id: int,
         if session.in_transaction():
             session.rollback()
         raise
-    session.commit()
+    if commit:
+        session.commit()
     updated = _fetch(session, spec, canvas_id, item_id)
     assert updated is not None
     return updated
@@ -262,8 +269,7 @@ def delete_item(*, session: Session, canvas_token: str, kind: str, item_id: int,
                                     col(spec.table.version) == expected_version)
     )
     if result.rowcount == 0:
-        session.rollback()
-        stored = _fetch(session, spec, canvas_id, item_id)
+        stored = _stored_snapshot(session, spec, canvas_id, item_id)
         if stored is None:
             raise NotFound(f"This {spec.label.lower()} was already deleted.")
         raise ConflictError(kind, item_id, current=stored, attempted={"deleted": True},
@@ -321,6 +327,17 @@ def _fetch(session: Session, spec: ItemType, canvas_id: int, item_id: int) -> An
     return session.exec(
         select(spec.table).where(spec.table.id == item_id, spec.table.canvas_id == canvas_id)
     ).first()
+
+
+def _stored_snapshot(session: Session, spec: ItemType, canvas_id: int, item_id: int) -> Any:
+    """After a failed write: end the transaction and return the stored row, detached so
+    it stays readable after the session closes (None if it is gone)."""
+    session.rollback()
+    stored = _fetch(session, spec, canvas_id, item_id)
+    if stored is not None:
+        session.expunge(stored)
+    session.rollback()
+    return stored
 
 
 def list_items(*, session: Session, canvas_token: str, kind: str) -> list[Any]:
