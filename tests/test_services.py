@@ -314,3 +314,32 @@ def test_progress_names_what_is_missing(session: Session, canvas: m.Canvas) -> N
     assert 0 < designs.score < 1
     assert any("Unscored idea" in line and "persona and a goal" in line
                for line in designs.missing)
+
+
+def test_drafts_survive_and_stay_private(session: Session, canvas: m.Canvas) -> None:
+    from strategy_canvas.services import drafts
+
+    token = canvas.token
+    before = canvases.get_revision(session=session, canvas_token=token)
+    drafts.save_draft(session=session, canvas_token=token, owner_key="me", scope="goal:new",
+                      data={"title": "Half-typed", "target_date": date(2026, 5, 1)},
+                      base_version=None)
+    drafts.save_draft(session=session, canvas_token=token, owner_key="me", scope="goal:new",
+                      data={"title": "Half-typed goal"}, base_version=3)
+    assert drafts.get_draft(session=session, canvas_token=token, owner_key="me",
+                            scope="goal:new") == ({"title": "Half-typed goal"}, 3)
+    assert drafts.get_draft(session=session, canvas_token=token, owner_key="someone-else",
+                            scope="goal:new") is None
+    drafts.save_draft(session=session, canvas_token=token, owner_key="me", scope="kr:1",
+                      data={"target_date": date(2026, 5, 1)}, base_version=1)
+    assert drafts.get_draft(session=session, canvas_token=token, owner_key="me",
+                            scope="kr:1") == ({"target_date": date(2026, 5, 1)}, 1)
+    assert drafts.list_drafts(session=session, canvas_token=token,
+                              owner_key="me") == ["goal:new", "kr:1"]
+    # Drafts are private: they do not move the canvas's change counter.
+    assert canvases.get_revision(session=session, canvas_token=token) == before
+    drafts.discard_draft(session=session, canvas_token=token, owner_key="me", scope="goal:new")
+    assert drafts.list_drafts(session=session, canvas_token=token, owner_key="me") == ["kr:1"]
+    with pytest.raises(ValidationFailed, match="Draft"):
+        drafts.save_draft(session=session, canvas_token=token, owner_key="me", scope="x",
+                          data={"text": "x" * 300_000}, base_version=None)

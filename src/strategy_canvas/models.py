@@ -484,3 +484,26 @@ class Decision(DecisionBase, CanvasItem, table=True):
 
     __table_args__ = (sa.UniqueConstraint("feature_id"),)
     kind_key: ClassVar[str] = "decision"
+
+
+# ---------------------------------------------------------------------------- drafts
+
+
+class Draft(SQLModel, table=True):
+    """An unsaved edit, autosaved so it survives moving between pages and reloading.
+
+    It belongs to one person (``owner_key``, the personal key in their link) and one
+    editor (``scope``, e.g. ``feature:12`` or ``feature:new``); ``base_version`` is the
+    version of the item the edit started from, so a later save can detect a conflict.
+    Drafts never touch the item itself: they are only applied by an explicit save.
+    """
+
+    __table_args__ = (sa.UniqueConstraint("canvas_id", "owner_key", "scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    canvas_id: int = Field(foreign_key="canvas.id", index=True, ondelete="CASCADE")
+    owner_key: str = Field(max_length=64)
+    scope: str = Field(max_length=80)
+    base_version: int | None = Field(default=None)
+    data: str = Field(default="{}", sa_type=sa.Text)
+    updated_at: datetime = Field(default_factory=utcnow, nullable=False)
