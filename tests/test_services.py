@@ -27,22 +27,26 @@ def _add(session: Session, token: str, kind: str, /, **data: Any) -> Any:
 def _minimal(session: Session, token: str, kind: str) -> dict[str, Any]:
     """The smallest valid data for ``kind`` (creating the items it must link to)."""
     if kind == "sketch":
-        return {"feature_id": _add(session, token, "feature", title="F").id,
-                "url": "https://example.com/s.png"}
+        return {
+            "feature_id": _add(session, token, "feature", title="F").id,
+            "url": "https://example.com/s.png",
+        }
     if kind == "kpi_reading":
         kr = _add(session, token, "key_result", metric="Activation")
         return {"key_result_id": kr.id, "measured_on": date(2026, 1, 1), "value": 3.5}
     if kind == "decision":
-        return {"feature_id": _add(session, token, "feature", title="F").id,
-                "decision": "victory"}
+        return {"feature_id": _add(session, token, "feature", title="F").id, "decision": "victory"}
     if kind == "dependency":
         a = _add(session, token, "roadmap_item", title="A")
         b = _add(session, token, "roadmap_item", title="B")
         return {"item_id": a.id, "depends_on_id": b.id}
     spec = items.ITEM_TYPES[kind]
     required = [n for n, f in spec.create.model_fields.items() if f.is_required()]
-    values = {"metric": "Weekly active teams", "text": "Too slow to export",
-              "statement": "Teams plan weekly"}
+    values = {
+        "metric": "Weekly active teams",
+        "text": "Too slow to export",
+        "statement": "Teams plan weekly",
+    }
     return {name: values.get(name, f"A {kind}") for name in required}
 
 
@@ -81,8 +85,14 @@ def test_every_item_type_can_be_created_edited_reordered_and_deleted(
 
     edit = EDITS[kind]
     if edit:
-        updated = items.update_item(session=session, canvas_token=token, kind=kind,
-                                    item_id=row.id, changes=edit, expected_version=1)
+        updated = items.update_item(
+            session=session,
+            canvas_token=token,
+            kind=kind,
+            item_id=row.id,
+            changes=edit,
+            expected_version=1,
+        )
         assert updated.version == 2
         for name, value in edit.items():
             assert getattr(updated, name) == value
@@ -90,37 +100,50 @@ def test_every_item_type_can_be_created_edited_reordered_and_deleted(
 
     if kind == "vision":
         with pytest.raises(ValidationFailed):
-            items.delete_item(session=session, canvas_token=token, kind=kind, item_id=row.id,
-                              expected_version=2)
+            items.delete_item(
+                session=session, canvas_token=token, kind=kind, item_id=row.id, expected_version=2
+            )
         return
     listed = items.list_items(session=session, canvas_token=token, kind=kind)
     assert len(listed) == before + 1
     stored = items.get_item(session=session, canvas_token=token, kind=kind, item_id=row.id)
-    items.delete_item(session=session, canvas_token=token, kind=kind, item_id=row.id,
-                      expected_version=stored.version)
+    items.delete_item(
+        session=session,
+        canvas_token=token,
+        kind=kind,
+        item_id=row.id,
+        expected_version=stored.version,
+    )
     assert len(items.list_items(session=session, canvas_token=token, kind=kind)) == before
 
 
 def test_reorder_and_move(session: Session, canvas: m.Canvas) -> None:
     a, b, c = (_add(session, canvas.token, "goal", title=t) for t in "ABC")
-    items.reorder_items(session=session, canvas_token=canvas.token, kind="goal",
-                        ordered_ids=[c.id, a.id, b.id])
-    titles = [g.title for g in items.list_items(session=session, canvas_token=canvas.token,
-                                                kind="goal")]
+    items.reorder_items(
+        session=session, canvas_token=canvas.token, kind="goal", ordered_ids=[c.id, a.id, b.id]
+    )
+    titles = [
+        g.title for g in items.list_items(session=session, canvas_token=canvas.token, kind="goal")
+    ]
     assert titles == ["C", "A", "B"]
-    items.move_item(session=session, canvas_token=canvas.token, kind="goal", item_id=b.id,
-                    offset=-1)
-    titles = [g.title for g in items.list_items(session=session, canvas_token=canvas.token,
-                                                kind="goal")]
+    items.move_item(
+        session=session, canvas_token=canvas.token, kind="goal", item_id=b.id, offset=-1
+    )
+    titles = [
+        g.title for g in items.list_items(session=session, canvas_token=canvas.token, kind="goal")
+    ]
     assert titles == ["C", "B", "A"]
     with pytest.raises(ValidationFailed, match="exactly once"):
-        items.reorder_items(session=session, canvas_token=canvas.token, kind="goal",
-                            ordered_ids=[a.id, b.id])
+        items.reorder_items(
+            session=session, canvas_token=canvas.token, kind="goal", ordered_ids=[a.id, b.id]
+        )
 
 
 def _row_counts(session: Session) -> dict[str, int]:
-    counts = {k: session.exec(select(func.count()).select_from(t.table)).one()
-              for k, t in items.ITEM_TYPES.items()}
+    counts = {
+        k: session.exec(select(func.count()).select_from(t.table)).one()
+        for k, t in items.ITEM_TYPES.items()
+    }
     counts["revision"] = sum(session.exec(select(m.CanvasRevision.revision)).all())
     return counts
 
@@ -156,11 +179,17 @@ def test_bad_input_names_field_and_rule_and_writes_nothing(
 def test_invalid_update_writes_nothing(session: Session, canvas: m.Canvas) -> None:
     feature = _add(session, canvas.token, "feature", title="Export to PDF", reach=10)
     with pytest.raises(ValidationFailed, match="Reach: must be at least 0"):
-        items.update_item(session=session, canvas_token=canvas.token, kind="feature",
-                          item_id=feature.id, changes={"reach": -5, "title": "New"},
-                          expected_version=1)
-    stored = items.get_item(session=session, canvas_token=canvas.token, kind="feature",
-                            item_id=feature.id)
+        items.update_item(
+            session=session,
+            canvas_token=canvas.token,
+            kind="feature",
+            item_id=feature.id,
+            changes={"reach": -5, "title": "New"},
+            expected_version=1,
+        )
+    stored = items.get_item(
+        session=session, canvas_token=canvas.token, kind="feature", item_id=feature.id
+    )
     assert (stored.title, stored.reach, stored.version) == ("Export to PDF", 10, 1)
 
 
@@ -171,8 +200,14 @@ def test_links_must_stay_within_the_canvas(session: Session, canvas: m.Canvas) -
         _add(session, canvas.token, "feature", title="F", persona_id=foreign.id)
     epic = _add(session, canvas.token, "feature", title="Epic", kind="epic")
     with pytest.raises(ValidationFailed, match="cannot point to the item itself"):
-        items.update_item(session=session, canvas_token=canvas.token, kind="feature",
-                          item_id=epic.id, changes={"epic_id": epic.id}, expected_version=1)
+        items.update_item(
+            session=session,
+            canvas_token=canvas.token,
+            kind="feature",
+            item_id=epic.id,
+            changes={"epic_id": epic.id},
+            expected_version=1,
+        )
     a = _add(session, canvas.token, "roadmap_item", title="A")
     with pytest.raises(ValidationFailed, match="cannot depend on itself"):
         _add(session, canvas.token, "dependency", item_id=a.id, depends_on_id=a.id)
@@ -191,38 +226,75 @@ def test_stale_save_is_a_conflict_carrying_the_other_row(engine: Engine) -> None
         goal = _add(setup, canvas.token, "goal", title="Retain families")
     # A opens the goal at version 1; B saves; then A saves.
     with Session(engine, expire_on_commit=False) as a_session:
-        opened = items.get_item(session=a_session, canvas_token=canvas.token, kind="goal",
-                                item_id=goal.id)
+        opened = items.get_item(
+            session=a_session, canvas_token=canvas.token, kind="goal", item_id=goal.id
+        )
     with Session(engine) as b_session:
-        items.update_item(session=b_session, canvas_token=canvas.token, kind="goal",
-                          item_id=goal.id, changes={"title": "B's title"},
-                          expected_version=opened.version)
-    with Session(engine, expire_on_commit=False) as a_session, pytest.raises(ConflictError) as raised:
-        items.update_item(session=a_session, canvas_token=canvas.token, kind="goal",
-                          item_id=goal.id, changes={"title": "A's title"},
-                          expected_version=opened.version)
+        items.update_item(
+            session=b_session,
+            canvas_token=canvas.token,
+            kind="goal",
+            item_id=goal.id,
+            changes={"title": "B's title"},
+            expected_version=opened.version,
+        )
+    with (
+        Session(engine, expire_on_commit=False) as a_session,
+        pytest.raises(ConflictError) as raised,
+    ):
+        items.update_item(
+            session=a_session,
+            canvas_token=canvas.token,
+            kind="goal",
+            item_id=goal.id,
+            changes={"title": "A's title"},
+            expected_version=opened.version,
+        )
     assert raised.value.current.title == "B's title"
     assert raised.value.current.version == 2
     assert raised.value.attempted == {"title": "A's title"}
     with Session(engine) as check:
-        stored = items.get_item(session=check, canvas_token=canvas.token, kind="goal",
-                                item_id=goal.id)
+        stored = items.get_item(
+            session=check, canvas_token=canvas.token, kind="goal", item_id=goal.id
+        )
         assert stored.title == "B's title"
 
 
-def test_delete_of_an_item_changed_meanwhile_is_a_conflict(session: Session,
-                                                           canvas: m.Canvas) -> None:
+def test_delete_of_an_item_changed_meanwhile_is_a_conflict(
+    session: Session, canvas: m.Canvas
+) -> None:
     goal = _add(session, canvas.token, "goal", title="G")
-    items.update_item(session=session, canvas_token=canvas.token, kind="goal", item_id=goal.id,
-                      changes={"title": "G2"}, expected_version=1)
+    items.update_item(
+        session=session,
+        canvas_token=canvas.token,
+        kind="goal",
+        item_id=goal.id,
+        changes={"title": "G2"},
+        expected_version=1,
+    )
     with pytest.raises(ConflictError):
-        items.delete_item(session=session, canvas_token=canvas.token, kind="goal",
-                          item_id=goal.id, expected_version=1)
-    assert items.get_item(session=session, canvas_token=canvas.token, kind="goal",
-                          item_id=goal.id).title == "G2"
+        items.delete_item(
+            session=session,
+            canvas_token=canvas.token,
+            kind="goal",
+            item_id=goal.id,
+            expected_version=1,
+        )
+    assert (
+        items.get_item(
+            session=session, canvas_token=canvas.token, kind="goal", item_id=goal.id
+        ).title
+        == "G2"
+    )
     with pytest.raises(NotFound):
-        items.update_item(session=session, canvas_token=canvas.token, kind="goal",
-                          item_id=goal.id + 1000, changes={"title": "x"}, expected_version=1)
+        items.update_item(
+            session=session,
+            canvas_token=canvas.token,
+            kind="goal",
+            item_id=goal.id + 1000,
+            changes={"title": "x"},
+            expected_version=1,
+        )
 
 
 def test_every_write_bumps_the_change_counter(session: Session, canvas: m.Canvas) -> None:
@@ -232,17 +304,25 @@ def test_every_write_bumps_the_change_counter(session: Session, canvas: m.Canvas
     start = revision()
     goal = _add(session, canvas.token, "goal", title="G")
     assert revision() == start + 1
-    items.update_item(session=session, canvas_token=canvas.token, kind="goal", item_id=goal.id,
-                      changes={"title": "H"}, expected_version=1)
+    items.update_item(
+        session=session,
+        canvas_token=canvas.token,
+        kind="goal",
+        item_id=goal.id,
+        changes={"title": "H"},
+        expected_version=1,
+    )
     assert revision() == start + 2
     with pytest.raises(ValidationFailed):
         _add(session, canvas.token, "goal", title="")
     assert revision() == start + 2
-    canvases.rename_canvas(session=session, canvas_token=canvas.token, name="Renamed",
-                           expected_version=1)
+    canvases.rename_canvas(
+        session=session, canvas_token=canvas.token, name="Renamed", expected_version=1
+    )
     assert revision() == start + 3
-    items.delete_item(session=session, canvas_token=canvas.token, kind="goal", item_id=goal.id,
-                      expected_version=2)
+    items.delete_item(
+        session=session, canvas_token=canvas.token, kind="goal", item_id=goal.id, expected_version=2
+    )
     assert revision() == start + 4
 
 
@@ -260,15 +340,18 @@ def test_canvas_lifecycle(session: Session) -> None:
     assert len(first.token) >= 24 and first.token != second.token
     assert {c.name for c in canvases.list_canvases(session=session)} == {"First", "Second"}
 
-    renamed = canvases.rename_canvas(session=session, canvas_token=first.token, name="Renamed",
-                                     expected_version=1)
+    renamed = canvases.rename_canvas(
+        session=session, canvas_token=first.token, name="Renamed", expected_version=1
+    )
     assert (renamed.name, renamed.version) == ("Renamed", 2)
     with pytest.raises(ConflictError):
-        canvases.rename_canvas(session=session, canvas_token=first.token, name="Stale",
-                               expected_version=1)
+        canvases.rename_canvas(
+            session=session, canvas_token=first.token, name="Stale", expected_version=1
+        )
     with pytest.raises(ValidationFailed, match="Name: is required"):
-        canvases.rename_canvas(session=session, canvas_token=first.token, name=" ",
-                               expected_version=2)
+        canvases.rename_canvas(
+            session=session, canvas_token=first.token, name=" ", expected_version=2
+        )
 
     canvases.set_archived(session=session, canvas_token=second.token, archived=True)
     assert [c.name for c in canvases.list_canvases(session=session)] == ["Renamed"]
@@ -304,16 +387,26 @@ def test_progress_names_what_is_missing(session: Session, canvas: m.Canvas) -> N
     persona = _add(session, token, "persona", name="Busy parent")
     goal = _add(session, token, "goal", title="Save time")
     for title in ("Plan", "Shop", "Cook"):
-        _add(session, token, "feature", title=title, persona_id=persona.id, goal_id=goal.id,
-             reach=100, impact=1, confidence=50, effort=1, moscow="should")
+        _add(
+            session,
+            token,
+            "feature",
+            title=title,
+            persona_id=persona.id,
+            goal_id=goal.id,
+            reach=100,
+            impact=1,
+            confidence=50,
+            effort=1,
+            moscow="should",
+        )
     designs = progress.step_progress(session=session, canvas_token=token)[2]
     assert designs.score == 1 and designs.missing == []
 
     _add(session, token, "feature", title="Unscored idea")
     designs = progress.step_progress(session=session, canvas_token=token)[2]
     assert 0 < designs.score < 1
-    assert any("Unscored idea" in line and "persona and a goal" in line
-               for line in designs.missing)
+    assert any("Unscored idea" in line and "persona and a goal" in line for line in designs.missing)
 
 
 def test_drafts_survive_and_stay_private(session: Session, canvas: m.Canvas) -> None:
@@ -321,25 +414,57 @@ def test_drafts_survive_and_stay_private(session: Session, canvas: m.Canvas) -> 
 
     token = canvas.token
     before = canvases.get_revision(session=session, canvas_token=token)
-    drafts.save_draft(session=session, canvas_token=token, owner_key="me", scope="goal:new",
-                      data={"title": "Half-typed", "target_date": date(2026, 5, 1)},
-                      base_version=None)
-    drafts.save_draft(session=session, canvas_token=token, owner_key="me", scope="goal:new",
-                      data={"title": "Half-typed goal"}, base_version=3)
-    assert drafts.get_draft(session=session, canvas_token=token, owner_key="me",
-                            scope="goal:new") == ({"title": "Half-typed goal"}, 3)
-    assert drafts.get_draft(session=session, canvas_token=token, owner_key="someone-else",
-                            scope="goal:new") is None
-    drafts.save_draft(session=session, canvas_token=token, owner_key="me", scope="kr:1",
-                      data={"target_date": date(2026, 5, 1)}, base_version=1)
-    assert drafts.get_draft(session=session, canvas_token=token, owner_key="me",
-                            scope="kr:1") == ({"target_date": date(2026, 5, 1)}, 1)
-    assert drafts.list_drafts(session=session, canvas_token=token,
-                              owner_key="me") == ["goal:new", "kr:1"]
+    drafts.save_draft(
+        session=session,
+        canvas_token=token,
+        owner_key="me",
+        scope="goal:new",
+        data={"title": "Half-typed", "target_date": date(2026, 5, 1)},
+        base_version=None,
+    )
+    drafts.save_draft(
+        session=session,
+        canvas_token=token,
+        owner_key="me",
+        scope="goal:new",
+        data={"title": "Half-typed goal"},
+        base_version=3,
+    )
+    assert drafts.get_draft(
+        session=session, canvas_token=token, owner_key="me", scope="goal:new"
+    ) == ({"title": "Half-typed goal"}, 3)
+    assert (
+        drafts.get_draft(
+            session=session, canvas_token=token, owner_key="someone-else", scope="goal:new"
+        )
+        is None
+    )
+    drafts.save_draft(
+        session=session,
+        canvas_token=token,
+        owner_key="me",
+        scope="kr:1",
+        data={"target_date": date(2026, 5, 1)},
+        base_version=1,
+    )
+    assert drafts.get_draft(session=session, canvas_token=token, owner_key="me", scope="kr:1") == (
+        {"target_date": date(2026, 5, 1)},
+        1,
+    )
+    assert drafts.list_drafts(session=session, canvas_token=token, owner_key="me") == [
+        "goal:new",
+        "kr:1",
+    ]
     # Drafts are private: they do not move the canvas's change counter.
     assert canvases.get_revision(session=session, canvas_token=token) == before
     drafts.discard_draft(session=session, canvas_token=token, owner_key="me", scope="goal:new")
     assert drafts.list_drafts(session=session, canvas_token=token, owner_key="me") == ["kr:1"]
     with pytest.raises(ValidationFailed, match="Draft"):
-        drafts.save_draft(session=session, canvas_token=token, owner_key="me", scope="x",
-                          data={"text": "x" * 300_000}, base_version=None)
+        drafts.save_draft(
+            session=session,
+            canvas_token=token,
+            owner_key="me",
+            scope="x",
+            data={"text": "x" * 300_000},
+            base_version=None,
+        )

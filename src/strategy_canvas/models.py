@@ -22,6 +22,8 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Literal
 
 import sqlalchemy as sa
+from pydantic import model_validator
+from pydantic_core import PydanticCustomError
 from sqlmodel import Field, SQLModel
 
 # Constraint names that Alembic can find again, so SQLite batch migrations can drop them.
@@ -314,17 +316,35 @@ SKETCH_MAX_BYTES = 5 * 1024 * 1024
 
 
 class SketchBase(SQLModel):
-    feature_id: int = Field(foreign_key="feature.id", index=True, ondelete="CASCADE",
-                            title="Feature")
+    feature_id: int = Field(
+        foreign_key="feature.id", index=True, ondelete="CASCADE", title="Feature"
+    )
     caption: str = Field(default="", max_length=SHORT, title="Caption")
     url: str = Field(default="", max_length=1_000, title="Link")
     media_type: str = Field(default="", max_length=40, title="Image type")
-    image: bytes | None = Field(default=None, max_length=SKETCH_MAX_BYTES,
-                                sa_type=sa.LargeBinary, title="Image")
+    image: bytes | None = Field(
+        default=None, max_length=SKETCH_MAX_BYTES, sa_type=sa.LargeBinary, title="Image"
+    )
 
 
 class SketchCreate(SketchBase):
-    pass
+    @model_validator(mode="after")
+    def _link_or_image(self) -> SketchCreate:
+        if self.image is None and not self.url:
+            raise PydanticCustomError(
+                "sketch_empty", "give a link or upload an image", {"field": "url"}
+            )
+        if self.image is not None and self.media_type not in SKETCH_IMAGE_TYPES:
+            raise PydanticCustomError(
+                "sketch_type",
+                "images must be PNG, JPEG, GIF or WebP, not {got}",
+                {"got": self.media_type or "an unknown type", "field": "image"},
+            )
+        if self.url and not self.url.startswith(("https://", "http://")):
+            raise PydanticCustomError(
+                "sketch_url", "must start with https:// or http://", {"field": "url"}
+            )
+        return self
 
 
 class Sketch(SketchBase, CanvasItem, table=True):
@@ -360,10 +380,12 @@ class RoadmapItem(RoadmapItemBase, CanvasItem, table=True):
 
 
 class RoadmapDependencyBase(SQLModel):
-    item_id: int = Field(foreign_key="roadmap_item.id", index=True, ondelete="CASCADE",
-                         title="Roadmap item")
-    depends_on_id: int = Field(foreign_key="roadmap_item.id", ondelete="CASCADE",
-                               title="Depends on")
+    item_id: int = Field(
+        foreign_key="roadmap_item.id", index=True, ondelete="CASCADE", title="Roadmap item"
+    )
+    depends_on_id: int = Field(
+        foreign_key="roadmap_item.id", ondelete="CASCADE", title="Depends on"
+    )
 
 
 class RoadmapDependencyCreate(RoadmapDependencyBase):
@@ -448,8 +470,9 @@ class Flaw(FlawBase, CanvasItem, table=True):
 
 
 class KpiReadingBase(SQLModel):
-    key_result_id: int = Field(foreign_key="key_result.id", index=True, ondelete="CASCADE",
-                               title="KPI")
+    key_result_id: int = Field(
+        foreign_key="key_result.id", index=True, ondelete="CASCADE", title="KPI"
+    )
     measured_on: date = Field(title="Date")
     value: float = Field(ge=-1e12, le=1e12, title="Value")
     note: str = Field(default="", max_length=SHORT, title="Note")
@@ -468,8 +491,9 @@ DecisionChoice = Literal["victory", "iterate", "rollback"]
 
 
 class DecisionBase(SQLModel):
-    feature_id: int = Field(foreign_key="feature.id", index=True, ondelete="CASCADE",
-                            title="Feature")
+    feature_id: int = Field(
+        foreign_key="feature.id", index=True, ondelete="CASCADE", title="Feature"
+    )
     decision: DecisionChoice = _choice("iterate", title="Decision")
     rationale: str = _text(MEDIUM, title="Rationale")
     decided_on: date | None = Field(default=None, title="Date")

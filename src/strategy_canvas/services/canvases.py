@@ -41,8 +41,9 @@ class CanvasSummary:
     archived: bool
 
 
-def create_canvas(*, session: Session, canvas_in: m.CanvasCreate | Mapping[str, Any],
-                  commit: bool = True) -> m.Canvas:
+def create_canvas(
+    *, session: Session, canvas_in: m.CanvasCreate | Mapping[str, Any], commit: bool = True
+) -> m.Canvas:
     """A new, empty canvas (with its vision row and change counter).
 
     ``commit=False`` flushes instead of committing, so import and the demo can write the
@@ -93,15 +94,23 @@ def list_canvases(*, session: Session, include_archived: bool = False) -> list[C
     if not include_archived:
         query = query.where(col(m.Canvas.archived_at).is_(None))
     return [
-        CanvasSummary(id=c.id or 0, token=c.token, name=c.name, product=c.product,
-                      version=c.version, revision=r.revision, changed_at=r.changed_at,
-                      archived=c.archived_at is not None)
+        CanvasSummary(
+            id=c.id or 0,
+            token=c.token,
+            name=c.name,
+            product=c.product,
+            version=c.version,
+            revision=r.revision,
+            changed_at=r.changed_at,
+            archived=c.archived_at is not None,
+        )
         for c, r in session.exec(query)
     ]
 
 
-def update_canvas(*, session: Session, canvas_token: str, changes: Mapping[str, Any],
-                  expected_version: int) -> m.Canvas:
+def update_canvas(
+    *, session: Session, canvas_token: str, changes: Mapping[str, Any], expected_version: int
+) -> m.Canvas:
     """Rename the canvas or change its product, description or authors."""
     canvas_id = items.begin_write(session, canvas_token)
     current = session.get(m.Canvas, canvas_id)
@@ -125,24 +134,35 @@ def update_canvas(*, session: Session, canvas_token: str, changes: Mapping[str, 
         if stored is not None:
             session.expunge(stored)
         session.rollback()
-        raise ConflictError("canvas", canvas_id, current=stored,
-                            attempted=dict(changes), expected_version=expected_version)
+        raise ConflictError(
+            "canvas",
+            canvas_id,
+            current=stored,
+            attempted=dict(changes),
+            expected_version=expected_version,
+        )
     session.commit()
     session.expire_all()
     return get_canvas(session=session, canvas_token=canvas_token)
 
 
-def rename_canvas(*, session: Session, canvas_token: str, name: str,
-                  expected_version: int) -> m.Canvas:
-    return update_canvas(session=session, canvas_token=canvas_token, changes={"name": name},
-                         expected_version=expected_version)
+def rename_canvas(
+    *, session: Session, canvas_token: str, name: str, expected_version: int
+) -> m.Canvas:
+    return update_canvas(
+        session=session,
+        canvas_token=canvas_token,
+        changes={"name": name},
+        expected_version=expected_version,
+    )
 
 
 def set_archived(*, session: Session, canvas_token: str, archived: bool) -> m.Canvas:
     """Archive (hide from the list, keep everything) or restore a canvas."""
     canvas_id = items.begin_write(session, canvas_token)
     session.exec(  # type: ignore[call-overload]
-        sa.update(m.Canvas).where(col(m.Canvas.id) == canvas_id)
+        sa.update(m.Canvas)
+        .where(col(m.Canvas.id) == canvas_id)
         .values(archived_at=m.utcnow() if archived else None, updated_at=m.utcnow())
     )
     session.commit()
@@ -155,8 +175,11 @@ def delete_canvas(*, session: Session, canvas_token: str, confirm_name: str) -> 
     canvas = get_canvas(session=session, canvas_token=canvas_token)
     if confirm_name.strip() != canvas.name:
         raise ValidationFailed.single(
-            "confirm_name", "Confirmation", f"type the canvas's name, {canvas.name!r}, "
-            "to delete it", what="Delete canvas")
+            "confirm_name",
+            "Confirmation",
+            f"type the canvas's name, {canvas.name!r}, to delete it",
+            what="Delete canvas",
+        )
     session.rollback()
     canvas_id = items.begin_write(session, canvas_token)
     # Children first, in reverse creation order, so this works with or without
@@ -164,8 +187,11 @@ def delete_canvas(*, session: Session, canvas_token: str, confirm_name: str) -> 
     for kind in reversed(items.CREATION_ORDER):
         table = items.ITEM_TYPES[kind].table
         session.exec(sa.delete(table).where(col(table.canvas_id) == canvas_id))  # type: ignore[call-overload]
-    session.exec(sa.delete(m.CanvasRevision).where(  # type: ignore[call-overload]
-        col(m.CanvasRevision.canvas_id) == canvas_id))
+    session.exec(
+        sa.delete(m.CanvasRevision).where(  # type: ignore[call-overload]
+            col(m.CanvasRevision.canvas_id) == canvas_id
+        )
+    )
     session.exec(sa.delete(m.Canvas).where(col(m.Canvas.id) == canvas_id))  # type: ignore[call-overload]
     session.commit()
 

@@ -33,20 +33,37 @@ def _decode(value: Any) -> Any:
     return value
 
 
-def save_draft(*, session: Session, canvas_token: str, owner_key: str, scope: str,
-               data: dict[str, Any], base_version: int | None) -> None:
+def save_draft(
+    *,
+    session: Session,
+    canvas_token: str,
+    owner_key: str,
+    scope: str,
+    data: dict[str, Any],
+    base_version: int | None,
+) -> None:
     """Store (or replace) this person's draft for this editor."""
     text = json.dumps({k: _encode(v) for k, v in data.items()}, ensure_ascii=False)
     if len(text.encode()) > MAX_DRAFT_BYTES:
-        raise ValidationFailed.single("draft", "Draft", f"is larger than {MAX_DRAFT_BYTES:,} "
-                                      "bytes; save or shorten it")
+        raise ValidationFailed.single(
+            "draft", "Draft", f"is larger than {MAX_DRAFT_BYTES:,} bytes; save or shorten it"
+        )
     canvas_id = _canvas_id(session, canvas_token)
-    existing = session.exec(select(m.Draft).where(
-        m.Draft.canvas_id == canvas_id, m.Draft.owner_key == owner_key, m.Draft.scope == scope)
+    existing = session.exec(
+        select(m.Draft).where(
+            m.Draft.canvas_id == canvas_id, m.Draft.owner_key == owner_key, m.Draft.scope == scope
+        )
     ).first()
     if existing is None:
-        session.add(m.Draft(canvas_id=canvas_id, owner_key=owner_key, scope=scope,
-                            base_version=base_version, data=text))
+        session.add(
+            m.Draft(
+                canvas_id=canvas_id,
+                owner_key=owner_key,
+                scope=scope,
+                base_version=base_version,
+                data=text,
+            )
+        )
     else:
         existing.data = text
         existing.base_version = base_version
@@ -55,12 +72,15 @@ def save_draft(*, session: Session, canvas_token: str, owner_key: str, scope: st
     session.commit()
 
 
-def get_draft(*, session: Session, canvas_token: str, owner_key: str,
-              scope: str) -> tuple[dict[str, Any], int | None] | None:
+def get_draft(
+    *, session: Session, canvas_token: str, owner_key: str, scope: str
+) -> tuple[dict[str, Any], int | None] | None:
     """(data, base_version) of this person's draft for this editor, or None."""
     canvas_id = _canvas_id(session, canvas_token)
-    row = session.exec(select(m.Draft).where(
-        m.Draft.canvas_id == canvas_id, m.Draft.owner_key == owner_key, m.Draft.scope == scope)
+    row = session.exec(
+        select(m.Draft).where(
+            m.Draft.canvas_id == canvas_id, m.Draft.owner_key == owner_key, m.Draft.scope == scope
+        )
     ).first()
     if row is None:
         return None
@@ -70,14 +90,22 @@ def get_draft(*, session: Session, canvas_token: str, owner_key: str,
 def list_drafts(*, session: Session, canvas_token: str, owner_key: str) -> list[str]:
     """The scopes of this person's open drafts on the canvas."""
     canvas_id = _canvas_id(session, canvas_token)
-    return list(session.exec(select(m.Draft.scope).where(
-        m.Draft.canvas_id == canvas_id, m.Draft.owner_key == owner_key)
-        .order_by(col(m.Draft.updated_at))))
+    return list(
+        session.exec(
+            select(m.Draft.scope)
+            .where(m.Draft.canvas_id == canvas_id, m.Draft.owner_key == owner_key)
+            .order_by(col(m.Draft.updated_at))
+        )
+    )
 
 
 def discard_draft(*, session: Session, canvas_token: str, owner_key: str, scope: str) -> None:
     canvas_id = _canvas_id(session, canvas_token)
-    session.exec(sa.delete(m.Draft).where(  # type: ignore[call-overload]
-        col(m.Draft.canvas_id) == canvas_id, col(m.Draft.owner_key) == owner_key,
-        col(m.Draft.scope) == scope))
+    session.exec(
+        sa.delete(m.Draft).where(  # type: ignore[call-overload]
+            col(m.Draft.canvas_id) == canvas_id,
+            col(m.Draft.owner_key) == owner_key,
+            col(m.Draft.scope) == scope,
+        )
+    )
     session.commit()

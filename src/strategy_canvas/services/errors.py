@@ -49,8 +49,15 @@ class ConflictError(ServiceError):
     the changes the caller tried to save, so the UI can show both and let them choose.
     """
 
-    def __init__(self, kind: str, item_id: int, *, current: Any, attempted: dict[str, Any],
-                 expected_version: int) -> None:
+    def __init__(
+        self,
+        kind: str,
+        item_id: int,
+        *,
+        current: Any,
+        attempted: dict[str, Any],
+        expected_version: int,
+    ) -> None:
         self.kind = kind
         self.item_id = item_id
         self.current = current
@@ -59,6 +66,8 @@ class ConflictError(ServiceError):
         if current is None:
             message = "was deleted by someone else after you opened it"
         else:
-            message = (f"was changed by someone else (version {current.version}) after you "
-                       f"opened version {expected_version}")
+            message = (
+                f"was changed by someone else (version {current.version}) after you "
+                f"opened version {expected_version}"
+            )
         super().__init__(f"This {kind.replace('_', ' ')} {message}; nothing was saved.")

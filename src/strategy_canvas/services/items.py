@@ -53,47 +53,159 @@ ITEM_TYPES: dict[str, ItemType] = {
     t.key: t
     for t in [
         ItemType("problem", m.Problem, m.ProblemCreate, "Problem", "Problems", 1),
-        ItemType("persona", m.Persona, m.PersonaCreate, "Persona", "Personas & segments", 1,
-                 {"problem_id": "problem"}, "name"),
-        ItemType("alternative", m.Alternative, m.AlternativeCreate, "Alternative",
-                 "Alternatives & competitors", 1, {}, "name"),
-        ItemType("evidence", m.Evidence, m.EvidenceCreate, "Evidence", "Market evidence", 1,
-                 {"problem_id": "problem"}),
-        ItemType("assumption", m.Assumption, m.AssumptionCreate, "Assumption",
-                 "Riskiest assumptions", 1, {"persona_id": "persona"}, "statement"),
+        ItemType(
+            "persona",
+            m.Persona,
+            m.PersonaCreate,
+            "Persona",
+            "Personas & segments",
+            1,
+            {"problem_id": "problem"},
+            "name",
+        ),
+        ItemType(
+            "alternative",
+            m.Alternative,
+            m.AlternativeCreate,
+            "Alternative",
+            "Alternatives & competitors",
+            1,
+            {},
+            "name",
+        ),
+        ItemType(
+            "evidence",
+            m.Evidence,
+            m.EvidenceCreate,
+            "Evidence",
+            "Market evidence",
+            1,
+            {"problem_id": "problem"},
+        ),
+        ItemType(
+            "assumption",
+            m.Assumption,
+            m.AssumptionCreate,
+            "Assumption",
+            "Riskiest assumptions",
+            1,
+            {"persona_id": "persona"},
+            "statement",
+        ),
         ItemType("vision", m.Vision, m.VisionCreate, "Vision", "Vision", 2, {}, "statement"),
         ItemType("goal", m.Goal, m.GoalCreate, "Goal", "Goals", 2, {"persona_id": "persona"}),
-        ItemType("key_result", m.KeyResult, m.KeyResultCreate, "Key result",
-                 "Key results & KPIs", 2,
-                 {"goal_id": "goal", "roadmap_item_id": "roadmap_item"}, "metric"),
-        ItemType("feature", m.Feature, m.FeatureCreate, "Feature", "Features, stories & epics",
-                 3, {"persona_id": "persona", "goal_id": "goal", "epic_id": "feature"}),
-        ItemType("sketch", m.Sketch, m.SketchCreate, "Sketch", "Sketches", 3,
-                 {"feature_id": "feature"}, "caption"),
-        ItemType("roadmap_item", m.RoadmapItem, m.RoadmapItemCreate, "Roadmap item",
-                 "Roadmap", 4, {"feature_id": "feature"}),
-        ItemType("dependency", m.RoadmapDependency, m.RoadmapDependencyCreate, "Dependency",
-                 "Dependencies", 4,
-                 {"item_id": "roadmap_item", "depends_on_id": "roadmap_item"}, "item_id"),
-        ItemType("risk", m.Risk, m.RiskCreate, "Risk", "Risks", 4,
-                 {"roadmap_item_id": "roadmap_item"}),
-        ItemType("feedback", m.Feedback, m.FeedbackCreate, "Feedback", "Feedback", 5,
-                 {"feature_id": "feature", "key_result_id": "key_result",
-                  "persona_id": "persona"}, "text"),
-        ItemType("flaw", m.Flaw, m.FlawCreate, "Flaw", "Flaws & fixes", 5,
-                 {"feature_id": "feature", "feedback_id": "feedback"}),
-        ItemType("kpi_reading", m.KpiReading, m.KpiReadingCreate, "KPI reading",
-                 "KPI readings", 5, {"key_result_id": "key_result"}, "note"),
-        ItemType("decision", m.Decision, m.DecisionCreate, "Decision", "Decisions", 5,
-                 {"feature_id": "feature"}, "decision"),
+        ItemType(
+            "key_result",
+            m.KeyResult,
+            m.KeyResultCreate,
+            "Key result",
+            "Key results & KPIs",
+            2,
+            {"goal_id": "goal", "roadmap_item_id": "roadmap_item"},
+            "metric",
+        ),
+        ItemType(
+            "feature",
+            m.Feature,
+            m.FeatureCreate,
+            "Feature",
+            "Features, stories & epics",
+            3,
+            {"persona_id": "persona", "goal_id": "goal", "epic_id": "feature"},
+        ),
+        ItemType(
+            "sketch",
+            m.Sketch,
+            m.SketchCreate,
+            "Sketch",
+            "Sketches",
+            3,
+            {"feature_id": "feature"},
+            "caption",
+        ),
+        ItemType(
+            "roadmap_item",
+            m.RoadmapItem,
+            m.RoadmapItemCreate,
+            "Roadmap item",
+            "Roadmap",
+            4,
+            {"feature_id": "feature"},
+        ),
+        ItemType(
+            "dependency",
+            m.RoadmapDependency,
+            m.RoadmapDependencyCreate,
+            "Dependency",
+            "Dependencies",
+            4,
+            {"item_id": "roadmap_item", "depends_on_id": "roadmap_item"},
+            "item_id",
+        ),
+        ItemType(
+            "risk", m.Risk, m.RiskCreate, "Risk", "Risks", 4, {"roadmap_item_id": "roadmap_item"}
+        ),
+        ItemType(
+            "feedback",
+            m.Feedback,
+            m.FeedbackCreate,
+            "Feedback",
+            "Feedback",
+            5,
+            {"feature_id": "feature", "key_result_id": "key_result", "persona_id": "persona"},
+            "text",
+        ),
+        ItemType(
+            "flaw",
+            m.Flaw,
+            m.FlawCreate,
+            "Flaw",
+            "Flaws & fixes",
+            5,
+            {"feature_id": "feature", "feedback_id": "feedback"},
+        ),
+        ItemType(
+            "kpi_reading",
+            m.KpiReading,
+            m.KpiReadingCreate,
+            "KPI reading",
+            "KPI readings",
+            5,
+            {"key_result_id": "key_result"},
+            "note",
+        ),
+        ItemType(
+            "decision",
+            m.Decision,
+            m.DecisionCreate,
+            "Decision",
+            "Decisions",
+            5,
+            {"feature_id": "feature"},
+            "decision",
+        ),
     ]
 }
 
 #: Item types in an order in which every link points backwards (for import and copy).
 CREATION_ORDER = [
-    "problem", "persona", "alternative", "evidence", "assumption", "vision", "goal",
-    "feature", "sketch", "roadmap_item", "dependency", "key_result", "risk", "feedback",
-    "flaw", "kpi_reading", "decision",
+    "problem",
+    "persona",
+    "alternative",
+    "evidence",
+    "assumption",
+    "vision",
+    "goal",
+    "feature",
+    "sketch",
+    "roadmap_item",
+    "dependency",
+    "key_result",
+    "risk",
+    "feedback",
+    "flaw",
+    "kpi_reading",
+    "decision",
 ]
 
 
@@ -117,8 +229,7 @@ def begin_write(session: Session, canvas_token: str) -> int:
         sa.update(m.CanvasRevision)
         .where(
             col(m.CanvasRevision.canvas_id)
-            == sa.select(m.Canvas.id).where(col(m.Canvas.token) == canvas_token)
-            .scalar_subquery()
+            == sa.select(m.Canvas.id).where(col(m.Canvas.token) == canvas_token).scalar_subquery()
         )
         .values(revision=m.CanvasRevision.revision + 1, changed_at=m.utcnow())
         .returning(m.CanvasRevision.canvas_id)
@@ -129,8 +240,14 @@ def begin_write(session: Session, canvas_token: str) -> int:
     return int(canvas_id)
 
 
-def _check_links(session: Session, spec: ItemType, canvas_id: int, values: Mapping[str, Any],
-                 *, item_id: int | None = None) -> None:
+def _check_links(
+    session: Session,
+    spec: ItemType,
+    canvas_id: int,
+    values: Mapping[str, Any],
+    *,
+    item_id: int | None = None,
+) -> None:
     errors = []
     for field_name, target_kind in spec.links.items():
         target_id = values.get(field_name)
@@ -146,25 +263,32 @@ def _check_links(session: Session, spec: ItemType, canvas_id: int, values: Mappi
         elif target_kind == spec.key and target_id == item_id:
             errors.append(FieldError(field_name, label, "cannot point to the item itself"))
     if spec.key == "dependency" and values.get("item_id") == values.get("depends_on_id"):
-        errors.append(FieldError("depends_on_id", "Depends on",
-                                 "a roadmap item cannot depend on itself"))
+        errors.append(
+            FieldError("depends_on_id", "Depends on", "a roadmap item cannot depend on itself")
+        )
     if errors:
         raise ValidationFailed(errors, what=spec.label)
 
 
 def _unique_violation(spec: ItemType) -> ValidationFailed:
     if spec.key == "decision":
-        return ValidationFailed.single("feature_id", "Feature",
-                                       "already has a decision; edit that one instead",
-                                       what=spec.label)
+        return ValidationFailed.single(
+            "feature_id",
+            "Feature",
+            "already has a decision; edit that one instead",
+            what=spec.label,
+        )
     if spec.key == "dependency":
-        return ValidationFailed.single("depends_on_id", "Depends on",
-                                       "this dependency exists already", what=spec.label)
+        return ValidationFailed.single(
+            "depends_on_id", "Depends on", "this dependency exists already", what=spec.label
+        )
     if spec.key == "vision":
-        return ValidationFailed.single("canvas_id", "Canvas", "has a vision already",
-                                       what=spec.label)
-    return ValidationFailed.single("id", spec.label, "conflicts with an existing item",
-                                   what=spec.label)
+        return ValidationFailed.single(
+            "canvas_id", "Canvas", "has a vision already", what=spec.label
+        )
+    return ValidationFailed.single(
+        "id", spec.label, "conflicts with an existing item", what=spec.label
+    )
 
 
 def _next_position(session: Session, table: type[m.CanvasItem], canvas_id: int) -> int:
@@ -174,8 +298,9 @@ def _next_position(session: Session, table: type[m.CanvasItem], canvas_id: int) 
     return 0 if top is None else int(top) + 1
 
 
-def create_item(*, session: Session, canvas_token: str, kind: str,
-                data: Mapping[str, Any], commit: bool = True) -> m.CanvasItem:
+def create_item(
+    *, session: Session, canvas_token: str, kind: str, data: Mapping[str, Any], commit: bool = True
+) -> m.CanvasItem:
     """Validate ``data`` and add it as a new item at the end of its list.
 
     ``commit=False`` flushes instead of committing, so a caller (import, demo) can make
@@ -187,8 +312,9 @@ def create_item(*, session: Session, canvas_token: str, kind: str,
     try:
         values = valid.model_dump()
         _check_links(session, spec, canvas_id, values)
-        row = spec.table(**values, canvas_id=canvas_id,
-                         position=_next_position(session, spec.table, canvas_id))
+        row = spec.table(
+            **values, canvas_id=canvas_id, position=_next_position(session, spec.table, canvas_id)
+        )
         session.add(row)
         session.flush()
     except IntegrityError:
@@ -203,9 +329,16 @@ def create_item(*, session: Session, canvas_token: str, kind: str,
     return row
 
 
-def update_item(*, session: Session, canvas_token: str, kind: str, item_id: int,
-                changes: Mapping[str, Any], expected_version: int,
-                commit: bool = True) -> m.CanvasItem:
+def update_item(
+    *,
+    session: Session,
+    canvas_token: str,
+    kind: str,
+    item_id: int,
+    changes: Mapping[str, Any],
+    expected_version: int,
+    commit: bool = True,
+) -> m.CanvasItem:
     """Apply ``changes`` to the item if it is still at ``expected_version``.
 
     Raises ConflictError (carrying the stored row) if someone saved it since; the check
@@ -219,28 +352,38 @@ def update_item(*, session: Session, canvas_token: str, kind: str, item_id: int,
             select(spec.table).where(spec.table.id == item_id, spec.table.canvas_id == canvas_id)
         ).first()
         if current is None:
-            raise NotFound(f"This {spec.label.lower()} no longer exists; it may have been "
-                           "deleted by someone else.")
+            raise NotFound(
+                f"This {spec.label.lower()} no longer exists; it may have been "
+                "deleted by someone else."
+            )
         merged = {name: getattr(current, name) for name in spec.fields}
         unknown = [k for k in changes if k not in spec.create.model_fields]
         if unknown:
             raise ValidationFailed(
-                [FieldError(k, k, "is not a field of this item") for k in unknown],
-                what=spec.label)
+                [FieldError(k, k, "is not a field of this item") for k in unknown], what=spec.label
+            )
         merged.update(changes)
         values = validate(spec.create, merged, what=spec.label).model_dump()
         _check_links(session, spec, canvas_id, values, item_id=item_id)
         changed = {k: values[k] for k in changes}
         result = session.exec(  # type: ignore[call-overload]
             sa.update(spec.table)
-            .where(col(spec.table.id) == item_id, col(spec.table.canvas_id) == canvas_id,
-                   col(spec.table.version) == expected_version)
+            .where(
+                col(spec.table.id) == item_id,
+                col(spec.table.canvas_id) == canvas_id,
+                col(spec.table.version) == expected_version,
+            )
             .values(**changed, version=spec.table.version + 1, updated_at=m.utcnow())
         )
         if result.rowcount == 0:
             stored = _stored_snapshot(session, spec, canvas_id, item_id)
-            raise ConflictError(kind, item_id, current=stored, attempted=dict(changes),
-                                expected_version=expected_version)
+            raise ConflictError(
+                kind,
+                item_id,
+                current=stored,
+                attempted=dict(changes),
+                expected_version=expected_version,
+            )
     except IntegrityError:
         session.rollback()
         raise _unique_violation(spec) from None
@@ -255,30 +398,40 @@ def update_item(*, session: Session, canvas_token: str, kind: str, item_id: int,
     return updated
 
 
-def delete_item(*, session: Session, canvas_token: str, kind: str, item_id: int,
-                expected_version: int) -> None:
+def delete_item(
+    *, session: Session, canvas_token: str, kind: str, item_id: int, expected_version: int
+) -> None:
     """Delete the item if it is still at ``expected_version`` (else ConflictError)."""
     spec = item_type(kind)
     if kind == "vision":
-        raise ValidationFailed.single("id", "Vision", "cannot be deleted; clear its fields "
-                                      "instead", what="Vision")
+        raise ValidationFailed.single(
+            "id", "Vision", "cannot be deleted; clear its fields instead", what="Vision"
+        )
     canvas_id = begin_write(session, canvas_token)
     result = session.exec(  # type: ignore[call-overload]
-        sa.delete(spec.table).where(col(spec.table.id) == item_id,
-                                    col(spec.table.canvas_id) == canvas_id,
-                                    col(spec.table.version) == expected_version)
+        sa.delete(spec.table).where(
+            col(spec.table.id) == item_id,
+            col(spec.table.canvas_id) == canvas_id,
+            col(spec.table.version) == expected_version,
+        )
     )
     if result.rowcount == 0:
         stored = _stored_snapshot(session, spec, canvas_id, item_id)
         if stored is None:
             raise NotFound(f"This {spec.label.lower()} was already deleted.")
-        raise ConflictError(kind, item_id, current=stored, attempted={"deleted": True},
-                            expected_version=expected_version)
+        raise ConflictError(
+            kind,
+            item_id,
+            current=stored,
+            attempted={"deleted": True},
+            expected_version=expected_version,
+        )
     session.commit()
 
 
-def reorder_items(*, session: Session, canvas_token: str, kind: str,
-                  ordered_ids: Sequence[int]) -> None:
+def reorder_items(
+    *, session: Session, canvas_token: str, kind: str, ordered_ids: Sequence[int]
+) -> None:
     """Put the items of ``kind`` in the order given (every item, each once)."""
     spec = item_type(kind)
     canvas_id = begin_write(session, canvas_token)
@@ -286,30 +439,35 @@ def reorder_items(*, session: Session, canvas_token: str, kind: str,
     if set(ordered_ids) != existing or len(ordered_ids) != len(existing):
         session.rollback()
         raise ValidationFailed.single(
-            "order", "Order", "must list every item of the list exactly once; the list "
-            "changed meanwhile, so reload and try again", what=spec.plural)
+            "order",
+            "Order",
+            "must list every item of the list exactly once; the list "
+            "changed meanwhile, so reload and try again",
+            what=spec.plural,
+        )
     for position, item_id in enumerate(ordered_ids):
         session.exec(  # type: ignore[call-overload]
-            sa.update(spec.table).where(col(spec.table.id) == item_id)
-            .values(position=position)
+            sa.update(spec.table).where(col(spec.table.id) == item_id).values(position=position)
         )
     session.commit()
 
 
-def move_item(*, session: Session, canvas_token: str, kind: str, item_id: int,
-              offset: int) -> None:
+def move_item(*, session: Session, canvas_token: str, kind: str, item_id: int, offset: int) -> None:
     """Move one item up (negative offset) or down in its list."""
     with session.no_autoflush:
-        ids = [row.id for row in list_items(session=session, canvas_token=canvas_token,
-                                            kind=kind)]
+        ids = [row.id for row in list_items(session=session, canvas_token=canvas_token, kind=kind)]
     session.rollback()
     if item_id not in ids:
         raise NotFound(f"This {item_type(kind).label.lower()} no longer exists.")
     old = ids.index(item_id)
     new = max(0, min(len(ids) - 1, old + offset))
     ids.insert(new, ids.pop(old))
-    reorder_items(session=session, canvas_token=canvas_token, kind=kind,
-                  ordered_ids=[i for i in ids if i is not None])
+    reorder_items(
+        session=session,
+        canvas_token=canvas_token,
+        kind=kind,
+        ordered_ids=[i for i in ids if i is not None],
+    )
 
 
 # -------------------------------------------------------------------------- reads
@@ -344,10 +502,13 @@ def list_items(*, session: Session, canvas_token: str, kind: str) -> list[Any]:
     """The items of ``kind`` on the canvas, in their list order."""
     spec = item_type(kind)
     canvas_id = _canvas_id(session, canvas_token)
-    return list(session.exec(
-        select(spec.table).where(spec.table.canvas_id == canvas_id)
-        .order_by(col(spec.table.position), col(spec.table.id))
-    ))
+    return list(
+        session.exec(
+            select(spec.table)
+            .where(spec.table.canvas_id == canvas_id)
+            .order_by(col(spec.table.position), col(spec.table.id))
+        )
+    )
 
 
 def get_item(*, session: Session, canvas_token: str, kind: str, item_id: int) -> Any:
@@ -362,8 +523,10 @@ def items_frame(*, session: Session, canvas_token: str, kind: str) -> pd.DataFra
     """The items of ``kind`` as a DataFrame with id, version and every field."""
     spec = item_type(kind)
     columns = ["id", "version", *spec.fields]
-    rows = [{c: getattr(r, c) for c in columns}
-            for r in list_items(session=session, canvas_token=canvas_token, kind=kind)]
+    rows = [
+        {c: getattr(r, c) for c in columns}
+        for r in list_items(session=session, canvas_token=canvas_token, kind=kind)
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -377,5 +540,7 @@ def item_title(row: Any) -> str:
 
 def choices(*, session: Session, canvas_token: str, kind: str) -> dict[int, str]:
     """id -> title of the items of ``kind``, for the pickers that link items."""
-    return {row.id: item_title(row)
-            for row in list_items(session=session, canvas_token=canvas_token, kind=kind)}
+    return {
+        row.id: item_title(row)
+        for row in list_items(session=session, canvas_token=canvas_token, kind=kind)
+    }

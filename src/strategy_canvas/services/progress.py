@@ -51,15 +51,22 @@ def _at_least(kind: str, n: int, what: str) -> Callable[[Items], str | None]:
     def check(data: Items) -> str | None:
         have = len(data[kind])
         return None if have >= n else f"Add {n - have} more {what} (have {have}, need {n})"
+
     return check
 
 
-def _each(kind: str, ok: Callable[[Any], bool], problem: str,
-          *, among: Callable[[Any], bool] = lambda _: True) -> Callable[[Items], str | None]:
+def _each(
+    kind: str,
+    ok: Callable[[Any], bool],
+    problem: str,
+    *,
+    among: Callable[[Any], bool] = lambda _: True,
+) -> Callable[[Items], str | None]:
     def check(data: Items) -> str | None:
         subject = [r for r in data[kind] if among(r)]
         bad = [r for r in subject if not ok(r)]
         return f"{problem}: {_names(bad)}" if bad else None
+
     return check
 
 
@@ -72,8 +79,11 @@ def _vision(check: Callable[[Any], bool], message: str) -> Callable[[Items], str
 
 
 def _goals_have_key_results(data: Items) -> str | None:
-    complete = {kr.goal_id for kr in data["key_result"]
-                if kr.target is not None and kr.target_date is not None and kr.metric}
+    complete = {
+        kr.goal_id
+        for kr in data["key_result"]
+        if kr.target is not None and kr.target_date is not None and kr.metric
+    }
     bad = [g for g in data["goal"] if g.id not in complete]
     if bad:
         return f"Give each goal a key result with a metric, a target and a date: {_names(bad)}"
@@ -103,71 +113,131 @@ def _shipped_decided(data: Items) -> str | None:
 RULES: dict[int, list[Rule]] = {
     1: [
         ("At least one problem", _at_least("problem", 1, "problem")),
-        ("A problem statement", _each("problem", _filled("statement"),
-                                      "Write the statement of each problem")),
+        (
+            "A problem statement",
+            _each("problem", _filled("statement"), "Write the statement of each problem"),
+        ),
         ("Two or more personas or segments", _at_least("persona", 2, "persona or segment")),
-        ("Personas with jobs and pains", _each("persona", _filled("jobs", "pains"),
-                                               "Give each persona its jobs and pains")),
+        (
+            "Personas with jobs and pains",
+            _each("persona", _filled("jobs", "pains"), "Give each persona its jobs and pains"),
+        ),
         ("Alternatives and competitors", _at_least("alternative", 1, "alternative or competitor")),
         ("Market evidence", _at_least("evidence", 1, "piece of market evidence")),
         ("The riskiest assumptions", _at_least("assumption", 3, "assumption")),
-        ("A test plan for every important assumption",
-         _each("assumption", _filled("test_plan"), "Plan how to test the important assumptions",
-               among=lambda a: a.importance >= 4 and a.status in ("untested", "testing"))),
+        (
+            "A test plan for every important assumption",
+            _each(
+                "assumption",
+                _filled("test_plan"),
+                "Plan how to test the important assumptions",
+                among=lambda a: a.importance >= 4 and a.status in ("untested", "testing"),
+            ),
+        ),
     ],
     2: [
-        ("A vision statement", _vision(lambda v: bool(v.statement or v.target and v.benefit),
-                                       "Write the vision statement")),
-        ("A value proposition", _vision(lambda v: bool(v.value_proposition),
-                                        "Write the value proposition")),
-        ("A north-star metric", _vision(lambda v: bool(v.north_star_metric),
-                                        "Name the north-star metric")),
-        ("Non-goals", _vision(lambda v: bool(v.non_goals), "List what is out of scope (non-goals)")),
+        (
+            "A vision statement",
+            _vision(
+                lambda v: bool(v.statement or (v.target and v.benefit)),
+                "Write the vision statement",
+            ),
+        ),
+        (
+            "A value proposition",
+            _vision(lambda v: bool(v.value_proposition), "Write the value proposition"),
+        ),
+        (
+            "A north-star metric",
+            _vision(lambda v: bool(v.north_star_metric), "Name the north-star metric"),
+        ),
+        (
+            "Non-goals",
+            _vision(lambda v: bool(v.non_goals), "List what is out of scope (non-goals)"),
+        ),
         ("At least one goal", _at_least("goal", 1, "goal")),
         ("Goals with measurable key results", _goals_have_key_results),
     ],
     3: [
         ("Three or more features", _at_least("feature", 3, "feature or story")),
-        ("Features tied to a persona and a goal",
-         _each("feature", _filled("persona_id", "goal_id"),
-               "Tie each feature to a persona and a goal")),
-        ("Features scored for RICE",
-         _each("feature", _filled("reach", "impact", "confidence", "effort"),
-               "Score reach, impact, confidence and effort of")),
-        ("A MoSCoW call for every feature",
-         _each("feature", _filled("moscow"), "Make the MoSCoW call for")),
+        (
+            "Features tied to a persona and a goal",
+            _each(
+                "feature",
+                _filled("persona_id", "goal_id"),
+                "Tie each feature to a persona and a goal",
+            ),
+        ),
+        (
+            "Features scored for RICE",
+            _each(
+                "feature",
+                _filled("reach", "impact", "confidence", "effort"),
+                "Score reach, impact, confidence and effort of",
+            ),
+        ),
+        (
+            "A MoSCoW call for every feature",
+            _each("feature", _filled("moscow"), "Make the MoSCoW call for"),
+        ),
     ],
     4: [
         ("Three or more roadmap items", _at_least("roadmap_item", 3, "roadmap item")),
-        ("Roadmap items built from features",
-         _each("roadmap_item", _filled("feature_id"), "Link each roadmap item to its feature")),
-        ("An owner for every roadmap item",
-         _each("roadmap_item", _filled("owner"), "Name an owner for")),
-        ("Dates for the work happening now",
-         _each("roadmap_item", _filled("start_date", "end_date"), "Give start and end dates to",
-               among=lambda r: r.lane == "now")),
+        (
+            "Roadmap items built from features",
+            _each("roadmap_item", _filled("feature_id"), "Link each roadmap item to its feature"),
+        ),
+        (
+            "An owner for every roadmap item",
+            _each("roadmap_item", _filled("owner"), "Name an owner for"),
+        ),
+        (
+            "Dates for the work happening now",
+            _each(
+                "roadmap_item",
+                _filled("start_date", "end_date"),
+                "Give start and end dates to",
+                among=lambda r: r.lane == "now",
+            ),
+        ),
         ("Every Must-have on the roadmap", _musts_on_roadmap),
         ("Risks with mitigations", _at_least("risk", 1, "risk")),
-        ("A mitigation for every open risk",
-         _each("risk", _filled("mitigation"), "Write a mitigation for",
-               among=lambda r: r.status != "closed")),
+        (
+            "A mitigation for every open risk",
+            _each(
+                "risk",
+                _filled("mitigation"),
+                "Write a mitigation for",
+                among=lambda r: r.status != "closed",
+            ),
+        ),
     ],
     5: [
         ("Feedback collected", _at_least("feedback", 3, "piece of feedback")),
-        ("Feedback tied to features",
-         _each("feedback", _filled("feature_id"), "Tie feedback to the feature it is about")),
+        (
+            "Feedback tied to features",
+            _each("feedback", _filled("feature_id"), "Tie feedback to the feature it is about"),
+        ),
         ("KPI readings", _kpis_read),
-        ("An owner for every serious flaw's fix",
-         _each("flaw", _filled("fix", "fix_owner"), "Give a fix and an owner to",
-               among=lambda f: f.severity in ("high", "critical") and f.fix_status != "wont_fix")),
+        (
+            "An owner for every serious flaw's fix",
+            _each(
+                "flaw",
+                _filled("fix", "fix_owner"),
+                "Give a fix and an owner to",
+                among=lambda f: f.severity in ("high", "critical") and f.fix_status != "wont_fix",
+            ),
+        ),
         ("A decision for every shipped feature", _shipped_decided),
     ],
 }
 
 
 def _load(session: Session, canvas_token: str) -> Items:
-    return {kind: items.list_items(session=session, canvas_token=canvas_token, kind=kind)
-            for kind in items.ITEM_TYPES}
+    return {
+        kind: items.list_items(session=session, canvas_token=canvas_token, kind=kind)
+        for kind in items.ITEM_TYPES
+    }
 
 
 def evaluate(data: Items) -> list[StepProgress]:

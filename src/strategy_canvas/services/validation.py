@@ -49,7 +49,10 @@ def _message(error: Mapping[str, Any]) -> str:
         return "must be a date written as YYYY-MM-DD"
     if kind in ("string_type", "bytes_type"):
         return "must be text"
-    return str(error.get("msg", "is not valid")).removeprefix("Input ").lower()
+    message = str(error.get("msg", "is not valid"))
+    if message.startswith("Input "):
+        return message.removeprefix("Input ").lower()
+    return message  # our own rules (PydanticCustomError) are written as they should read
 
 
 def validate(schema: type[SchemaT], data: Mapping[str, Any], *, what: str = "") -> SchemaT:
@@ -66,6 +69,7 @@ def validate(schema: type[SchemaT], data: Mapping[str, Any], *, what: str = "") 
     except pydantic.ValidationError as exc:
         errors = []
         for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else "__root__"
+            ctx = error.get("ctx") or {}
+            field = str(error["loc"][0]) if error["loc"] else str(ctx.get("field", "__root__"))
             errors.append(FieldError(field, field_label(schema, field), _message(error)))
         raise ValidationFailed(errors, what=what) from None

@@ -1,0 +1,146 @@
+"""Shared helpers for the benchmarks: temp databases, a large canvas, AppTest timing.
+
+Benchmarks print figures (and ratios against a baseline measured in the same run);
+they never assert on time.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from strategy_canvas import config, db
+from strategy_canvas.services import canvases, items
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def temp_database() -> str:
+    """Point the app at a fresh SQLite file (DATABASE_URL) and return its URL."""
+    folder = tempfile.mkdtemp(prefix="sc-bench-")
+    url = f"sqlite:///{folder}/bench.db"
+    os.environ["DATABASE_URL"] = url
+    config.get_settings.cache_clear()
+    db.migrate(db.get_engine(url))
+    return url
+
+
+def create_large_canvas(
+    url: str, *, features: int = 300, feedback: int = 1000, roadmap: int = 100, seed: int = 7
+) -> str:
+    """A canvas of the size in DESIGN.md's budgets, written through the services."""
+    rnd = random.Random(seed)
+    engine = db.get_engine(url)
+    with db.session_scope(engine) as s:
+        token = canvases.create_canvas(
+            session=s, canvas_in={"name": "Large canvas", "product": "Benchmark"}
+        ).token
+        personas = [
+            items.create_item(
+                session=s,
+                canvas_token=token,
+                kind="persona",
+                data={"name": f"Persona {i}", "jobs": "j", "pains": "p"},
+            ).id
+            for i in range(6)
+        ]
+        goals = [
+            items.create_item(
+                session=s, canvas_token=token, kind="goal", data={"title": f"Goal {i}"}
+            ).id
+            for i in range(5)
+        ]
+        feature_ids = []
+        for i in range(features):
+            feature_ids.append(
+                items.create_item(
+                    session=s,
+                    canvas_token=token,
+                    kind="feature",
+                    data={
+                        "title": f"Feature {i}",
+                        "persona_id": rnd.choice(personas),
+                        "goal_id": rnd.choice(goals),
+                        "reach": rnd.randint(10, 50_000),
+                        "impact": rnd.choice([0.25, 0.5, 1, 2, 3]),
+                        "confidence": rnd.randint(20, 100),
+                        "effort": round(rnd.uniform(0.25, 12), 2),
+                        "ease": rnd.randint(1, 10),
+                        "value": rnd.randint(1, 10),
+                        "moscow": rnd.choice(["must", "should", "could"]),
+                        "kano": rnd.choice(["basic", "performance", "delighter"]),
+                        "status": rnd.choice(["idea", "planned", "building", "shipped"]),
+                    },
+                ).id
+            )
+        start = date(2026, 1, 1)
+        for i in range(roadmap):
+            begin = start + timedelta(days=rnd.randint(0, 300))
+            items.create_item(
+                session=s,
+                canvas_token=token,
+                kind="roadmap_item",
+                data={
+                    "title": f"Roadmap item {i}",
+                    "feature_id": rnd.choice(feature_ids),
+                    "lane": rnd.choice(["now", "next", "later"]),
+                    "owner": f"Owner {i % 9}",
+                    "team": f"Team {i % 4}",
+                    "start_date": begin,
+                    "end_date": begin + timedelta(days=rnd.randint(7, 90)),
+                },
+            )
+        for i in range(feedback):
+            items.create_item(
+                session=s,
+                canvas_token=token,
+                kind="feedback",
+                data={
+                    "text": f"Feedback {i}: " + "words " * rnd.randint(3, 30),
+                    "feature_id": rnd.choice(feature_ids),
+                    "sentiment": rnd.choice(["positive", "neutral", "negative"]),
+                    "kind": rnd.choice(["praise", "problem", "request", "bug"]),
+                    "received_on": start + timedelta(days=rnd.randint(0, 300)),
+                },
+            )
+    return token
+
+
+def median_seconds(run: Callable[[], object], *, repeat: int = 15, warmup: int = 1) -> float:
+    for _ in range(warmup):
+        run()
+    samples = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        run()
+        samples.append(time.perf_counter() - began)
+    return statistics.median(samples)
+
+
+def bare_page_seconds(repeat: int = 15) -> float:
+    """The rerun of a one-line Streamlit page, timed like the app's pages."""
+    from streamlit.testing.v1 import AppTest
+
+    bare = Path(tempfile.mkdtemp(prefix="sc-bare-")) / "bare.py"
+    bare.write_text('import streamlit as st\nst.write("hello")\n')
+    at = AppTest.from_file(str(bare), default_timeout=60)
+    return median_seconds(at.run, repeat=repeat)
+
+
+def page_seconds(page: str, *, token: str | None = None, repeat: int = 15) -> float:
+    """The median rerun of one of the app's pages (``app.py`` or ``pages/…``)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / page), default_timeout=120)
+    if token:
+        at.query_params["canvas"] = token
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"{page} raised: {at.exception[0].message}")
+    return median_seconds(at.run, repeat=repeat)

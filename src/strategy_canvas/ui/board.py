@@ -1,0 +1,134 @@
+"""The read-only live board of a step: what everyone on the canvas sees, kept current.
+
+It is drawn inside a fragment that reruns every few seconds (``STRATEGY_CANVAS_SYNC_
+SECONDS``): one indexed query reads the canvas's change counter, and the step's items
+are loaded again only when it moved. The loaded tables are cached by (canvas, change
+counter) for every session at once, so thirty people watching one canvas cost one load
+per change. Nothing here is an input, so a refresh never loses anyone's typing; the
+editor lives outside the fragment (see :mod:`strategy_canvas.ui.editor`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import streamlit as st
+
+from strategy_canvas import db
+from strategy_canvas.services import canvases, items
+from strategy_canvas.services.validation import field_label
+from strategy_canvas.ui import editor
+from strategy_canvas.ui.text import md
+
+if TYPE_CHECKING:
+    from strategy_canvas.ui.setup import PageContext
+
+Frames = dict[str, pd.DataFrame]
+Renderer = Callable[[Frames], None]
+
+#: bookkeeping or binary columns a reader does not need
+HIDDEN_COLUMNS = {"id", "version", "image", "media_type", "position"}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def load_frames(
+    database_url: str, canvas_token: str, revision: int, kinds: tuple[str, ...]
+) -> Frames:
+    """The items of ``kinds`` (and of what they link to) at ``revision`` of the canvas.
+
+    ``revision`` is part of the cache key: a change anywhere in the canvas makes a new
+    entry, and an unchanged canvas is served from the cache.
+    """
+    wanted = set(kinds)
+    for kind in kinds:
+        wanted.update(items.ITEM_TYPES[kind].links.values())
+    with db.session_scope(db.get_engine(database_url), readonly=True) as session:
+        return {
+            kind: items.items_frame(session=session, canvas_token=canvas_token, kind=kind)
+            for kind in sorted(wanted)
+        }
+
+
+def current_frames(ctx: PageContext, kinds: Sequence[str]) -> tuple[int, Frames]:
+    assert ctx.token is not None
+    with ctx.read() as session:
+        revision = canvases.get_revision(session=session, canvas_token=ctx.token)
+    return revision, load_frames(ctx.settings.database_url, ctx.token, revision, tuple(kinds))
+
+
+def titles(frames: Frames, kind: str) -> dict[int, str]:
+    """id -> title of the items of ``kind`` in ``frames``."""
+    spec = items.ITEM_TYPES[kind]
+    frame = frames.get(kind)
+    if frame is None or frame.empty:
+        return {}
+    names = frame[spec.title_field].astype(str)
+    return {
+        int(i): (t if t.strip() else f"{spec.label} #{i}")
+        for i, t in zip(frame["id"], names, strict=True)
+    }
+
+
+def readable(frames: Frames, kind: str, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The items of ``kind`` for reading: links shown as titles, labels as headers."""
+    spec = items.ITEM_TYPES[kind]
+    frame = frames[kind].copy()
+    for column, target in spec.links.items():
+        frame[column] = frame[column].map(titles(frames, target))
+    keep = [c for c in (columns or frame.columns) if c not in HIDDEN_COLUMNS]
+    frame = frame[keep]
+    return frame.rename(columns={c: field_label(spec.create, c) for c in keep})
+
+
+def table(
+    frames: Frames, kind: str, *, columns: Sequence[str] | None = None, empty: str | None = None
+) -> None:
+    """One item type as a read-only table, or its empty state."""
+    spec = items.ITEM_TYPES[kind]
+    if frames[kind].empty:
+        st.caption(empty or f"No {spec.plural.lower()} yet — add the first one in the editor.")
+        return
+    st.dataframe(readable(frames, kind, columns=columns), hide_index=True, width="stretch")
+
+
+def _changed_underneath(frames: Frames) -> None:
+    """Say so when an item this person is editing was changed or deleted by someone else."""
+    for kind, item_id, base in editor.open_edits():
+        frame = frames.get(kind)
+        if frame is None:
+            continue
+        row = frame[frame["id"] == item_id]
+        spec = items.ITEM_TYPES[kind]
+        if row.empty:
+            st.warning(
+                f"The {spec.label.lower()} you are editing was deleted by someone "
+                "else. Saving will let you add yours back.",
+                icon=":material/sync_problem:",
+            )
+        elif int(row["version"].iloc[0]) > base:
+            name = titles(frames, kind).get(item_id, spec.label)
+            st.warning(
+                f"Someone else just saved the {spec.label.lower()} “{md(name)}” you "
+                "are editing. Your changes are safe: when you save, you will see "
+                "theirs and yours and choose.",
+                icon=":material/sync_problem:",
+            )
+
+
+def live_board(ctx: PageContext, kinds: Sequence[str], render: Renderer) -> None:
+    """Draw ``render(frames)`` inside a self-refreshing fragment."""
+    every = timedelta(seconds=ctx.settings.live_sync_seconds)
+
+    def board() -> None:
+        revision, frames = current_frames(ctx, kinds)
+        _changed_underneath(frames)
+        render(frames)
+        st.caption(
+            f"Live · change {revision}",
+            help="This board refreshes by itself when anyone changes the canvas.",
+        )
+
+    st.fragment(board, run_every=every)()

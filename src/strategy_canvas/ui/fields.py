@@ -1,0 +1,176 @@
+"""One widget per field of an item, chosen from the field's type and limits.
+
+The widgets read their value from session state under the key they are given (never
+``value=``), so a rerun — ours or a live-sync one — never resets what the user typed.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import annotated_types as at
+import streamlit as st
+
+from strategy_canvas.services.items import ItemType
+from strategy_canvas.services.validation import field_label
+
+#: Fields the editor never shows (uploads are handled by the sketch editor itself).
+HIDDEN_FIELDS = {"image", "media_type"}
+
+#: What each field is for, shown as the widget's help.
+HELP: dict[str, str] = {
+    "reach": "How many people or events this touches per quarter (RICE).",
+    "impact": "Per person reached: 0.25 minimal, 0.5 low, 1 medium, 2 high, 3 massive (RICE).",
+    "confidence": "How sure you are of reach and impact, in percent (RICE).",
+    "effort": "Person-months to build it (RICE, value vs effort).",
+    "ease": "1 (very hard) to 10 (trivial) — the E of ICE.",
+    "value": "1 (little) to 10 (huge) value to users and the business.",
+    "moscow": "Must, should, could or won't have (this time).",
+    "kano": "Basic (expected), performance (more is better), delighter (unexpected joy).",
+    "importance": "1 (nice to know) to 5 (the strategy fails if this is wrong).",
+    "evidence": "1 (a hunch) to 5 (proven with data).",
+    "lane": "Now: being built. Next: up after that. Later: on the horizon.",
+    "likelihood": "1 (rare) to 5 (almost certain).",
+}
+
+CHOICE_LABELS: dict[str, str] = {
+    "wont": "won't",
+    "in_progress": "in progress",
+    "wont_fix": "won't fix",
+    "usability_test": "usability test",
+    "rollback": "roll back",
+    "victory": "declare victory",
+}
+
+
+@dataclass(frozen=True)
+class FieldShape:
+    name: str
+    label: str
+    kind: Literal["text", "long_text", "choice", "int", "float", "date", "link", "bytes"]
+    required: bool
+    nullable: bool
+    choices: tuple[Any, ...] = ()
+    min_value: float | None = None
+    max_value: float | None = None
+    max_length: int | None = None
+
+
+def _strip_optional(annotation: Any) -> tuple[Any, bool]:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return args[0], True
+    return annotation, False
+
+
+def shape_of(spec: ItemType, name: str) -> FieldShape:
+    info = spec.create.model_fields[name]
+    annotation, nullable = _strip_optional(info.annotation)
+    lo = hi = max_length = None
+    for meta in info.metadata:
+        if isinstance(meta, at.Ge):
+            lo = meta.ge
+        elif isinstance(meta, at.Gt):
+            lo = meta.gt
+        elif isinstance(meta, at.Le):
+            hi = meta.le
+        elif isinstance(meta, at.MaxLen):
+            max_length = meta.max_length
+    label = field_label(spec.create, name)
+    required = info.is_required()
+    if name in spec.links:
+        return FieldShape(name, label, "link", required, nullable)
+    if typing.get_origin(annotation) is Literal:
+        return FieldShape(name, label, "choice", required, nullable, typing.get_args(annotation))
+    if annotation is bool:
+        return FieldShape(name, label, "choice", required, nullable, (True, False))
+    if annotation is int:
+        return FieldShape(name, label, "int", required, nullable, (), lo, hi)
+    if annotation is float:
+        return FieldShape(name, label, "float", required, nullable, (), lo, hi)
+    if annotation is date:
+        return FieldShape(name, label, "date", required, nullable)
+    if annotation is bytes:
+        return FieldShape(name, label, "bytes", required, nullable)
+    long = max_length is not None and max_length > 300
+    return FieldShape(
+        name, label, "long_text" if long else "text", required, nullable, max_length=max_length
+    )
+
+
+def editable_fields(spec: ItemType) -> list[FieldShape]:
+    return [shape_of(spec, n) for n in spec.fields if n not in HIDDEN_FIELDS]
+
+
+def empty_value(shape: FieldShape, default: Any) -> Any:
+    if default is not None and not callable(default):
+        return default
+    return "" if shape.kind in ("text", "long_text") else None
+
+
+def draw(
+    shape: FieldShape,
+    key: str,
+    *,
+    link_choices: dict[int, str],
+    on_change: Any = None,
+    disabled: bool = False,
+) -> Any:
+    """Draw the widget for ``shape`` bound to ``st.session_state[key]``; return its value."""
+    label = shape.label + (" *" if shape.required else "")
+    help_text = HELP.get(shape.name)
+    common: dict[str, Any] = {
+        "key": key,
+        "on_change": on_change,
+        "help": help_text,
+        "disabled": disabled,
+    }
+    if shape.kind == "text":
+        return st.text_input(label, max_chars=shape.max_length, **common)
+    if shape.kind == "long_text":
+        return st.text_area(label, max_chars=shape.max_length, height=100, **common)
+    if shape.kind == "choice":
+        options = list(shape.choices)
+        if shape.nullable:
+            options = [None, *options]
+        return st.selectbox(
+            label,
+            options,
+            format_func=lambda v: (
+                "— not set —" if v is None else CHOICE_LABELS.get(str(v), str(v).replace("_", " "))
+            ),
+            **common,
+        )
+    if shape.kind == "link":
+        ids: list[int | None] = list(link_choices)
+        if st.session_state.get(key) not in ids and st.session_state.get(key) is not None:
+            st.session_state[key] = None  # the linked item was deleted meanwhile
+        options = [None, *ids] if shape.nullable or not ids else ids
+        return st.selectbox(
+            label,
+            options,
+            format_func=lambda v: "— none —" if v is None else link_choices.get(v, f"#{v}"),
+            **common,
+        )
+    if shape.kind in ("int", "float"):
+        is_int = shape.kind == "int"
+        cast = int if is_int else float
+        return st.number_input(
+            label,
+            value=None,
+            min_value=None if shape.min_value is None else cast(shape.min_value),
+            max_value=None if shape.max_value is None else cast(shape.max_value),
+            step=1 if is_int else None,
+            format=None if is_int else "%g",
+            placeholder="not set",
+            **common,
+        )
+    if shape.kind == "date":
+        return st.date_input(label, value=None, format="YYYY-MM-DD", **common)
+    raise ValueError(f"no widget for field {shape.name} ({shape.kind})")
