@@ -36,6 +36,10 @@ def _minimal(session: Session, token: str, kind: str) -> dict[str, Any]:
         return {"key_result_id": kr.id, "measured_on": date(2026, 1, 1), "value": 3.5}
     if kind == "decision":
         return {"feature_id": _add(session, token, "feature", title="F").id, "decision": "victory"}
+    if kind == "criterion_score":
+        feature = _add(session, token, "feature", title="F")
+        criterion = _add(session, token, "criterion", name="Strategic fit", weight=30)
+        return {"feature_id": feature.id, "criterion_id": criterion.id, "score": 7}
     if kind == "dependency":
         a = _add(session, token, "roadmap_item", title="A")
         b = _add(session, token, "roadmap_item", title="B")
@@ -61,6 +65,8 @@ EDITS: dict[str, dict[str, Any]] = {
     "key_result": {"target": 40.0, "target_date": date(2026, 12, 31)},
     "feature": {"reach": 1200, "impact": 2.0, "confidence": 80, "effort": 1.5},
     "sketch": {"caption": "First flow"},
+    "criterion": {"weight": 40.0},
+    "criterion_score": {"score": 9.0},
     "roadmap_item": {"lane": "now", "owner": "Dana"},
     "dependency": {},
     "risk": {"likelihood": 4},
@@ -211,6 +217,48 @@ def test_links_must_stay_within_the_canvas(session: Session, canvas: m.Canvas) -
     a = _add(session, canvas.token, "roadmap_item", title="A")
     with pytest.raises(ValidationFailed, match="cannot depend on itself"):
         _add(session, canvas.token, "dependency", item_id=a.id, depends_on_id=a.id)
+
+
+def test_feature_ranges_must_hold_the_estimate(session: Session, canvas: m.Canvas) -> None:
+    with pytest.raises(ValidationFailed, match="Reach \\(low\\): must not be above the estimate"):
+        _add(session, canvas.token, "feature", title="F", reach=100, reach_low=200)
+    with pytest.raises(ValidationFailed, match="Effort \\(high\\): must not be below"):
+        _add(session, canvas.token, "feature", title="F", effort=3, effort_high=2)
+    ok = _add(
+        session,
+        canvas.token,
+        "feature",
+        title="F",
+        reach=100,
+        reach_low=50,
+        reach_high=400,
+        effort=2,
+        effort_low=1,
+        effort_high=5,
+    )
+    assert (ok.reach_low, ok.reach_high) == (50, 400)
+
+
+def test_one_score_per_feature_and_criterion(session: Session, canvas: m.Canvas) -> None:
+    feature = _add(session, canvas.token, "feature", title="F")
+    criterion = _add(session, canvas.token, "criterion", name="Fit", weight=2)
+    _add(
+        session,
+        canvas.token,
+        "criterion_score",
+        feature_id=feature.id,
+        criterion_id=criterion.id,
+        score=3,
+    )
+    with pytest.raises(ValidationFailed, match="has a score for it already"):
+        _add(
+            session,
+            canvas.token,
+            "criterion_score",
+            feature_id=feature.id,
+            criterion_id=criterion.id,
+            score=4,
+        )
 
 
 def test_one_decision_per_feature(session: Session, canvas: m.Canvas) -> None:

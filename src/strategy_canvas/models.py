@@ -300,14 +300,79 @@ class FeatureBase(SQLModel):
     value: int | None = Field(default=None, ge=1, le=10, title="Value")
     moscow: MoSCoW | None = _choice(None, title="MoSCoW", nullable=True)
     kano: Kano | None = _choice(None, title="Kano", nullable=True)
+    # Optional ranges for the robustness analysis: where the team is unsure, it gives
+    # the lowest and highest value it believes (else confidence sets the spread).
+    reach_low: int | None = Field(default=None, ge=0, le=1_000_000_000, title="Reach (low)")
+    reach_high: int | None = Field(default=None, ge=0, le=1_000_000_000, title="Reach (high)")
+    effort_low: float | None = Field(default=None, gt=0, le=1_000, title="Effort (low)")
+    effort_high: float | None = Field(default=None, gt=0, le=1_000, title="Effort (high)")
+    # Where the feature came from when imported from Jira, Linear or Productboard.
+    external_key: str = Field(default="", max_length=100, title="External key")
+    external_url: str = Field(default="", max_length=1_000, title="External link")
 
 
 class FeatureCreate(FeatureBase):
-    pass
+    @model_validator(mode="after")
+    def _ranges_hold_the_estimate(self) -> FeatureCreate:
+        for name in ("reach", "effort"):
+            low, mid, high = (
+                getattr(self, f"{name}_low"),
+                getattr(self, name),
+                getattr(self, f"{name}_high"),
+            )
+            if low is not None and high is not None and low > high:
+                raise PydanticCustomError(
+                    "range_order", "must not be above the high value", {"field": f"{name}_low"}
+                )
+            if mid is not None and low is not None and low > mid:
+                raise PydanticCustomError(
+                    "range_low", "must not be above the estimate itself", {"field": f"{name}_low"}
+                )
+            if mid is not None and high is not None and high < mid:
+                raise PydanticCustomError(
+                    "range_high", "must not be below the estimate itself", {"field": f"{name}_high"}
+                )
+        return self
 
 
 class Feature(FeatureBase, CanvasItem, table=True):
     kind_key: ClassVar[str] = "feature"
+
+
+class CriterionBase(SQLModel):
+    """A criterion of the team's own weighted scoring (e.g. "Strategic fit", weight 30)."""
+
+    name: str = Field(min_length=1, max_length=80, title="Criterion")
+    weight: float = Field(default=1, ge=0, le=100, title="Weight")
+    description: str = Field(default="", max_length=SHORT, title="What it means")
+
+
+class CriterionCreate(CriterionBase):
+    pass
+
+
+class Criterion(CriterionBase, CanvasItem, table=True):
+    kind_key: ClassVar[str] = "criterion"
+
+
+class CriterionScoreBase(SQLModel):
+    feature_id: int = Field(
+        foreign_key="feature.id", index=True, ondelete="CASCADE", title="Feature"
+    )
+    criterion_id: int = Field(
+        foreign_key="criterion.id", index=True, ondelete="CASCADE", title="Criterion"
+    )
+    score: float = Field(ge=0, le=10, title="Score")
+
+
+class CriterionScoreCreate(CriterionScoreBase):
+    pass
+
+
+class CriterionScore(CriterionScoreBase, CanvasItem, table=True):
+    __tablename__ = "criterion_score"
+    __table_args__ = (sa.UniqueConstraint("feature_id", "criterion_id"),)
+    kind_key: ClassVar[str] = "criterion_score"
 
 
 SketchKind = Literal["link", "image"]

@@ -114,6 +114,26 @@ ITEM_TYPES: dict[str, ItemType] = {
             {"persona_id": "persona", "goal_id": "goal", "epic_id": "feature"},
         ),
         ItemType(
+            "criterion",
+            m.Criterion,
+            m.CriterionCreate,
+            "Criterion",
+            "Scoring criteria",
+            3,
+            {},
+            "name",
+        ),
+        ItemType(
+            "criterion_score",
+            m.CriterionScore,
+            m.CriterionScoreCreate,
+            "Criterion score",
+            "Criterion scores",
+            3,
+            {"feature_id": "feature", "criterion_id": "criterion"},
+            "score",
+        ),
+        ItemType(
             "sketch",
             m.Sketch,
             m.SketchCreate,
@@ -197,6 +217,8 @@ CREATION_ORDER = [
     "vision",
     "goal",
     "feature",
+    "criterion",
+    "criterion_score",
     "sketch",
     "roadmap_item",
     "dependency",
@@ -276,6 +298,13 @@ def _unique_violation(spec: ItemType) -> ValidationFailed:
             "feature_id",
             "Feature",
             "already has a decision; edit that one instead",
+            what=spec.label,
+        )
+    if spec.key == "criterion_score":
+        return ValidationFailed.single(
+            "criterion_id",
+            "Criterion",
+            "this feature has a score for it already; edit that one",
             what=spec.label,
         )
     if spec.key == "dependency":
