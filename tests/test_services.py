@@ -429,7 +429,7 @@ def test_progress_names_what_is_missing(session: Session, canvas: m.Canvas) -> N
     token = canvas.token
     empty = progress.step_progress(session=session, canvas_token=token)
     assert [s.step for s in empty] == [1, 2, 3, 4, 5]
-    assert all(s.score < 1 for s in empty)
+    assert [s.score for s in empty] == [0, 0, 0, 0, 0]
     assert progress.next_action(empty).startswith("Problem & audience: Add 1 more problem")
 
     persona = _add(session, token, "persona", name="Busy parent")

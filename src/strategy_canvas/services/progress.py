@@ -55,6 +55,11 @@ def _at_least(kind: str, n: int, what: str) -> Callable[[Items], str | None]:
     return check
 
 
+#: What a rule returns when it has nothing to judge (e.g. "each goal has …" with no goals):
+#: it then counts neither for nor against the step.
+NOT_APPLICABLE = "n/a"
+
+
 def _each(
     kind: str,
     ok: Callable[[Any], bool],
@@ -64,6 +69,8 @@ def _each(
 ) -> Callable[[Items], str | None]:
     def check(data: Items) -> str | None:
         subject = [r for r in data[kind] if among(r)]
+        if not subject:
+            return NOT_APPLICABLE
         bad = [r for r in subject if not ok(r)]
         return f"{problem}: {_names(bad)}" if bad else None
 
@@ -84,6 +91,8 @@ def _goals_have_key_results(data: Items) -> str | None:
         for kr in data["key_result"]
         if kr.target is not None and kr.target_date is not None and kr.metric
     }
+    if not data["goal"]:
+        return NOT_APPLICABLE
     bad = [g for g in data["goal"] if g.id not in complete]
     if bad:
         return f"Give each goal a key result with a metric, a target and a date: {_names(bad)}"
@@ -92,19 +101,27 @@ def _goals_have_key_results(data: Items) -> str | None:
 
 def _musts_on_roadmap(data: Items) -> str | None:
     planned = {r.feature_id for r in data["roadmap_item"]}
-    bad = [f for f in data["feature"] if f.moscow == "must" and f.id not in planned]
+    musts = [f for f in data["feature"] if f.moscow == "must"]
+    if not musts:
+        return NOT_APPLICABLE
+    bad = [f for f in musts if f.id not in planned]
     return f"Put every Must-have feature on the roadmap: {_names(bad)}" if bad else None
 
 
 def _kpis_read(data: Items) -> str | None:
     read = {r.key_result_id for r in data["kpi_reading"]}
+    if not data["key_result"]:
+        return NOT_APPLICABLE
     bad = [kr for kr in data["key_result"] if kr.id not in read]
     return f"Record a reading for each KPI: {_names(bad)}" if bad else None
 
 
 def _shipped_decided(data: Items) -> str | None:
     decided = {d.feature_id for d in data["decision"]}
-    bad = [f for f in data["feature"] if f.status == "shipped" and f.id not in decided]
+    shipped = [f for f in data["feature"] if f.status == "shipped"]
+    if not shipped:
+        return NOT_APPLICABLE
+    bad = [f for f in shipped if f.id not in decided]
     if bad:
         return f"Decide victory, iterate or roll back for each shipped feature: {_names(bad)}"
     return None
@@ -249,9 +266,11 @@ def evaluate(data: Items) -> list[StepProgress]:
             problem = rule(data)
             if problem is None:
                 done.append(label)
-            else:
+            elif problem != NOT_APPLICABLE:
                 missing.append(problem)
-        result.append(StepProgress(step, STEP_TITLES[step], len(done) / len(rules), missing, done))
+        judged = len(done) + len(missing)
+        score = len(done) / judged if judged else 0.0
+        result.append(StepProgress(step, STEP_TITLES[step], score, missing, done))
     return result
 
 

@@ -132,9 +132,9 @@ def draw(
         "disabled": disabled,
     }
     if shape.kind == "text":
-        return st.text_input(label, max_chars=shape.max_length, **common)
+        return st.text_input(label, **common)
     if shape.kind == "long_text":
-        return st.text_area(label, max_chars=shape.max_length, height=100, **common)
+        return st.text_area(label, height=100, **common)
     if shape.kind == "choice":
         options = list(shape.choices)
         if shape.nullable:

@@ -1,0 +1,298 @@
+"""The home page: the list of canvases and what can be done to each.
+
+Every write goes through :mod:`strategy_canvas.services.canvases`; a successful one
+queues a message and reruns, so the list shows the new state at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from strategy_canvas.services import canvases
+from strategy_canvas.services.errors import ConflictError, ServiceError
+from strategy_canvas.ui import access, links, messages, progress, steps
+from strategy_canvas.ui.setup import TOKEN_KEY, PageContext
+from strategy_canvas.ui.text import md
+from strategy_canvas.ui.timefmt import relative_time
+
+if TYPE_CHECKING:
+    from streamlit.delta_generator import DeltaGenerator
+
+INTRO = (
+    "Form a product strategy with your team in five guided steps — problem & audience, "
+    "vision, designs, implementation, and feedback — and hand stakeholders the result."
+)
+_CREATE_FIELDS = ("create_name", "create_product", "create_description")
+
+
+@dataclass(frozen=True)
+class Row:
+    summary: canvases.CanvasSummary
+    score: float | None
+
+
+def _load(ctx: PageContext) -> list[Row]:
+    with ctx.read() as session:
+        summaries = canvases.list_canvases(session=session, include_archived=True)
+        return [
+            Row(
+                s,
+                progress.canvas_progress(session=session, canvas_token=s.token)
+                if not s.archived
+                else None,
+            )
+            for s in summaries
+        ]
+
+
+def _done(kind: str, text: str) -> None:
+    messages.flash(kind, text)
+    st.rerun()
+
+
+# ---------------------------------------------------------------------------- create
+
+
+def create_form(ctx: PageContext) -> None:
+    with st.form("create_canvas", border=False, enter_to_submit=False):
+        name = st.text_input(
+            "Name",
+            key="create_name",
+            placeholder="e.g. Checkout redesign 2026",
+            help="Up to 120 characters.",
+        )
+        product = st.text_input(
+            "Product",
+            key="create_product",
+            help="Up to 120 characters.",
+            placeholder="Which product or service this strategy is for",
+        )
+        description = st.text_area(
+            "Description",
+            key="create_description",
+            help="Up to 2,000 characters.",
+            placeholder="Optional: the context in a sentence or two",
+            height=90,
+        )
+        submitted = st.form_submit_button(
+            "Create canvas", type="primary", icon=":material/add:", key="create_submit"
+        )
+    if not submitted:
+        return
+    try:
+        with ctx.write() as session:
+            canvas = canvases.create_canvas(
+                session=session,
+                canvas_in={"name": name, "product": product, "description": description},
+            )
+    except ServiceError as error:
+        messages.show_error(error)
+        return
+    for key in _CREATE_FIELDS:
+        st.session_state.pop(key, None)
+    _done("success", f"Created “{canvas.name}”. Open it to start with step 1.")
+
+
+# ----------------------------------------------------------------------- one canvas
+
+
+def _rename_form(ctx: PageContext, row: canvases.CanvasSummary, notices: DeltaGenerator) -> None:
+    key_from, key_name = f"rename_from_{row.id}", f"rename_name_{row.id}"
+    started = st.session_state.get(key_from)
+    # Remember the version the user starts from; follow changes by others while the
+    # field still holds the name it was filled with (nothing typed to lose).
+    if started is None or (
+        started[0] != row.version and st.session_state.get(key_name, started[1]) == started[1]
+    ):
+        st.session_state[key_from] = (row.version, row.name)
+        st.session_state[key_name] = row.name
+    with st.form(f"rename_{row.id}", border=False, enter_to_submit=False):
+        new_name = st.text_input("New name", key=key_name, help="Up to 120 characters.")
+        submitted = st.form_submit_button("Rename", key=f"rename_submit_{row.id}")
+    if not submitted:
+        return
+    expected_version = st.session_state[key_from][0]
+    try:
+        with ctx.write() as session:
+            canvas = canvases.rename_canvas(
+                session=session,
+                canvas_token=row.token,
+                name=new_name,
+                expected_version=expected_version,
+            )
+    except ConflictError as error:
+        messages.show_error(error, where=notices, shown_fields={"name": "Name"})
+        notices.caption("Rename again to replace it with your name.")
+        if error.current is not None:
+            st.session_state[key_from] = (error.current.version, new_name)
+        return
+    except ServiceError as error:
+        messages.show_error(error, where=notices)
+        return
+    st.session_state.pop(key_from, None)
+    _done("success", f"Renamed “{row.name}” to “{canvas.name}”.")
+
+
+def _delete_form(ctx: PageContext, row: canvases.CanvasSummary, notices: DeltaGenerator) -> None:
+    with st.form(f"delete_{row.id}", border=False, enter_to_submit=False):
+        st.markdown(
+            f"Deleting removes **{md(row.name)}** and everything in it, for everyone. "
+            "Type its name to confirm."
+        )
+        confirm = st.text_input("Canvas name", key=f"delete_confirm_{row.id}", placeholder=row.name)
+        submitted = st.form_submit_button(
+            "Delete forever",
+            type="primary",
+            icon=":material/delete_forever:",
+            key=f"delete_submit_{row.id}",
+        )
+    if not submitted:
+        return
+    try:
+        with ctx.write() as session:
+            canvases.delete_canvas(session=session, canvas_token=row.token, confirm_name=confirm)
+    except ServiceError as error:
+        messages.show_error(error, where=notices)
+        return
+    if st.session_state.get(TOKEN_KEY) == row.token:
+        del st.session_state[TOKEN_KEY]
+    _done("success", f"Deleted “{row.name}”.")
+
+
+def _set_archived(
+    ctx: PageContext, row: canvases.CanvasSummary, archived: bool, notices: DeltaGenerator
+) -> None:
+    try:
+        with ctx.write() as session:
+            canvases.set_archived(session=session, canvas_token=row.token, archived=archived)
+    except ServiceError as error:
+        messages.show_error(error, where=notices)
+        return
+    if archived:
+        _done("success", f"Archived “{row.name}”. Restore it from “Archived canvases” below.")
+    _done("success", f"Restored “{row.name}”.")
+
+
+def _duplicate(ctx: PageContext, row: canvases.CanvasSummary, notices: DeltaGenerator) -> None:
+    try:
+        with ctx.write() as session:
+            copy = canvases.duplicate_canvas(session=session, canvas_token=row.token)
+    except ServiceError as error:
+        messages.show_error(error, where=notices)
+        return
+    _done("success", f"Duplicated “{row.name}” as “{copy.name}”.")
+
+
+def _describe(row: Row) -> None:
+    s = row.summary
+    st.markdown(f"**{md(s.name)}**")
+    product = md(s.product) if s.product else "_No product named_"
+    st.caption(f"{product} · changed {relative_time(s.changed_at)}")
+
+
+def canvas_card(ctx: PageContext, row: Row) -> None:
+    s = row.summary
+    with st.container(border=True, key=f"canvas_{s.id}"):
+        about, done, actions = st.columns([5, 3, 3], vertical_alignment="center")
+        with about:
+            _describe(row)
+        with done:
+            if row.score is not None:
+                st.progress(row.score, text=f"{progress.percent(row.score)} complete")
+        notices = st.container()
+        with actions, st.container(horizontal=True, horizontal_alignment="right"):
+            links.page_link(
+                steps.OVERVIEW.page,
+                label="Open",
+                icon=":material/open_in_new:",
+                query_params={"canvas": s.token},
+            )
+            with st.popover("Manage", icon=":material/more_horiz:"):
+                _rename_form(ctx, s, notices)
+                st.divider()
+                if st.button(
+                    "Duplicate",
+                    icon=":material/content_copy:",
+                    key=f"duplicate_{s.id}",
+                    width="stretch",
+                ):
+                    _duplicate(ctx, s, notices)
+                if st.button(
+                    "Archive", icon=":material/inventory_2:", key=f"archive_{s.id}", width="stretch"
+                ):
+                    _set_archived(ctx, s, True, notices)
+                st.divider()
+                _delete_form(ctx, s, notices)
+
+
+def archived_card(ctx: PageContext, row: Row) -> None:
+    s = row.summary
+    with st.container(border=True, key=f"archived_{s.id}"):
+        about, actions = st.columns([6, 4], vertical_alignment="center")
+        with about:
+            _describe(row)
+        notices = st.container()
+        with actions, st.container(horizontal=True, horizontal_alignment="right"):
+            links.page_link(
+                steps.OVERVIEW.page,
+                label="Open",
+                icon=":material/open_in_new:",
+                query_params={"canvas": s.token},
+            )
+            if st.button("Restore", icon=":material/unarchive:", key=f"restore_{s.id}"):
+                _set_archived(ctx, s, False, notices)
+            with st.popover("Delete", icon=":material/delete:"):
+                _delete_form(ctx, s, notices)
+
+
+# ------------------------------------------------------------------------ the page
+
+
+def access_gate(ctx: PageContext) -> None:
+    """Shared mode, not unlocked: a way in for admins, and a word for everyone else."""
+    st.info(
+        "This app is shared: each canvas opens from its own link. Ask the facilitator for yours.",
+        icon=":material/lock:",
+    )
+    if access.auth_configured():
+        st.button(
+            "Log in to see every canvas", icon=":material/login:", on_click=st.login, key="login"
+        )
+    if ctx.settings.admin_passcode:
+        with st.columns([2, 3])[0], st.form("unlock", border=False):
+            passcode = st.text_input("Admin passcode", type="password", key="admin_passcode")
+            submitted = st.form_submit_button("Show every canvas", key="unlock_submit")
+        if submitted:
+            if access.unlock_with_passcode(ctx.settings, passcode):
+                st.rerun()
+            st.error("That passcode is not right.", icon=":material/error:")
+    elif not access.auth_configured():
+        st.caption(
+            "The canvas list is locked. An administrator opens it by setting "
+            "STRATEGY_CANVAS_ADMIN_PASSCODE or configuring login."
+        )
+
+
+def show_home(ctx: PageContext) -> None:
+    st.title("Your strategy canvases" if ctx.can_list else "Strategy Canvas")
+    st.markdown(INTRO)
+    messages.show_flashes()
+    if not ctx.can_list:
+        access_gate(ctx)
+        return
+    rows = _load(ctx)
+    active = [r for r in rows if not r.summary.archived]
+    archived = [r for r in rows if r.summary.archived]
+    if not active:
+        st.info("No canvases yet — create the first one.", icon=":material/lightbulb:")
+    with st.expander("New canvas", icon=":material/add:", expanded=not active):
+        create_form(ctx)
+    for row in active:
+        canvas_card(ctx, row)
+    if archived:
+        with st.expander(f"Archived canvases ({len(archived)})", icon=":material/inventory_2:"):
+            for row in archived:
+                archived_card(ctx, row)

@@ -1,0 +1,147 @@
+"""The one call at the top of app.py and of every page: :func:`page_setup`.
+
+With the classic ``pages/`` folder, a deep link (``/Vision?canvas=…``) runs only that
+page's file, never app.py; so everything a page needs before it draws — the page
+config, the database, the open canvas, the access gate and the sidebar — happens here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from strategy_canvas import db
+from strategy_canvas.config import Settings, get_settings
+from strategy_canvas.services import canvases
+from strategy_canvas.services.errors import NotFound
+from strategy_canvas.ui import access, links, sidebar, steps
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+    from strategy_canvas import models as m
+
+APP_NAME = "Strategy Canvas"
+APP_ICON = "🧭"
+#: session-state keys owned by this module
+TOKEN_KEY = "canvas_token"
+#: what a canvas token can look like (secrets.token_urlsafe); anything else is not looked up
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+BAD_LINK = "No canvas has this link. Check the link, or ask whoever shared it for a new one."
+GONE = "The canvas you had open no longer exists; it may have been deleted."
+
+
+@dataclass
+class PageContext:
+    """What :func:`page_setup` hands each page.
+
+    ``canvas`` is the open canvas (None when none is open); ``problem`` says why a link
+    did not open one (page_setup has shown it already); ``can_list`` says whether this
+    visitor may see the list of every canvas (always in local mode; in shared mode only
+    after the admin passcode or a login).
+    """
+
+    title: str
+    step: int | None
+    settings: Settings
+    engine: Engine
+    canvas: m.Canvas | None = None
+    problem: str | None = None
+    can_list: bool = False
+    is_home: bool = False
+
+    @property
+    def token(self) -> str | None:
+        return self.canvas.token if self.canvas is not None else None
+
+    @property
+    def link_params(self) -> dict[str, str]:
+        """Query params that keep the open canvas when following a link."""
+        return {"canvas": self.canvas.token} if self.canvas is not None else {}
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session (never waits for writers)."""
+        with db.session_scope(self.engine, readonly=True) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with db.session_scope(self.engine) as session:
+            yield session
+
+
+@st.cache_resource(show_spinner=False)
+def _migrated_engine(url: str) -> Engine:
+    """One engine per database URL and process, migrated once (keyed by URL for tests)."""
+    engine = db.get_engine(url)
+    db.migrate(engine)
+    return engine
+
+
+def _open_canvas(ctx: PageContext) -> None:
+    """Open the canvas named by ``?canvas=`` or, failing that, the one this session had."""
+    from_link = (st.query_params.get("canvas") or "").strip()
+    token = from_link or st.session_state.get(TOKEN_KEY) or ""
+    if not token:
+        return
+    canvas = None
+    if _TOKEN_RE.match(token):
+        try:
+            with ctx.read() as session:
+                canvas = canvases.get_canvas(session=session, canvas_token=token)
+        except NotFound:
+            canvas = None
+    if canvas is None:
+        if st.session_state.get(TOKEN_KEY) == token:
+            del st.session_state[TOKEN_KEY]
+        ctx.problem = BAD_LINK if from_link else GONE
+        return
+    ctx.canvas = canvas
+    st.session_state[TOKEN_KEY] = token
+    # Keep the canvas in the address bar, so a reload or a copied link opens it again
+    # (the home page lists canvases and does not claim one in its URL).
+    if not from_link and not ctx.is_home:
+        st.query_params["canvas"] = token
+
+
+def page_setup(title: str, *, step: int | None = None, home: bool = False) -> PageContext:
+    """Set up a page: config, database, open canvas, access gate and sidebar.
+
+    ``step`` is 1..5 for the step pages and 0 for the Overview; ``home`` marks app.py.
+    Returns the :class:`PageContext`. A bad link is shown as a message with a way home,
+    never a traceback.
+    """
+    st.set_page_config(
+        page_title=f"{title} · {APP_NAME}",
+        page_icon=APP_ICON,
+        layout="wide",
+        initial_sidebar_state="expanded",
+        menu_items={"About": f"**{APP_NAME}** — form a product strategy in five guided steps."},
+    )
+    settings = get_settings()
+    try:
+        engine = _migrated_engine(settings.database_url)
+    except Exception as exc:  # the app cannot do anything without its database
+        st.error(
+            f"The database could not be opened ({type(exc).__name__}). Check "
+            "DATABASE_URL and that the database server is running.",
+            icon=":material/error:",
+        )
+        st.stop()
+    ctx = PageContext(title=title, step=step, settings=settings, engine=engine, is_home=home)
+    ctx.can_list = access.can_list(settings)
+    _open_canvas(ctx)
+    sidebar.draw(ctx)
+    if ctx.problem:
+        st.warning(ctx.problem, icon=":material/link_off:")
+        if not home:
+            links.page_link(steps.HOME_PAGE, label="Go to the home page", icon=":material/home:")
+    return ctx

@@ -1,0 +1,79 @@
+"""The sidebar every page draws: the app, the open canvas, its steps and the way home.
+
+Streamlit's own page list is switched off (client.showSidebarNavigation = false): its
+links drop the query string, and so the open canvas. Ours pass ``?canvas=`` on with
+``st.page_link(..., query_params=...)`` and show each step's completeness.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+from strategy_canvas.ui import access, links, progress, steps
+from strategy_canvas.ui.text import md
+
+if TYPE_CHECKING:
+    from strategy_canvas.ui.setup import PageContext
+
+
+def _step_label(info: steps.StepInfo, score: float | None) -> str:
+    label = f"{info.number}. {info.title}" if info.number else info.title
+    return f"{label} · {progress.percent(score)}" if score is not None else label
+
+
+def _step_help(info: steps.StepInfo, row: Any | None) -> str:
+    if row is None or not getattr(row, "missing", None):
+        return info.purpose
+    return info.purpose + "\n\nStill missing: " + "; ".join(row.missing)
+
+
+def _completeness(ctx: PageContext) -> tuple[dict[int, Any] | None, float | None]:
+    if ctx.canvas is None or not progress.available():
+        return None, None
+    with ctx.read() as session:
+        by_step = progress.step_progress(session=session, canvas_token=ctx.canvas.token)
+        overall = progress.canvas_progress(session=session, canvas_token=ctx.canvas.token)
+    return by_step, overall
+
+
+def draw(ctx: PageContext) -> None:
+    from strategy_canvas.ui.setup import APP_ICON, APP_NAME
+
+    bar = st.sidebar
+    bar.markdown(f"## {APP_ICON} {APP_NAME}")
+    canvas = ctx.canvas
+    if canvas is None:
+        bar.caption("No canvas is open.")
+    else:
+        bar.markdown(f"**{md(canvas.name)}**")
+        if canvas.product:
+            bar.caption(md(canvas.product))
+        if canvas.archived_at is not None:
+            bar.caption(":material/inventory_2: Archived")
+    by_step, overall = _completeness(ctx)
+    if overall is not None:
+        bar.progress(overall, text=f"Complete: {progress.percent(overall)}")
+
+    params = ctx.link_params
+    disabled = canvas is None
+    for info in [steps.OVERVIEW, *steps.STEPS.values()]:
+        row = by_step.get(info.number) if by_step else None
+        score = row.score if row is not None else None
+        links.page_link(
+            info.page,
+            where=bar,
+            label=_step_label(info, score),
+            icon=info.icon,
+            help=_step_help(info, row),
+            query_params=params,
+            disabled=disabled,
+            width="stretch",
+        )
+    bar.divider()
+    links.page_link(
+        steps.HOME_PAGE, label="All canvases", icon=":material/home:", where=bar, width="stretch"
+    )
+    if access.is_logged_in():
+        bar.button("Log out", icon=":material/logout:", on_click=st.logout, key="logout")

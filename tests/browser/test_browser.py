@@ -1,0 +1,89 @@
+"""The app in a real browser: a cold deep link, and a canvas created through the UI."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlparse
+
+from playwright.sync_api import Page, expect
+
+from strategy_canvas import db, models
+from strategy_canvas.services import canvases
+
+if TYPE_CHECKING:  # fixtures' types; tests/ is not a package
+    from conftest import AppServer, BrowserDatabase
+
+
+def sidebar(page: Page):
+    return page.get_by_test_id("stSidebar")
+
+
+def test_a_deep_link_is_the_first_request(
+    demo_canvas: models.Canvas, app_server: AppServer, page: Page
+) -> None:
+    page.goto(f"{app_server.url}/Vision?canvas={demo_canvas.token}")
+
+    expect(page.get_by_role("heading", name="Vision", exact=True, level=1)).to_be_visible()
+    expect(page.get_by_text("Step 2 of 5")).to_be_visible()
+    nav = sidebar(page)
+    expect(nav.get_by_text(demo_canvas.name)).to_be_visible()
+    expect(nav.get_by_text(demo_canvas.product, exact=True)).to_be_visible()
+    for label in [
+        "Overview",
+        "1. Problem & audience",
+        "2. Vision",
+        "3. Designs",
+        "4. Implementation",
+        "5. Feedback, flaws & fixes",
+        "All canvases",
+    ]:
+        expect(nav.get_by_role("link", name=re.compile(re.escape(label)))).to_be_visible()
+    expect(page.get_by_text("Key results & KPIs")).to_be_visible()
+    assert page.get_by_test_id("stException").count() == 0
+
+    # Following a sidebar link keeps the canvas open and in the address bar.
+    nav.get_by_role("link", name=re.compile("3. Designs")).click()
+    expect(page.get_by_role("heading", name="Designs", exact=True, level=1)).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"/Designs\?canvas={re.escape(demo_canvas.token)}"))
+    expect(nav.get_by_text(demo_canvas.name)).to_be_visible()
+
+
+def test_a_bad_deep_link_says_so(app_server: AppServer, page: Page) -> None:
+    page.goto(f"{app_server.url}/Designs?canvas=not-a-real-canvas-token")
+    expect(page.get_by_text("No canvas has this link")).to_be_visible()
+    expect(page.get_by_role("link", name="Go to the home page")).to_be_visible()
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_create_a_canvas_then_open_it(
+    app_server: AppServer, browser_db: BrowserDatabase, page: Page
+) -> None:
+    page.goto(app_server.url)
+    expect(page.get_by_text("No canvases yet — create the first one.")).to_be_visible()
+
+    page.get_by_label("Name", exact=True).fill("Browser-made strategy")
+    page.get_by_label("Product", exact=True).fill("Lighthouse")
+    page.get_by_role("button", name="Create canvas").click()
+    expect(page.get_by_text("Created “Browser-made strategy”")).to_be_visible()
+
+    with db.session_scope(browser_db.engine, readonly=True) as session:
+        [row] = canvases.list_canvases(session=session)
+    assert (row.name, row.product) == ("Browser-made strategy", "Lighthouse")
+
+    page.reload()
+    card = page.locator(f".st-key-canvas_{row.id}")  # the card's container key
+    expect(card).to_be_visible()
+    expect(card.get_by_text("Lighthouse")).to_be_visible()
+
+    card.get_by_role("link", name="Open").click()
+    expect(page.get_by_role("heading", name="Browser-made strategy", level=1)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/Overview\?canvas="))
+    token = parse_qs(urlparse(page.url).query)["canvas"][0]
+    assert token == row.token
+
+    # The canvas's own link, opened in a new tab, reaches it directly.
+    other = page.context.new_page()
+    other.goto(f"{app_server.url}/Problem_and_audience?canvas={token}")
+    expect(other.get_by_role("heading", name="Problem & audience", level=1)).to_be_visible()
+    expect(sidebar(other).get_by_text("Browser-made strategy")).to_be_visible()

@@ -1,0 +1,476 @@
+"""Every page through Streamlit's AppTest, on a temporary SQLite database per test.
+
+A page is run the way a deep link runs it on a server: the app's entry (app.py) is the
+main script and only the page's own file runs (``switch_page`` before the first run).
+Pages are also run as the main script themselves, as the benchmarks do. The home page's
+forms are driven like a user would, and every write is checked in the database through
+the services.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block
+
+from strategy_canvas import db, models
+from strategy_canvas.config import get_settings
+from strategy_canvas.services import canvases, items
+from strategy_canvas.ui import setup, step_views, steps
+from strategy_canvas.ui.text import md
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+ALL_PAGES = ["app.py", *PAGES]
+TIMEOUT = 30
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def app_engine(
+    _sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """A fresh migrated SQLite file that the app under test uses (via DATABASE_URL).
+
+    The URL is new for each test, so neither ``db._engines`` nor the app's
+    ``st.cache_resource`` engine (keyed by URL) is shared between tests.
+    """
+    path = tmp_path / "app.db"
+    shutil.copy(_sqlite_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("STRATEGY_CANVAS_MODE", raising=False)
+    monkeypatch.delenv("STRATEGY_CANVAS_ADMIN_PASSCODE", raising=False)
+    get_settings.cache_clear()
+    engine = db.get_engine(url)
+    yield engine
+    get_settings.cache_clear()
+    db._engines.pop(url, None)
+    engine.dispose()
+
+
+def _small_canvas(session: Session) -> models.Canvas:
+    """A canvas with an item or two in every step (used until the demo canvas exists)."""
+    canvas = canvases.create_canvas(
+        session=session, canvas_in={"name": "Seeded canvas", "product": "Seedling"}
+    )
+    token = canvas.token
+    problem = items.create_item(
+        session=session, canvas_token=token, kind="problem", data={"title": "Dinner chaos"}
+    )
+    items.create_item(
+        session=session,
+        canvas_token=token,
+        kind="persona",
+        data={"name": "Busy parent", "problem_id": problem.id},
+    )
+    items.create_item(session=session, canvas_token=token, kind="goal", data={"title": "Calm"})
+    items.create_item(session=session, canvas_token=token, kind="feature", data={"title": "Plan"})
+    items.create_item(session=session, canvas_token=token, kind="risk", data={"title": "Churn"})
+    items.create_item(session=session, canvas_token=token, kind="feedback", data={"text": "Nice"})
+    return canvas
+
+
+def seed_canvas(session: Session) -> models.Canvas:
+    """The demo canvas (every item type, linked), or a small one before the demo exists."""
+    try:
+        from strategy_canvas.demo import create_demo_canvas
+    except ImportError:
+        return _small_canvas(session)
+    return create_demo_canvas(session=session)
+
+
+@pytest.fixture
+def seeded(app_engine: Engine) -> models.Canvas:
+    with db.session_scope(app_engine) as session:
+        return seed_canvas(session)
+
+
+def open_page(page: str, *, canvas: str | None = None, as_main: bool = False) -> AppTest:
+    """Run ``page`` as a deep link does (only its file runs), or as the main script."""
+    if as_main:
+        at = AppTest.from_file(ROOT / page, default_timeout=TIMEOUT)
+    else:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        if page != "app.py":
+            at.switch_page(page)
+    if canvas is not None:
+        at.query_params["canvas"] = canvas
+    return at.run()
+
+
+def texts(at: AppTest | Block, kind: str) -> list[str]:
+    """The text of every element of ``kind`` (markdown, caption, warning, ...)."""
+    return [str(getattr(e, "value", "")) for e in at.get(kind)]
+
+
+def all_text(at: AppTest) -> str:
+    kinds = [
+        "markdown",
+        "caption",
+        "title",
+        "header",
+        "subheader",
+        "info",
+        "warning",
+        "error",
+        "success",
+    ]
+    return "\n".join(t for kind in kinds for t in texts(at, kind))
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def list_all(engine: Engine) -> list[canvases.CanvasSummary]:
+    with db.session_scope(engine, readonly=True) as session:
+        return canvases.list_canvases(session=session, include_archived=True)
+
+
+def get(engine: Engine, token: str) -> models.Canvas:
+    with db.session_scope(engine, readonly=True) as session:
+        return canvases.get_canvas(session=session, canvas_token=token)
+
+
+# ------------------------------------------------------------------- every page runs
+
+
+@pytest.mark.parametrize("as_main", [False, True], ids=["deep-link", "as-main"])
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_page_without_a_canvas(app_engine: Engine, page: str, as_main: bool) -> None:
+    at = open_page(page, as_main=as_main)
+    no_exception(at)
+    assert texts(at, "title"), "every page has a heading"
+    if page == "app.py":
+        assert "No canvases yet — create the first one." in texts(at, "info")
+    else:
+        assert any("No canvas is open" in t for t in texts(at, "info"))
+    assert any("Strategy Canvas" in t for t in texts(at.sidebar, "markdown"))
+
+
+@pytest.mark.parametrize("as_main", [False, True], ids=["deep-link", "as-main"])
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_page_with_a_canvas(seeded: models.Canvas, page: str, as_main: bool) -> None:
+    at = open_page(page, canvas=seeded.token, as_main=as_main)
+    no_exception(at)
+    assert not at.warning, texts(at, "warning")
+    assert f"**{md(seeded.name)}**" in texts(at.sidebar, "markdown")
+    assert at.query_params.get("canvas") == seeded.token
+    if page == "app.py":
+        assert md(seeded.name) in "\n".join(texts(at, "markdown"))
+        return
+    if not as_main:  # the sidebar links pass the canvas on
+        links = at.sidebar.get("page_link")
+        assert len(links) == 7
+        assert all(f"canvas={seeded.token}" in link.proto.query_string for link in links[:6])
+    title = texts(at, "title")[0]
+    step = next(s for s in [steps.OVERVIEW, *steps.STEPS.values()] if s.page == page)
+    assert title == (md(seeded.name) if step is steps.OVERVIEW else step.title)
+
+
+@pytest.mark.parametrize("step", list(steps.STEPS))
+def test_step_page_lists_each_item_type(seeded: models.Canvas, step: int) -> None:
+    at = open_page(steps.STEPS[step].page, canvas=seeded.token)
+    no_exception(at)
+    subheaders = " ".join(texts(at, "subheader"))
+    for spec in items.ITEM_TYPES.values():
+        if spec.step == step:
+            assert spec.plural in subheaders
+    assert at.dataframe or at.caption  # items shown, or an empty state per type
+
+
+def test_step_page_shows_an_empty_state_per_type(app_engine: Engine) -> None:
+    with db.session_scope(app_engine) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Empty"}).token
+    at = open_page(steps.STEPS[1].page, canvas=token)
+    no_exception(at)
+    captions = texts(at, "caption")
+    for spec in items.ITEM_TYPES.values():
+        if spec.step == 1:
+            assert f"No {step_views.lower_first(spec.plural)} yet." in captions
+    assert not at.dataframe
+
+
+def test_overview_counts_items_per_step(app_engine: Engine) -> None:
+    with db.session_scope(app_engine) as session:
+        canvas = _small_canvas(session)
+    at = open_page(steps.OVERVIEW.page, canvas=canvas.token)
+    no_exception(at)
+    assert texts(at, "title") == [md(canvas.name)]
+    assert [m.value for m in at.metric] == ["2", "1", "1", "1", "1"]
+    assert "Problems: 1  \nPersonas & segments: 1" in texts(at, "caption")
+
+
+@pytest.mark.parametrize("as_main", [False, True], ids=["deep-link", "as-main"])
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_page_with_a_bad_link(app_engine: Engine, page: str, as_main: bool) -> None:
+    at = open_page(page, canvas="no-such-canvas-token", as_main=as_main)
+    no_exception(at)
+    assert setup.BAD_LINK in texts(at, "warning")
+
+
+def test_markup_in_a_link_is_not_looked_up(app_engine: Engine) -> None:
+    at = open_page(steps.STEPS[2].page, canvas="<script>alert(1)</script>' OR 1=1")
+    no_exception(at)
+    assert setup.BAD_LINK in texts(at, "warning")
+
+
+def test_the_open_canvas_follows_to_the_next_page(seeded: models.Canvas) -> None:
+    at = open_page(steps.STEPS[2].page, canvas=seeded.token)
+    at.query_params.clear()  # a link without ?canvas=
+    at.switch_page(steps.STEPS[3].page).run()
+    no_exception(at)
+    assert texts(at, "title")[0] == steps.STEPS[3].title
+    assert at.query_params.get("canvas") == seeded.token  # put back in the address
+
+
+def test_a_deleted_canvas_leaves_a_clear_message(seeded: models.Canvas, app_engine: Engine) -> None:
+    at = open_page(steps.STEPS[1].page, canvas=seeded.token)
+    with db.session_scope(app_engine) as session:
+        canvases.delete_canvas(session=session, canvas_token=seeded.token, confirm_name=seeded.name)
+    at.query_params.clear()
+    at.switch_page(steps.STEPS[2].page).run()
+    no_exception(at)
+    assert setup.GONE in texts(at, "warning")
+
+
+# ------------------------------------------------------------------------ the home page
+
+
+def home(canvas: str | None = None) -> AppTest:
+    at = open_page("app.py", canvas=canvas)
+    no_exception(at)
+    return at
+
+
+def test_home_says_what_the_product_is_for(app_engine: Engine) -> None:
+    at = home()
+    assert any("five guided steps" in t for t in texts(at, "markdown"))
+
+
+def test_create_a_canvas(app_engine: Engine) -> None:
+    at = home()
+    at.text_input(key="create_name").set_value("Checkout redesign")
+    at.text_input(key="create_product").set_value("Shop")
+    at.text_area(key="create_description").set_value("Fewer abandoned carts.")
+    at.button(key="create_submit").click().run()
+    no_exception(at)
+    [row] = list_all(app_engine)
+    assert (row.name, row.product) == ("Checkout redesign", "Shop")
+    assert get(app_engine, row.token).description == "Fewer abandoned carts."
+    assert any("Created “Checkout redesign”" in t for t in texts(at, "success"))
+    assert "**Checkout redesign**" in texts(at, "markdown")
+    assert at.text_input(key="create_name").value == ""  # the form is ready for the next
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("x" * 121, "must be at most 120 characters"), ("   ", "is required")],
+    ids=["too-long", "blank"],
+)
+def test_create_rejects_a_bad_name_naming_the_field(
+    app_engine: Engine, name: str, message: str
+) -> None:
+    at = home()
+    at.text_input(key="create_name").set_value(name)
+    at.button(key="create_submit").click().run()
+    no_exception(at)
+    [error] = texts(at, "error")
+    assert "**Name**" in error and message in error
+    assert list_all(app_engine) == []
+    assert at.text_input(key="create_name").value == name  # what was typed is kept
+
+
+def test_rename_a_canvas(seeded: models.Canvas, app_engine: Engine) -> None:
+    at = home()
+    at.text_input(key=f"rename_name_{seeded.id}").set_value("Renamed strategy")
+    at.button(key=f"rename_submit_{seeded.id}").click().run()
+    no_exception(at)
+    canvas = get(app_engine, seeded.token)
+    assert (canvas.name, canvas.version) == ("Renamed strategy", seeded.version + 1)
+    assert any("Renamed" in t for t in texts(at, "success"))
+
+
+def test_rename_after_someone_else_renamed_is_a_conflict(
+    seeded: models.Canvas, app_engine: Engine
+) -> None:
+    at = home()
+    at.text_input(key=f"rename_name_{seeded.id}").set_value("My name")
+    with db.session_scope(app_engine) as session:  # someone else, meanwhile
+        canvases.rename_canvas(
+            session=session,
+            canvas_token=seeded.token,
+            name="Their name",
+            expected_version=seeded.version,
+        )
+    at.button(key=f"rename_submit_{seeded.id}").click().run()
+    no_exception(at)
+    [warning] = texts(at, "warning")
+    assert "changed by someone else" in warning and "Their name" in warning
+    assert get(app_engine, seeded.token).name == "Their name"  # nothing overwritten
+    # A second save is a deliberate choice: it replaces their name.
+    at.button(key=f"rename_submit_{seeded.id}").click().run()
+    no_exception(at)
+    assert get(app_engine, seeded.token).name == "My name"
+
+
+def test_rename_follows_a_change_when_nothing_was_typed(
+    seeded: models.Canvas, app_engine: Engine
+) -> None:
+    at = home()
+    with db.session_scope(app_engine) as session:
+        canvases.rename_canvas(
+            session=session,
+            canvas_token=seeded.token,
+            name="Their name",
+            expected_version=seeded.version,
+        )
+    at.run()
+    assert at.text_input(key=f"rename_name_{seeded.id}").value == "Their name"
+    at.text_input(key=f"rename_name_{seeded.id}").set_value("Mine")
+    at.button(key=f"rename_submit_{seeded.id}").click().run()
+    assert not at.warning
+    assert get(app_engine, seeded.token).name == "Mine"
+
+
+def test_duplicate_a_canvas(seeded: models.Canvas, app_engine: Engine) -> None:
+    pytest.importorskip("strategy_canvas.export.json_io", reason="duplicate needs the exporter")
+    at = home()
+    at.button(key=f"duplicate_{seeded.id}").click().run()
+    no_exception(at)
+    names = sorted(row.name for row in list_all(app_engine))
+    assert names == sorted([seeded.name, f"{seeded.name} (copy)"[:120]])
+    assert any("Duplicated" in t for t in texts(at, "success"))
+
+
+def test_archive_and_restore_a_canvas(seeded: models.Canvas, app_engine: Engine) -> None:
+    at = home()
+    at.button(key=f"archive_{seeded.id}").click().run()
+    no_exception(at)
+    assert get(app_engine, seeded.token).archived_at is not None
+    assert [e.label for e in at.expander][-1] == "Archived canvases (1)"
+    assert "No canvases yet — create the first one." in texts(at, "info")
+    at.button(key=f"restore_{seeded.id}").click().run()
+    no_exception(at)
+    assert get(app_engine, seeded.token).archived_at is None
+    assert not any(e.label.startswith("Archived") for e in at.expander)
+
+
+def test_delete_needs_the_name_typed(seeded: models.Canvas, app_engine: Engine) -> None:
+    at = home()
+    at.text_input(key=f"delete_confirm_{seeded.id}").set_value("not the name")
+    at.button(key=f"delete_submit_{seeded.id}").click().run()
+    no_exception(at)
+    [error] = texts(at, "error")
+    assert "**Confirmation**" in error
+    assert len(list_all(app_engine)) == 1
+
+    at.text_input(key=f"delete_confirm_{seeded.id}").set_value(seeded.name)
+    at.button(key=f"delete_submit_{seeded.id}").click().run()
+    no_exception(at)
+    assert list_all(app_engine) == []
+    assert any("Deleted" in t for t in texts(at, "success"))
+    assert "No canvases yet — create the first one." in texts(at, "info")
+
+
+# ------------------------------------------------------------------------------ access
+
+
+@pytest.fixture
+def shared_mode(app_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRATEGY_CANVAS_MODE", "shared")
+    monkeypatch.setenv("STRATEGY_CANVAS_ADMIN_PASSCODE", "open sesame")
+    get_settings.cache_clear()
+
+
+def test_shared_mode_hides_the_list_until_the_passcode(
+    shared_mode: None, seeded: models.Canvas
+) -> None:
+    at = home()
+    assert md(seeded.name) not in all_text(at)
+    at.text_input(key="admin_passcode").set_value("guess")
+    at.button(key="unlock_submit").click().run()
+    assert "That passcode is not right." in texts(at, "error")
+    assert md(seeded.name) not in all_text(at)
+
+    at.text_input(key="admin_passcode").set_value("open sesame")
+    at.button(key="unlock_submit").click().run()
+    no_exception(at)
+    assert f"**{md(seeded.name)}**" in texts(at, "markdown")
+
+
+def test_shared_mode_opens_a_canvas_by_its_link(shared_mode: None, seeded: models.Canvas) -> None:
+    at = open_page(steps.STEPS[2].page, canvas=seeded.token)
+    no_exception(at)
+    assert texts(at, "title")[0] == steps.STEPS[2].title
+    assert f"**{md(seeded.name)}**" in texts(at.sidebar, "markdown")
+
+
+def test_shared_mode_with_login_configured(shared_mode: None, seeded: models.Canvas) -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "x" * 32,
+        "client_id": "id",
+        "client_secret": "secret",
+        "server_metadata_url": "https://example.invalid/.well-known",
+    }
+    at.user = {"is_logged_in": False}
+    at.run()
+    no_exception(at)
+    assert at.button(key="login")
+    assert md(seeded.name) not in all_text(at)
+
+    at.user = {"is_logged_in": True, "email": "admin@example.com"}
+    at.run()
+    no_exception(at)
+    assert f"**{md(seeded.name)}**" in texts(at, "markdown")
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def test_relative_time_reads_like_speech() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from strategy_canvas.ui.timefmt import relative_time
+
+    now = datetime(2026, 9, 10, 12, 0, tzinfo=UTC)
+    assert relative_time(now - timedelta(seconds=10), now) == "just now"
+    assert relative_time(now - timedelta(minutes=1), now) == "1 minute ago"
+    assert relative_time(now - timedelta(minutes=5), now) == "5 minutes ago"
+    assert relative_time(now - timedelta(hours=3), now) == "3 hours ago"
+    assert relative_time(now - timedelta(days=1, hours=1), now) == "yesterday"
+    assert relative_time(now - timedelta(days=4), now) == "4 days ago"
+    assert relative_time(datetime(2026, 7, 3, 9, 0), now) == "on 3 Jul"  # naive = UTC
+    assert relative_time(datetime(2025, 7, 3, 9, 0, tzinfo=UTC), now) == "on 3 Jul 2025"
+
+
+def test_user_text_is_shown_as_typed() -> None:
+    assert md("**Q3** [x](javascript:alert(1)) :red[hi] $1") == (
+        r"\*\*Q3\*\* \[x\]\(javascript\:alert\(1\)\) \:red\[hi\] \$1"
+    )
+
+
+def test_links_fall_back_to_the_url_path() -> None:
+    from strategy_canvas.ui.links import url_path
+
+    assert [url_path(s.page) for s in steps.STEPS.values()] == [
+        "Problem_and_audience",
+        "Vision",
+        "Designs",
+        "Implementation",
+        "Feedback",
+    ]
+    assert url_path(steps.OVERVIEW.page) == "Overview"
+    assert url_path("app.py") == ""
