@@ -1,14 +1,37 @@
-"""Step 1 — Problem & audience: the step's items, read-only for now."""
+"""Step 1 — Problem & audience: problems, personas, alternatives, evidence, assumptions."""
 
 import streamlit as st
 
 from strategy_canvas import ui
-from strategy_canvas.ui import step_views
+from strategy_canvas.ui import board, step_page, step_views
+
+KINDS = ["problem", "persona", "alternative", "evidence", "assumption"]
 
 ctx = ui.page_setup("Problem & audience", step=1)
 if ctx.canvas is None:
     step_views.no_canvas_open(ctx)
     st.stop()
 
-step_views.step_header(ctx)
-step_views.show_step_items(ctx)
+step_page.header(ctx)
+
+
+def render(frames: board.Frames) -> None:
+    st.markdown(f"**Problems** · {len(frames['problem'])}")
+    board.cards(
+        frames,
+        "problem",
+        body=["statement", "impact"],
+        per_row=1,
+        empty="No problem yet — start by writing the problem in the editor.",
+    )
+    st.markdown(f"**Personas & segments** · {len(frames['persona'])}")
+    board.cards(frames, "persona", badges=["kind", "problem_id"], body=["jobs", "pains", "gains"])
+    st.markdown(f"**Alternatives & competitors** · {len(frames['alternative'])}")
+    board.cards(frames, "alternative", badges=["kind"], body=["strengths", "weaknesses"])
+    step_page.section(frames, "evidence", columns=["title", "source", "strength", "summary"])
+    step_page.section(
+        frames, "assumption", columns=["statement", "importance", "evidence", "status", "test_plan"]
+    )
+
+
+step_page.workspace(ctx, KINDS, render)

@@ -132,3 +132,56 @@ def live_board(ctx: PageContext, kinds: Sequence[str], render: Renderer) -> None
         )
 
     st.fragment(board, run_every=every)()
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def cards(
+    frames: Frames,
+    kind: str,
+    *,
+    badges: Sequence[str] = (),
+    body: Sequence[str] = (),
+    per_row: int = 2,
+    limit: int = 24,
+    empty: str | None = None,
+) -> None:
+    """The items of ``kind`` as cards: title, badges, then labelled text fields.
+
+    For the text-heavy items of a step (problems, personas, competitors), which a table
+    would cut off. All user text is escaped: it is shown, never interpreted.
+    """
+    spec = items.ITEM_TYPES[kind]
+    frame = frames[kind]
+    if frame.empty:
+        st.caption(empty or f"No {spec.plural.lower()} yet — add the first one in the editor.")
+        return
+    linked = {c: titles(frames, t) for c, t in spec.links.items()}
+    rows = frame.head(limit).to_dict("records")
+    for start in range(0, len(rows), per_row):
+        columns = st.columns(per_row)
+        for column, row in zip(columns, rows[start : start + per_row], strict=False):
+            with column, st.container(border=True):
+                title = _text(row.get(spec.title_field)) or f"{spec.label} #{row['id']}"
+                tags = []
+                for name in badges:
+                    value = row.get(name)
+                    if name in linked:
+                        value = linked[name].get(value) if _text(value) else None
+                    if _text(value):
+                        tags.append(md(_text(value).replace("_", " ")))
+                lines = [f"**{md(title)}**"]
+                if tags:
+                    lines.append(f":gray[{' · '.join(tags)}]")
+                for name in body:
+                    text = _text(row.get(name))
+                    if text:
+                        label = md(field_label(spec.create, name))
+                        lines.append(f":gray[{label}:] {md(text)}")
+                st.markdown("  \n".join(lines))
+    if len(frame) > limit:
+        st.caption(f"… and {len(frame) - limit} more.")

@@ -1,0 +1,94 @@
+"""The frame every step page shares: header, guidance, completeness, board and editor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import streamlit as st
+
+from strategy_canvas.services import items, progress
+from strategy_canvas.ui import board, editor, guidance, step_views
+from strategy_canvas.ui.text import md
+
+if TYPE_CHECKING:
+    from strategy_canvas.ui.setup import PageContext
+
+#: kind -> a function drawing that kind's editor (default: picker + generic editor)
+Editors = dict[str, Callable[["PageContext"], None]]
+
+
+def header(ctx: PageContext) -> None:
+    """Title, purpose, guidance and the completeness signal of the page's step."""
+    assert ctx.step is not None and ctx.token is not None
+    step_views.step_header(ctx)
+    with ctx.read() as session:
+        steps = progress.step_progress(session=session, canvas_token=ctx.token)
+    guidance.show(ctx.step, new_to_it=steps[ctx.step - 1].score < 0.5)
+    completeness(steps[ctx.step - 1])
+
+
+def completeness(step: progress.StepProgress) -> None:
+    """How complete the step is, and what is missing, named."""
+    percent = round(step.score * 100)
+    if step.complete:
+        st.success(
+            f"This step is complete ({percent}%): every check passes.", icon=":material/task_alt:"
+        )
+        return
+    with st.container(border=True):
+        st.progress(
+            step.score, text=f"**{percent}% complete** — what a good canvas still needs here:"
+        )
+        st.markdown("\n".join(f"- {md(line)}" for line in step.missing))
+
+
+def workspace(
+    ctx: PageContext,
+    kinds: Sequence[str],
+    render: board.Renderer,
+    *,
+    editors: Editors | None = None,
+    board_title: str = "The board",
+) -> None:
+    """The live board (left) and the editor (right) of the step."""
+    left, right = st.columns([5, 3], gap="large")
+    with left:
+        st.subheader(board_title)
+        board.live_board(ctx, kinds, render)
+    with right:
+        edit_panel(ctx, kinds, editors or {})
+
+
+def edit_panel(ctx: PageContext, kinds: Sequence[str], editors: Editors) -> None:
+    st.subheader("Edit")
+    editable = [k for k in kinds if k in editors or items.ITEM_TYPES[k].key != "vision"]
+    key = f"step{ctx.step}.edit_kind"
+    if st.session_state.get(key) not in editable:
+        st.session_state[key] = editable[0]
+    if len(editable) > 1:
+        st.selectbox(
+            "What to edit",
+            editable,
+            key=key,
+            format_func=lambda k: items.ITEM_TYPES[k].plural,
+        )
+    kind = st.session_state.get(key) or editable[0]
+    with st.container(border=True):
+        if kind in editors:
+            editors[kind](ctx)
+        else:
+            editor.edit_section(ctx, kind)
+
+
+def section(
+    frames: board.Frames,
+    kind: str,
+    *,
+    columns: Sequence[str] | None = None,
+    empty: str | None = None,
+) -> None:
+    """A heading with the count, then the items of ``kind`` as a table."""
+    spec = items.ITEM_TYPES[kind]
+    st.markdown(f"**{spec.plural}** · {len(frames[kind])}")
+    board.table(frames, kind, columns=columns, empty=empty)
