@@ -224,7 +224,7 @@ def _save(
             else:
                 changes = {**_changes(spec, sid), **(extra or {})}
                 if not changes:
-                    st.session_state[_k(kind, sid, "notice")] = "Nothing changed, nothing to save."
+                    st.session_state[f"ed.{kind}.notice"] = "Nothing changed, nothing to save."
                     return
                 row = items.update_item(
                     session=session,
@@ -411,12 +411,14 @@ def editor(
     preset: dict[str, Any] | None = None,
     only: list[str] | None = None,
     extra: Callable[[], dict[str, Any] | None] | None = None,
+    layout: Callable[[Callable[[str], Any]], None] | None = None,
     allow_delete: bool = True,
 ) -> None:
     """The editor of one item (``item_id``) or of a new one (None).
 
     ``preset`` fills a new item's fields; ``only`` limits the fields shown; ``extra`` draws
-    more widgets and returns more data for the save (the sketch upload).
+    more widgets and returns more data for the save (the sketch upload); ``layout``, if
+    given, arranges the fields itself: it is called with ``draw(field_name)``.
     """
     spec = items.item_type(kind)
     sid = _sid(item_id)
@@ -432,20 +434,28 @@ def editor(
         _show_conflict(ctx, spec, item_id)
     links = _link_choices(ctx, spec, item_id)
     autosave = _autosave(ctx, spec, sid)
-    shapes = [s for s in fields.editable_fields(spec) if only is None or s.name in only]
-    for shape in shapes:
-        fields.draw(
-            shape,
-            _k(kind, sid, shape.name),
-            link_choices=links.get(shape.name, {}),
+    shapes = {s.name: s for s in fields.editable_fields(spec) if only is None or s.name in only}
+
+    def draw(name: str) -> Any:
+        return fields.draw(
+            shapes[name],
+            _k(kind, sid, name),
+            link_choices=links.get(name, {}),
             on_change=autosave,
         )
+
+    if layout is not None:
+        layout(draw)
+    else:
+        for name in shapes:
+            draw(name)
     more = extra() if extra is not None else None
     error = st.session_state.pop(_k(kind, sid, "error"), None)
     if error is not None:
         messages.show_error(error)
     dirty = item_id is None or bool(_changes(spec, sid))
-    buttons = st.columns([2, 2, 1, 1] if item_id is not None else [2, 2])
+    movable = item_id is not None and kind != "vision"
+    buttons = st.columns([2, 2, 1, 1] if movable else [2, 2])
     buttons[0].button(
         "Add" if item_id is None else "Save",
         key=_k(kind, sid, "save"),
@@ -463,7 +473,7 @@ def editor(
         args=(ctx, spec, sid),
         width="stretch",
     )
-    if item_id is not None:
+    if movable:
         buttons[2].button(
             "",
             key=_k(kind, sid, "up"),
@@ -482,22 +492,33 @@ def editor(
             args=(ctx, spec, item_id, 1),
             width="stretch",
         )
-        if item_id is not None and dirty:
-            st.caption("Unsaved changes — kept as a draft until you save or discard them.")
-        if allow_delete:
-            with st.popover("Delete…", icon=":material/delete:"):
-                st.markdown(
-                    f"Delete {spec.label.lower()} "
-                    f"“{md(_label_of(spec, _current_values(spec, sid)))}”? "
-                    "This cannot be undone."
-                )
-                st.button(
-                    "Delete for good",
-                    key=_k(kind, sid, "delete"),
-                    type="primary",
-                    on_click=_delete,
-                    args=(ctx, spec, item_id),
-                )
+    if item_id is not None and dirty:
+        st.caption("Unsaved changes — kept as a draft until you save or discard them.")
+    if item_id is not None and allow_delete:
+        with st.popover("Delete…", icon=":material/delete:"):
+            st.markdown(
+                f"Delete {spec.label.lower()} "
+                f"“{md(_label_of(spec, _current_values(spec, sid)))}”? "
+                "This cannot be undone."
+            )
+            st.button(
+                "Delete for good",
+                key=_k(kind, sid, "delete"),
+                type="primary",
+                on_click=_delete,
+                args=(ctx, spec, item_id),
+            )
+
+
+def field_key(kind: str, item_id: int | None, name: str) -> str:
+    """The session-state key of a field's widget in the editor of ``item_id``."""
+    return _k(kind, _sid(item_id), name)
+
+
+def set_field(ctx: PageContext, kind: str, item_id: int | None, name: str, value: Any) -> None:
+    """Put ``value`` into a field of the open editor and autosave the draft (callbacks only)."""
+    st.session_state[field_key(kind, item_id, name)] = value
+    _autosave(ctx, items.item_type(kind), _sid(item_id))()
 
 
 def notice(kind: str) -> None:
@@ -507,13 +528,22 @@ def notice(kind: str) -> None:
         st.success(md(text), icon=":material/check_circle:")
 
 
-def picker(ctx: PageContext, kind: str, *, label: str | None = None) -> int | str | None:
+def picker(
+    ctx: PageContext, kind: str, *, label: str | None = None, names: dict[int, str] | None = None
+) -> int | str | None:
     """Choose the item of ``kind`` to edit, or a new one. Returns an id, None (new) or ""
-    (nothing open). Reopens the item this person has a draft for after a reload."""
+    (nothing open). Reopens the item this person has a draft for after a reload.
+
+    ``names`` (id -> name) replaces the items' titles in the list, for kinds whose title
+    field does not name them (a dependency, a criterion score)."""
     assert ctx.token is not None
     spec = items.item_type(kind)
     with ctx.read() as session:
-        titles = items.choices(session=session, canvas_token=ctx.token, kind=kind)
+        titles = (
+            names
+            if names is not None
+            else items.choices(session=session, canvas_token=ctx.token, kind=kind)
+        )
         if open_scope(kind) is None:
             scopes = drafts.list_drafts(
                 session=session, canvas_token=ctx.token, owner_key=owner_key()

@@ -1,0 +1,137 @@
+"""The Vision step's own pieces: the board and the guided vision-statement builder."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import streamlit as st
+
+from strategy_canvas import vision_statement
+from strategy_canvas.services import canvases
+from strategy_canvas.ui import board, editor
+from strategy_canvas.ui.text import md
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from strategy_canvas.ui.setup import PageContext
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def _number(value: Any, unit: str) -> str:
+    if value is None or pd.isna(value):
+        return "—"
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{text} {unit}".strip()
+
+
+def render_board(frames: board.Frames) -> None:
+    """The vision as the team and stakeholders read it, then goals and key results."""
+    vision = frames["vision"].iloc[0] if len(frames["vision"]) else None
+    with st.container(border=True):
+        statement = _text(vision["statement"]) if vision is not None else ""
+        if statement:
+            st.markdown(f"### {md(statement)}")
+        else:
+            st.caption(
+                "No vision statement yet — build it with the sentence builder in the "
+                "editor, or write your own."
+            )
+        if vision is not None:
+            parts = [("Value proposition", "value_proposition"), ("Non-goals", "non_goals")]
+            north = _text(vision["north_star_metric"])
+            if north:
+                target = _text(vision["north_star_target"])
+                st.markdown(
+                    f":gray[North-star metric:] **{md(north)}**"
+                    + (f" — target {md(target)}" if target else "")
+                )
+            for label, name in parts:
+                if _text(vision[name]):
+                    st.markdown(f":gray[{label}:] {md(_text(vision[name]))}")
+
+    goals, key_results = frames["goal"], frames["key_result"]
+    st.markdown(f"**Goals** · {len(goals)}")
+    if goals.empty:
+        st.caption("No goals yet — add two to four goals, each with measurable key results.")
+        return
+    personas = board.titles(frames, "persona")
+    for goal in goals.to_dict("records"):
+        with st.container(border=True):
+            persona = personas.get(goal["persona_id"]) if _text(goal["persona_id"]) else None
+            st.markdown(
+                f"**{md(_text(goal['title']))}**"
+                + (f"  \n:gray[for {md(persona)}]" if persona else "")
+            )
+            if _text(goal["description"]):
+                st.markdown(md(_text(goal["description"])))
+            mine = key_results[key_results["goal_id"] == goal["id"]]
+            if mine.empty:
+                st.caption("No key result yet — add one with a metric, a target and a date.")
+                continue
+            for kr in mine.to_dict("records"):
+                due = kr["target_date"]
+                due_text = f" by {pd.Timestamp(due):%-d %b %Y}" if _text(due) else ""
+                st.markdown(
+                    f"- {md(_text(kr['metric']))}: {md(_number(kr['baseline'], kr['unit']))} → "
+                    f"**{md(_number(kr['target'], kr['unit']))}**{md(due_text)}"
+                )
+    orphans = key_results[key_results["goal_id"].isna()]
+    if not orphans.empty:
+        st.caption(f"{len(orphans)} key result(s) are not tied to a goal yet.")
+
+
+def _builder_layout(ctx: PageContext, vision_id: int) -> Callable[[Callable[[str], Any]], None]:
+    def layout(draw: Callable[[str], Any]) -> None:
+        st.markdown("**Build the sentence** — fill the parts, then use the sentence.")
+        left, right = st.columns(2)
+        with left:
+            for name in ("target", "need", "product_name", "category"):
+                draw(name)
+        with right:
+            for name in ("benefit", "alternative", "differentiator"):
+                draw(name)
+        parts = {
+            n: st.session_state.get(editor.field_key("vision", vision_id, n))
+            for n in vision_statement.PARTS
+        }
+        sentence = vision_statement.compose(parts)
+        st.info(md(sentence), icon=":material/format_quote:")
+        st.button(
+            "Use this sentence as the vision statement",
+            key="vision.use_sentence",
+            icon=":material/arrow_downward:",
+            disabled=not vision_statement.is_complete(parts),
+            help="Fill every part first." if not vision_statement.is_complete(parts) else None,
+            on_click=editor.set_field,
+            args=(ctx, "vision", vision_id, "statement", sentence),
+        )
+        st.divider()
+        draw("statement")
+        draw("value_proposition")
+        left, right = st.columns(2)
+        with left:
+            draw("north_star_metric")
+        with right:
+            draw("north_star_target")
+        draw("non_goals")
+
+    return layout
+
+
+def vision_editor(ctx: PageContext) -> None:
+    """The one vision of the canvas, with the guided builder beside free text."""
+    assert ctx.token is not None
+    with ctx.read() as session:
+        vision = canvases.get_vision(session=session, canvas_token=ctx.token)
+    assert vision.id is not None
+    editor.notice("vision")
+    editor.editor(
+        ctx, "vision", vision.id, layout=_builder_layout(ctx, vision.id), allow_delete=False
+    )

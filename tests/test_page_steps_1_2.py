@@ -1,0 +1,251 @@
+"""Steps 1 and 2 driven through their widgets, like a user: add, edit, delete every item
+type; invalid input; the vision builder; drafts that survive leaving the page and a
+reload; a conflict with someone else's save."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from strategy_canvas import db, models
+from strategy_canvas.services import canvases, items
+from strategy_canvas.ui.text import md
+from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401
+
+VISION = "pages/2_Vision.py"
+PROBLEM = "pages/1_Problem_and_audience.py"
+
+
+@pytest.fixture
+def canvas(app_engine: Engine) -> models.Canvas:  # noqa: F811
+    with db.session_scope(app_engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Journey"})
+        items.create_item(
+            session=session, canvas_token=canvas.token, kind="persona", data={"name": "Busy parent"}
+        )
+        items.create_item(
+            session=session, canvas_token=canvas.token, kind="goal", data={"title": "Save time"}
+        )
+        return canvas
+
+
+def _rows(engine: Engine, token: str, kind: str) -> list[Any]:
+    with db.session_scope(engine, readonly=True) as session:
+        return items.list_items(session=session, canvas_token=token, kind=kind)
+
+
+def _choose_kind(at: AppTest, step: int, kind: str) -> AppTest:
+    box = at.selectbox(key=f"step{step}.edit_kind")
+    if box.value != kind:
+        box.set_value(kind).run()
+    return at
+
+
+def _widget(at: AppTest, key: str) -> Any:
+    for kind in ("text_input", "text_area", "selectbox", "number_input", "date_input"):
+        try:
+            return getattr(at, kind)(key=key)
+        except KeyError:
+            continue
+    raise KeyError(key)
+
+
+def _fill(at: AppTest, kind: str, sid: str, values: dict[str, Any]) -> AppTest:
+    for name, value in values.items():
+        key = f"ed.{kind}.{sid}.{name}"
+        widget = _widget(at, key)
+        if hasattr(widget, "input") and isinstance(value, str):
+            widget.input(value)
+        else:
+            widget.set_value(value)
+        at.run()
+    return at
+
+
+CASES = [
+    (
+        1,
+        "problem",
+        {"title": "Dinner is chaos", "statement": "47 minutes a week"},
+        {"statement": "52 minutes a week"},
+    ),
+    (1, "persona", {"name": "Shift worker", "pains": "Late meetings"}, {"kind": "segment"}),
+    (1, "alternative", {"name": "Mealime", "strengths": "Polished"}, {"weaknesses": "Static"}),
+    (1, "evidence", {"title": "Survey n=612", "source": "Panel"}, {"strength": "strong"}),
+    (
+        1,
+        "assumption",
+        {"statement": "Parents plan ahead", "importance": 5},
+        {"evidence": 4, "status": "testing"},
+    ),
+    (2, "goal", {"title": "Cut food waste"}, {"description": "Use what is bought"}),
+    (
+        2,
+        "key_result",
+        {"metric": "Planning time", "baseline": 47.0, "target": 10.0},
+        {"unit": "min"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("step", "kind", "create", "edit"), CASES, ids=[c[1] for c in CASES])
+def test_add_edit_delete_through_the_widgets(
+    app_engine: Engine,
+    canvas: models.Canvas,
+    step: int,
+    kind: str,
+    create: dict[str, Any],
+    edit: dict[str, Any],
+) -> None:
+    page = PROBLEM if step == 1 else VISION
+    before = len(_rows(app_engine, canvas.token, kind))
+    at = _choose_kind(open_page(page, canvas=canvas.token), step, kind)
+    _fill(at, kind, "new", create)
+    at.button(key=f"ed.{kind}.new.save").click().run()
+    assert not at.exception
+    rows = _rows(app_engine, canvas.token, kind)
+    assert len(rows) == before + 1
+    row = rows[-1]
+    for name, value in create.items():
+        assert getattr(row, name) == value
+    assert any("Added" in s for s in texts(at, "success"))
+
+    at.selectbox(key=f"ed.{kind}.open").set_value(str(row.id)).run()
+    _fill(at, kind, str(row.id), edit)
+    at.button(key=f"ed.{kind}.{row.id}.save").click().run()
+    assert not at.exception
+    stored = next(r for r in _rows(app_engine, canvas.token, kind) if r.id == row.id)
+    assert stored.version == 2
+    for name, value in edit.items():
+        assert getattr(stored, name) == value
+    assert any("Saved" in s for s in texts(at, "success"))
+
+    at.button(key=f"ed.{kind}.{row.id}.delete").click().run()
+    assert not at.exception
+    assert len(_rows(app_engine, canvas.token, kind)) == before
+    assert any("Deleted" in s for s in texts(at, "success"))
+
+
+def test_invalid_input_names_the_field_and_writes_nothing(
+    app_engine: Engine,  # noqa: F811
+    canvas: models.Canvas,
+) -> None:
+    at = _choose_kind(open_page(PROBLEM, canvas=canvas.token), 1, "persona")
+    _fill(at, "persona", "new", {"name": "x" * 201})
+    at.button(key="ed.persona.new.save").click().run()
+    errors = " ".join(texts(at, "error"))
+    assert "Name" in errors and "at most 200 characters" in errors
+    assert [p.name for p in _rows(app_engine, canvas.token, "persona")] == ["Busy parent"]
+    # The typed value is still there to correct.
+    assert at.text_input(key="ed.persona.new.name").value == "x" * 201
+
+
+def test_links_are_chosen_from_earlier_items(
+    app_engine: Engine,  # noqa: F811
+    canvas: models.Canvas,
+) -> None:
+    persona = _rows(app_engine, canvas.token, "persona")[0]
+    at = _choose_kind(open_page(VISION, canvas=canvas.token), 2, "goal")
+    box = at.selectbox(key="ed.goal.new.persona_id")
+    assert (
+        persona.id in box.options
+        or str(persona.id) in box.options
+        or "Busy parent" in [str(o) for o in box.options]
+    )
+    _fill(at, "goal", "new", {"title": "Retain families", "persona_id": persona.id})
+    at.button(key="ed.goal.new.save").click().run()
+    goal = next(g for g in _rows(app_engine, canvas.token, "goal") if g.title == "Retain families")
+    assert goal.persona_id == persona.id
+
+
+def test_vision_builder_composes_the_statement(
+    app_engine: Engine,  # noqa: F811
+    canvas: models.Canvas,
+) -> None:
+    at = open_page(VISION, canvas=canvas.token)
+    vision_id = _rows(app_engine, canvas.token, "vision")[0].id
+    parts = {
+        "target": "busy parents",
+        "need": "need dinner decided",
+        "product_name": "Tidewater",
+        "category": "meal-planning app",
+        "benefit": "plans the week in ten minutes",
+        "alternative": "recipe sites",
+        "differentiator": "uses what is in the fridge",
+    }
+    assert at.button(key="vision.use_sentence").disabled
+    _fill(at, "vision", str(vision_id), parts)
+    at.button(key="vision.use_sentence").click().run()
+    expected = (
+        "For busy parents who need dinner decided, Tidewater is a meal-planning app "
+        "that plans the week in ten minutes; unlike recipe sites, it uses what is in "
+        "the fridge."
+    )
+    assert at.text_area(key=f"ed.vision.{vision_id}.statement").value == expected
+    at.button(key=f"ed.vision.{vision_id}.save").click().run()
+    assert _rows(app_engine, canvas.token, "vision")[0].statement == expected
+    assert md(expected) in " ".join(texts(at, "markdown"))  # the board shows it, escaped
+
+
+def test_draft_survives_leaving_the_page_and_a_reload(
+    app_engine: Engine,  # noqa: F811
+    canvas: models.Canvas,
+) -> None:
+    at = _choose_kind(open_page(PROBLEM, canvas=canvas.token), 1, "problem")
+    _fill(at, "problem", "new", {"title": "Half-written problem"})
+    me = at.query_params["me"]
+    me = me[0] if isinstance(me, list) else me
+
+    at.switch_page("pages/2_Vision.py").run()  # to another page, mid-edit
+    at.switch_page(PROBLEM).run()  # and back
+    _choose_kind(at, 1, "problem")
+    assert at.text_input(key="ed.problem.new.title").value == "Half-written problem"
+
+    # A reload: a new browser session with the same address (canvas and me= key).
+    reloaded = AppTest.from_file(str(at._script_path), default_timeout=30)
+    reloaded.switch_page(PROBLEM)
+    reloaded.query_params.update({"canvas": canvas.token, "me": me})
+    reloaded.run()
+    _choose_kind(reloaded, 1, "problem")
+    assert reloaded.text_input(key="ed.problem.new.title").value == "Half-written problem"
+    assert any("draft was restored" in i for i in texts(reloaded, "info"))
+    assert _rows(app_engine, canvas.token, "problem") == []  # a draft, not yet saved
+
+
+def test_someone_elses_save_gives_a_conflict_choice(
+    app_engine: Engine,  # noqa: F811
+    canvas: models.Canvas,
+) -> None:
+    goal = _rows(app_engine, canvas.token, "goal")[0]
+    at = _choose_kind(open_page(VISION, canvas=canvas.token), 2, "goal")
+    at.selectbox(key="ed.goal.open").set_value(str(goal.id)).run()
+    _fill(at, "goal", str(goal.id), {"title": "Mine"})
+    with db.session_scope(app_engine) as session:  # someone else saves meanwhile
+        items.update_item(
+            session=session,
+            canvas_token=canvas.token,
+            kind="goal",
+            item_id=goal.id,
+            changes={"title": "Theirs"},
+            expected_version=1,
+        )
+    at.run()
+    assert any("Someone else just saved" in w for w in texts(at, "warning"))
+    at.button(key=f"ed.goal.{goal.id}.save").click().run()
+    assert any("compare and choose" in w for w in texts(at, "warning"))
+    table = at.dataframe[-1].value
+    assert list(table.iloc[0][["Theirs (saved)", "Yours (unsaved)"]]) == ["Theirs", "Mine"]
+    assert _rows(app_engine, canvas.token, "goal")[0].title == "Theirs"  # nothing overwritten
+    at.button(key=f"ed.goal.{goal.id}.keep_mine").click().run()
+    stored = _rows(app_engine, canvas.token, "goal")[0]
+    assert (stored.title, stored.version) == ("Mine", 3)
+
+
+def test_step_pages_run_with_the_demo_canvas(seeded: models.Canvas) -> None:  # noqa: F811
+    for page in (PROBLEM, VISION):
+        at = open_page(page, canvas=seeded.token)
+        assert not at.exception
+        assert at.selectbox(key=f"step{1 if page == PROBLEM else 2}.edit_kind")
