@@ -13,14 +13,14 @@ from streamlit.testing.v1 import AppTest
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui.text import md
-from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401
+from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401  (fixtures)
 
 VISION = "pages/2_Vision.py"
 PROBLEM = "pages/1_Problem_and_audience.py"
 
 
 @pytest.fixture
-def canvas(app_engine: Engine) -> models.Canvas:  # noqa: F811
+def canvas(app_engine: Engine) -> models.Canvas:
     with db.session_scope(app_engine) as session:
         canvas = canvases.create_canvas(session=session, canvas_in={"name": "Journey"})
         items.create_item(
@@ -130,7 +130,7 @@ def test_add_edit_delete_through_the_widgets(
 
 
 def test_invalid_input_names_the_field_and_writes_nothing(
-    app_engine: Engine,  # noqa: F811
+    app_engine: Engine,
     canvas: models.Canvas,
 ) -> None:
     at = _choose_kind(open_page(PROBLEM, canvas=canvas.token), 1, "persona")
@@ -144,7 +144,7 @@ def test_invalid_input_names_the_field_and_writes_nothing(
 
 
 def test_links_are_chosen_from_earlier_items(
-    app_engine: Engine,  # noqa: F811
+    app_engine: Engine,
     canvas: models.Canvas,
 ) -> None:
     persona = _rows(app_engine, canvas.token, "persona")[0]
@@ -162,7 +162,7 @@ def test_links_are_chosen_from_earlier_items(
 
 
 def test_vision_builder_composes_the_statement(
-    app_engine: Engine,  # noqa: F811
+    app_engine: Engine,
     canvas: models.Canvas,
 ) -> None:
     at = open_page(VISION, canvas=canvas.token)
@@ -191,7 +191,7 @@ def test_vision_builder_composes_the_statement(
 
 
 def test_draft_survives_leaving_the_page_and_a_reload(
-    app_engine: Engine,  # noqa: F811
+    app_engine: Engine,
     canvas: models.Canvas,
 ) -> None:
     at = _choose_kind(open_page(PROBLEM, canvas=canvas.token), 1, "problem")
@@ -216,7 +216,7 @@ def test_draft_survives_leaving_the_page_and_a_reload(
 
 
 def test_someone_elses_save_gives_a_conflict_choice(
-    app_engine: Engine,  # noqa: F811
+    app_engine: Engine,
     canvas: models.Canvas,
 ) -> None:
     goal = _rows(app_engine, canvas.token, "goal")[0]
@@ -244,7 +244,7 @@ def test_someone_elses_save_gives_a_conflict_choice(
     assert (stored.title, stored.version) == ("Mine", 3)
 
 
-def test_step_pages_run_with_the_demo_canvas(seeded: models.Canvas) -> None:  # noqa: F811
+def test_step_pages_run_with_the_demo_canvas(seeded: models.Canvas) -> None:
     for page in (PROBLEM, VISION):
         at = open_page(page, canvas=seeded.token)
         assert not at.exception
