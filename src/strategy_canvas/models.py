@@ -596,3 +596,228 @@ class Draft(SQLModel, table=True):
     base_version: int | None = Field(default=None)
     data: str = Field(default="{}", sa_type=sa.Text)
     updated_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+
+# ------------------------------------------------------------------------- workshops
+#
+# A facilitated workshop runs on one canvas. Its notes, themes, votes and blind scores
+# belong to the canvas too (``canvas_id``, cascading on its delete), so they stay with
+# it after the workshop ends. Rights come only from the secrets people hold: the
+# facilitator's key, a participant's personal rejoin token, or the public join link
+# (see services/workshops.py).
+
+WORKSHOP_STEPS = (1, 2, 3, 4, 5)
+WorkshopPhase = Literal["brainstorm", "group", "vote", "score", "discuss"]
+WorkshopStatus = Literal["active", "ended"]
+
+
+class WorkshopBase(SQLModel):
+    """What the facilitator sets; every change is validated through WorkshopCreate."""
+
+    title: str = Field(min_length=1, max_length=120, title="Title")
+    current_step: int = Field(default=1, ge=1, le=5, title="Step")
+    phase: WorkshopPhase = _choice("brainstorm", title="Phase")
+    follow_me: bool = Field(default=True, title="Follow me")
+    vote_budget: int = Field(default=5, ge=1, le=50, title="Votes per person and step")
+    vote_cap: int = Field(default=3, ge=1, le=50, title="Votes per person on one item")
+    anonymous_notes: bool = Field(default=True, title="Anonymous notes")
+    timer_label: str = Field(default="", max_length=80, title="Timer label")
+    timer_read_only: bool = Field(default=False, title="Read-only when time is up")
+
+
+class WorkshopCreate(WorkshopBase):
+    @model_validator(mode="after")
+    def _cap_within_budget(self) -> WorkshopCreate:
+        if self.vote_cap > self.vote_budget:
+            raise PydanticCustomError(
+                "vote_cap_budget",
+                "must not be above the votes per person ({budget})",
+                {"budget": self.vote_budget, "field": "vote_cap"},
+            )
+        return self
+
+
+class WorkshopPublic(WorkshopBase):
+    """A workshop as participants may see it: no facilitator key."""
+
+    id: int
+    canvas_id: int
+    join_code: str | None
+    link_token: str
+    timer_ends_at: datetime | None
+    status: WorkshopStatus
+    started_at: datetime
+    ended_at: datetime | None
+    version: int
+
+
+class Workshop(WorkshopBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    canvas_id: int = Field(foreign_key="canvas.id", index=True, ondelete="CASCADE")
+    #: the facilitator's secret (``secrets.token_urlsafe(24)``); never in a shared URL
+    facilitator_key: str = Field(max_length=64, unique=True, index=True)
+    #: short code people type to join; cleared when the workshop ends, so codes are
+    #: unique among active workshops and can be reused afterwards
+    join_code: str | None = Field(default=None, max_length=8, unique=True)
+    #: the token of the public join link (shown on the projector with the code)
+    link_token: str = Field(max_length=64, unique=True, index=True)
+    timer_ends_at: datetime | None = Field(default=None)
+    status: WorkshopStatus = _choice("active", width=12)
+    started_at: datetime = Field(default_factory=utcnow, nullable=False)
+    ended_at: datetime | None = Field(default=None)
+    version: int = Field(default=1, nullable=False)
+
+
+class WorkshopStep(SQLModel, table=True):
+    """Per workshop and step: whether it is locked and what has been revealed."""
+
+    __tablename__ = "workshop_step"
+
+    workshop_id: int = Field(foreign_key="workshop.id", primary_key=True, ondelete="CASCADE")
+    step: int = Field(primary_key=True, ge=1, le=5)
+    locked: bool = Field(default=False, nullable=False)
+    notes_revealed: bool = Field(default=False, nullable=False)
+    votes_revealed: bool = Field(default=False, nullable=False)
+    scores_revealed: bool = Field(default=False, nullable=False)
+
+
+class ParticipantBase(SQLModel):
+    display_name: str = Field(min_length=1, max_length=40, title="Your name")
+
+
+class ParticipantCreate(ParticipantBase):
+    pass
+
+
+class ParticipantPublic(ParticipantBase):
+    """A participant as others see them: no rejoin token."""
+
+    id: int
+    is_facilitator: bool
+    ready: bool
+    last_seen_at: datetime | None
+
+
+class Participant(ParticipantBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
+    #: the personal rejoin token (the facilitator's is their key)
+    token: str = Field(max_length=64, unique=True, index=True)
+    is_facilitator: bool = Field(default=False, nullable=False)
+    ready: bool = Field(default=False, nullable=False)
+    joined_at: datetime = Field(default_factory=utcnow, nullable=False)
+    last_seen_at: datetime | None = Field(default=None)
+
+
+class JoinAttempt(SQLModel, table=True):
+    """A failed attempt to join by code, kept a few minutes to limit guessing."""
+
+    __tablename__ = "join_attempt"
+    __table_args__ = (sa.Index("ix_join_attempt_code_prefix_at", "code_prefix", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code_prefix: str = Field(max_length=8)
+    at: datetime = Field(default_factory=utcnow, nullable=False, index=True)
+
+
+class ThemeBase(SQLModel):
+    step: int = Field(ge=1, le=5, title="Step")
+    name: str = Field(min_length=1, max_length=80, title="Theme")
+
+
+class ThemeCreate(ThemeBase):
+    pass
+
+
+class Theme(ThemeBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    canvas_id: int = Field(foreign_key="canvas.id", index=True, ondelete="CASCADE")
+    workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+
+NOTE_MAX = 500
+
+
+class NoteBase(SQLModel):
+    step: int = Field(ge=1, le=5, title="Step")
+    text: str = Field(min_length=1, max_length=NOTE_MAX, title="Note", sa_type=sa.Text)
+
+
+class NoteCreate(NoteBase):
+    pass
+
+
+class Note(NoteBase, Timestamps, table=True):
+    """A sticky note of a workshop; ``promoted_*`` names the item it became, if any."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    canvas_id: int = Field(foreign_key="canvas.id", index=True, ondelete="CASCADE")
+    workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
+    participant_id: int | None = Field(
+        default=None, foreign_key="participant.id", index=True, ondelete="SET NULL"
+    )
+    theme_id: int | None = Field(
+        default=None, foreign_key="theme.id", index=True, ondelete="SET NULL"
+    )
+    promoted_kind: str | None = Field(default=None, max_length=24)
+    promoted_item_id: int | None = Field(default=None)
+    version: int = Field(default=1, nullable=False)
+
+
+class VoteBase(SQLModel):
+    """A dot vote on a note or on a feature of step 3 (exactly one of the two)."""
+
+    note_id: int | None = Field(
+        default=None, foreign_key="note.id", index=True, ondelete="CASCADE", title="Note"
+    )
+    feature_id: int | None = Field(
+        default=None, foreign_key="feature.id", index=True, ondelete="CASCADE", title="Feature"
+    )
+
+
+class VoteCreate(VoteBase):
+    @model_validator(mode="after")
+    def _one_target(self) -> VoteCreate:
+        if (self.note_id is None) == (self.feature_id is None):
+            raise PydanticCustomError(
+                "vote_target", "vote for one note or one feature", {"field": "note_id"}
+            )
+        return self
+
+
+class Vote(VoteBase, table=True):
+    __table_args__ = (
+        sa.CheckConstraint("(note_id IS NULL) <> (feature_id IS NULL)", name="one_target"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    canvas_id: int = Field(foreign_key="canvas.id", index=True, ondelete="CASCADE")
+    workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    step: int = Field(ge=1, le=5)
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+
+class BlindScoreBase(SQLModel):
+    """One person's private estimate of a feature: value and effort, 1 (low) .. 10."""
+
+    feature_id: int = Field(
+        foreign_key="feature.id", index=True, ondelete="CASCADE", title="Feature"
+    )
+    value: int = Field(ge=1, le=10, title="Value")
+    effort: int = Field(ge=1, le=10, title="Effort")
+
+
+class BlindScoreCreate(BlindScoreBase):
+    pass
+
+
+class BlindScore(BlindScoreBase, Timestamps, table=True):
+    __tablename__ = "blind_score"
+    __table_args__ = (sa.UniqueConstraint("participant_id", "feature_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    canvas_id: int = Field(foreign_key="canvas.id", index=True, ondelete="CASCADE")
+    workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
+    participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
