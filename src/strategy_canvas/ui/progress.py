@@ -1,43 +1,60 @@
-"""Completeness of a canvas, when the progress service is installed.
+"""Completeness of a canvas for the pages, cached by the canvas's change counter.
 
-The service (``strategy_canvas.services.progress``) is written separately; until it
-lands, every function here answers ``None`` and the pages show no completeness.
+The sidebar, the step header, the home page and the Overview all show progress; each
+would otherwise load every item of the canvas on every rerun. The rules' result only
+changes when the canvas does, so it is cached per (database, canvas, change counter)
+for all sessions at once.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-try:
-    from strategy_canvas.services import progress as progress_service
-except ImportError:  # the service has not landed yet
-    progress_service = None  # type: ignore[assignment]
+import streamlit as st
+
+from strategy_canvas import db
+from strategy_canvas.services import canvases
+from strategy_canvas.services import progress as progress_service
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
 
 def available() -> bool:
-    return progress_service is not None
+    return True
 
 
-def step_progress(*, session: Session, canvas_token: str) -> dict[int, Any] | None:
-    """step number -> StepProgress (``score`` 0..1, ``missing``), or None without the service."""
-    if progress_service is None:
-        return None
-    rows = progress_service.step_progress(session=session, canvas_token=canvas_token)
-    return {row.step: row for row in rows}
+@st.cache_data(max_entries=256, show_spinner=False)
+def _steps(
+    database_url: str, canvas_token: str, revision: int
+) -> list[progress_service.StepProgress]:
+    del revision  # part of the cache key only
+    with db.session_scope(db.get_engine(database_url), readonly=True) as session:
+        return progress_service.step_progress(session=session, canvas_token=canvas_token)
 
 
-def canvas_progress(*, session: Session, canvas_token: str) -> float | None:
-    """The whole canvas's completeness 0..1, or None without the service."""
-    if progress_service is None:
-        return None
-    overall = getattr(progress_service, "canvas_progress", None)
-    if overall is not None:
-        return float(overall(session=session, canvas_token=canvas_token))
-    steps = step_progress(session=session, canvas_token=canvas_token) or {}
-    return sum(s.score for s in steps.values()) / len(steps) if steps else 0.0
+def _cached(session: Session, canvas_token: str) -> list[progress_service.StepProgress]:
+    revision = canvases.get_revision(session=session, canvas_token=canvas_token)
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
+    return _steps(url, canvas_token, revision)
+
+
+def step_progress(
+    *, session: Session, canvas_token: str
+) -> dict[int, progress_service.StepProgress]:
+    """step number -> StepProgress (``score`` 0..1, ``missing``)."""
+    return {row.step: row for row in _cached(session, canvas_token)}
+
+
+def step_list(*, session: Session, canvas_token: str) -> list[progress_service.StepProgress]:
+    """The five steps' progress, in step order."""
+    return list(_cached(session, canvas_token))
+
+
+def canvas_progress(*, session: Session, canvas_token: str) -> float:
+    """The whole canvas's completeness 0..1: the mean of its steps'."""
+    steps = _cached(session, canvas_token)
+    return sum(s.score for s in steps) / len(steps)
 
 
 def percent(score: float) -> str:

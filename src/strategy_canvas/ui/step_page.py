@@ -9,6 +9,7 @@ import streamlit as st
 
 from strategy_canvas.services import items, progress
 from strategy_canvas.ui import board, editor, guidance, step_views
+from strategy_canvas.ui import progress as cached_progress
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ def header(ctx: PageContext) -> None:
     assert ctx.step is not None and ctx.token is not None
     step_views.step_header(ctx)
     with ctx.read() as session:
-        steps = progress.step_progress(session=session, canvas_token=ctx.token)
+        steps = cached_progress.step_list(session=session, canvas_token=ctx.token)
     guidance.show(ctx.step, new_to_it=steps[ctx.step - 1].score < 0.5)
     completeness(steps[ctx.step - 1])
 
