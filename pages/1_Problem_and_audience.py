@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from strategy_canvas import ui
-from strategy_canvas.ui import board, step_page, step_views
+from strategy_canvas import charts, ui
+from strategy_canvas.ui import board, chart_view, step_page, step_views
 
 KINDS = ["problem", "persona", "alternative", "evidence", "assumption"]
 
@@ -28,10 +28,14 @@ def render(frames: board.Frames) -> None:
     board.cards(frames, "persona", badges=["kind", "problem_id"], body=["jobs", "pains", "gains"])
     st.markdown(f"**Alternatives & competitors** · {len(frames['alternative'])}")
     board.cards(frames, "alternative", badges=["kind"], body=["strengths", "weaknesses"])
-    step_page.section(frames, "evidence", columns=["title", "source", "strength", "summary"])
+    step_page.section(frames, "evidence", columns=["title", "source", "strength"])
     step_page.section(
-        frames, "assumption", columns=["statement", "importance", "evidence", "status", "test_plan"]
+        frames, "assumption", columns=["statement", "importance", "evidence", "status"]
     )
+    if not frames["assumption"].empty:
+        chart_view.show(
+            frames, "assumption_map", lambda: charts.assumption_map(frames["assumption"])
+        )
 
 
 step_page.workspace(ctx, KINDS, render)

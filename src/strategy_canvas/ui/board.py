@@ -26,7 +26,16 @@ from strategy_canvas.ui.text import md
 if TYPE_CHECKING:
     from strategy_canvas.ui.setup import PageContext
 
-Frames = dict[str, pd.DataFrame]
+
+class Frames(dict[str, pd.DataFrame]):
+    """The loaded tables (kind -> DataFrame) and which state of which canvas they show,
+    so that what is derived from them (charts, rankings) can be cached by that state."""
+
+    database_url: str = ""
+    canvas_token: str = ""
+    revision: int = 0
+
+
 Renderer = Callable[[Frames], None]
 
 #: bookkeeping or binary columns a reader does not need
@@ -36,7 +45,7 @@ HIDDEN_COLUMNS = {"id", "version", "image", "media_type", "position"}
 @st.cache_data(max_entries=64, show_spinner=False)
 def load_frames(
     database_url: str, canvas_token: str, revision: int, kinds: tuple[str, ...]
-) -> Frames:
+) -> dict[str, pd.DataFrame]:
     """The items of ``kinds`` (and of what they link to) at ``revision`` of the canvas.
 
     ``revision`` is part of the cache key: a change anywhere in the canvas makes a new
@@ -56,7 +65,13 @@ def current_frames(ctx: PageContext, kinds: Sequence[str]) -> tuple[int, Frames]
     assert ctx.token is not None
     with ctx.read() as session:
         revision = canvases.get_revision(session=session, canvas_token=ctx.token)
-    return revision, load_frames(ctx.settings.database_url, ctx.token, revision, tuple(kinds))
+    frames = Frames(load_frames(ctx.settings.database_url, ctx.token, revision, tuple(kinds)))
+    frames.database_url, frames.canvas_token, frames.revision = (
+        ctx.settings.database_url,
+        ctx.token,
+        revision,
+    )
+    return revision, frames
 
 
 def titles(frames: Frames, kind: str) -> dict[int, str]:

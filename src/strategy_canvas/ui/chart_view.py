@@ -1,0 +1,51 @@
+"""Charts and rankings on the pages, cached by the canvas's change counter.
+
+Building an Altair chart and its Vega-Lite spec (and a Monte Carlo run) costs far more
+than drawing it; an unchanged canvas should not pay that on every rerun or on every
+tick of the live board. Results are cached per (database, canvas, change counter, name,
+options) for all sessions, so thirty people watching a canvas build each chart once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+if TYPE_CHECKING:
+    import altair as alt
+
+    from strategy_canvas.ui.board import Frames
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _cached(
+    database_url: str,
+    canvas_token: str,
+    revision: int,
+    name: str,
+    options: tuple[Hashable, ...],
+    _compute: Callable[[], Any],
+) -> Any:
+    return _compute()
+
+
+def cached(
+    frames: Frames, name: str, compute: Callable[[], Any], options: tuple[Hashable, ...] = ()
+) -> Any:
+    """``compute()`` once per state of the canvas (and ``name`` and ``options``)."""
+    return _cached(
+        frames.database_url, frames.canvas_token, frames.revision, name, options, _compute=compute
+    )
+
+
+def show(
+    frames: Frames,
+    name: str,
+    build: Callable[[], alt.TopLevelMixin],
+    options: tuple[Hashable, ...] = (),
+) -> None:
+    """Draw the chart ``build()`` makes, its spec cached by the canvas's state."""
+    spec = cached(frames, f"chart:{name}", lambda: build().to_dict(), options)
+    st.vega_lite_chart(spec=spec, width="stretch", theme=None)
