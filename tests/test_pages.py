@@ -171,9 +171,12 @@ def test_page_with_a_canvas(seeded: models.Canvas, page: str, as_main: bool) -> 
         return
     if not as_main:  # the sidebar links pass the canvas on
         links = at.sidebar.get("page_link")
-        assert len(links) == 7
-        assert all(f"canvas={seeded.token}" in link.proto.query_string for link in links[:6])
+        assert len(links) == 8
+        assert all(f"canvas={seeded.token}" in link.proto.query_string for link in links[:7])
     title = texts(at, "title")[0]
+    if page == steps.WORKSHOP_PAGE:
+        assert title == "Workshop"
+        return
     step = next(s for s in [steps.OVERVIEW, *steps.STEPS.values()] if s.page == page)
     assert title == (md(seeded.name) if step is steps.OVERVIEW else step.title)
 
@@ -202,16 +205,6 @@ def test_step_page_shows_an_empty_state_per_type(app_engine: Engine) -> None:
         if spec.step == 1 and spec.key != "problem":
             assert f"No {spec.plural.lower()} yet" in captions
     assert not at.dataframe
-
-
-def test_overview_counts_items_per_step(app_engine: Engine) -> None:
-    with db.session_scope(app_engine) as session:
-        canvas = _small_canvas(session)
-    at = open_page(steps.OVERVIEW.page, canvas=canvas.token)
-    no_exception(at)
-    assert texts(at, "title") == [md(canvas.name)]
-    assert [m.value for m in at.metric] == ["2", "1", "1", "1", "1"]
-    assert "Problems: 1  \nPersonas & segments: 1" in texts(at, "caption")
 
 
 @pytest.mark.parametrize("as_main", [False, True], ids=["deep-link", "as-main"])

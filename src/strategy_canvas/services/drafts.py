@@ -24,12 +24,16 @@ def _encode(value: Any) -> Any:
         return {"__date__": value.isoformat()}
     if isinstance(value, bytes):
         return None  # uploaded images are not drafted; they are saved on upload
+    if isinstance(value, dict):  # the editor's "__original__" values hold dates too
+        return {k: _encode(v) for k, v in value.items()}
     return value
 
 
 def _decode(value: Any) -> Any:
     if isinstance(value, dict) and set(value) == {"__date__"}:
         return date.fromisoformat(value["__date__"][:10])
+    if isinstance(value, dict):
+        return {k: _decode(v) for k, v in value.items()}
     return value
 
 

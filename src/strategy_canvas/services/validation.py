@@ -26,6 +26,8 @@ def _message(error: Mapping[str, Any]) -> str:
     value = error.get("input")
     if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return "is required and cannot be empty"
+    if value is None and kind.endswith("_type"):  # a required choice or number left unset
+        return "is required"
     if kind == "string_too_long":
         got = f" (this one has {len(value):,})" if isinstance(value, str) else ""
         return f"must be at most {ctx['max_length']:,} characters{got}"

@@ -466,8 +466,9 @@ def editor(
         width="stretch",
     )
     buttons[1].button(
-        "Discard changes",
+        "Discard",
         key=_k(kind, sid, "discard"),
+        help="Throw away your unsaved changes",
         disabled=not dirty,
         on_click=_discard,
         args=(ctx, spec, sid),

@@ -145,6 +145,7 @@ def draw(
             format_func=lambda v: (
                 "— not set —" if v is None else CHOICE_LABELS.get(str(v), str(v).replace("_", " "))
             ),
+            placeholder="— not set —",  # Streamlit shows a None value as the placeholder
             **common,
         )
     if shape.kind == "link":
@@ -156,6 +157,7 @@ def draw(
             label,
             options,
             format_func=lambda v: "— none —" if v is None else link_choices.get(v, f"#{v}"),
+            placeholder="— none —",
             **common,
         )
     if shape.kind in ("int", "float"):

@@ -1,0 +1,555 @@
+"""Step 5 — feedback, flaws & fixes: the live board and the step's own editors.
+
+The board (inside the live fragment, from the frames cached by the canvas's change
+counter): the feedback, newest first, with a count per sentiment; the flaws with their
+fixes, open ones first by severity; each KPI's latest reading against its target; and the
+decision log per feature, with shipped features still waiting for a decision flagged.
+
+The editors are the generic ones (:mod:`strategy_canvas.ui.editor`), plus: on an open
+piece of feedback, one click sends it back to step 1 as a problem, persona or
+assumption; a KPI reading or a decision starts preset (today, the first KPI, the first
+feature waiting for a decision) and says what to do first when there is nothing to pick.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import streamlit as st
+
+from strategy_canvas.services import drafts, items, loop
+from strategy_canvas.services.errors import ConflictError, ServiceError
+from strategy_canvas.ui import board, editor, fields, links, messages, steps
+from strategy_canvas.ui.text import md
+
+if TYPE_CHECKING:
+    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.step_page import Editors
+
+KINDS = ["feedback", "flaw", "kpi_reading", "decision"]
+
+#: session-state keys owned by this module
+SENT_KEY = "step5.sent"
+SEND_ERROR_KEY = "step5.send_error"
+
+SENTIMENT_ICONS = {"positive": "🙂", "neutral": "😐", "negative": "🙁"}
+SENTIMENT_COLORS = {"positive": "green", "neutral": "gray", "negative": "red"}
+SEVERITY_ICONS = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "⚪"}
+DECISION_ICONS = {"victory": "🏆", "iterate": "🔁", "rollback": "↩️"}
+SEND_ICONS = {
+    "problem": ":material/report:",
+    "persona": ":material/person_add:",
+    "assumption": ":material/help:",
+}
+DECISION_COLORS = {"victory": "green", "iterate": "blue", "rollback": "red"}
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def choice(value: Any) -> str:
+    """A stored choice as people say it: "usability_test" -> "usability test"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return fields.CHOICE_LABELS.get(str(value), str(value).replace("_", " "))
+
+
+def number(value: Any, unit: str = "") -> str:
+    """A KPI value with its unit: 24 min, 36%, 1.4 dinners; "—" when unknown."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    if math.isnan(x):
+        return "—"
+    text = f"{x:,.0f}" if x.is_integer() else f"{x:,.2f}".rstrip("0").rstrip(".")
+    unit = (unit or "").strip()
+    if not unit:
+        return text
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
+
+
+def _day(value: Any) -> date | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    return value if isinstance(value, date) else pd.Timestamp(value).date()
+
+
+def _heading(label: str, count: int, *, extra: str = "") -> None:
+    st.markdown(f"**{label}** · {count}" + (f" {extra}" if extra else ""))
+
+
+def _badges(counts: dict[str, int], colors: dict[str, str], names: dict[str, str]) -> str:
+    return " ".join(
+        f":{colors.get(key, 'gray')}-badge[{n} {names.get(key, choice(key))}]"
+        for key, n in counts.items()
+        if n
+    )
+
+
+# -------------------------------------------------------------------------- board
+
+
+def render_board(ctx: PageContext, frames: board.Frames) -> None:
+    """Everything step 5 holds, read-only; drawn inside the live fragment."""
+    feedback_section(frames)
+    flaws_section(frames)
+    kpi_section(ctx, frames)
+    decisions_section(ctx, frames)
+
+
+def feedback_section(frames: board.Frames) -> None:
+    frame = loop.feedback_latest_first(frames["feedback"])
+    if frame.empty:
+        _heading("Feedback", 0)
+        st.caption(
+            "No feedback yet — add what users said in tests, interviews, surveys, support "
+            "tickets or analytics, in the editor (What to edit → Feedback)."
+        )
+        return
+    counts = {s: int((frame["sentiment"] == s).sum()) for s in SENTIMENT_ICONS}
+    untied = int(frame["feature_id"].isna().sum())
+    summary = _badges(counts, SENTIMENT_COLORS, {s: s for s in counts})
+    if untied:
+        summary += f" :orange-badge[{untied} not tied to a feature]"
+    _heading("Feedback", len(frame), extra=summary)
+    features = board.titles(frames, "feature")
+    table = pd.DataFrame(
+        {
+            "Date": frame["received_on"].map(_day),
+            "Mood": frame["sentiment"].map(SENTIMENT_ICONS),
+            "Feedback": frame["text"],
+            "Feature": frame["feature_id"].map(features),
+            "Source": frame["source"].map(choice),
+            "Kind": frame["kind"].map(choice),
+            "From": frame["author"],
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=min(38 + 35 * len(table), 400),
+        column_config={
+            "Date": st.column_config.DateColumn(format="YYYY-MM-DD", width="small"),
+            "Mood": st.column_config.TextColumn(
+                width=50, help="Sentiment: 🙂 positive, 😐 neutral, 🙁 negative"
+            ),
+            "Feedback": st.column_config.TextColumn(width="large"),
+            "Feature": st.column_config.TextColumn(width="medium"),
+        },
+    )
+
+
+def flaws_section(frames: board.Frames) -> None:
+    frame = loop.flaws_by_urgency(frames["flaw"])
+    if frame.empty:
+        _heading("Flaws & fixes", 0)
+        st.caption(
+            "No flaws recorded — when feedback shows something broken or confusing, add it "
+            "as a flaw with its severity and the fix, who owns it and where it stands."
+        )
+        return
+    open_flaws = frame[frame["is_open"]]
+    counts = {s: int((open_flaws["severity"] == s).sum()) for s in loop.SEVERITY_ORDER}
+    colors = {"critical": "red", "high": "orange", "medium": "yellow", "low": "gray"}
+    summary = _badges(counts, colors, {s: f"{s} open" for s in counts}) or (
+        ":green-badge[every fix done]"
+    )
+    closed = len(frame) - len(open_flaws)
+    if closed and len(open_flaws):
+        summary += f" :gray-badge[{closed} fixed or closed]"
+    _heading("Flaws & fixes", len(frame), extra=summary)
+    features = board.titles(frames, "feature")
+    table = pd.DataFrame(
+        {
+            "Severity": frame["severity"].map(lambda s: f"{SEVERITY_ICONS.get(s, '')} {s}"),
+            "Flaw": frame["title"],
+            "Fix status": frame["fix_status"].map(choice),
+            "Fix owner": frame["fix_owner"],
+            "Fix": frame["fix"],
+            "Feature": frame["feature_id"].map(features),
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Flaw": st.column_config.TextColumn(width="medium"),
+            "Fix": st.column_config.TextColumn(width="large"),
+        },
+    )
+
+
+def kpi_table(kpis: pd.DataFrame) -> pd.DataFrame:
+    """The KPIs against target, for reading (one row per key result)."""
+    trend = []
+    for latest, previous in zip(kpis["latest"], kpis["previous"], strict=True):
+        if math.isnan(latest) or math.isnan(previous) or latest == previous:
+            trend.append("")
+        else:
+            trend.append(" ↑" if latest > previous else " ↓")
+    return pd.DataFrame(
+        {
+            "KPI": kpis["metric"],
+            "Progress": kpis["progress"] * 100,
+            "Latest": [
+                number(v, u) + t
+                for v, u, t in zip(kpis["latest"], kpis["unit"], trend, strict=True)
+            ],
+            "Target": [number(v, u) for v, u in zip(kpis["target"], kpis["unit"], strict=True)],
+            "Baseline": [number(v, u) for v, u in zip(kpis["baseline"], kpis["unit"], strict=True)],
+            "As of": kpis["latest_on"].map(_day),
+            "By": kpis["target_date"].map(_day),
+        }
+    )
+
+
+KPI_COLUMNS = {
+    "Progress": st.column_config.ProgressColumn(
+        help="How far the latest reading has come from the baseline toward the target: "
+        "(latest − baseline) ÷ (target − baseline).",
+        format="%.0f%%",
+        min_value=0.0,
+        max_value=100.0,
+        width=130,
+    ),
+    "KPI": st.column_config.TextColumn(width="medium"),
+    "As of": st.column_config.DateColumn(format="YYYY-MM-DD", help="Date of the latest reading"),
+    "By": st.column_config.DateColumn(format="YYYY-MM-DD", help="Target date"),
+}
+
+
+def kpi_section(ctx: PageContext, frames: board.Frames) -> None:
+    readings = frames["kpi_reading"]
+    _heading("KPI readings", len(readings), extra="— each KPI's latest reading against its target")
+    if frames["key_result"].empty:
+        st.caption(
+            "No KPIs yet — KPIs are the key results of step 2 (Vision). Give one a baseline "
+            "and a target there; then record its readings here."
+        )
+        links.page_link(
+            steps.STEPS[2].page,
+            label="Set key results in step 2",
+            icon=":material/flag:",
+            query_params=ctx.link_params,
+        )
+        return
+    kpis = loop.kpi_progress(frames["key_result"], readings)
+    st.dataframe(kpi_table(kpis), hide_index=True, width="stretch", column_config=KPI_COLUMNS)
+    unread = kpis[kpis["readings"] == 0]
+    if len(unread):
+        names = ", ".join(f"“{md(str(n))}”" for n in unread["metric"].head(3))
+        more = f" and {len(unread) - 3} more" if len(unread) > 3 else ""
+        st.caption(f"No reading yet for {names}{more} — record one in the editor (KPI readings).")
+    if not readings.empty:
+        with st.expander(f"Every reading ({len(readings)})", icon=":material/history:"):
+            kpi_names = board.titles(frames, "key_result")
+            units = dict(zip(frames["key_result"]["id"], frames["key_result"]["unit"], strict=True))
+            ordered = readings.assign(_on=pd.to_datetime(readings["measured_on"])).sort_values(
+                ["_on", "id"], ascending=False
+            )
+            st.dataframe(
+                pd.DataFrame(
+                    {
+                        "Date": ordered["measured_on"].map(_day),
+                        "KPI": ordered["key_result_id"].map(kpi_names),
+                        "Value": [
+                            number(v, units.get(k, ""))
+                            for v, k in zip(ordered["value"], ordered["key_result_id"], strict=True)
+                        ],
+                        "Note": ordered["note"],
+                    }
+                ),
+                hide_index=True,
+                width="stretch",
+                column_config={"Date": st.column_config.DateColumn(format="YYYY-MM-DD")},
+            )
+
+
+def decision_label(decision: Any, status: Any) -> str:
+    if isinstance(decision, str) and decision:
+        return f"{DECISION_ICONS.get(decision, '')} {loop.DECISION_LABELS.get(decision, decision)}"
+    return "⚠️ needs a decision" if status == "shipped" else "— not yet"
+
+
+def decisions_section(ctx: PageContext, frames: board.Frames) -> None:
+    log = loop.decision_log(frames["feature"], frames["decision"])
+    decided = log[log["decision"].notna()]
+    counts = {d: int((decided["decision"] == d).sum()) for d in loop.DECISION_LABELS}
+    summary = _badges(
+        counts, DECISION_COLORS, {k: v.lower() for k, v in loop.DECISION_LABELS.items()}
+    )
+    _heading("Decisions", len(frames["decision"]), extra=summary)
+    if log.empty:
+        st.caption(
+            "No feature is building or shipped yet — once one is (its status in step 3), "
+            "decide here whether to declare victory, iterate or roll back, and why."
+        )
+        links.page_link(
+            steps.STEPS[3].page,
+            label="See the features in step 3",
+            icon=":material/design_services:",
+            query_params=ctx.link_params,
+        )
+        return
+    waiting = log[log["needs_decision"]]
+    if len(waiting):
+        names = ", ".join(f"“{md(str(t))}”" for t in waiting["feature"].head(3))
+        more = f" and {len(waiting) - 3} more" if len(waiting) > 3 else ""
+        noun = "feature waits" if len(waiting) == 1 else "features wait"
+        st.markdown(
+            f":orange[:material/priority_high: **{len(waiting)} shipped {noun} for a "
+            f"decision:** {names}{more}.] Declare victory, iterate or roll back in the "
+            "editor (Decisions)."
+        )
+    table = pd.DataFrame(
+        {
+            "Feature": log["feature"],
+            "Status": log["status"].map(choice),
+            "Decision": [
+                decision_label(d, s) for d, s in zip(log["decision"], log["status"], strict=True)
+            ],
+            "Why": log["rationale"],
+            "Decided": log["decided_on"].map(_day),
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Why": st.column_config.TextColumn(width="large"),
+            "Decided": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        },
+    )
+
+
+# ------------------------------------------------------------------------ editors
+
+
+def _edit(
+    ctx: PageContext,
+    kind: str,
+    *,
+    preset: dict[str, Any] | None = None,
+    names: dict[int, str] | None = None,
+    extra: Any = None,
+) -> int | None:
+    """The picker and the editor of ``kind``; returns the open item's id (None: new)."""
+    editor.notice(kind)
+    chosen = editor.picker(ctx, kind, names=names)
+    item_id = chosen if isinstance(chosen, int) else None
+    editor.editor(ctx, kind, item_id, preset=preset, extra=extra)
+    return item_id
+
+
+def feedback_editor(ctx: PageContext) -> None:
+    """The feedback editor, and for an open item the way back to step 1."""
+    item_id = _edit(ctx, "feedback", preset={"received_on": date.today()})
+    if item_id is not None and editor.open_scope("feedback") == str(item_id):
+        send_back_panel(ctx, item_id)
+
+
+def _unsaved(kind: str, item_id: int) -> bool:
+    original = st.session_state.get(editor.field_key(kind, item_id, "original")) or {}
+    return any(
+        st.session_state.get(editor.field_key(kind, item_id, name)) != value
+        for name, value in original.items()
+    )
+
+
+def send_back_panel(ctx: PageContext, feedback_id: int) -> None:
+    """One click sends the open feedback to step 1 as a problem, persona or assumption."""
+    assert ctx.token is not None
+    with ctx.read() as session:
+        made = loop.sent_from(session=session, canvas_token=ctx.token, feedback_id=feedback_id)
+    with st.container(border=True):
+        st.markdown("**:material/undo: Send back to step 1**")
+        st.caption(
+            "Does this feedback reveal a new problem, persona or assumption? One click adds "
+            "it to Problem & audience, noting where it came from. The feedback stays here."
+        )
+        sent = st.session_state.pop(SENT_KEY, None)
+        if sent is not None:
+            label, title = sent
+            st.success(f"Sent to step 1 as {label} “{md(title)}”.", icon=":material/check_circle:")
+        error = st.session_state.pop(SEND_ERROR_KEY, None)
+        if isinstance(error, ServiceError):
+            messages.show_error(error)
+        elif error:
+            st.info(error, icon=":material/sync_problem:")
+        for kind, row in made:
+            if sent is None:
+                label = items.ITEM_TYPES[kind].label.lower()
+                st.caption(f"Already sent as {label} “{md(items.item_title(row))}”.")
+        if made or sent is not None:
+            links.page_link(
+                steps.STEPS[1].page,
+                label="Open it in Problem & audience",
+                icon=":material/arrow_forward:",
+                query_params=ctx.link_params,
+            )
+        unsaved = _unsaved("feedback", feedback_id)
+        with st.container(horizontal=True, gap="small"):
+            for kind in loop.SEND_KINDS:
+                label = items.ITEM_TYPES[kind].label.lower()
+                st.button(
+                    f"As {'an' if label[0] in 'aeiou' else 'a'} {label}",
+                    key=f"step5.send.{kind}",
+                    icon=SEND_ICONS[kind],
+                    on_click=_send_back,
+                    args=(ctx, feedback_id, kind),
+                    disabled=unsaved,
+                )
+        if unsaved:
+            st.caption("Save or discard your changes first: the saved feedback is what is sent.")
+
+
+def _send_back(ctx: PageContext, feedback_id: int, kind: str) -> None:
+    assert ctx.token is not None
+    base = st.session_state.get(editor.field_key("feedback", feedback_id, "base"))
+    try:
+        with ctx.write() as session:
+            row = loop.send_to_step_one(
+                session=session,
+                canvas_token=ctx.token,
+                feedback_id=feedback_id,
+                as_kind=kind,  # type: ignore[arg-type]
+                expected_version=base,
+            )
+            title, new_id = items.item_title(row), row.id
+    except ConflictError:
+        # Nothing unsaved here (the buttons need a saved editor): reload the feedback as
+        # it is now, so what is sent next is what the user sees.
+        with ctx.write() as session:
+            drafts.discard_draft(
+                session=session,
+                canvas_token=ctx.token,
+                owner_key=editor.owner_key(),
+                scope=f"feedback:{feedback_id}",
+            )
+        prefix = f"ed.feedback.{feedback_id}."
+        for key in [k for k in st.session_state if str(k).startswith(prefix)]:
+            del st.session_state[key]
+        st.session_state[SEND_ERROR_KEY] = (
+            "Someone else changed this feedback after you opened it, so nothing was sent. "
+            "It now shows their version: check it and send it again."
+        )
+        return
+    except ServiceError as error:
+        st.session_state[SEND_ERROR_KEY] = error
+        return
+    st.session_state[SENT_KEY] = (items.ITEM_TYPES[kind].label.lower(), title)
+    # Step 1 opens on the new item, ready to complete.
+    st.session_state["step1.edit_kind"] = kind
+    st.session_state[f"ed.{kind}.open"] = str(new_id)
+
+
+def kpi_reading_editor(ctx: PageContext) -> None:
+    """Readings of the KPIs of step 2; without a KPI, where to make one."""
+    assert ctx.token is not None
+    with ctx.read() as session:
+        kpis = items.list_items(session=session, canvas_token=ctx.token, kind="key_result")
+        readings = items.list_items(session=session, canvas_token=ctx.token, kind="kpi_reading")
+    if not kpis:
+        st.info(
+            "There is no KPI to read yet. KPIs are the key results of step 2: add one there "
+            "with its baseline and target, then record its readings here.",
+            icon=":material/monitoring:",
+        )
+        links.page_link(
+            steps.STEPS[2].page,
+            label="Add a key result in step 2",
+            icon=":material/arrow_forward:",
+            query_params=ctx.link_params,
+        )
+        return
+    metric = {kr.id: kr for kr in kpis}
+    names = {}
+    for r in readings:
+        kr = metric.get(r.key_result_id)
+        value = number(r.value, kr.unit if kr else "")
+        names[r.id] = f"{kr.metric if kr else 'KPI'} · {r.measured_on:%Y-%m-%d} · {value}"
+    _edit(
+        ctx,
+        "kpi_reading",
+        preset={"key_result_id": kpis[0].id, "measured_on": date.today()},
+        names=names,
+    )
+
+
+def decision_editor(ctx: PageContext) -> None:
+    """One decision per feature; starts on the first shipped feature still waiting."""
+    assert ctx.token is not None
+    with ctx.read() as session:
+        features = items.choices(session=session, canvas_token=ctx.token, kind="feature")
+        log = loop.decisions_by_feature(session=session, canvas_token=ctx.token)
+    if not features:
+        st.info(
+            "There is no feature to decide on yet. Features come from step 3 (Designs); "
+            "once one is building or shipped, decide here whether it worked.",
+            icon=":material/design_services:",
+        )
+        links.page_link(
+            steps.STEPS[3].page,
+            label="Add features in step 3",
+            icon=":material/arrow_forward:",
+            query_params=ctx.link_params,
+        )
+        return
+    decided = log[log["decision_id"].notna()]
+    by_feature = {
+        int(f): (int(d), str(c))
+        for f, d, c in zip(
+            decided["feature_id"], decided["decision_id"], decided["decision"], strict=True
+        )
+    }
+    names = {
+        d: f"{features.get(f, 'Feature')} — {loop.DECISION_LABELS.get(c, c).lower()}"
+        for f, (d, c) in by_feature.items()
+    }
+    candidates = [int(f) for f in log.loc[~log["decision_id"].notna(), "feature_id"]]
+    candidates += [f for f in features if f not in by_feature]
+    preset = {
+        "feature_id": candidates[0] if candidates else next(iter(features)),
+        "decided_on": date.today(),
+    }
+
+    def already_decided() -> None:
+        if editor.open_scope("decision") != editor.NEW:
+            return None
+        chosen = st.session_state.get(editor.field_key("decision", None, "feature_id"))
+        if chosen in by_feature:
+            decision_id, current = by_feature[chosen]
+            st.info(
+                f"“{md(features.get(chosen, 'This feature'))}” already has a decision "
+                f"({loop.DECISION_LABELS.get(current, current).lower()}). A feature has one "
+                "decision: open it to change it.",
+                icon=":material/info:",
+            )
+            st.button(
+                "Open its decision",
+                key="step5.open_decision",
+                icon=":material/edit:",
+                on_click=_open_item,
+                args=("decision", decision_id),
+            )
+        return None
+
+    _edit(ctx, "decision", preset=preset, names=names, extra=already_decided)
+
+
+def _open_item(kind: str, item_id: int) -> None:
+    st.session_state[f"ed.{kind}.open"] = str(item_id)
+
+
+EDITORS: Editors = {
+    "feedback": feedback_editor,
+    "kpi_reading": kpi_reading_editor,
+    "decision": decision_editor,
+}

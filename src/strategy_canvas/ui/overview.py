@@ -1,0 +1,347 @@
+"""The Overview: the whole canvas on one screen, in the spirit of a one-page strategy canvas.
+
+From the top: the next suggested action and how complete the canvas is; the problem,
+who has it and the vision; the top features by RICE and the roadmap's lanes; the KPIs
+against target and the open flaws; then each step's completeness with a link to it.
+
+It is read-only and drawn inside the live fragment (:func:`board.live_board`), so it
+follows every change by itself, on a laptop as on the projector. The completeness is
+computed once per change of the canvas for every session (cached by its change counter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import streamlit as st
+
+from strategy_canvas import db, scoring, vision_statement
+from strategy_canvas.services import canvases, loop, progress
+from strategy_canvas.ui import board, links, steps
+from strategy_canvas.ui.feedback import SEVERITY_ICONS, choice, number
+from strategy_canvas.ui.text import md
+
+if TYPE_CHECKING:
+    from strategy_canvas.ui.setup import PageContext
+
+KINDS = [
+    "problem",
+    "persona",
+    "vision",
+    "feature",
+    "roadmap_item",
+    "key_result",
+    "kpi_reading",
+    "flaw",
+]
+TOP_FEATURES = 5
+LIST_LIMIT = 6
+STATEMENT_LIMIT = 420
+STATUS_COLORS = {
+    "idea": "gray",
+    "planned": "blue",
+    "building": "orange",
+    "shipped": "green",
+    "dropped": "gray",
+}
+LANES = {"now": "Now", "next": "Next", "later": "Later"}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def load_progress(
+    database_url: str, canvas_token: str, revision: int
+) -> list[progress.StepProgress]:
+    """The five steps' completeness at ``revision`` of the canvas (the key of the cache)."""
+    with db.session_scope(db.get_engine(database_url), readonly=True) as session:
+        return progress.step_progress(session=session, canvas_token=canvas_token)
+
+
+def _progress(ctx: PageContext) -> list[progress.StepProgress]:
+    assert ctx.token is not None
+    with ctx.read() as session:
+        revision = canvases.get_revision(session=session, canvas_token=ctx.token)
+    return load_progress(ctx.settings.database_url, ctx.token, revision)
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
+
+
+def _more(count: int, noun: str) -> None:
+    if count > 0:
+        st.caption(f"and {count} more {noun}".rstrip())
+
+
+@contextmanager
+def card(title: str, icon: str) -> Iterator[None]:
+    with st.container(border=True, height="stretch"):
+        st.subheader(f"{icon} {title}", anchor=False)
+        yield
+
+
+def _go(ctx: PageContext, step: int, label: str) -> None:
+    info = steps.STEPS[step]
+    links.page_link(info.page, label=label, icon=info.icon, query_params=ctx.link_params)
+
+
+# ---------------------------------------------------------------------------- page
+
+
+def show(ctx: PageContext) -> None:
+    """The Overview of the open canvas."""
+    canvas = ctx.canvas
+    assert canvas is not None
+    st.caption("Overview · the whole canvas on one screen")
+    st.title(md(canvas.name))
+    byline = " · ".join(md(t) for t in (canvas.product, canvas.authors) if t)
+    if byline:
+        st.markdown(f":gray[{byline}]")
+    board.live_board(ctx, KINDS, partial(render, ctx))
+
+
+def render(ctx: PageContext, frames: board.Frames) -> None:
+    step_rows = _progress(ctx)
+    next_action(ctx, step_rows)
+    left, middle, right = st.columns([4, 3, 4])
+    with left:
+        problem_card(ctx, frames)
+    with middle:
+        personas_card(ctx, frames)
+    with right:
+        vision_card(ctx, frames)
+    left, right = st.columns(2)
+    with left:
+        features_card(ctx, frames)
+    with right:
+        roadmap_card(ctx, frames)
+    left, right = st.columns(2)
+    with left:
+        kpis_card(ctx, frames)
+    with right:
+        flaws_card(ctx, frames)
+    progress_strip(ctx, step_rows)
+
+
+# -------------------------------------------------------------------------- parts
+
+
+def next_action(ctx: PageContext, step_rows: list[progress.StepProgress]) -> None:
+    """The next suggested action, prominently, with the canvas's completeness beside it."""
+    overall = sum(s.score for s in step_rows) / len(step_rows) if step_rows else 0.0
+    action = progress.next_action(step_rows)
+    left, right = st.columns([4, 1], vertical_alignment="center")
+    with left:
+        if action is None:
+            st.success(
+                "**Every step passes its checks — the canvas is complete.** Keep it current "
+                "as feedback comes in.",
+                icon=":material/verified:",
+            )
+        else:
+            step = next(s for s in step_rows if s.missing)
+            with st.container(border=True):
+                st.markdown(f"#### :material/lightbulb: Next: {md(action)}")
+                _go(ctx, step.step, f"Go to step {step.step}: {step.title}")
+    with right:
+        st.metric("Canvas complete", f"{round(overall * 100)}%")
+        st.progress(overall)
+
+
+def problem_card(ctx: PageContext, frames: board.Frames) -> None:
+    problems = frames["problem"]
+    with card("The problem", ":material/report:"):
+        if problems.empty:
+            st.caption("No problem written yet — every strategy starts from one worth solving.")
+            _go(ctx, 1, "Write the problem in step 1")
+            return
+        first = problems.iloc[0]
+        st.markdown(f"**{md(_text(first['title']))}**")
+        statement = _text(first["statement"])
+        if statement:
+            st.markdown(md(_cut(statement, STATEMENT_LIMIT)))
+        else:
+            st.caption("No statement yet: say who has the problem, when, and what it costs them.")
+        others = [f"“{md(_text(t))}”" for t in problems["title"].iloc[1:4]]
+        if others:
+            more = f" and {len(problems) - 4} more" if len(problems) > 4 else ""
+            st.caption(f"Also: {', '.join(others)}{more}")
+
+
+def personas_card(ctx: PageContext, frames: board.Frames) -> None:
+    personas = frames["persona"]
+    with card("For whom", ":material/groups:"):
+        if personas.empty:
+            st.caption("No personas or segments yet — name who has the problem.")
+            _go(ctx, 1, "Add personas in step 1")
+            return
+        lines = []
+        for row in personas.head(LIST_LIMIT).to_dict("records"):
+            tag = " :gray-badge[segment]" if row["kind"] == "segment" else ""
+            lines.append(f"- **{md(_text(row['name']))}**{tag}")
+        st.markdown("\n".join(lines))
+        _more(len(personas) - LIST_LIMIT, "personas")
+
+
+def vision_card(ctx: PageContext, frames: board.Frames) -> None:
+    vision = frames["vision"]
+    parts: dict[str, Any] = vision.iloc[0].to_dict() if len(vision) else {}
+    statement = _text(parts.get("statement"))
+    if not statement and _text(parts.get("target")) and _text(parts.get("benefit")):
+        statement = vision_statement.compose(
+            {k: _text(parts.get(k)) for k in vision_statement.PARTS}
+        )
+    with card("Vision", ":material/flag:"):
+        if not statement:
+            st.caption("No vision statement yet — say where the product is going, and for whom.")
+            _go(ctx, 2, "Write the vision in step 2")
+        else:
+            st.markdown(f"*{md(_cut(statement, STATEMENT_LIMIT))}*")
+        north_star = _text(parts.get("north_star_metric"))
+        if north_star:
+            target = _text(parts.get("north_star_target"))
+            st.markdown(
+                f":material/star: **North star:** {md(north_star)}"
+                + (f" — {md(target)}" if target else "")
+            )
+
+
+def top_features(features: pd.DataFrame, limit: int = TOP_FEATURES) -> pd.DataFrame:
+    """The features (not dropped) with the highest RICE score, best first; unscored ones
+    are left out. Adds a ``rice`` column."""
+    live = features[features["status"] != "dropped"] if not features.empty else features
+    scored = live.assign(rice=scoring.rice_score(live)).dropna(subset=["rice"])
+    return scored.sort_values("rice", ascending=False, kind="stable").head(limit)
+
+
+def features_card(ctx: PageContext, frames: board.Frames) -> None:
+    features = frames["feature"]
+    with card("Top features by RICE", ":material/star:"):
+        if features.empty:
+            st.caption("No features yet — design what reaches the goals, then score it.")
+            _go(ctx, 3, "Design features in step 3")
+            return
+        top = top_features(features)
+        if top.empty:
+            st.caption(
+                "No feature is scored yet — give reach, impact, confidence and effort to "
+                "rank them by RICE."
+            )
+            _go(ctx, 3, "Score features in step 3")
+            return
+        lines = []
+        for rank, row in enumerate(top.to_dict("records"), start=1):
+            status = row["status"]
+            badge = f":{STATUS_COLORS.get(status, 'gray')}-badge[{choice(status)}]"
+            lines.append(
+                f"{rank}\\. **{md(_text(row['title']))}** {badge} :gray[· RICE {row['rice']:,.0f}]"
+            )
+        st.markdown("  \n".join(lines))
+        unscored = int(scoring.rice_score(features).isna().sum())
+        if unscored:
+            st.caption(f"{unscored} more not scored yet.")
+
+
+def roadmap_card(ctx: PageContext, frames: board.Frames) -> None:
+    roadmap = frames["roadmap_item"]
+    with card("Roadmap", ":material/route:"):
+        if roadmap.empty:
+            st.caption("Nothing on the roadmap yet — place features on now, next and later.")
+            _go(ctx, 4, "Plan the roadmap in step 4")
+            return
+        for column, (lane, label) in zip(st.columns(len(LANES)), LANES.items(), strict=True):
+            in_lane = roadmap[roadmap["lane"] == lane]
+            with column:
+                st.markdown(f"**{label}** · {len(in_lane)}")
+                lines = []
+                for row in in_lane.head(LIST_LIMIT).to_dict("records"):
+                    title = md(_text(row["title"]))
+                    if row["status"] == "done":
+                        lines.append(f"- :gray[~~{title}~~] ✓")
+                    elif row["status"] == "blocked":
+                        lines.append(f"- {title} :red-badge[blocked]")
+                    else:
+                        lines.append(f"- {title}")
+                if lines:
+                    st.markdown("\n".join(lines))
+                else:
+                    st.caption("Empty")
+                _more(len(in_lane) - LIST_LIMIT, "")
+
+
+def kpis_card(ctx: PageContext, frames: board.Frames) -> None:
+    with card("KPIs against target", ":material/monitoring:"):
+        if frames["key_result"].empty:
+            st.caption("No KPIs yet — give each goal a key result with a baseline and a target.")
+            _go(ctx, 2, "Set key results in step 2")
+            return
+        kpis = loop.kpi_progress(frames["key_result"], frames["kpi_reading"])
+        for row in kpis.head(LIST_LIMIT).to_dict("records"):
+            unit = _text(row["unit"])
+            target = md(number(row["target"], unit))
+            st.markdown(f"**{md(_text(row['metric']))}**")
+            if row["readings"] == 0:
+                st.caption(f"No reading yet · target {target}")
+            elif pd.isna(row["progress"]):
+                st.caption(f"Latest {md(number(row['latest'], unit))} · no target to compare")
+            else:
+                st.progress(
+                    float(row["progress"]),
+                    text=f"{md(number(row['latest'], unit))} → target {target} · "
+                    f"**{round(row['progress'] * 100)}%**",
+                )
+        _more(len(kpis) - LIST_LIMIT, "KPIs")
+
+
+def flaws_card(ctx: PageContext, frames: board.Frames) -> None:
+    flaws = loop.flaws_by_urgency(frames["flaw"])
+    open_flaws = flaws[flaws["is_open"]] if not flaws.empty else flaws
+    with card(f"Open flaws · {len(open_flaws)}", ":material/bug_report:"):
+        if flaws.empty:
+            st.caption("No flaws recorded yet — step 5 collects them from feedback, with fixes.")
+            _go(ctx, 5, "Record feedback and flaws in step 5")
+            return
+        if open_flaws.empty:
+            st.markdown(":green[:material/task_alt: No open flaws — every fix is done.]")
+            return
+        lines = []
+        for row in open_flaws.head(LIST_LIMIT).to_dict("records"):
+            owner = _text(row["fix_owner"])
+            who = md(owner) if owner else ":orange[no owner]"
+            lines.append(
+                f"- {SEVERITY_ICONS.get(row['severity'], '')} **{md(_text(row['title']))}**  \n"
+                f"  :gray[{row['severity']} · {choice(row['fix_status'])} ·] {who}"
+            )
+        st.markdown("\n".join(lines))
+        _more(len(open_flaws) - LIST_LIMIT, "open flaws")
+        closed = len(flaws) - len(open_flaws)
+        if closed:
+            st.caption(f":material/task_alt: {closed} more fixed or closed.")
+
+
+def progress_strip(ctx: PageContext, step_rows: list[progress.StepProgress]) -> None:
+    st.subheader(":material/checklist: How complete each step is", anchor=False)
+    for column, row in zip(st.columns(len(step_rows)), step_rows, strict=True):
+        info = steps.STEPS[row.step]
+        with column, st.container(border=True, height="stretch"):
+            st.markdown(f"**{row.step}. {info.title}**")
+            st.progress(row.score, text=f"{round(row.score * 100)}%")
+            if row.missing:
+                st.caption(f"Next: {md(row.missing[0])}")
+            else:
+                st.caption(":green[:material/task_alt: Every check passes]")
+            links.page_link(
+                info.page,
+                label=f"Open step {row.step}",
+                icon=":material/arrow_forward:",
+                query_params=ctx.link_params,
+            )
