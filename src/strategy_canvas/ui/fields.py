@@ -98,7 +98,8 @@ def shape_of(spec: ItemType, name: str) -> FieldShape:
         return FieldShape(name, label, "date", required, nullable)
     if annotation is bytes:
         return FieldShape(name, label, "bytes", required, nullable)
-    long = max_length is not None and max_length > 300
+    is_link = name == "url" or name.endswith("_url")
+    long = max_length is not None and max_length > 300 and not is_link
     return FieldShape(
         name, label, "long_text" if long else "text", required, nullable, max_length=max_length
     )

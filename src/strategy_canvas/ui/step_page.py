@@ -53,7 +53,7 @@ def workspace(
     board_title: str = "The board",
 ) -> None:
     """The live board (left) and the editor (right) of the step."""
-    left, right = st.columns([5, 3], gap="large")
+    left, right = st.columns([3, 2], gap="medium")
     with left:
         st.subheader(board_title)
         board.live_board(ctx, kinds, render)

@@ -1,0 +1,592 @@
+"""Step 3 — Designs: the board (features by RICE, scoring criteria, sketches) and the
+editors that need more than the generic one (the sketch upload, the criterion score).
+
+The board is drawn by :func:`render_board` inside the live fragment of
+:mod:`strategy_canvas.ui.board`; it only reads the frames it is given. The editors live
+outside it (see :mod:`strategy_canvas.ui.editor`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+
+import pandas as pd
+import streamlit as st
+
+from strategy_canvas import models as m
+from strategy_canvas.services import items
+from strategy_canvas.services.errors import NotFound
+from strategy_canvas.services.validation import field_label
+from strategy_canvas.ui import board, editor, fields
+from strategy_canvas.ui.text import md
+
+if TYPE_CHECKING:
+    from strategy_canvas.ui.setup import PageContext
+
+KINDS = ["feature", "sketch", "criterion", "criterion_score"]
+
+#: what the sketch upload accepts (the services check the content type and size again)
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp"]
+UPLOAD_MAX_MB = m.SKETCH_MAX_BYTES // (1024 * 1024)
+#: session-state keys owned by this module
+_UPLOAD_COUNTER = "designs.upload_counter"
+_LAST_DRAWN = "designs.last_drawn.{kind}"
+
+#: the features table: what decides priority first, then what the feature is tied to
+_FEATURE_COLUMNS = [
+    "title",
+    "moscow",
+    "kano",
+    "value",
+    "effort",
+    "status",
+    "kind",
+    "epic_id",
+    "persona_id",
+    "goal_id",
+]
+_LINK_LABELS = ("Epic", "Persona", "Goal")
+#: a table taller than this many rows scrolls inside a fixed height
+_TALL = 20
+_CHOICE_COLUMNS = ("kind", "status", "moscow", "kano")
+
+
+# ------------------------------------------------------------------------- scoring
+
+
+def rice_score(reach: Any, impact: Any, confidence: Any, effort: Any) -> float | None:
+    """Reach × impact × confidence (%) ÷ effort, or None while an input is missing.
+
+    A stand-in until the prioritisation module's ``rice_score`` is wired in.
+    """
+    values = [pd.to_numeric(v, errors="coerce") for v in (reach, impact, confidence, effort)]
+    if any(v is None or pd.isna(v) for v in values) or values[3] <= 0:
+        return None
+    reach_, impact_, confidence_, effort_ = (float(v) for v in values)
+    return reach_ * impact_ * (confidence_ / 100) / effort_
+
+
+def _choice_text(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value)
+    return fields.CHOICE_LABELS.get(text, text.replace("_", " "))
+
+
+def feature_table(frames: board.Frames) -> pd.DataFrame:
+    """The features as the board shows them: links as titles, a RICE column, best first.
+
+    An epic's kind says how many stories it holds; a story names its epic.
+    """
+    raw = frames["feature"]
+    table = board.readable(frames, "feature", columns=_FEATURE_COLUMNS)
+    rice = [
+        rice_score(r, i, c, e)
+        for r, i, c, e in zip(
+            raw["reach"], raw["impact"], raw["confidence"], raw["effort"], strict=True
+        )
+    ]
+    table.insert(1, "RICE", pd.array(rice, dtype="Float64"))
+    stories = raw["epic_id"].dropna().astype(int).value_counts()
+    for name in _CHOICE_COLUMNS:
+        label = field_label(items.ITEM_TYPES["feature"].create, name)
+        table[label] = table[label].map(_choice_text)
+    kinds = [
+        f"epic · {stories.get(int(i), 0)} {'story' if stories.get(int(i), 0) == 1 else 'stories'}"
+        if kind == "epic"
+        else kind
+        for i, kind in zip(raw["id"], raw["kind"], strict=True)
+    ]
+    table["Kind"] = kinds
+    for label in _LINK_LABELS:  # a missing link reads as blank, not "None"
+        table[label] = table[label].fillna("")
+    table["RICE"] = table["RICE"].round(1)
+    return table.sort_values("RICE", ascending=False, na_position="last", kind="stable")
+
+
+# --------------------------------------------------------------------------- board
+
+
+def render_board(frames: board.Frames) -> None:
+    """Features by RICE, then the team's scoring criteria and scores, then the sketches."""
+    _features(frames)
+    _scoring(frames)
+    _sketches(frames)
+
+
+def _height(rows: int) -> int | Literal["content"]:
+    """Show a table whole while it is short; let a long one scroll."""
+    return "content" if rows <= _TALL else 600
+
+
+def _heading(frames: board.Frames, kind: str) -> None:
+    st.markdown(f"**{items.ITEM_TYPES[kind].plural}** · {len(frames[kind])}")
+
+
+def _features(frames: board.Frames) -> None:
+    _heading(frames, "feature")
+    if frames["feature"].empty:
+        st.caption(
+            "No features yet — add the first feature, story or epic in the editor: name it, "
+            "tie it to the persona it serves and the goal it moves, then score it."
+        )
+        return
+    table = feature_table(frames)
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=_height(len(table)),
+        column_config={
+            "RICE": st.column_config.NumberColumn(
+                help="Reach × impact × confidence ÷ effort; blank until all four are given.",
+                format="localized",
+            ),
+            "Value": st.column_config.NumberColumn(help="1 (little) to 10 (huge)."),
+            "Effort": st.column_config.NumberColumn(help="Person-months.", format="%g"),
+        },
+    )
+    unscored = int(table["RICE"].isna().sum())
+    if unscored:
+        st.caption(
+            f"{unscored} of {len(table)} without a RICE score (they sort last): give reach, "
+            "impact, confidence and effort in the editor."
+        )
+
+
+def _scoring(frames: board.Frames) -> None:
+    _heading(frames, "criterion")
+    if frames["criterion"].empty:
+        st.caption(
+            "No scoring criteria yet — if RICE is not enough, add your team's own criteria "
+            "in the editor (e.g. “Strategic fit”, weight 40) and score features against them."
+        )
+    else:
+        criteria = board.readable(frames, "criterion", columns=["name", "weight", "description"])
+        total = float(frames["criterion"]["weight"].sum())
+        if total > 0:
+            share = frames["criterion"]["weight"].astype(float) / total * 100
+            criteria.insert(2, "Share", share.round(0).to_numpy())
+        st.dataframe(
+            criteria,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "Weight": st.column_config.NumberColumn(format="%g"),
+                "Share": st.column_config.NumberColumn(
+                    format="%d%%", help="This criterion's weight as a share of all weights."
+                ),
+            },
+        )
+    _heading(frames, "criterion_score")
+    scores = frames["criterion_score"]
+    if scores.empty:
+        st.caption(
+            "No criterion scores yet — score a feature from 0 to 10 on each criterion in the "
+            "editor."
+            if not frames["criterion"].empty
+            else "No criterion scores yet — they come once there are criteria to score on."
+        )
+        return
+    matrix = score_matrix(frames)
+    st.dataframe(
+        matrix,
+        hide_index=True,
+        width="stretch",
+        height=_height(len(matrix)),
+        column_config={c: st.column_config.NumberColumn(format="%g") for c in matrix.columns[1:]},
+    )
+
+
+def _unique(names: Mapping[int, str]) -> dict[int, str]:
+    """id -> name, with a number added to a name that two items share."""
+    seen: dict[str, int] = {}
+    for name in names.values():
+        seen[name] = seen.get(name, 0) + 1
+    return {i: (f"{n} (#{i})" if seen[n] > 1 else n) for i, n in names.items()}
+
+
+def score_matrix(frames: board.Frames) -> pd.DataFrame:
+    """Feature × criterion scores: one row per scored feature, a column per criterion in
+    the criteria's order."""
+    scores = frames["criterion_score"]
+    features = _unique(board.titles(frames, "feature"))
+    criteria = _unique(board.titles(frames, "criterion"))
+    matrix = scores.pivot_table(
+        index="feature_id", columns="criterion_id", values="score", aggfunc="first", sort=False
+    )
+    matrix = matrix[[c for c in criteria if c in matrix.columns]].rename(columns=criteria)
+    matrix.insert(0, "Feature", matrix.index.map(features))
+    matrix.columns.name = None
+    return matrix.reset_index(drop=True)
+
+
+def _safe_url(url: Any) -> str | None:
+    """The sketch's link if it is a plain web address (the services check it on write)."""
+    text = str(url or "").strip()
+    parts = urlsplit(text)
+    if parts.scheme in ("http", "https") and parts.netloc and not re.search(r"\s", text):
+        return text
+    return None
+
+
+def _sketches(frames: board.Frames) -> None:
+    _heading(frames, "sketch")
+    sketches = frames["sketch"]
+    if sketches.empty:
+        st.caption(
+            "No sketches yet — link a mock-up (Figma, Miro, …) or upload an image of a "
+            "feature's design in the editor."
+        )
+        return
+    features = board.titles(frames, "feature")
+    rows = sketches.to_dict("records")
+    per_row = 2  # room for an image to be seen
+    for start in range(0, len(rows), per_row):
+        columns = st.columns(per_row)
+        for column, row in zip(columns, rows[start : start + per_row], strict=False):
+            with column, st.container(border=True):
+                _sketch_card(row, features)
+
+
+def _sketch_card(row: dict[str, Any], features: Mapping[int, str]) -> None:
+    caption = str(row.get("caption") or "").strip()
+    feature = features.get(int(row["feature_id"]), "a deleted feature")
+    url = _safe_url(row.get("url"))
+    # the host without "www.", which markdown would turn into a link of its own
+    host = urlsplit(url).netloc.removeprefix("www.") if url else ""
+    where = f" · {md(host)}" if host else ""
+    st.markdown(f"**{md(caption or 'Untitled sketch')}**  \n:gray[for {md(feature)}{where}]")
+    image = row.get("image")
+    if isinstance(image, bytes | bytearray | memoryview) and len(image):
+        try:
+            st.image(bytes(image), width="stretch", alt=caption or f"Sketch for {feature}")
+        except Exception:  # a stored file the browser cannot show: say so, keep the board
+            st.caption("This image cannot be shown.")
+    if url:
+        st.link_button(
+            "Open the sketch",
+            url,
+            icon=":material/open_in_new:",
+            help=f"Opens {md(host)} in a new tab.",
+            width="stretch",
+        )
+
+
+# ------------------------------------------------------------------ feature editor
+
+_RICE_FIELDS = ("reach", "impact", "confidence", "effort")
+_RANGE_FIELDS = ("reach_low", "reach_high", "effort_low", "effort_high")
+
+
+def _pairs(draw: Callable[[str], Any], *pairs: tuple[str, str]) -> None:
+    for first, second in pairs:
+        left, right = st.columns(2)
+        with left:
+            draw(first)
+        with right:
+            draw(second)
+
+
+def _feature_layout(item_id: int | None) -> Callable[[Callable[[str], Any]], None]:
+    """The feature's fields in groups: what it is, whom it serves, how it scores."""
+
+    def value(name: str) -> Any:
+        return st.session_state.get(editor.field_key("feature", item_id, name))
+
+    def layout(draw: Callable[[str], Any]) -> None:
+        draw("title")
+        _pairs(draw, ("kind", "status"))
+        draw("description")
+        st.markdown("**Whom it serves, what it moves**")
+        _pairs(draw, ("persona_id", "goal_id"))
+        draw("epic_id")
+        st.markdown("**Priority**")
+        _pairs(draw, ("reach", "impact"), ("confidence", "effort"))
+        score = rice_score(*(value(n) for n in _RICE_FIELDS))
+        st.caption(
+            f"RICE = reach × impact × confidence ÷ effort = **{score:,.1f}**"
+            if score is not None
+            else "RICE appears here once reach, impact, confidence and effort are given."
+        )
+        _pairs(draw, ("ease", "value"), ("moscow", "kano"))
+        ranges_given = any(value(n) is not None for n in _RANGE_FIELDS)
+        with st.expander("Estimate ranges (optional)", expanded=ranges_given):
+            st.caption(
+                "Where the team is unsure: the lowest and highest reach and effort it "
+                "believes. Without them, confidence sets the spread."
+            )
+            _pairs(draw, ("reach_low", "reach_high"), ("effort_low", "effort_high"))
+        imported = bool(value("external_key") or value("external_url"))
+        with st.expander("Imported from (optional)", expanded=imported):
+            draw("external_key")
+            draw("external_url")
+
+    return layout
+
+
+def edit_feature(ctx: PageContext) -> None:
+    """Picker and editor of features, stories and epics, their fields in groups."""
+    editor.notice("feature")
+    item_id = editor.picker(ctx, "feature")
+    chosen = item_id if isinstance(item_id, int) else None
+    editor.editor(ctx, "feature", chosen, layout=_feature_layout(chosen))
+
+
+# ------------------------------------------------------------------- sketch editor
+
+
+def sniff_image_type(data: bytes) -> str | None:
+    """The image type of ``data`` read from its first bytes (PNG, JPEG, GIF, WebP), or None.
+
+    The name and the type the browser claims can lie; the content decides.
+    """
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} KB"
+
+
+def _take_upload(widget_key: str, pending_key: str) -> None:
+    """The uploader changed: keep the chosen file (or forget it when it was removed).
+
+    Files whose name has another extension never get here: the browser refuses them
+    (and Streamlit refuses a request that bypasses the browser before the page runs).
+    """
+    chosen = st.session_state.get(widget_key)
+    if chosen is None:
+        st.session_state.pop(pending_key, None)
+        return
+    data = chosen.getvalue()
+    st.session_state[pending_key] = {
+        "name": chosen.name,
+        "data": data,
+        "media_type": sniff_image_type(data) or "",
+    }
+
+
+def _new_uploader(gen_key: str) -> None:
+    """Give the scope's uploader a new key: it is drawn empty."""
+    st.session_state[_UPLOAD_COUNTER] = st.session_state.get(_UPLOAD_COUNTER, 0) + 1
+    st.session_state[gen_key] = st.session_state[_UPLOAD_COUNTER]
+
+
+def _drop_upload(pending_key: str, gen_key: str) -> None:
+    st.session_state.pop(pending_key, None)
+    st.session_state.pop(gen_key, None)  # a fresh, empty uploader
+
+
+def _stored_image(ctx: PageContext, item_id: int | None) -> tuple[bytes, str] | None:
+    if item_id is None:
+        return None
+    assert ctx.token is not None
+    try:
+        with ctx.read() as session:
+            row = items.get_item(
+                session=session, canvas_token=ctx.token, kind="sketch", item_id=item_id
+            )
+    except NotFound:
+        return None
+    return (bytes(row.image), row.media_type) if row.image else None
+
+
+def _uploader(label: str, item_id: int | None, gen_key: str, pending_key: str) -> None:
+    widget_key = f"{editor.field_key('sketch', item_id, 'image')}.{st.session_state[gen_key]}"
+    st.file_uploader(
+        label,
+        type=UPLOAD_TYPES,
+        key=widget_key,
+        max_upload_size=UPLOAD_MAX_MB,
+        help=f"PNG, JPEG, GIF or WebP, up to {UPLOAD_MAX_MB} MB. A sketch needs a link, an "
+        "image, or both.",
+        on_change=_take_upload,
+        args=(widget_key, pending_key),
+    )
+
+
+def image_upload(ctx: PageContext, item_id: int | None) -> Callable[[], dict[str, Any] | None]:
+    """The ``extra`` of the sketch editor: upload, replace or remove the sketch's image.
+
+    The chosen file is kept in session state (not in the uploader), so it survives moving
+    to another page and back; it is saved with the sketch, where the services check its
+    type and size. Keys are in the editor's scope (``ed.sketch.<sid>.…``), so a save,
+    discard or delete clears them.
+    """
+    sid = editor.NEW if item_id is None else str(item_id)
+    pending_key = editor.field_key("sketch", item_id, "upload")
+    gen_key = editor.field_key("sketch", item_id, "upload_gen")
+    remove_key = editor.field_key("sketch", item_id, "remove_image")
+
+    def draw() -> dict[str, Any] | None:
+        stored = _stored_image(ctx, item_id)
+        if stored is not None:
+            data, media_type = stored
+            kind = media_type.removeprefix("image/").upper() or "image"
+            with st.container(border=True):
+                st.image(data, width=160, alt="The sketch's stored image")
+                st.caption(f"Stored image: {md(kind)}, {_size(len(data))}.")
+                st.checkbox(
+                    "Remove this image",
+                    key=remove_key,
+                    help="The sketch then needs a link. Takes effect when you save.",
+                )
+        if gen_key not in st.session_state:  # first draw of this scope, or just saved
+            _new_uploader(gen_key)
+        label = "Replace the image" if stored is not None else "Or upload an image"
+        _uploader(label, item_id, gen_key, pending_key)
+        pending = st.session_state.get(pending_key)
+        if pending is not None:
+            name, data = pending["name"], pending["data"]
+            action = "Add" if sid == editor.NEW else "Save"
+            if pending["media_type"]:
+                st.image(data, width=160, alt=f"Preview of {name}")
+                st.caption(
+                    f"Chosen: {md(name)} ({_size(len(data))}) — it is stored when you click "
+                    f"**{action}**."
+                )
+            else:
+                st.warning(
+                    f"**Image**: “{md(name)}” is not a PNG, JPEG, GIF or WebP image by its "
+                    "content. Choose another file.",
+                    icon=":material/broken_image:",
+                )
+            st.button(
+                "Don't use this file",
+                key=editor.field_key("sketch", item_id, "drop_upload"),
+                icon=":material/close:",
+                on_click=_drop_upload,
+                args=(pending_key, gen_key),
+            )
+            return {"image": data, "media_type": pending["media_type"]}
+        if stored is not None and st.session_state.get(remove_key):
+            return {"image": None, "media_type": ""}
+        return None
+
+    return draw
+
+
+def _names(ctx: PageContext, kind: str) -> dict[int, str]:
+    assert ctx.token is not None
+    with ctx.read() as session:
+        return items.choices(session=session, canvas_token=ctx.token, kind=kind)
+
+
+def _needs_first(what: str, *, kind_label: str) -> None:
+    st.info(
+        f"{what} Choose “{kind_label}” under *What to edit* above to add one.",
+        icon=":material/info:",
+    )
+
+
+def edit_sketch(ctx: PageContext) -> None:
+    """Picker and editor of sketches: a link, an uploaded image, or both, for a feature."""
+    editor.notice("sketch")
+    features = _names(ctx, "feature")
+    if not features:
+        _needs_first(
+            "A sketch shows the design of a feature, so add a feature first.",
+            kind_label=items.ITEM_TYPES["feature"].plural,
+        )
+        return
+    assert ctx.token is not None
+    with ctx.read() as session:
+        sketches = items.list_items(session=session, canvas_token=ctx.token, kind="sketch")
+    names = {
+        int(s.id): f"{s.caption or 'Untitled sketch'} — {features.get(s.feature_id, '?')}"
+        for s in sketches
+        if s.id is not None
+    }
+    item_id = editor.picker(ctx, "sketch", names=names)
+    chosen = item_id if isinstance(item_id, int) else None
+    editor.editor(ctx, "sketch", chosen, extra=image_upload(ctx, chosen))
+
+
+# ------------------------------------------------------------ criterion score editor
+
+
+def describe_notice(kind: str, describe: Callable[[dict[str, Any]], str]) -> None:
+    """The editor's confirmation for kinds whose title field does not name them.
+
+    The editor names an item by its title field (a number here); this shows the same
+    confirmation naming it by ``describe(values)`` instead, with the values the user saw
+    in the editor when they clicked.
+    """
+    key = f"ed.{kind}.notice"
+    text = st.session_state.get(key)
+    if not text:
+        return
+    last = st.session_state.get(_LAST_DRAWN.format(kind=kind))
+    found = re.match(r"^(Added|Saved|Deleted) (.+?) “.*”\.$", text)
+    if found and last is not None:
+        verb, label = found.groups()
+        sid, values = last
+        if verb == "Saved" and sid != editor.NEW:
+            values = {n: st.session_state.get(f"ed.{kind}.{sid}.{n}", v) for n, v in values.items()}
+        st.session_state[key] = f"{verb} {label}: {describe(values)}."
+    editor.notice(kind)
+
+
+def remember_drawn(kind: str, item_id: int | None) -> None:
+    """Remember what the editor of ``kind`` showed, for :func:`describe_notice`."""
+    sid = editor.NEW if item_id is None else str(item_id)
+    spec = items.ITEM_TYPES[kind]
+    values = {n: st.session_state.get(f"ed.{kind}.{sid}.{n}") for n in spec.links}
+    st.session_state[_LAST_DRAWN.format(kind=kind)] = (sid, values)
+
+
+def edit_criterion_score(ctx: PageContext) -> None:
+    """Picker and editor of criterion scores, named "feature — criterion"."""
+    features = _names(ctx, "feature")
+    criteria = _names(ctx, "criterion")
+
+    def describe(values: dict[str, Any]) -> str:
+        feature = features.get(values.get("feature_id") or 0, "a feature")
+        criterion = criteria.get(values.get("criterion_id") or 0, "a criterion")
+        return f"“{feature}” on “{criterion}”"
+
+    describe_notice("criterion_score", describe)
+    if not features or not criteria:
+        missing = [
+            items.ITEM_TYPES[k].plural.lower()
+            for k, have in (("feature", features), ("criterion", criteria))
+            if not have
+        ]
+        _needs_first(
+            "A criterion score rates a feature on one of your scoring criteria; there are "
+            f"no {' and no '.join(missing)} yet.",
+            kind_label=items.ITEM_TYPES["criterion" if features else "feature"].plural,
+        )
+        return
+    assert ctx.token is not None
+    with ctx.read() as session:
+        scores = items.list_items(session=session, canvas_token=ctx.token, kind="criterion_score")
+    names = {
+        int(s.id): (
+            f"{features.get(s.feature_id, '?')} — {criteria.get(s.criterion_id, '?')}: {s.score:g}"
+        )
+        for s in scores
+        if s.id is not None
+    }
+    item_id = editor.picker(ctx, "criterion_score", names=names)
+    chosen = item_id if isinstance(item_id, int) else None
+    editor.editor(ctx, "criterion_score", chosen)
+    remember_drawn("criterion_score", chosen)
+
+
+EDITORS: dict[str, Callable[[PageContext], None]] = {
+    "feature": edit_feature,
+    "sketch": edit_sketch,
+    "criterion_score": edit_criterion_score,
+}

@@ -1,0 +1,267 @@
+"""Step 4 — Implementation: the board (the roadmap in Now / Next / Later lanes, its
+dependencies, the risks by score) and the dependency editor.
+
+:func:`render_board` runs inside the live fragment of :mod:`strategy_canvas.ui.board`
+and only reads the frames it is given; the editors live outside it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import streamlit as st
+
+from strategy_canvas.services import items
+from strategy_canvas.ui import board, designs, editor
+from strategy_canvas.ui.text import md
+
+if TYPE_CHECKING:
+    from strategy_canvas.ui.setup import PageContext
+
+KINDS = ["roadmap_item", "dependency", "risk"]
+
+#: lane -> (heading, what it means)
+LANES: dict[str, tuple[str, str]] = {
+    "now": ("Now", "Being built"),
+    "next": ("Next", "Up after that"),
+    "later": ("Later", "On the horizon"),
+}
+_LANE_ORDER = {lane: i for i, lane in enumerate(LANES)}
+#: roadmap status -> badge colour
+_STATUS_COLOURS = {"planned": "gray", "in_progress": "blue", "done": "green", "blocked": "red"}
+#: the risks table after the score: how it is rated, then who handles it and how
+_RISK_COLUMNS = [
+    "title",
+    "likelihood",
+    "impact",
+    "status",
+    "owner",
+    "mitigation",
+    "roadmap_item_id",
+]
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(value).strip()
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.date()
+    return value if isinstance(value, date) else None
+
+
+def _day(value: date, *, with_year: bool) -> str:
+    return f"{value.day} {value:%b}" + (f" {value.year}" if with_year else "")
+
+
+def date_span(start: Any, end: Any, *, today: date | None = None) -> str:
+    """ "12 Oct – 24 Nov", "from 12 Oct", "until 24 Nov" or "" (years shown when not this
+    year's)."""
+    this_year = (today or date.today()).year
+    first, last = _date(start), _date(end)
+    if first and last:
+        return (
+            f"{_day(first, with_year=first.year != last.year)} – "
+            f"{_day(last, with_year=last.year != this_year)}"
+        )
+    if first:
+        return f"from {_day(first, with_year=first.year != this_year)}"
+    if last:
+        return f"until {_day(last, with_year=last.year != this_year)}"
+    return ""
+
+
+# ----------------------------------------------------------------------------- board
+
+
+def render_board(frames: board.Frames) -> None:
+    """The roadmap lanes, then what depends on what, then the risks by score."""
+    _roadmap(frames)
+    _dependencies(frames)
+    _risks(frames)
+
+
+def _heading(frames: board.Frames, kind: str) -> None:
+    st.markdown(f"**{items.ITEM_TYPES[kind].plural}** · {len(frames[kind])}")
+
+
+def _roadmap(frames: board.Frames) -> None:
+    _heading(frames, "roadmap_item")
+    roadmap = frames["roadmap_item"]
+    if roadmap.empty:
+        st.caption(
+            "Nothing on the roadmap yet — add a roadmap item in the editor, build it from a "
+            "feature of step 3, and put it in Now, Next or Later."
+        )
+        return
+    features = board.titles(frames, "feature")
+    today = date.today()
+    for column, (lane, (title, meaning)) in zip(st.columns(len(LANES)), LANES.items(), strict=True):
+        rows = roadmap[roadmap["lane"] == lane].to_dict("records")
+        with column:
+            st.markdown(f"#### {title} · {len(rows)}", help=meaning)
+            if not rows:
+                st.caption(f"Nothing in {title} yet.")
+            for row in rows:
+                with st.container(border=True):
+                    st.markdown(roadmap_card(row, features, today=today))
+
+
+def roadmap_card(row: Mapping[str, Any], features: Mapping[int, str], *, today: date) -> str:
+    """One roadmap item as compact markdown: title, feature, status and milestone, who,
+    when, and what is off (ends before it starts, overdue). User text is escaped."""
+    title = _text(row.get("title")) or f"Roadmap item #{row.get('id')}"
+    lines = [f"**{md(title)}**"]
+    feature_id = row.get("feature_id")
+    if _text(feature_id):
+        lines.append(f":gray[:material/widgets: {md(features.get(int(feature_id), '?'))}]")
+    else:
+        lines.append(":orange[:material/link_off: no feature linked]")
+    status = _text(row.get("status")) or "planned"
+    badges = [f":{_STATUS_COLOURS.get(status, 'gray')}-badge[{status.replace('_', ' ')}]"]
+    milestone = _text(row.get("milestone"))
+    if milestone:
+        badges.append(f":violet-badge[:material/flag: {md(milestone)}]")
+    lines.append(" ".join(badges))
+    who = " · ".join(md(t) for t in (_text(row.get("owner")), _text(row.get("team"))) if t)
+    lines.append(f":gray[:material/person:] {who}" if who else ":orange[no owner yet]")
+    span = date_span(row.get("start_date"), row.get("end_date"), today=today)
+    if span:
+        lines.append(f":gray[:material/event: {span}]")
+    start, end = _date(row.get("start_date")), _date(row.get("end_date"))
+    if start and end and end < start:
+        lines.append(":red[:material/error: ends before it starts]")
+    elif end and end < today and status != "done":
+        lines.append(":orange[:material/schedule: past its end date]")
+    return "  \n".join(lines)
+
+
+def dependency_lines(frames: board.Frames) -> list[str]:
+    """ "**A** depends on **B**" per dependency, with a warning when the order is off."""
+    roadmap = frames["roadmap_item"]
+    names = board.titles(frames, "roadmap_item")
+    by_id = {int(r["id"]): r for r in roadmap.to_dict("records")}
+    lines = []
+    for row in frames["dependency"].to_dict("records"):
+        item, needed = int(row["item_id"]), int(row["depends_on_id"])
+        text = f"**{md(names.get(item, '?'))}** depends on **{md(names.get(needed, '?'))}**"
+        a, b = by_id.get(item, {}), by_id.get(needed, {})
+        warnings = []
+        if _LANE_ORDER.get(b.get("lane"), 0) > _LANE_ORDER.get(a.get("lane"), 0):
+            warnings.append(f"it is planned for a later lane ({LANES[b['lane']][0]})")
+        elif b.get("status") == "blocked":
+            warnings.append("it is blocked")
+        a_start, b_end = _date(a.get("start_date")), _date(b.get("end_date"))
+        if a_start and b_end and b_end > a_start:
+            warnings.append("it ends after this one starts")
+        if warnings and a.get("status") != "done":
+            text += f" :orange[:material/warning: {'; '.join(warnings)}]"
+        lines.append(f"- {text}")
+    return lines
+
+
+def _dependencies(frames: board.Frames) -> None:
+    _heading(frames, "dependency")
+    if frames["dependency"].empty:
+        st.caption(
+            "No dependencies yet — when one roadmap item cannot start before another is "
+            "done, record it in the editor."
+            if len(frames["roadmap_item"]) > 1
+            else "No dependencies yet — they link two roadmap items, once there are two."
+        )
+        return
+    st.markdown("\n".join(dependency_lines(frames)))
+
+
+def risk_table(frames: board.Frames) -> pd.DataFrame:
+    """The risks with their score (likelihood × impact), highest first."""
+    raw = frames["risk"]
+    table = board.readable(frames, "risk", columns=_RISK_COLUMNS)
+    score = raw["likelihood"].astype(int) * raw["impact"].astype(int)
+    table.insert(1, "Score", score.to_numpy())
+    table["Status"] = table["Status"].map(lambda s: _text(s).replace("_", " "))
+    return table.sort_values("Score", ascending=False, kind="stable")
+
+
+def _risks(frames: board.Frames) -> None:
+    _heading(frames, "risk")
+    risks = frames["risk"]
+    if risks.empty:
+        st.caption(
+            "No risks yet — what could go wrong? Add each risk in the editor with how likely "
+            "and how bad it is (1–5), and how you will mitigate it."
+        )
+        return
+    table = risk_table(frames)
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height="content" if len(table) <= 20 else 600,  # whole while short, else scroll
+        column_config={
+            "Mitigation": st.column_config.TextColumn(width="large"),
+            "Score": st.column_config.ProgressColumn(
+                help="Likelihood × impact, from 1 to 25.",
+                format="%d",
+                min_value=0,
+                max_value=25,
+            ),
+            "Likelihood": st.column_config.NumberColumn(help="1 (rare) to 5 (almost certain)."),
+            "Impact": st.column_config.NumberColumn(help="1 (minor) to 5 (severe)."),
+        },
+    )
+    unmitigated = risks[(risks["status"] != "closed") & (risks["mitigation"].fillna("") == "")]
+    if not unmitigated.empty:
+        st.caption(
+            f":orange[:material/warning:] {len(unmitigated)} open "
+            f"{'risk has' if len(unmitigated) == 1 else 'risks have'} no mitigation yet."
+        )
+
+
+# ------------------------------------------------------------------ dependency editor
+
+
+def _names(ctx: PageContext, kind: str) -> dict[int, str]:
+    assert ctx.token is not None
+    with ctx.read() as session:
+        return items.choices(session=session, canvas_token=ctx.token, kind=kind)
+
+
+def edit_dependency(ctx: PageContext) -> None:
+    """Picker and editor of dependencies, named "A → B" (A depends on B)."""
+    roadmap = _names(ctx, "roadmap_item")
+
+    def describe(values: dict[str, Any]) -> str:
+        item = roadmap.get(values.get("item_id") or 0, "a roadmap item")
+        needed = roadmap.get(values.get("depends_on_id") or 0, "another")
+        return f"“{item}” depends on “{needed}”"
+
+    designs.describe_notice("dependency", describe)
+    if len(roadmap) < 2:
+        st.info(
+            "A dependency says one roadmap item cannot go ahead before another: add at least "
+            "two roadmap items first (choose “Roadmap” under *What to edit* above).",
+            icon=":material/info:",
+        )
+        return
+    assert ctx.token is not None
+    with ctx.read() as session:
+        rows = items.list_items(session=session, canvas_token=ctx.token, kind="dependency")
+    names = {
+        int(d.id): f"{roadmap.get(d.item_id, '?')} → depends on {roadmap.get(d.depends_on_id, '?')}"
+        for d in rows
+        if d.id is not None
+    }
+    item_id = editor.picker(ctx, "dependency", names=names)
+    chosen = item_id if isinstance(item_id, int) else None
+    editor.editor(ctx, "dependency", chosen)
+    designs.remember_drawn("dependency", chosen)
+
+
+EDITORS: dict[str, Callable[[PageContext], None]] = {"dependency": edit_dependency}

@@ -1,0 +1,275 @@
+"""Step 4 (Implementation) driven through its widgets: add, edit and delete roadmap
+items, dependencies and risks; invalid input named by field and rule with nothing
+written; the board (lanes, dependencies, risks by score) with the demo canvas and the
+empty states."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from strategy_canvas import db, models
+from strategy_canvas.services import canvases, items
+from strategy_canvas.ui import implementation
+from strategy_canvas.ui.text import md
+from tests.pagekit import add_edit_delete, choose_kind, click, fill, rows
+from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401  (fixtures)
+
+PAGE = "pages/4_Implementation.py"
+
+
+@pytest.fixture
+def canvas(app_engine: Engine) -> models.Canvas:
+    """A canvas with a feature and two roadmap items (what step 4 links to)."""
+    with db.session_scope(app_engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Roadmap"})
+
+        def add(kind: str, **data: object) -> int:
+            return items.create_item(
+                session=session, canvas_token=canvas.token, kind=kind, data=data
+            ).id
+
+        feature = add("feature", title="Receipt scan")
+        add("roadmap_item", title="Scan MVP", feature_id=feature, lane="now", owner="Wen")
+        add("roadmap_item", title="Pantry view", lane="next")
+        return canvas
+
+
+def _ids(engine: Engine, token: str, kind: str) -> list[int]:
+    return [r.id for r in rows(engine, token, kind)]
+
+
+def _page(canvas: models.Canvas) -> AppTest:
+    at = open_page(PAGE, canvas=canvas.token)
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _lanes(at: AppTest) -> dict[str, list[str]]:
+    """Lane heading -> the titles of the cards under it, as the board shows them."""
+    lanes: dict[str, list[str]] = {}
+    current = None
+    for text in texts(at, "markdown"):
+        if text.startswith("#### "):
+            current = text.removeprefix("#### ").split(" · ")[0]
+            lanes[current] = []
+        elif current and text.startswith("**") and "depends on" not in text:
+            if text.startswith(f"**{items.ITEM_TYPES['dependency'].plural}**"):
+                current = None
+                continue
+            lanes[current].append(text.split("**")[1])
+    return lanes
+
+
+def _dependency_lists(at: AppTest) -> list[str]:
+    return [t for t in texts(at, "markdown") if t.startswith("- **") and " depends on " in t]
+
+
+# ------------------------------------------------------------- add, edit, delete
+
+
+def test_roadmap_item_built_from_a_feature(app_engine: Engine, canvas: models.Canvas) -> None:
+    [feature] = _ids(app_engine, canvas.token, "feature")
+    at = _page(canvas)
+    assert "Receipt scan" in at.selectbox(key="ed.roadmap_item.new.feature_id").options
+    create = {
+        "title": "Line-item OCR",
+        "feature_id": feature,
+        "lane": "now",
+        "start_date": date(2026, 10, 1),
+        "end_date": date(2026, 11, 15),
+        "owner": "Dana",
+        "team": "Pantry",
+        "milestone": "Fall release",
+    }
+    choose_kind(at, 4, "roadmap_item")
+    fill(at, "roadmap_item", "new", create)
+    click(at, "ed.roadmap_item.new.save")
+    assert "Line\\-item OCR" in _lanes(at)["Now"]  # on the board at once
+    [row] = [
+        r for r in rows(app_engine, canvas.token, "roadmap_item") if r.title == create["title"]
+    ]
+    for name, value in create.items():
+        assert getattr(row, name) == value
+
+    at.selectbox(key="ed.roadmap_item.open").set_value(str(row.id)).run()
+    fill(at, "roadmap_item", row.id, {"lane": "later", "status": "in_progress"})
+    click(at, f"ed.roadmap_item.{row.id}.save")
+    [stored] = [r for r in rows(app_engine, canvas.token, "roadmap_item") if r.id == row.id]
+    assert (stored.lane, stored.status, stored.version) == ("later", "in_progress", 2)
+    assert "Line\\-item OCR" in _lanes(at)["Later"]
+
+    click(at, f"ed.roadmap_item.{row.id}.delete")
+    assert row.id not in _ids(app_engine, canvas.token, "roadmap_item")
+    assert not any("Line\\-item OCR" in cards for cards in _lanes(at).values())
+
+
+def test_roadmap_item_add_edit_delete(app_engine: Engine, canvas: models.Canvas) -> None:
+    add_edit_delete(
+        _page(canvas),
+        app_engine,
+        canvas.token,
+        step=4,
+        kind="roadmap_item",
+        create={"title": "Kid veto votes", "lane": "later", "owner": "Tomás"},
+        edit={"title": "Kid veto", "team": "Household"},
+        added="“Kid veto votes”",
+        saved="“Kid veto”",
+    )
+
+
+def test_dependency(app_engine: Engine, canvas: models.Canvas) -> None:
+    scan, pantry = _ids(app_engine, canvas.token, "roadmap_item")
+    at = _page(canvas)
+    edited = add_edit_delete(
+        at,
+        app_engine,
+        canvas.token,
+        step=4,
+        kind="dependency",
+        create={"item_id": pantry, "depends_on_id": scan},
+        edit={"item_id": scan, "depends_on_id": pantry},
+        added="“Pantry view” depends on “Scan MVP”",  # named by its items, not an id
+        saved="“Scan MVP” depends on “Pantry view”",
+    )
+    assert (edited.item_id, edited.depends_on_id) == (scan, pantry)
+
+
+def test_the_board_lists_dependencies_and_flags_the_order(
+    app_engine: Engine, canvas: models.Canvas
+) -> None:
+    scan, pantry = _ids(app_engine, canvas.token, "roadmap_item")
+    at = choose_kind(_page(canvas), 4, "dependency")
+    fill(at, "dependency", "new", {"item_id": scan, "depends_on_id": pantry})
+    click(at, "ed.dependency.new.save")
+    [line] = _dependency_lists(at)
+    assert line.startswith("- **Scan MVP** depends on **Pantry view**")
+    assert "it is planned for a later lane (Next)" in line  # now depends on next: a warning
+
+
+def test_risk(app_engine: Engine, canvas: models.Canvas) -> None:
+    scan = _ids(app_engine, canvas.token, "roadmap_item")[0]
+    at = _page(canvas)
+    edited = add_edit_delete(
+        at,
+        app_engine,
+        canvas.token,
+        step=4,
+        kind="risk",
+        create={
+            "title": "OCR accuracy stays low",
+            "likelihood": 4,
+            "impact": 5,
+            "mitigation": "Manual review queue",
+            "roadmap_item_id": scan,
+        },
+        edit={"likelihood": 2, "status": "mitigating"},
+        added="“OCR accuracy stays low”",
+    )
+    assert (edited.likelihood, edited.impact) == (2, 5)
+
+
+def test_risks_are_sorted_by_score(app_engine: Engine, canvas: models.Canvas) -> None:
+    with db.session_scope(app_engine) as session:
+        for title, likelihood, impact in [("Small", 1, 2), ("Big", 4, 5), ("Middle", 3, 3)]:
+            items.create_item(
+                session=session,
+                canvas_token=canvas.token,
+                kind="risk",
+                data={"title": title, "likelihood": likelihood, "impact": impact},
+            )
+    at = _page(canvas)
+    [table] = [d.value for d in at.dataframe]
+    assert list(table["Risk"]) == ["Big", "Middle", "Small"]
+    assert list(table["Score"]) == [20, 9, 2]
+    assert any("3 open risks have no mitigation yet" in c for c in texts(at, "caption"))
+
+
+# ------------------------------------------------------------------ invalid input
+
+
+def test_a_roadmap_item_needs_a_title(app_engine: Engine, canvas: models.Canvas) -> None:
+    at = choose_kind(_page(canvas), 4, "roadmap_item")
+    fill(at, "roadmap_item", "new", {"owner": "Dana"})
+    click(at, "ed.roadmap_item.new.save")
+    assert "**Title** is required and cannot be empty" in " ".join(texts(at, "error"))
+    assert len(rows(app_engine, canvas.token, "roadmap_item")) == 2
+    assert at.text_input(key="ed.roadmap_item.new.owner").value == "Dana"
+
+
+def test_an_item_cannot_depend_on_itself(app_engine: Engine, canvas: models.Canvas) -> None:
+    scan = _ids(app_engine, canvas.token, "roadmap_item")[0]
+    at = choose_kind(_page(canvas), 4, "dependency")
+    fill(at, "dependency", "new", {"item_id": scan, "depends_on_id": scan})
+    click(at, "ed.dependency.new.save")
+    assert "**Depends on** a roadmap item cannot depend on itself" in " ".join(texts(at, "error"))
+    assert rows(app_engine, canvas.token, "dependency") == []
+
+
+def test_a_risk_needs_a_title(app_engine: Engine, canvas: models.Canvas) -> None:
+    at = choose_kind(_page(canvas), 4, "risk")
+    fill(at, "risk", "new", {"mitigation": "Cache prices nightly"})
+    click(at, "ed.risk.new.save")
+    assert "**Risk** is required and cannot be empty" in " ".join(texts(at, "error"))
+    assert rows(app_engine, canvas.token, "risk") == []
+
+
+# -------------------------------------------------------------------------- board
+
+
+def test_the_demo_canvas_shows_every_section(app_engine: Engine, seeded: models.Canvas) -> None:
+    at = _page(seeded)
+    board = " ".join(texts(at, "markdown"))
+    for kind in implementation.KINDS:
+        assert f"**{items.ITEM_TYPES[kind].plural}** ·" in board
+    lanes = _lanes(at)
+    assert list(lanes) == ["Now", "Next", "Later"]
+    assert all(lanes.values()), "the demo has work in every lane"
+    assert sum(len(v) for v in lanes.values()) == len(
+        rows(app_engine, seeded.token, "roadmap_item")
+    )
+    [listed] = _dependency_lists(at)
+    assert listed.count(" depends on ") == len(rows(app_engine, seeded.token, "dependency"))
+    [risks] = [d.value for d in at.dataframe]
+    assert list(risks["Score"]) == sorted(risks["Score"], reverse=True)
+    assert {"Risk", "Likelihood", "Impact", "Score", "Mitigation", "Owner", "Status"} <= set(risks)
+    for kind in implementation.KINDS:  # every item type can be edited
+        choose_kind(at, 4, kind)
+        assert not at.exception
+        assert at.selectbox(key=f"ed.{kind}.open")
+
+
+def test_the_empty_canvas_says_what_to_do(app_engine: Engine) -> None:
+    with db.session_scope(app_engine) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Empty"}).token
+    at = open_page(PAGE, canvas=token)
+    assert not at.exception
+    captions = " ".join(texts(at, "caption"))
+    assert "Nothing on the roadmap yet" in captions
+    assert "No dependencies yet" in captions and "No risks yet" in captions
+    assert not at.dataframe
+    choose_kind(at, 4, "dependency")
+    assert any("add at least two roadmap items first" in i for i in texts(at, "info"))
+
+
+def test_a_card_shows_who_when_and_what_is_off() -> None:
+    row = {
+        "id": 1,
+        "title": "Scan *MVP*",
+        "feature_id": 7,
+        "status": "in_progress",
+        "milestone": "Beta [500]",
+        "owner": "Dana",
+        "team": "Pantry",
+        "start_date": date(2026, 10, 1),
+        "end_date": date(2026, 9, 1),
+    }
+    card = implementation.roadmap_card(row, {7: "Receipt scan"}, today=date(2026, 9, 10))
+    assert card.startswith(f"**{md('Scan *MVP*')}**")
+    assert ":blue-badge[in progress]" in card
+    assert f":violet-badge[:material/flag: {md('Beta [500]')}]" in card
+    assert "Dana · Pantry" in card and "1 Oct – 1 Sep" in card
+    assert "ends before it starts" in card
