@@ -47,7 +47,7 @@ def _message(error: Mapping[str, Any]) -> str:
         return "must be a whole number"
     if kind in ("float_parsing", "float_type", "finite_number"):
         return "must be a number"
-    if kind.startswith("date") or kind.startswith("datetime"):
+    if kind.startswith(("date_", "datetime_")):
         return "must be a date written as YYYY-MM-DD"
     if kind in ("string_type", "bytes_type"):
         return "must be text"
@@ -66,6 +66,15 @@ def validate(schema: type[SchemaT], data: Mapping[str, Any], *, what: str = "") 
             [FieldError(k, k, "is not a field of this item") for k in unknown], what=what
         )
     cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+    unprintable = [k for k, v in cleaned.items() if isinstance(v, str) and "\x00" in v]
+    if unprintable:  # PostgreSQL cannot store NUL in text, and no person types one
+        raise ValidationFailed(
+            [
+                FieldError(k, field_label(schema, k), "must not contain NUL characters")
+                for k in unprintable
+            ],
+            what=what,
+        )
     try:
         return schema.model_validate(cleaned)
     except pydantic.ValidationError as exc:

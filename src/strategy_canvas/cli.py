@@ -1,0 +1,248 @@
+"""The ``strategy-canvas`` command: migrate, demo, list, export and import canvases.
+
+Every command first brings the database (``DATABASE_URL``, SQLite under db/ by default)
+up to the newest migration. Errors are reported on stderr as one line, with exit code 2
+for bad usage or invalid input and 1 for anything else; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from strategy_canvas import db
+from strategy_canvas.services import canvases
+from strategy_canvas.services.errors import NotFound, ServiceError, ValidationFailed
+
+PROG = "strategy-canvas"
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class _UsageError(Exception):
+    """Bad input that is not a ServiceError (exit code 2)."""
+
+
+# ------------------------------------------------------------------------ commands
+
+
+def _cmd_migrate(args: argparse.Namespace, engine: Engine) -> int:
+    print(f"The database is at the newest migration ({_describe(engine)}).")
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace, engine: Engine) -> int:
+    from strategy_canvas import demo
+
+    with db.session_scope(engine) as session:
+        if args.if_empty:
+            existing = canvases.list_canvases(session=session, include_archived=True)
+            if existing:
+                print(
+                    f"The database holds {len(existing)} canvas"
+                    f"{'' if len(existing) == 1 else 'es'} already; no demo created."
+                )
+                return EXIT_OK
+        canvas = demo.create_demo_canvas(session=session)
+        print(canvas.token)
+    return EXIT_OK
+
+
+def _cmd_list(args: argparse.Namespace, engine: Engine) -> int:
+    with db.session_scope(engine, readonly=True) as session:
+        rows = canvases.list_canvases(session=session, include_archived=args.all)
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "name": r.name,
+                        "token": r.token,
+                        "product": r.product,
+                        "changed_at": r.changed_at.isoformat(),
+                        "archived": r.archived,
+                        "revision": r.revision,
+                        "version": r.version,
+                    }
+                    for r in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    if not rows:
+        print("No canvases yet; create one in the app or with `strategy-canvas demo`.")
+        return EXIT_OK
+    for r in rows:
+        archived = "  (archived)" if r.archived else ""
+        product = f" — {r.product}" if r.product else ""
+        print(f"{r.token}  {r.changed_at:%Y-%m-%d %H:%M}  {r.name}{product}{archived}")
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace, engine: Engine) -> int:
+    from strategy_canvas.export import json_io
+
+    with db.session_scope(engine, readonly=True) as session:
+        document = json_io.export_canvas(session=session, canvas_token=args.token)
+    text = json_io.dumps(document)
+    if args.output in (None, "-"):
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return EXIT_OK
+    _write_atomically(Path(args.output), text.encode("utf-8"))
+    print(f"Exported {document['canvas']['name']!r} to {args.output}")
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace, engine: Engine) -> int:
+    from strategy_canvas.export import json_io
+
+    raw = _read_input(args.file, json_io.MAX_DOCUMENT_BYTES)
+    document = json_io.load_document(raw)
+    with db.session_scope(engine) as session:
+        canvas = json_io.import_canvas(session=session, document=document)
+        print(canvas.token)
+    return EXIT_OK
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+def _describe(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _read_input(name: str, limit: int) -> bytes:
+    if name == "-":
+        raw = sys.stdin.buffer.read(limit + 1)
+    else:
+        path = Path(name)
+        if path.is_dir():
+            raise _UsageError(f"{name}: is a folder, not a file")
+        size = path.stat().st_size  # raises FileNotFoundError for a missing file
+        if size > limit:
+            raise ValidationFailed.single(
+                "document",
+                name,
+                f"is {size / 1024 / 1024:.1f} MB; at most "
+                f"{limit // 1024 // 1024} MB can be imported",
+                what="Import",
+            )
+        raw = path.read_bytes()
+    return raw
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a failure never leaves half a file."""
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so Python's exit flush cannot fail on a closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {' '.join(message.split())}", file=sys.stderr)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Strategy Canvas from the command line. The database is DATABASE_URL "
+        "(SQLite under db/ by default); every command migrates it first.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("migrate", help="bring the database to the newest migration")
+    p.set_defaults(func=_cmd_migrate)
+
+    p = sub.add_parser("demo", help="create the Tidewater demo canvas and print its token")
+    p.add_argument(
+        "--if-empty", action="store_true", help="do nothing when the database holds any canvas"
+    )
+    p.set_defaults(func=_cmd_demo)
+
+    p = sub.add_parser("list", help="list the canvases, most recently changed first")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.add_argument("--all", action="store_true", help="include archived canvases")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("export", help="write a canvas to a file")
+    p.add_argument("token", metavar="TOKEN", help="the canvas's token (see `list`)")
+    p.add_argument("--format", choices=["json"], default="json", help="file format")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="where to write it; '-' or none for standard output"
+    )
+    p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("import", help="create a new canvas from a JSON export")
+    p.add_argument("file", metavar="FILE", help="the JSON file ('-' for standard input)")
+    p.set_defaults(func=_cmd_import)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed the usage and the problem
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        engine = db.get_engine()
+        db.migrate(engine)
+        result: Any = args.func(args, engine)
+        return int(result)
+    except (ValidationFailed, _UsageError) as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    except NotFound as exc:
+        _error(str(exc))
+        return EXIT_ERROR
+    except ServiceError as exc:
+        _error(str(exc))
+        return EXIT_ERROR
+    except BrokenPipeError:  # e.g. `strategy-canvas export TOKEN | head`
+        _silence_stdout()
+        return EXIT_ERROR
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        _error(f"{where}{exc.strerror or exc}")
+        return EXIT_ERROR
+    except SQLAlchemyError as exc:
+        _error(f"database error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except Exception as exc:  # never a traceback on the user's terminal
+        _error(f"unexpected {type(exc).__name__}: {exc}")
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

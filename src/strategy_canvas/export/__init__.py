@@ -1,0 +1,1 @@
+"""Writers (PDF, Markdown, JSON, CSV) and readers (JSON, CSV) of whole canvases."""

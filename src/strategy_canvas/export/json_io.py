@@ -1,0 +1,510 @@
+"""A whole canvas as a versioned JSON document, and back.
+
+The document (format version 1)::
+
+    {
+      "format": "strategy-canvas",
+      "version": 1,
+      "exported_at": "2026-09-01T08:30:00+00:00",
+      "canvas": {"name": ..., "product": ..., "description": ..., "authors": ...},
+      "items": {
+        "problem": [{"ref": 1, "title": ..., "statement": ..., "impact": ...}, ...],
+        "persona": [{"ref": 4, "name": ..., "problem_id": 1, ...}, ...],
+        ...                                  # every item type, in list order
+      }
+    }
+
+Each item carries a ``ref``, unique within its item type, and the fields of its Create
+schema. A link field (``problem_id``, ``feature_id``, ...) holds the ``ref`` of the item
+it points to (in the item type :data:`services.items.ITEM_TYPES` names for it) or null.
+Dates are ISO strings (``YYYY-MM-DD``); a sketch's image is base64 text in
+``image_base64``. The export writes the database ids as refs, but an import only needs
+them to be unique per item type.
+
+:func:`import_canvas` validates the whole document before it writes anything, collects
+every error with its location (``items.feature[3].title: must be at most 200
+characters``) and then writes the new canvas and all its items through the services in
+a single transaction, so a failure midway leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel
+
+from strategy_canvas import models as m
+from strategy_canvas.services import canvases, items
+from strategy_canvas.services.errors import FieldError, ValidationFailed
+from strategy_canvas.services.validation import validate
+
+FORMAT = "strategy-canvas"
+VERSION = 1
+#: Largest document :func:`load_document` reads (the CLI and the upload use it).
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+#: Most items of one type a document may hold.
+MAX_ITEMS_PER_KIND = 20_000
+#: Most errors listed in one ValidationFailed (the rest are counted).
+MAX_ERRORS_LISTED = 50
+IMAGE_FIELD = "image_base64"
+#: base64 text of the largest image a sketch may hold, plus padding.
+_MAX_IMAGE_BASE64 = (m.SKETCH_MAX_BYTES + 2) // 3 * 4
+_TOP_LEVEL_KEYS = ("format", "version", "exported_at", "canvas", "items")
+_WHAT = "Import"
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _item_to_json(spec: items.ItemType, row: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"ref": row.id}
+    for name in spec.fields:
+        value = getattr(row, name)
+        if name == "image":
+            out[IMAGE_FIELD] = None if value is None else base64.b64encode(value).decode("ascii")
+        elif isinstance(value, datetime | date):
+            out[name] = value.isoformat()
+        else:
+            out[name] = value
+    return out
+
+
+def export_canvas(*, session: Session, canvas_token: str) -> dict[str, Any]:
+    """The canvas and every item, as a JSON-ready dict (see the module docstring)."""
+    canvas = canvases.get_canvas(session=session, canvas_token=canvas_token)
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": m.utcnow().isoformat(),
+        "canvas": {name: getattr(canvas, name) for name in m.CanvasCreate.model_fields},
+        "items": {},
+    }
+    for kind, spec in items.ITEM_TYPES.items():
+        rows = items.list_items(session=session, canvas_token=canvas_token, kind=kind)
+        document["items"][kind] = [_item_to_json(spec, row) for row in rows]
+    return document
+
+
+def dumps(document: Mapping[str, Any]) -> str:
+    """The document as JSON text (UTF-8 friendly, indented, ends with a newline)."""
+    return json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False) + "\n"
+
+
+# ---------------------------------------------------------------------------- parse
+
+
+def _document_error(message: str) -> ValidationFailed:
+    return ValidationFailed.single("document", "document", message, what=_WHAT)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(name)
+
+
+def load_document(raw: bytes | str) -> dict[str, Any]:
+    """Parse a JSON document (bytes or text) into a dict, or raise ValidationFailed
+    that says what is wrong with it (empty, too large, not UTF-8, malformed, truncated,
+    not an object)."""
+    size = len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))
+    if size > MAX_DOCUMENT_BYTES:
+        raise _document_error(
+            f"is {size / 1024 / 1024:.1f} MB; at most "
+            f"{MAX_DOCUMENT_BYTES // 1024 // 1024} MB can be imported"
+        )
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise _document_error(f"is not UTF-8 text (bad byte at offset {exc.start})") from None
+    else:
+        text = raw.removeprefix("\ufeff")
+    if not text.strip():
+        raise _document_error("is empty; expected a Strategy Canvas JSON export")
+    try:
+        document = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
+            raise _document_error(
+                "ends before the JSON is complete (line "
+                f"{exc.lineno}, column {exc.colno}); the file looks truncated"
+            ) from None
+        raise _document_error(
+            f"is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+    except ValueError as exc:  # NaN / Infinity
+        raise _document_error(f"contains {exc}, which is not a number JSON allows") from None
+    except RecursionError:
+        raise _document_error("nests too deeply to be a Strategy Canvas export") from None
+    if not isinstance(document, dict):
+        raise _document_error(
+            f"must be a JSON object (a Strategy Canvas export), not {_json_type(document)}"
+        )
+    return document
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
+
+
+def _is_ref(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# ------------------------------------------------------------------------- validate
+
+
+@dataclass
+class _Plan:
+    """A validated document, ready to write."""
+
+    canvas: dict[str, Any]
+    #: kind -> [(ref, values)], values validated by the Create schema; links are refs.
+    items: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def error(self, location: str, message: str) -> None:
+        self.errors.append(FieldError(location, location, message))
+
+    def raise_if_any(self) -> None:
+        if not self.errors:
+            return
+        listed = self.errors[:MAX_ERRORS_LISTED]
+        hidden = len(self.errors) - len(listed)
+        if hidden:
+            listed.append(FieldError("document", "…", f"and {hidden:,} more errors"))
+        raise ValidationFailed(listed, what=_WHAT)
+
+    def text_hygiene(self, location: str, data: Mapping[str, Any]) -> None:
+        """Text every database can store: no NUL characters, no lone surrogates."""
+        for key, value in data.items():
+            if not isinstance(value, str):
+                continue
+            if "\x00" in value:
+                self.error(f"{location}.{key}", "must not contain NUL characters (\\u0000)")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                self.error(
+                    f"{location}.{key}", "is not valid Unicode text (it holds a lone surrogate)"
+                )
+
+    def schema(
+        self,
+        schema: type[SQLModel],
+        data: Mapping[str, Any],
+        location: str,
+        *,
+        extra_allowed: tuple[str, ...] = (),
+    ) -> dict[str, Any] | None:
+        """``data`` validated through ``schema``, or None with the errors recorded."""
+        known: dict[str, Any] = {}
+        for key, value in data.items():
+            if key in schema.model_fields:
+                known[key] = value
+            elif key not in extra_allowed:
+                self.error(f"{location}.{key}", "is not a field of this item")
+        self.text_hygiene(location, known)
+        try:
+            return validate(schema, known).model_dump()
+        except ValidationFailed as exc:
+            for err in exc.errors:
+                self.error(f"{location}.{err.field}", err.message)
+            return None
+
+
+def _check_header(check: _Checker, document: Mapping[str, Any]) -> None:
+    fmt = document.get("format")
+    if fmt != FORMAT:
+        check.error(
+            "format",
+            f"must be {FORMAT!r}; this is not a Strategy Canvas export"
+            if "format" in document
+            else f'is missing; a Strategy Canvas export says "format": "{FORMAT}"',
+        )
+    if "version" not in document:
+        check.error("version", "is missing")
+        return
+    version = document["version"]
+    if not _is_ref(version):
+        check.error("version", f"must be a whole number, not {_json_type(version)}")
+    elif version > VERSION:
+        check.error(
+            "version",
+            f"is {version}: the document was written by a newer Strategy "
+            f"Canvas; this one reads format version {VERSION}, so update Strategy "
+            "Canvas to import it",
+        )
+    elif version < 1:
+        check.error("version", f"is {version}; the only format version is {VERSION}")
+
+
+def _validate_document(document: Any) -> _Plan:
+    check = _Checker()
+    if not isinstance(document, Mapping):
+        raise _document_error(f"must be a JSON object, not {_json_type(document)}")
+    _check_header(check, document)
+    check.raise_if_any()  # a foreign or newer document: its contents would only add noise
+
+    for key in document:
+        if key not in _TOP_LEVEL_KEYS:
+            check.error(str(key), f"is not part of a version-{VERSION} document")
+    exported_at = document.get("exported_at")
+    if exported_at is not None and not isinstance(exported_at, str):
+        check.error("exported_at", "must be a date and time as text")
+
+    canvas_data = document.get("canvas")
+    canvas: dict[str, Any] | None = None
+    if not isinstance(canvas_data, Mapping):
+        check.error(
+            "canvas",
+            "is missing"
+            if canvas_data is None
+            else f"must be an object, not {_json_type(canvas_data)}",
+        )
+    else:
+        canvas = check.schema(m.CanvasCreate, canvas_data, "canvas")
+
+    raw_items = document.get("items")
+    lists: dict[str, list[Any]] = {}
+    if not isinstance(raw_items, Mapping):
+        check.error(
+            "items",
+            "is missing"
+            if raw_items is None
+            else f"must be an object, not {_json_type(raw_items)}",
+        )
+    else:
+        for kind, entries in raw_items.items():
+            if kind not in items.ITEM_TYPES:
+                check.error(
+                    f"items.{kind}",
+                    "is not an item type; expected one of " + ", ".join(items.ITEM_TYPES),
+                )
+            elif not isinstance(entries, list):
+                check.error(f"items.{kind}", f"must be a list, not {_json_type(entries)}")
+            elif len(entries) > MAX_ITEMS_PER_KIND:
+                check.error(
+                    f"items.{kind}",
+                    f"has {len(entries):,} items; at most "
+                    f"{MAX_ITEMS_PER_KIND:,} of one type can be imported",
+                )
+            else:
+                lists[kind] = entries
+
+    # First pass: the refs of every item type, so links can be checked in any order.
+    refs: dict[str, dict[int, int]] = {kind: {} for kind in items.ITEM_TYPES}
+    for kind, entries in lists.items():
+        for index, entry in enumerate(entries):
+            location = f"items.{kind}[{index}]"
+            if not isinstance(entry, Mapping):
+                check.error(location, f"must be an object, not {_json_type(entry)}")
+                continue
+            ref: Any = entry.get("ref")
+            if "ref" not in entry:
+                check.error(f"{location}.ref", "is missing; every item needs a ref")
+            elif not _is_ref(ref):
+                check.error(f"{location}.ref", f"must be a whole number, not {_json_type(ref)}")
+            elif ref in refs[kind]:
+                check.error(
+                    f"{location}.ref",
+                    f"{ref} is used already by "
+                    f"items.{kind}[{refs[kind][ref]}]; refs must be unique per type",
+                )
+            else:
+                refs[kind][ref] = index
+
+    if len(lists.get("vision", [])) > 1:
+        check.error("items.vision", f"has {len(lists['vision'])} entries; a canvas has one vision")
+
+    plan = _Plan(canvas=canvas or {})
+    seen: dict[tuple[Any, ...], str] = {}
+    for kind, entries in lists.items():
+        spec = items.ITEM_TYPES[kind]
+        plan.items[kind] = []
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, Mapping):
+                continue
+            location = f"items.{kind}[{index}]"
+            data = {k: v for k, v in entry.items() if k != "ref"}
+            if kind == "sketch":
+                if "image" in data:
+                    check.error(
+                        f"{location}.image",
+                        f"is not a field of this item; images go in {IMAGE_FIELD} as base64 text",
+                    )
+                    del data["image"]
+                if IMAGE_FIELD in data:
+                    data["image"] = _decode_image(
+                        check, f"{location}.{IMAGE_FIELD}", data.pop(IMAGE_FIELD)
+                    )
+            links_ok = True
+            for link, target in spec.links.items():
+                if link not in data or data[link] is None:
+                    continue
+                value = data[link]
+                links_ok = links_ok and _is_ref(value) and value in refs[target]
+                if not _is_ref(value):
+                    check.error(
+                        f"{location}.{link}",
+                        "must be the ref (a whole number) of "
+                        f"a {items.ITEM_TYPES[target].label.lower()}, or null; not "
+                        f"{_json_type(value)}",
+                    )
+                    data[link] = 0
+                elif value not in refs[target]:
+                    check.error(
+                        f"{location}.{link}",
+                        f"points to {target} ref {value}, which is not in the document",
+                    )
+                elif target == kind and value == entry.get("ref"):
+                    check.error(f"{location}.{link}", "cannot point to the item itself")
+            values = check.schema(spec.create, data, location)
+            if values is None or not links_ok:  # the errors are recorded; no more checks
+                continue
+            if kind == "dependency" and values["item_id"] == values["depends_on_id"]:
+                check.error(f"{location}.depends_on_id", "a roadmap item cannot depend on itself")
+            for columns in _unique_columns(kind):
+                key = (kind, columns, tuple(values[c] for c in columns))
+                if key in seen:
+                    names = " and ".join(columns)
+                    check.error(
+                        f"{location}.{columns[-1]}",
+                        f"repeats the {names} of {seen[key]}; each may appear only once",
+                    )
+                seen.setdefault(key, location)
+            if _is_ref(entry.get("ref")):  # else its ref error is recorded already
+                plan.items[kind].append((entry["ref"], values))
+    check.raise_if_any()
+    return plan
+
+
+@functools.cache
+def _unique_columns(kind: str) -> list[tuple[str, ...]]:
+    """The unique constraints of the item type's table that its fields decide
+    (a decision per feature, a dependency per pair, ...), as tuples of field names."""
+    spec = items.ITEM_TYPES[kind]
+    out = []
+    for constraint in spec.table.__table__.constraints:  # type: ignore[attr-defined]
+        if isinstance(constraint, sa.UniqueConstraint):
+            columns = tuple(c.name for c in constraint.columns)
+            if all(c in spec.create.model_fields for c in columns):
+                out.append(columns)
+    return out
+
+
+def _decode_image(check: _Checker, location: str, value: Any) -> bytes | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        check.error(location, f"must be base64 text or null, not {_json_type(value)}")
+        return None
+    if len(value) > _MAX_IMAGE_BASE64:
+        check.error(location, f"holds an image larger than {m.SKETCH_MAX_BYTES // 1024 // 1024} MB")
+        return None
+    try:
+        return base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, ValueError):
+        check.error(location, "is not valid base64 text")
+        return None
+
+
+# --------------------------------------------------------------------------- import
+
+
+def validate_document(document: Any) -> None:
+    """Raise ValidationFailed naming every fault of the document; write nothing."""
+    _validate_document(document)
+
+
+def import_canvas(*, session: Session, document: Mapping[str, Any]) -> m.Canvas:
+    """A NEW canvas holding everything in ``document``.
+
+    The whole document is validated first (ValidationFailed lists every error with its
+    location); then the canvas and its items are written through the services in one
+    transaction, committed at the end, so nothing is written unless everything is.
+    """
+    plan = _validate_document(document)
+    try:
+        canvas = canvases.create_canvas(session=session, canvas_in=plan.canvas, commit=False)
+        token = canvas.token
+        _write_items(session, token, plan)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    return canvases.get_canvas(session=session, canvas_token=token)
+
+
+def _write_items(session: Session, token: str, plan: _Plan) -> None:
+    ids: dict[str, dict[int, int]] = {kind: {} for kind in items.ITEM_TYPES}
+    for kind in items.CREATION_ORDER:
+        spec = items.ITEM_TYPES[kind]
+        entries = plan.items.get(kind, [])
+        if kind == "vision":
+            if entries:
+                vision = items.list_items(session=session, canvas_token=token, kind="vision")[0]
+                items.update_item(
+                    session=session,
+                    canvas_token=token,
+                    kind="vision",
+                    item_id=vision.id,
+                    changes=entries[0][1],
+                    expected_version=vision.version,
+                    commit=False,
+                )
+            continue
+        # Links to the same item type (a feature's epic) may point forwards: set them
+        # once every item of the type exists.
+        later: list[tuple[int, str, int]] = []
+        for ref, values in entries:
+            data = dict(values)
+            for link, target in spec.links.items():
+                if data.get(link) is None:
+                    continue
+                if target == kind:
+                    later.append((ref, link, data[link]))
+                    data[link] = None
+                else:
+                    data[link] = ids[target][data[link]]
+            row = items.create_item(
+                session=session, canvas_token=token, kind=kind, data=data, commit=False
+            )
+            assert row.id is not None
+            ids[kind][ref] = row.id
+        for ref, link, target_ref in later:
+            row = items.get_item(
+                session=session, canvas_token=token, kind=kind, item_id=ids[kind][ref]
+            )
+            items.update_item(
+                session=session,
+                canvas_token=token,
+                kind=kind,
+                item_id=ids[kind][ref],
+                changes={link: ids[kind][target_ref]},
+                expected_version=row.version,
+                commit=False,
+            )

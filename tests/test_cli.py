@@ -1,0 +1,254 @@
+"""The `strategy-canvas` command, in-process through main() and as a real subprocess, on a
+temporary SQLite database named by DATABASE_URL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import Engine
+
+from strategy_canvas import cli, config, db
+from strategy_canvas.services import canvases
+
+SCRIPT = Path(sys.executable).with_name("strategy-canvas")
+
+
+def _use_database(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", url)
+    config.get_settings.cache_clear()
+
+
+@pytest.fixture
+def database(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """DATABASE_URL of a migrated SQLite file of this test's own (so the migration each
+    command runs first has nothing to do)."""
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    _use_database(url, monkeypatch)
+    yield url
+    config.get_settings.cache_clear()
+    engine = db._engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def canvas_count(url: str) -> int:
+    with db.get_engine(url).connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM canvas")).scalar_one()
+
+
+def list_json(capsys: pytest.CaptureFixture[str], *extra: str) -> list[dict[str, Any]]:
+    code, out, err = run(capsys, "list", "--json", *extra)
+    assert (code, err) == (0, "")
+    return json.loads(out)
+
+
+def test_migrate_builds_the_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'new' / 'fresh.db'}"  # not even its folder exists yet
+    _use_database(url, monkeypatch)
+    try:
+        code, out, err = run(capsys, "migrate")
+        assert (code, err) == (0, "")
+        assert "newest migration" in out
+        assert canvas_count(url) == 0
+        assert run(capsys, "migrate")[0] == 0  # a second time is a no-op
+        assert list_json(capsys) == []
+    finally:
+        config.get_settings.cache_clear()
+        db._engines.pop(url).dispose()
+
+
+def test_demo_list_and_if_empty(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert list_json(capsys) == []
+
+    code, out, err = run(capsys, "demo", "--if-empty")
+    assert (code, err) == (0, "")
+    token = out.strip()
+    assert len(token) >= 20 and " " not in token
+
+    (row,) = list_json(capsys)
+    assert row["token"] == token and row["product"] == "Tidewater"
+    assert row["name"].startswith("Tidewater") and row["archived"] is False
+    assert "T" in row["changed_at"]  # ISO date and time
+
+    code, out, err = run(capsys, "demo", "--if-empty")
+    assert (code, err) == (0, "")
+    assert "no demo created" in out
+    assert canvas_count(database) == 1
+
+    code, out, _ = run(capsys, "demo")  # without the flag: a second demo
+    assert code == 0 and out.strip() != token
+    assert canvas_count(database) == 2
+
+    code, out, _ = run(capsys, "list")
+    assert code == 0 and token in out and "Tidewater" in out
+
+
+def test_list_all_includes_archived(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "demo")
+    (row,) = list_json(capsys)
+    with db.session_scope(db.get_engine(database)) as session:
+        canvases.set_archived(session=session, canvas_token=row["token"], archived=True)
+    assert list_json(capsys) == []
+    (archived,) = list_json(capsys, "--all")
+    assert archived["token"] == row["token"] and archived["archived"] is True
+    assert "(archived)" in run(capsys, "list", "--all")[1]
+    # --if-empty counts archived canvases too
+    assert "no demo created" in run(capsys, "demo", "--if-empty")[1]
+
+
+def test_export_to_a_file_and_import_it(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = run(capsys, "demo")[1].strip()
+    target = tmp_path / "out" / "tidewater.json"
+    target.parent.mkdir()
+    code, out, err = run(capsys, "export", token, "--format", "json", "-o", str(target))
+    assert (code, err) == (0, "") and str(target) in out
+    document = json.loads(target.read_text(encoding="utf-8"))
+    assert document["format"] == "strategy-canvas" and document["version"] == 1
+    assert list(target.parent.iterdir()) == [target]  # no temporary file left behind
+
+    code, out, err = run(capsys, "import", str(target))
+    assert (code, err) == (0, "")
+    new_token = out.strip()
+    assert new_token != token
+    assert canvas_count(database) == 2
+
+    # the imported canvas exports to the same document, apart from refs and timestamps
+    code, out, _ = run(capsys, "export", new_token)
+    again = json.loads(out)
+    assert again["canvas"] == document["canvas"]
+    for kind, entries in document["items"].items():
+        strip = [
+            {k: v for k, v in e.items() if k != "ref" and not k.endswith("_id")} for e in entries
+        ]
+        assert strip == [
+            {k: v for k, v in e.items() if k != "ref" and not k.endswith("_id")}
+            for e in again["items"][kind]
+        ], kind
+
+
+def test_export_to_stdout(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    token = run(capsys, "demo")[1].strip()
+    for argv in (["export", token], ["export", token, "-o", "-"]):
+        code, out, err = run(capsys, *argv)
+        assert (code, err) == (0, "")
+        assert json.loads(out)["canvas"]["product"] == "Tidewater"
+
+
+def _assert_one_line_error(err: str, *fragments: str) -> None:
+    assert err.startswith("strategy-canvas: error: "), err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    for fragment in fragments:
+        assert fragment in err, err
+
+
+def test_errors_are_one_line_with_an_exit_code_and_write_nothing(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "demo")
+    assert canvas_count(database) == 1
+
+    code, out, err = run(capsys, "export", "no-such-token", "-o", str(tmp_path / "x.json"))
+    assert (code, out) == (1, "")
+    _assert_one_line_error(err, "No canvas has this link")
+    assert not (tmp_path / "x.json").exists()
+
+    code, out, err = run(capsys, "import", str(tmp_path / "missing.json"))
+    assert (code, out) == (1, "")
+    _assert_one_line_error(err, "missing.json", "No such file")
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "strategy-canvas", "version": 1, "canvas": {', encoding="utf-8")
+    code, out, err = run(capsys, "import", str(bad))
+    assert (code, out) == (2, "")
+    _assert_one_line_error(err, "truncated")
+
+    bad.write_text("this is not json", encoding="utf-8")
+    code, _, err = run(capsys, "import", str(bad))
+    assert code == 2
+    _assert_one_line_error(err, "is not valid JSON")
+
+    invalid = {
+        "format": "strategy-canvas",
+        "version": 1,
+        "canvas": {"name": "Broken"},
+        "items": {
+            "problem": [{"ref": 1, "title": "x" * 300}],
+            "persona": [{"ref": 2, "name": "P", "problem_id": 99}],
+        },
+    }
+    bad.write_text(json.dumps(invalid), encoding="utf-8")
+    code, _, err = run(capsys, "import", str(bad))
+    assert code == 2
+    _assert_one_line_error(
+        err,
+        "items.problem[0].title: must be at most 200 characters",
+        "items.persona[0].problem_id: points to problem ref 99",
+    )
+
+    bad.write_text(json.dumps({**invalid, "version": 7}), encoding="utf-8")
+    code, _, err = run(capsys, "import", str(bad))
+    assert code == 2
+    _assert_one_line_error(err, "version: is 7", "newer Strategy Canvas")
+
+    code, _, err = run(capsys, "import", str(tmp_path))
+    assert code == 2
+    _assert_one_line_error(err, "is a folder")
+
+    assert canvas_count(database) == 1  # nothing was written by any of them
+
+
+def test_usage_errors_exit_2(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys)[0] == 2
+    code, _, err = run(capsys, "export", "tok", "--format", "pdf")
+    assert code == 2 and "invalid choice" in err
+    code, _, err = run(capsys, "frobnicate")
+    assert code == 2 and "invalid choice" in err
+    assert run(capsys, "--help")[0] == 0
+
+
+def test_the_installed_command_in_a_subprocess(tmp_path: Path) -> None:
+    assert SCRIPT.exists(), f"{SCRIPT} is not installed; run `pip install -e .`"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'sub.db'}"}
+
+    def sub(*argv: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(SCRIPT), *argv],
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    demo = sub("demo", "--if-empty")  # on a new database: migrates it, then the demo
+    assert demo.returncode == 0, demo.stderr
+    token = demo.stdout.strip()
+
+    exported = sub("export", token, "--format", "json")
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(exported.stdout)["canvas"]["product"] == "Tidewater"
+
+    broken = sub("import", "-", stdin=exported.stdout[: len(exported.stdout) // 2])
+    assert broken.returncode == 2 and broken.stdout == ""
+    _assert_one_line_error(broken.stderr, "truncated")
+    assert canvas_count(env["DATABASE_URL"]) == 1
+    db._engines.pop(env["DATABASE_URL"]).dispose()
