@@ -239,6 +239,38 @@ def test_feature_ranges_must_hold_the_estimate(session: Session, canvas: m.Canva
     assert (ok.reach_low, ok.reach_high) == (50, 400)
 
 
+def test_a_roadmap_item_cannot_end_before_it_starts(session: Session, canvas: m.Canvas) -> None:
+    with pytest.raises(ValidationFailed, match="End: must not be before the start date"):
+        _add(
+            session,
+            canvas.token,
+            "roadmap_item",
+            title="Beta",
+            start_date=date(2026, 5, 2),
+            end_date=date(2026, 5, 1),
+        )
+
+
+def test_dates_in_the_values_an_edit_started_from_survive_a_draft(
+    session: Session, canvas: m.Canvas
+) -> None:
+    from strategy_canvas.services import drafts
+
+    original = {"title": "Beta", "start_date": date(2026, 5, 1)}
+    drafts.save_draft(
+        session=session,
+        canvas_token=canvas.token,
+        owner_key="me",
+        scope="roadmap_item:1",
+        data={"title": "Beta 2", "__original__": original},
+        base_version=1,
+    )
+    data, _ = drafts.get_draft(
+        session=session, canvas_token=canvas.token, owner_key="me", scope="roadmap_item:1"
+    )
+    assert data["__original__"] == original
+
+
 def test_one_score_per_feature_and_criterion(session: Session, canvas: m.Canvas) -> None:
     feature = _add(session, canvas.token, "feature", title="F")
     criterion = _add(session, canvas.token, "criterion", name="Fit", weight=2)

@@ -137,7 +137,9 @@ class PersonaBase(SQLModel):
     jobs: str = _text(MEDIUM, title="Jobs to be done")
     pains: str = _text(MEDIUM, title="Pains")
     gains: str = _text(MEDIUM, title="Gains")
-    size: int | None = Field(default=None, ge=0, le=10_000_000_000, title="Segment size")
+    size: int | None = Field(
+        default=None, ge=0, le=10_000_000_000, sa_type=sa.BigInteger, title="Segment size"
+    )
     problem_id: int | None = _link("problem", "Problem")
 
 
@@ -436,7 +438,13 @@ class RoadmapItemBase(SQLModel):
 
 
 class RoadmapItemCreate(RoadmapItemBase):
-    pass
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> RoadmapItemCreate:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise PydanticCustomError(
+                "dates_out_of_order", "must not be before the start date", {"field": "end_date"}
+            )
+        return self
 
 
 class RoadmapItem(RoadmapItemBase, CanvasItem, table=True):
