@@ -12,11 +12,11 @@ import time
 from typing import TYPE_CHECKING
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import Browser, Page, expect
 
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
+from tests.browser.ui_helpers import choose, live
 
 if TYPE_CHECKING:  # fixtures' types; tests/ is not a package
     from conftest import AppServer, BrowserDatabase
@@ -38,25 +38,6 @@ def _tab(chromium: Browser) -> Page:
     context = chromium.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(20_000)
     return context.new_page()
-
-
-def live(page: Page, label: str) -> Locator:
-    """The widget labelled ``label`` in the current run (Streamlit keeps a stale copy of
-    an element on screen until the rerun that replaces it has finished)."""
-    return page.locator('[data-stale="false"]').get_by_label(label, exact=True)
-
-
-def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox ``label`` (retrying while the page still reruns)."""
-    for _ in range(10):
-        live(page, label).click()
-        try:
-            page.get_by_role("option", name=option, exact=True).click(timeout=2_000)
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            continue
-        return
-    raise AssertionError(f"could not choose {option!r} in {label!r}")
 
 
 def _open_goal(page: Page, url: str, title: str) -> None:
