@@ -123,7 +123,7 @@ def update_canvas(
         session.rollback()
         raise
     changed = {k: values[k] for k in changes}
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         sa.update(m.Canvas)
         .where(col(m.Canvas.id) == canvas_id, col(m.Canvas.version) == expected_version)
         .values(**changed, version=m.Canvas.version + 1, updated_at=m.utcnow())
@@ -160,7 +160,7 @@ def rename_canvas(
 def set_archived(*, session: Session, canvas_token: str, archived: bool) -> m.Canvas:
     """Archive (hide from the list, keep everything) or restore a canvas."""
     canvas_id = items.begin_write(session, canvas_token)
-    session.exec(  # type: ignore[call-overload]
+    session.exec(
         sa.update(m.Canvas)
         .where(col(m.Canvas.id) == canvas_id)
         .values(archived_at=m.utcnow() if archived else None, updated_at=m.utcnow())
@@ -186,13 +186,9 @@ def delete_canvas(*, session: Session, canvas_token: str, confirm_name: str) -> 
     # ON DELETE CASCADE being honoured by the connection.
     for kind in reversed(items.CREATION_ORDER):
         table = items.ITEM_TYPES[kind].table
-        session.exec(sa.delete(table).where(col(table.canvas_id) == canvas_id))  # type: ignore[call-overload]
-    session.exec(
-        sa.delete(m.CanvasRevision).where(  # type: ignore[call-overload]
-            col(m.CanvasRevision.canvas_id) == canvas_id
-        )
-    )
-    session.exec(sa.delete(m.Canvas).where(col(m.Canvas.id) == canvas_id))  # type: ignore[call-overload]
+        session.exec(sa.delete(table).where(col(table.canvas_id) == canvas_id))
+    session.exec(sa.delete(m.CanvasRevision).where(col(m.CanvasRevision.canvas_id) == canvas_id))
+    session.exec(sa.delete(m.Canvas).where(col(m.Canvas.id) == canvas_id))
     session.commit()
 
 

@@ -106,7 +106,7 @@ def list_drafts(*, session: Session, canvas_token: str, owner_key: str) -> list[
 def discard_draft(*, session: Session, canvas_token: str, owner_key: str, scope: str) -> None:
     canvas_id = _canvas_id(session, canvas_token)
     session.exec(
-        sa.delete(m.Draft).where(  # type: ignore[call-overload]
+        sa.delete(m.Draft).where(
             col(m.Draft.canvas_id) == canvas_id,
             col(m.Draft.owner_key) == owner_key,
             col(m.Draft.scope) == scope,

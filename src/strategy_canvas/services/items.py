@@ -247,14 +247,16 @@ def begin_write(session: Session, canvas_token: str) -> int:
     It is the first statement of every write transaction, for the reasons in the module
     docstring. Raises NotFound for a token that names no canvas.
     """
-    canvas_id = session.exec(  # type: ignore[call-overload]
+    canvas_id = session.exec(
         sa.update(m.CanvasRevision)
         .where(
             col(m.CanvasRevision.canvas_id)
-            == sa.select(m.Canvas.id).where(col(m.Canvas.token) == canvas_token).scalar_subquery()
+            == sa.select(col(m.Canvas.id))
+            .where(col(m.Canvas.token) == canvas_token)
+            .scalar_subquery()
         )
         .values(revision=m.CanvasRevision.revision + 1, changed_at=m.utcnow())
-        .returning(m.CanvasRevision.canvas_id)
+        .returning(col(m.CanvasRevision.canvas_id))
     ).scalar_one_or_none()
     if canvas_id is None:
         session.rollback()
@@ -395,7 +397,7 @@ def update_item(
         values = validate(spec.create, merged, what=spec.label).model_dump()
         _check_links(session, spec, canvas_id, values, item_id=item_id)
         changed = {k: values[k] for k in changes}
-        result = session.exec(  # type: ignore[call-overload]
+        result = session.exec(
             sa.update(spec.table)
             .where(
                 col(spec.table.id) == item_id,
@@ -437,7 +439,7 @@ def delete_item(
             "id", "Vision", "cannot be deleted; clear its fields instead", what="Vision"
         )
     canvas_id = begin_write(session, canvas_token)
-    result = session.exec(  # type: ignore[call-overload]
+    result = session.exec(
         sa.delete(spec.table).where(
             col(spec.table.id) == item_id,
             col(spec.table.canvas_id) == canvas_id,
@@ -475,7 +477,7 @@ def reorder_items(
             what=spec.plural,
         )
     for position, item_id in enumerate(ordered_ids):
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             sa.update(spec.table).where(col(spec.table.id) == item_id).values(position=position)
         )
     session.commit()

@@ -72,14 +72,16 @@ def _strip_optional(annotation: Any) -> tuple[Any, bool]:
 def shape_of(spec: ItemType, name: str) -> FieldShape:
     info = spec.create.model_fields[name]
     annotation, nullable = _strip_optional(info.annotation)
-    lo = hi = max_length = None
+    lo: float | None = None
+    hi: float | None = None
+    max_length: int | None = None
     for meta in info.metadata:
         if isinstance(meta, at.Ge):
-            lo = meta.ge
+            lo = float(meta.ge)  # type: ignore[arg-type]
         elif isinstance(meta, at.Gt):
-            lo = meta.gt
+            lo = float(meta.gt)  # type: ignore[arg-type]
         elif isinstance(meta, at.Le):
-            hi = meta.le
+            hi = float(meta.le)  # type: ignore[arg-type]
         elif isinstance(meta, at.MaxLen):
             max_length = meta.max_length
     label = field_label(spec.create, name)
