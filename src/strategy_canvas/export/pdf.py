@@ -1,0 +1,457 @@
+"""The stakeholder PDF: the canvas through a fixed Typst template, with vector charts.
+
+How user data reaches Typst: never as markup. :func:`render_pdf` gathers the canvas into
+plain data (:mod:`.report_data`) and hands it to the fixed template
+``templates/report.typ`` only through ``sys_inputs``:
+
+- ``data``: the whole canvas as one JSON string, parsed in Typst with
+  ``json(bytes(sys.inputs.data))``; the template shows its strings as strings, which
+  Typst displays literally, so a note saying ``#read("/etc/passwd")`` prints as text;
+- ``chart:NAME``: each chart as SVG text (vl-convert), drawn with
+  ``image(bytes(...), format: "svg")``;
+- ``sketch:ID``: each uploaded sketch as SVG text that wraps the image in a base64
+  ``data:`` URI (Typst has no base64 decoder and ``sys_inputs`` holds only strings);
+- ``theme`` and ``charts`` (the list of chart names supplied).
+
+No temporary file is written, and the Typst project root is the template folder, which
+holds nothing but the template. Fonts come only from the folder the project ships
+(``strategy_canvas/fonts``), never from the system, so every machine lays the report
+out the same way.
+
+Charts are the slow part (DESIGN.md): each chart's SVG is cached in a small in-process
+LRU keyed by (canvas token, the canvas's change counter, chart name, width, theme), so a
+second export of an unchanged canvas converts nothing; behind it, by a hash of the
+chart's spec, so after an edit only the charts whose data changed are drawn again.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import json
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from strategy_canvas import charts, scoring
+from strategy_canvas.export import report_data
+
+if TYPE_CHECKING:
+    import altair as alt
+    import pandas as pd
+    from sqlmodel import Session
+
+Theme = Literal["light", "print"]
+THEMES: tuple[str, ...] = ("light", "print")
+
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+FONT_DIR = PACKAGE_DIR / "fonts"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+TEMPLATE = TEMPLATE_DIR / "report.typ"
+
+#: Chart width in CSS pixels. The text column of the A4 page is 483 pt = 644 px, so a
+#: chart is drawn at about its natural size (its 11 px labels print at about 8 pt).
+CHART_WIDTH = 640
+#: Features shown in the score bars and the robustness chart, and the Monte Carlo runs.
+ROBUSTNESS_TOP = 25
+ROBUSTNESS_DRAWS = 1000
+#: The font every chart uses (shipped in FONT_DIR, registered with vl-convert).
+CHART_FONT = "Noto Sans"
+#: Longest side of a sketch image in the PDF, in pixels (about 200 dpi at 5 cm high).
+SKETCH_MAX_PIXELS = 1600
+CACHE_SIZE = 160
+
+
+# ------------------------------------------------------------------- chart cache
+
+
+class _LRU:
+    """A small thread-safe LRU of chart SVGs (Streamlit serves sessions on threads)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> str | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[Any, ...], value: str) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_svg_cache = _LRU(CACHE_SIZE)
+
+
+def clear_cache() -> None:
+    """Forget every cached chart and sketch (the benchmark's cold start uses it)."""
+    _svg_cache.clear()
+
+
+# ------------------------------------------------------------------ fonts, Typst
+
+
+@cache
+def _register_chart_fonts() -> None:
+    """Give vl-convert the project's fonts, once per process."""
+    import vl_convert as vlc
+
+    vlc.register_font_directory(str(FONT_DIR))
+
+
+@cache
+def _typst_fonts() -> Any:
+    import typst
+
+    return typst.Fonts(
+        include_system_fonts=False, include_embedded_fonts=True, font_paths=[str(FONT_DIR)]
+    )
+
+
+_compile_lock = threading.Lock()
+
+
+@cache
+def _compiler() -> Any:
+    """One compiler per process: it keeps Typst's caches (fonts, parsed template) warm."""
+    import typst
+
+    return typst.Compiler(
+        input=str(TEMPLATE),
+        root=str(TEMPLATE_DIR),
+        font_paths=_typst_fonts(),
+        ignore_system_fonts=True,
+    )
+
+
+def _compile(sys_inputs: Mapping[str, str]) -> bytes:
+    with _compile_lock:  # a compiler serves one compilation at a time
+        pdf = _compiler().compile(format="pdf", sys_inputs=dict(sys_inputs))
+    assert isinstance(pdf, bytes)
+    return pdf
+
+
+# ------------------------------------------------------------------------- charts
+
+
+#: The print theme's greys for the charts' category colours, in the palette's order:
+#: steps of lightness far enough apart to tell the categories apart on paper (plain
+#: lightness would print Okabe–Ito's blue, green and vermillion alike).
+PRINT_GREYS = (0x2B, 0xA6, 0x6E, 0x0A, 0xCF, 0x8A, 0x50, 0xBE, 0x00)
+
+
+@cache
+def _print_greys() -> dict[str, int]:
+    return {
+        colour.lower(): grey for colour, grey in zip(charts.CATEGORY, PRINT_GREYS, strict=False)
+    }
+
+
+def _greyscale(svg: str) -> str:
+    """Every colour of the SVG as a grey (the print theme): the palette's category
+    colours as :data:`PRINT_GREYS`, every other colour as the grey of its lightness."""
+    from PIL import ImageColor
+
+    greys = _print_greys()
+
+    def grey(match: re.Match[str]) -> str:
+        attribute, value = match.group(1), match.group(2)
+        level = greys.get(value.strip().lower())
+        if level is None:
+            try:
+                r, g, b = ImageColor.getrgb(value)[:3]
+            except ValueError:
+                return match.group(0)  # none, transparent, url(#gradient), currentColor
+            level = round(0.299 * r + 0.587 * g + 0.114 * b)
+        return f'{attribute}="#{level:02x}{level:02x}{level:02x}"'
+
+    return re.sub(r'\b(fill|stroke|stop-color|color)="([^"]*)"', grey, svg)
+
+
+#: The room a chart may take on the page, in points: the text column's width, and a
+#: little less than its height (so a chart keeps its heading on the same page).
+MAX_CHART_POINTS = (481.0, 640.0)
+_SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)"[^>]*?\bheight="([\d.]+)"')
+
+
+def _chart_size(svg: str) -> dict[str, float]:
+    """The chart's size on the page in points: its own size (1 px = 0.75 pt), scaled down
+    to fit :data:`MAX_CHART_POINTS`, never up, so chart text keeps one size throughout."""
+    found = _SVG_SIZE.search(svg)
+    if found is None:
+        return {"width": MAX_CHART_POINTS[0], "height": 0}
+    width, height = float(found[1]) * 0.75, float(found[2]) * 0.75
+    scale = min(1.0, MAX_CHART_POINTS[0] / width, MAX_CHART_POINTS[1] / max(height, 1))
+    return {"width": round(width * scale, 2), "height": round(height * scale, 2)}
+
+
+def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    """The chart's Vega-Lite spec, drawn in the shipped font."""
+    spec = chart.to_dict(validate=False)
+    # The charts name web fonts for the browser; the PDF has only the shipped ones, and
+    # vl-convert must measure labels with the font Typst then draws them in.
+    spec["config"] = {**spec.get("config", {}), "font": CHART_FONT}
+    return spec
+
+
+def _to_svg(spec: Mapping[str, Any], theme: str) -> str:
+    """The spec drawn as SVG by vl-convert (the slow step: a tenth of a second or more)."""
+    import vl_convert as vlc
+
+    _register_chart_fonts()
+    svg = vlc.vegalite_to_svg(dict(spec), allowed_base_urls=[])  # inline data only
+    return _greyscale(svg) if theme == "print" else svg
+
+
+def _frame(frames: Mapping[str, pd.DataFrame], kind: str) -> pd.DataFrame | None:
+    """The items of ``kind``, or None when there are none (the chart is then left out:
+    the section's table already says "No … yet")."""
+    frame = frames[kind]
+    return None if frame.empty else frame
+
+
+def _value_effort(frames: Mapping[str, pd.DataFrame], width: int) -> Any:
+    features = _frame(frames, "feature")
+    return None if features is None else charts.value_effort_chart(features, width=width)
+
+
+def _score_bars(frames: Mapping[str, pd.DataFrame], width: int) -> Any:
+    features = _frame(frames, "feature")
+    if features is None:
+        return None
+    return charts.score_bars(
+        features,
+        "rice",
+        criteria_df=frames["criterion"],
+        scores_df=frames["criterion_score"],
+        top=ROBUSTNESS_TOP,
+        width=width,
+    )
+
+
+def _robustness(frames: Mapping[str, pd.DataFrame], width: int) -> Any:
+    features = _frame(frames, "feature")
+    if features is None or scoring.rice_score(features).notna().sum() < 2:
+        return None
+    runs = scoring.monte_carlo(features, framework="rice", draws=ROBUSTNESS_DRAWS)
+    return charts.robustness_chart(runs, top=ROBUSTNESS_TOP, width=width)
+
+
+def _simple(kind: str, build: Callable[..., Any], **options: Any) -> ChartBuilder:
+    def builder(frames: Mapping[str, pd.DataFrame], width: int) -> Any:
+        frame = _frame(frames, kind)
+        return None if frame is None else build(frame, width=width, **options)
+
+    return builder
+
+
+def _timeline(frames: Mapping[str, pd.DataFrame], width: int) -> Any:
+    roadmap = _frame(frames, "roadmap_item")
+    if roadmap is None:
+        return None
+    chart = charts.roadmap_timeline(roadmap, width=width)
+    if roadmap["milestone"].fillna("").astype(str).str.strip().any():
+        # Milestone names are written right of the last bar's end; on paper nothing
+        # may run off the chart's edge (the page clips it), so keep room for them.
+        chart = chart.properties(padding={"left": 8, "top": 8, "bottom": 8, "right": 150})
+    return chart
+
+
+def _kpis(frames: Mapping[str, pd.DataFrame], width: int) -> Any:
+    key_results = _frame(frames, "key_result")
+    if key_results is None:
+        return None
+    return charts.kpi_chart(frames["kpi_reading"], key_results, columns=2, width=width)
+
+
+ChartBuilder = Callable[[Mapping[str, "pd.DataFrame"], int], Any]
+
+#: name -> (the step whose section shows it, builder(frames, width) -> chart or None).
+CHARTS: dict[str, tuple[int, ChartBuilder]] = {
+    "assumption_map": (
+        1,
+        _simple("assumption", charts.assumption_map, title="Importance against evidence"),
+    ),
+    "value_effort": (3, _value_effort),
+    "score_bars": (3, _score_bars),
+    "robustness": (3, _robustness),
+    "roadmap_lanes": (4, _simple("roadmap_item", charts.roadmap_lanes)),
+    "roadmap_timeline": (4, _timeline),
+    "kpi": (5, _kpis),
+    "feedback": (5, _simple("feedback", charts.feedback_chart)),
+    "flaws": (5, _simple("flaw", charts.flaws_chart)),
+}
+
+
+def _chart_svgs(
+    frames: Mapping[str, pd.DataFrame],
+    data: Mapping[str, Any],
+    *,
+    cache_key: tuple[str, int],
+    theme: str,
+    width: int = CHART_WIDTH,
+    timings: dict[str, float] | None = None,
+) -> dict[str, str]:
+    """name -> SVG of every chart of the chosen steps that has something to show.
+
+    Two cache levels: by the canvas's change counter (an unchanged canvas builds no
+    chart at all), then by the chart's spec (after an edit, only the charts whose data
+    changed are drawn again: editing a flaw leaves the roadmap charts as they were).
+    """
+    out: dict[str, str] = {}
+    began = time.perf_counter()
+    for name, (step, build) in CHARTS.items():
+        if step not in data["steps"]:
+            continue
+        key = (*cache_key, name, width, theme)
+        svg = _svg_cache.get(key)
+        if svg is None:
+            chart = build(frames, width)
+            if chart is None:  # nothing to draw (e.g. no readings yet)
+                continue
+            spec = _spec(chart)
+            text = json.dumps(spec, sort_keys=True, default=str).encode()
+            by_spec = ("spec", hashlib.sha256(text).hexdigest(), theme)
+            svg = _svg_cache.get(by_spec)
+            if svg is None:
+                svg = _to_svg(spec, theme)
+                _svg_cache.put(by_spec, svg)
+            _svg_cache.put(key, svg)
+        out[name] = svg
+    if timings is not None:
+        timings["charts"] = time.perf_counter() - began
+    return out
+
+
+# ----------------------------------------------------------------------- sketches
+
+
+def _sketch_svg(image: bytes) -> str | None:
+    """The image wrapped in an SVG (data: URI), scaled down and as PNG or JPEG; None
+    if it is not an image PIL can read."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(image)) as img:
+            img.load()
+            picture = img.convert("RGBA") if img.mode in ("P", "LA", "PA") else img
+            if picture.mode not in ("RGB", "RGBA", "L"):
+                picture = picture.convert("RGB")
+            if max(picture.size) > SKETCH_MAX_PIXELS:
+                picture = picture.copy()
+                picture.thumbnail((SKETCH_MAX_PIXELS, SKETCH_MAX_PIXELS))
+            width, height = picture.size
+            buffer = io.BytesIO()
+            if img.format == "JPEG" and picture.mode in ("RGB", "L"):
+                picture.save(buffer, "JPEG", quality=88)
+                media_type = "image/jpeg"
+            else:
+                picture.save(buffer, "PNG", optimize=False)
+                media_type = "image/png"
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><image width="{width}" height="{height}" '
+        f'href="data:{media_type};base64,{encoded}"/></svg>'
+    )
+
+
+def _sketch_svgs(data: dict[str, Any], *, cache_key: tuple[str, int]) -> dict[str, str]:
+    """sketch id -> SVG for every uploaded image; takes the base64 out of ``data``."""
+    out: dict[str, str] = {}
+    for sketch in data.get("step3", {}).get("sketches", []):
+        encoded = sketch.pop("image_base64", None)
+        if not encoded:
+            continue
+        key = (*cache_key, f"sketch:{sketch['id']}", 0, "")
+        svg = _svg_cache.get(key)
+        if svg is None:
+            try:
+                svg = _sketch_svg(base64.b64decode(encoded, validate=True))
+            except (binascii.Error, ValueError):
+                svg = None
+            if svg is None:
+                continue
+            _svg_cache.put(key, svg)
+        out[str(sketch["id"])] = svg
+    return out
+
+
+# ------------------------------------------------------------------------- render
+
+
+def render_pdf_with_timings(
+    *,
+    session: Session,
+    canvas_token: str,
+    steps: Iterable[int] = report_data.ALL_STEPS,
+    theme: Theme = "light",
+) -> tuple[bytes, dict[str, float]]:
+    """:func:`render_pdf`, and the seconds spent gathering, on charts and in Typst."""
+    if theme not in THEMES:
+        raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
+    timings: dict[str, float] = {}
+    began = time.perf_counter()
+    data, frames = report_data.gather_with_frames(
+        session=session, canvas_token=canvas_token, steps=steps, include_images=True
+    )
+    timings["gather"] = time.perf_counter() - began
+    cache_key = (canvas_token, int(data["meta"]["revision"]))
+    charts = _chart_svgs(frames, data, cache_key=cache_key, theme=theme, timings=timings)
+    sketches = _sketch_svgs(data, cache_key=cache_key)
+    inputs = {
+        "data": json.dumps(data, ensure_ascii=False, allow_nan=False),
+        "theme": theme,
+        "charts": json.dumps({name: _chart_size(svg) for name, svg in charts.items()}),
+        **{f"chart:{name}": svg for name, svg in charts.items()},
+        **{f"sketch:{sketch_id}": svg for sketch_id, svg in sketches.items()},
+    }
+    began = time.perf_counter()
+    pdf = _compile(inputs)
+    timings["typst"] = time.perf_counter() - began
+    return pdf, timings
+
+
+def render_pdf(
+    *,
+    session: Session,
+    canvas_token: str,
+    steps: Iterable[int] = report_data.ALL_STEPS,
+    theme: Theme = "light",
+) -> bytes:
+    """The canvas as a PDF report for stakeholders.
+
+    Parameters
+    ----------
+    steps: the steps to include (1–5); the cover, contents, executive summary, decision
+        log and open flaws and risks are always there.
+    theme: "light" (colour accents, tinted tables) or "print" (no background colours,
+        greyscale charts).
+
+    Raises NotFound for an unknown canvas, ValueError for a bad step or theme.
+    """
+    pdf, _ = render_pdf_with_timings(
+        session=session, canvas_token=canvas_token, steps=steps, theme=theme
+    )
+    return pdf

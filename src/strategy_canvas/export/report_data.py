@@ -1,0 +1,457 @@
+"""A whole canvas gathered into one plain dict, for every writer (PDF, Markdown).
+
+:func:`gather` reads the canvas once through the services and returns JSON-ready data:
+strings, numbers, booleans, None, lists and dicts; dates as ISO text. Links between items
+are resolved to the linked item's title (``persona_id`` → ``persona``), features carry
+their scores from :mod:`strategy_canvas.scoring`, and the summary parts a stakeholder
+reads first (vision, progress, decisions, open flaws and risks) are ready made.
+
+The shape (every list in the canvas's own order unless said otherwise)::
+
+    {
+      "meta": {"name", "product", "description", "authors", "date", "revision", ...},
+      "steps": [1, 2, ...],                     # the steps chosen for the report
+      "step_titles": {"1": "Problem & audience", ...},
+      "progress": [{"step", "title", "score", "missing", "done"}, ...],
+      "vision": {...every vision field},
+      "goals": [{...goal, "persona", "key_results": [...]}, ...],
+      "step1": {"problems", "personas", "alternatives", "evidence", "assumptions"},
+      "step3": {"features" (ranked by RICE), "criteria", "sketches", "totals"},
+      "step4": {"roadmap", "risks"},
+      "step5": {"feedback" (newest first), "flaws", "kpis", "decisions"},
+      "decisions", "open_flaws", "open_risks", "highlights", "counts", "limits"
+    }
+
+Only the parts of the chosen steps are filled; the vision and the summary parts are
+always there, since the report leads with them.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from functools import cache
+from typing import Any, Literal, get_args, get_origin
+
+import pandas as pd
+from sqlmodel import Session
+
+from strategy_canvas import scoring
+from strategy_canvas.services import canvases, items, progress
+
+ALL_STEPS: tuple[int, ...] = (1, 2, 3, 4, 5)
+
+#: The longest lists a report prints in full; the rest is counted ("and 240 more") and
+#: is in the CSV and JSON exports. Charts always use every item.
+LIMITS = {"features": 60, "feedback": 40, "roadmap": 80}
+
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+OPEN_FIX = ("open", "in_progress")
+DECISION_LABELS = {"victory": "Declare victory", "iterate": "Iterate", "rollback": "Roll back"}
+
+#: Human labels for the stored choices of every item type.
+CHOICE_LABELS: dict[str, str] = {
+    "persona": "Persona",
+    "segment": "Segment",
+    "competitor": "Competitor",
+    "alternative": "Alternative",
+    "workaround": "Workaround",
+    "anecdotal": "Anecdotal",
+    "moderate": "Moderate",
+    "strong": "Strong",
+    "untested": "Untested",
+    "testing": "Testing",
+    "validated": "Validated",
+    "invalidated": "Invalidated",
+    "feature": "Feature",
+    "story": "Story",
+    "epic": "Epic",
+    "idea": "Idea",
+    "planned": "Planned",
+    "building": "Building",
+    "shipped": "Shipped",
+    "dropped": "Dropped",
+    "must": "Must",
+    "should": "Should",
+    "could": "Could",
+    "wont": "Won't",
+    "basic": "Basic",
+    "performance": "Performance",
+    "delighter": "Delighter",
+    "indifferent": "Indifferent",
+    "reverse": "Reverse",
+    "now": "Now",
+    "next": "Next",
+    "later": "Later",
+    "in_progress": "In progress",
+    "done": "Done",
+    "blocked": "Blocked",
+    "open": "Open",
+    "mitigating": "Mitigating",
+    "closed": "Closed",
+    "usability_test": "Usability test",
+    "interview": "Interview",
+    "survey": "Survey",
+    "analytics": "Analytics",
+    "support": "Support",
+    "other": "Other",
+    "praise": "Praise",
+    "problem": "Problem",
+    "request": "Request",
+    "question": "Question",
+    "bug": "Bug",
+    "positive": "Positive",
+    "neutral": "Neutral",
+    "negative": "Negative",
+    "low": "Low",
+    "medium": "Medium",
+    "high": "High",
+    "critical": "Critical",
+    "fixed": "Fixed",
+    "wont_fix": "Won't fix",
+    **DECISION_LABELS,
+}
+
+
+def label(value: Any) -> str:
+    """The human label of a stored choice ("in_progress" → "In progress"); "" for None."""
+    if value is None:
+        return ""
+    return CHOICE_LABELS.get(str(value), str(value))
+
+
+# ------------------------------------------------------------------------ helpers
+
+
+def _plain(value: Any) -> Any:
+    """A value JSON can hold: dates as ISO text, NaN as None, numpy scalars as Python."""
+    if value is None:
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bool | str | int):
+        return value
+    if isinstance(value, float):
+        return None if value != value else value  # NaN → None
+    if hasattr(value, "item"):  # numpy scalar
+        return _plain(value.item())
+    return value
+
+
+@cache
+def _choice_fields(kind: str) -> tuple[str, ...]:
+    """The fields of ``kind`` that hold one of a fixed set of choices (a Literal)."""
+
+    def is_choice(annotation: Any) -> bool:
+        if get_origin(annotation) is Literal:
+            return True
+        return any(is_choice(arg) for arg in get_args(annotation))
+
+    schema = items.ITEM_TYPES[kind].create
+    return tuple(n for n, f in schema.model_fields.items() if is_choice(f.annotation))
+
+
+def _link_key(field_name: str) -> str:
+    return field_name.removesuffix("_id")
+
+
+class _Canvas:
+    """Every item of the canvas, loaded once, with titles by kind and id."""
+
+    def __init__(self, session: Session, canvas_token: str) -> None:
+        self.rows: dict[str, list[Any]] = {
+            kind: items.list_items(session=session, canvas_token=canvas_token, kind=kind)
+            for kind in items.ITEM_TYPES
+        }
+        self.titles: dict[str, dict[int, str]] = {
+            kind: {row.id: items.item_title(row) for row in rows}
+            for kind, rows in self.rows.items()
+        }
+
+    def record(self, kind: str, row: Any, *, with_image: bool = False) -> dict[str, Any]:
+        """The item's id and fields (plain values), each link also as the linked title."""
+        spec = items.ITEM_TYPES[kind]
+        out: dict[str, Any] = {"id": row.id}
+        for name in spec.fields:
+            value = getattr(row, name)
+            if isinstance(value, bytes):
+                out["has_image"] = True
+                if with_image:
+                    out["image_base64"] = base64.b64encode(value).decode("ascii")
+                continue
+            out[name] = _plain(value)
+        for field_name, target in spec.links.items():
+            target_id = getattr(row, field_name)
+            out[_link_key(field_name)] = (
+                None if target_id is None else self.titles[target].get(target_id)
+            )
+        for name in _choice_fields(kind):
+            out[f"{name}_label"] = label(out.get(name))
+        return out
+
+    def records(self, kind: str, **kwargs: Any) -> list[dict[str, Any]]:
+        return [self.record(kind, row, **kwargs) for row in self.rows[kind]]
+
+    def frame(self, kind: str) -> pd.DataFrame:
+        """The items as a DataFrame: the columns of ``items.items_frame``, then each link's
+        title (``persona`` beside ``persona_id``)."""
+        spec = items.ITEM_TYPES[kind]
+        columns = ["id", "version", *spec.fields]
+        links = {_link_key(f): (f, t) for f, t in spec.links.items()}
+        rows = []
+        for row in self.rows[kind]:
+            values = {c: getattr(row, c) for c in columns}
+            for key, (field_name, target) in links.items():
+                target_id = values[field_name]
+                values[key] = None if target_id is None else self.titles[target].get(target_id)
+            rows.append(values)
+        return pd.DataFrame(rows, columns=[*columns, *links])
+
+
+# ------------------------------------------------------------------------ the parts
+
+
+def _feature_scores(canvas: _Canvas) -> pd.DataFrame:
+    features = canvas.frame("feature")
+    if features.empty:
+        return pd.DataFrame()
+    criteria = canvas.frame("criterion")
+    scores = canvas.frame("criterion_score")
+    table = scoring.rank_table(features, criteria_df=criteria, scores_df=scores)
+    return table.set_index("id")
+
+
+def _features(canvas: _Canvas) -> list[dict[str, Any]]:
+    records = canvas.records("feature")
+    table = _feature_scores(canvas)
+    for record in records:
+        row = table.loc[record["id"]] if record["id"] in table.index else None
+        for key in ("rice", "ice", "value_effort", "weighted"):
+            record[key] = None if row is None else _plain(row.get(f"{key}_score"))
+            record[f"{key}_rank"] = None if row is None else _plain(row.get(f"{key}_rank"))
+        record["median_rank"] = None if row is None else _plain(row.get("median_rank"))
+        record["discuss"] = bool(row.get("discuss")) if row is not None else False
+        record["note"] = "" if row is None else str(row.get("note") or "")
+    # Ranked by RICE (unscored last), then by the median rank over the frameworks.
+    return sorted(
+        records,
+        key=lambda r: (
+            r["rice"] is None,
+            -(r["rice"] or 0),
+            r["median_rank"] if r["median_rank"] is not None else float("inf"),
+        ),
+    )
+
+
+def _latest(readings: list[dict[str, Any]]) -> dict[str, Any] | None:
+    dated = [r for r in readings if r.get("measured_on")]
+    return max(dated, key=lambda r: r["measured_on"]) if dated else None
+
+
+def _kpis(canvas: _Canvas) -> list[dict[str, Any]]:
+    readings = canvas.records("kpi_reading")
+    out = []
+    for kr in canvas.records("key_result"):
+        own = sorted(
+            (r for r in readings if r["key_result_id"] == kr["id"]),
+            key=lambda r: r["measured_on"],
+        )
+        latest = _latest(own)
+        kr["readings"] = own
+        kr["latest"] = latest
+        kr["progress"] = _kpi_progress(kr, latest)
+        out.append(kr)
+    return out
+
+
+def _kpi_progress(kr: Mapping[str, Any], latest: Mapping[str, Any] | None) -> float | None:
+    """The share of the way from baseline to target the latest reading has come (0..1+)."""
+    baseline, target = kr.get("baseline"), kr.get("target")
+    if latest is None or baseline is None or target is None or baseline == target:
+        return None
+    return round((latest["value"] - baseline) / (target - baseline), 3)
+
+
+def _roadmap(canvas: _Canvas) -> list[dict[str, Any]]:
+    records = canvas.records("roadmap_item")
+    depends: dict[int, list[str]] = {}
+    for dep in canvas.rows["dependency"]:
+        title = canvas.titles["roadmap_item"].get(dep.depends_on_id)
+        if title is not None:
+            depends.setdefault(dep.item_id, []).append(title)
+    lane_order = {"now": 0, "next": 1, "later": 2}
+    for record in records:
+        record["depends_on"] = depends.get(record["id"], [])
+    return sorted(
+        records,
+        key=lambda r: (lane_order.get(r["lane"], 3), r["start_date"] or "9999", r["title"]),
+    )
+
+
+def _risks(canvas: _Canvas) -> list[dict[str, Any]]:
+    records = canvas.records("risk")
+    for record in records:
+        record["score"] = record["likelihood"] * record["impact"]
+    return records
+
+
+def _flaws(canvas: _Canvas) -> list[dict[str, Any]]:
+    records = canvas.records("flaw")
+    return sorted(records, key=lambda r: SEVERITY_ORDER.get(r["severity"], 9))
+
+
+def _decisions(canvas: _Canvas) -> list[dict[str, Any]]:
+    records = canvas.records("decision")
+    for record in records:
+        record["decision_label"] = label(record["decision"])
+    return sorted(records, key=lambda r: r["decided_on"] or "", reverse=True)
+
+
+def _goals(canvas: _Canvas, kpis: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    goals = canvas.records("goal")
+    for goal in goals:
+        goal["key_results"] = [kr for kr in kpis if kr["goal_id"] == goal["id"]]
+    return goals
+
+
+def _progress(canvas: _Canvas) -> list[dict[str, Any]]:
+    return [
+        {
+            "step": p.step,
+            "title": p.title,
+            "score": round(p.score, 3),
+            "missing": list(p.missing),
+            "done": list(p.done),
+        }
+        for p in progress.evaluate(canvas.rows)
+    ]
+
+
+def _steps(steps: Iterable[int]) -> list[int]:
+    chosen = sorted({int(s) for s in steps})
+    bad = [s for s in chosen if s not in ALL_STEPS]
+    if bad:
+        raise ValueError(f"steps must be among 1–5, not {bad}")
+    return chosen
+
+
+# ----------------------------------------------------------------------------- gather
+
+
+def gather(
+    *,
+    session: Session,
+    canvas_token: str,
+    steps: Iterable[int] = ALL_STEPS,
+    include_images: bool = False,
+    today: date | None = None,
+) -> dict[str, Any]:
+    """The canvas as one plain, JSON-ready dict (see the module docstring).
+
+    ``include_images`` adds each uploaded sketch's bytes as ``image_base64`` (the PDF
+    needs them, Markdown does not). ``today`` is the report's date (default: today).
+    """
+    data, _ = gather_with_frames(
+        session=session,
+        canvas_token=canvas_token,
+        steps=steps,
+        include_images=include_images,
+        today=today,
+    )
+    return data
+
+
+def gather_with_frames(
+    *,
+    session: Session,
+    canvas_token: str,
+    steps: Iterable[int] = ALL_STEPS,
+    include_images: bool = False,
+    today: date | None = None,
+) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    """:func:`gather`, and every item type as a DataFrame for the charts (read once):
+    the columns of ``items.items_frame`` plus each link's title."""
+    chosen = _steps(steps)
+    canvas_row = canvases.get_canvas(session=session, canvas_token=canvas_token)
+    revision = canvases.get_revision(session=session, canvas_token=canvas_token)
+    canvas = _Canvas(session, canvas_token)
+
+    vision_rows = canvas.rows["vision"]
+    vision = canvas.record("vision", vision_rows[0]) if vision_rows else {}
+    kpis = _kpis(canvas)
+    features = _features(canvas)
+    flaws = _flaws(canvas)
+    risks = _risks(canvas)
+    decisions = _decisions(canvas)
+
+    data: dict[str, Any] = {
+        "meta": {
+            "name": canvas_row.name,
+            "product": canvas_row.product,
+            "description": canvas_row.description,
+            "authors": canvas_row.authors,
+            "date": (today or date.today()).isoformat(),
+            "created": _plain(canvas_row.created_at),
+            "updated": _plain(canvas_row.updated_at),
+            "revision": revision,
+        },
+        "steps": chosen,
+        "step_titles": {str(k): v for k, v in progress.STEP_TITLES.items()},
+        "progress": _progress(canvas),
+        "vision": vision,
+        "goals": _goals(canvas, kpis),
+        "decisions": decisions,
+        "open_flaws": [f for f in flaws if f["fix_status"] in OPEN_FIX],
+        "open_risks": sorted(
+            (r for r in risks if r["status"] != "closed"), key=lambda r: -r["score"]
+        ),
+        "highlights": {
+            "top_features": [
+                {"title": f["title"], "rice": f["rice"], "moscow_label": f.get("moscow_label")}
+                for f in features
+                if f["rice"] is not None
+            ][:3],
+        },
+        "counts": {kind: len(rows) for kind, rows in canvas.rows.items()},
+        "limits": dict(LIMITS),
+    }
+    if 1 in chosen:
+        data["step1"] = {
+            "problems": canvas.records("problem"),
+            "personas": canvas.records("persona"),
+            "alternatives": canvas.records("alternative"),
+            "evidence": canvas.records("evidence"),
+            "assumptions": sorted(
+                canvas.records("assumption"),
+                key=lambda a: (-a["importance"], a["evidence"]),
+            ),
+        }
+    if 2 in chosen:
+        data["step2"] = {"kpis": kpis}
+    if 3 in chosen:
+        data["step3"] = {
+            "features": features[: LIMITS["features"]],
+            "criteria": canvas.records("criterion"),
+            "sketches": canvas.records("sketch", with_image=include_images),
+            "totals": {"features": len(features)},
+        }
+    if 4 in chosen:
+        roadmap = _roadmap(canvas)
+        data["step4"] = {
+            "roadmap": roadmap[: LIMITS["roadmap"]],
+            "risks": sorted(risks, key=lambda r: -r["score"]),
+            "totals": {"roadmap": len(roadmap)},
+        }
+    if 5 in chosen:
+        feedback = sorted(
+            canvas.records("feedback"), key=lambda r: r["received_on"] or "", reverse=True
+        )
+        data["step5"] = {
+            "feedback": feedback[: LIMITS["feedback"]],
+            "flaws": flaws,
+            "kpis": kpis,
+            "decisions": decisions,
+            "totals": {"feedback": len(feedback)},
+        }
+    return data, {kind: canvas.frame(kind) for kind in items.ITEM_TYPES}
