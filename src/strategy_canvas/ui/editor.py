@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
+from strategy_canvas import db
 from strategy_canvas.services import drafts, items
 from strategy_canvas.services.errors import ConflictError, NotFound, ServiceError
 from strategy_canvas.ui import fields, messages
@@ -389,17 +390,28 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+@st.cache_data(max_entries=512, show_spinner=False)
+def _titles(database_url: str, canvas_token: str, revision: int, kind: str) -> dict[int, str]:
+    """id -> title of the items of ``kind`` at ``revision`` of the canvas (cached by it)."""
+    with db.session_scope(db.get_engine(database_url), readonly=True) as session:
+        return items.choices(session=session, canvas_token=canvas_token, kind=kind)
+
+
+def titles(ctx: PageContext, kind: str) -> dict[int, str]:
+    """The pickers' id -> title of ``kind``, as of this run's change counter."""
+    assert ctx.token is not None
+    return dict(_titles(ctx.settings.database_url, ctx.token, ctx.revision, kind))
+
+
 def _link_choices(
     ctx: PageContext, spec: items.ItemType, item_id: int | None
 ) -> dict[str, dict[int, str]]:
-    assert ctx.token is not None
     result = {}
-    with ctx.read() as session:
-        for name, target in spec.links.items():
-            found = items.choices(session=session, canvas_token=ctx.token, kind=target)
-            if target == spec.key and item_id is not None:
-                found.pop(item_id, None)
-            result[name] = found
+    for name, target in spec.links.items():
+        found = titles(ctx, target)
+        if target == spec.key and item_id is not None:
+            found.pop(item_id, None)
+        result[name] = found
     return result
 
 
@@ -539,19 +551,15 @@ def picker(
     field does not name them (a dependency, a criterion score)."""
     assert ctx.token is not None
     spec = items.item_type(kind)
-    with ctx.read() as session:
-        titles = (
-            names
-            if names is not None
-            else items.choices(session=session, canvas_token=ctx.token, kind=kind)
-        )
-        if open_scope(kind) is None:
+    shown = names if names is not None else titles(ctx, kind)
+    if open_scope(kind) is None:
+        with ctx.read() as session:
             scopes = drafts.list_drafts(
                 session=session, canvas_token=ctx.token, owner_key=owner_key()
             )
-            mine = [s.split(":", 1)[1] for s in scopes if s.startswith(f"{kind}:")]
-            st.session_state[f"ed.{kind}.open"] = mine[-1] if mine else NEW
-    options = [NEW, *[str(i) for i in titles]]
+        mine = [s.split(":", 1)[1] for s in scopes if s.startswith(f"{kind}:")]
+        st.session_state[f"ed.{kind}.open"] = mine[-1] if mine else NEW
+    options = [NEW, *[str(i) for i in shown]]
     if open_scope(kind) not in options:
         st.session_state[f"ed.{kind}.open"] = NEW
     st.selectbox(
@@ -559,7 +567,7 @@ def picker(
         options,
         key=f"ed.{kind}.open",
         format_func=lambda o: (
-            f"➕ New {spec.label.lower()}" if o == NEW else titles.get(int(o), f"#{o}")
+            f"➕ New {spec.label.lower()}" if o == NEW else shown.get(int(o), f"#{o}")
         ),
     )
     chosen = open_scope(kind)

@@ -19,6 +19,8 @@ from strategy_canvas.services import progress as progress_service
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from strategy_canvas.ui.setup import PageContext
+
 
 def available() -> bool:
     return True
@@ -37,6 +39,12 @@ def _cached(session: Session, canvas_token: str) -> list[progress_service.StepPr
     revision = canvases.get_revision(session=session, canvas_token=canvas_token)
     url = session.get_bind().engine.url.render_as_string(hide_password=False)
     return _steps(url, canvas_token, revision)
+
+
+def steps_for(ctx: PageContext) -> list[progress_service.StepProgress]:
+    """The open canvas's five steps, as of this run's change counter (no query if cached)."""
+    assert ctx.token is not None
+    return list(_steps(ctx.settings.database_url, ctx.token, ctx.revision))
 
 
 def step_progress(

@@ -56,6 +56,7 @@ class PageContext:
     problem: str | None = None
     can_list: bool = False
     is_home: bool = False
+    _revision: int | None = None
 
     @property
     def token(self) -> str | None:
@@ -71,6 +72,21 @@ class PageContext:
         """A read-only session (never waits for writers)."""
         with db.session_scope(self.engine, readonly=True) as session:
             yield session
+
+    @property
+    def revision(self) -> int:
+        """The canvas's change counter, read once per run (for caches keyed by it)."""
+        if self._revision is None:
+            assert self.canvas is not None
+            with self.read() as session:
+                self._revision = canvases.get_revision(
+                    session=session, canvas_token=self.canvas.token
+                )
+        return self._revision
+
+    def changed(self) -> None:
+        """Forget the change counter read in this run (after this run wrote something)."""
+        self._revision = None
 
     @contextmanager
     def write(self) -> Iterator[Session]:

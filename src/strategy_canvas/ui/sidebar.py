@@ -32,10 +32,8 @@ def _step_help(info: steps.StepInfo, row: Any | None) -> str:
 def _completeness(ctx: PageContext) -> tuple[dict[int, Any] | None, float | None]:
     if ctx.canvas is None or not progress.available():
         return None, None
-    with ctx.read() as session:
-        by_step = progress.step_progress(session=session, canvas_token=ctx.canvas.token)
-        overall = progress.canvas_progress(session=session, canvas_token=ctx.canvas.token)
-    return by_step, overall
+    steps = progress.steps_for(ctx)
+    return {row.step: row for row in steps}, sum(s.score for s in steps) / len(steps)
 
 
 def draw(ctx: PageContext) -> None:
@@ -71,6 +69,15 @@ def draw(ctx: PageContext) -> None:
             disabled=disabled,
             width="stretch",
         )
+    links.page_link(
+        steps.WORKSHOP_PAGE,
+        where=bar,
+        label="Workshop",
+        icon=":material/co_present:",
+        help="Run the steps live with your team, or join a workshop with its code.",
+        query_params=params,
+        width="stretch",
+    )
     bar.divider()
     links.page_link(
         steps.HOME_PAGE, label="All canvases", icon=":material/home:", where=bar, width="stretch"

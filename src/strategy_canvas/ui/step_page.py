@@ -23,8 +23,7 @@ def header(ctx: PageContext) -> None:
     """Title, purpose, guidance and the completeness signal of the page's step."""
     assert ctx.step is not None and ctx.token is not None
     step_views.step_header(ctx)
-    with ctx.read() as session:
-        steps = cached_progress.step_list(session=session, canvas_token=ctx.token)
+    steps = cached_progress.steps_for(ctx)
     guidance.show(ctx.step, new_to_it=steps[ctx.step - 1].score < 0.5)
     completeness(steps[ctx.step - 1])
 
