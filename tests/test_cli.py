@@ -217,7 +217,7 @@ def test_errors_are_one_line_with_an_exit_code_and_write_nothing(
 
 def test_usage_errors_exit_2(database: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys)[0] == 2
-    code, _, err = run(capsys, "export", "tok", "--format", "pdf")
+    code, _, err = run(capsys, "export", "tok", "--format", "docx")
     assert code == 2 and "invalid choice" in err
     code, _, err = run(capsys, "frobnicate")
     assert code == 2 and "invalid choice" in err
@@ -252,3 +252,60 @@ def test_the_installed_command_in_a_subprocess(tmp_path: Path) -> None:
     _assert_one_line_error(broken.stderr, "truncated")
     assert canvas_count(env["DATABASE_URL"]) == 1
     db._engines.pop(env["DATABASE_URL"]).dispose()
+
+
+def test_export_pdf_markdown_and_csv(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, token, _ = run(capsys, "demo")
+    token = token.strip()
+    pdf, md, csv = tmp_path / "c.pdf", tmp_path / "c.md", tmp_path / "r.csv"
+    assert run(capsys, "export", token, "--format", "pdf", "--steps", "2,3", "-o", str(pdf))[0] == 0
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert run(capsys, "export", token, "--format", "md", "-o", str(md))[0] == 0
+    text = md.read_text()
+    assert "## 1. Problem & audience" in text or "# 1. Problem & audience" in text
+    assert (
+        run(capsys, "export", token, "--format", "csv", "--table", "roadmap", "-o", str(csv))[0]
+        == 0
+    )
+    assert csv.read_text().splitlines()[0].startswith("id,title,feature,lane")
+    code, _, err = run(
+        capsys, "export", token, "--format", "pdf", "--steps", "0,9", "-o", str(tmp_path / "x.pdf")
+    )
+    assert code == 2 and "steps are numbered 1 to 5" in err
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_import_a_backlog_csv_into_a_canvas(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = Path(__file__).parent / "data"
+    with db.session_scope(db.get_engine(database)) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Backlog"}).token
+
+    def features() -> int:
+        with db.get_engine(database).connect() as conn:
+            return conn.execute(sa.text("SELECT count(*) FROM feature")).scalar_one()
+
+    code, _, err = run(capsys, "import", str(data / "jira_export.csv"))
+    assert code == 2 and "--canvas TOKEN" in err
+    code, _, err = run(capsys, "import", str(data / "jira_bad_rows.csv"), "--canvas", token)
+    assert code == 2 and "row 3: Title is required" in err and "nothing was imported" in err
+    assert features() == 0
+    code, out, _ = run(capsys, "import", str(data / "jira_export.csv"), "--canvas", token)
+    assert code == 0 and "new" in out
+    first = features()
+    code, out, _ = run(capsys, "import", str(data / "jira_export_updated.csv"), "--canvas", token)
+    assert code == 0 and "updated" in out
+    assert features() <= first + 1  # updated by external key, not duplicated
+    code, _, err = run(
+        capsys,
+        "import",
+        str(data / "linear_export.csv"),
+        "--canvas",
+        token,
+        "--map",
+        "title=No such column",
+    )
+    assert code == 2 and "no column 'No such column'" in err

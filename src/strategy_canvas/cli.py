@@ -91,29 +91,98 @@ def _cmd_list(args: argparse.Namespace, engine: Engine) -> int:
     return EXIT_OK
 
 
-def _cmd_export(args: argparse.Namespace, engine: Engine) -> int:
-    from strategy_canvas.export import json_io
+def _steps(text: str | None) -> tuple[int, ...]:
+    if not text:
+        return (1, 2, 3, 4, 5)
+    try:
+        steps = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError:
+        raise _UsageError(f"--steps {text!r}: list step numbers, e.g. 1,2,5") from None
+    if not steps or any(step not in range(1, 6) for step in steps):
+        raise _UsageError(f"--steps {text!r}: steps are numbered 1 to 5")
+    return steps
 
+
+def _cmd_export(args: argparse.Namespace, engine: Engine) -> int:
+    from strategy_canvas.export import csv_io, json_io, markdown, pdf
+
+    steps = _steps(args.steps)
     with db.session_scope(engine, readonly=True) as session:
-        document = json_io.export_canvas(session=session, canvas_token=args.token)
-    text = json_io.dumps(document)
+        name = canvases.get_canvas(session=session, canvas_token=args.token).name
+        if args.format == "json":
+            data = json_io.dumps(json_io.export_canvas(session=session, canvas_token=args.token))
+        elif args.format == "md":
+            data = markdown.render_markdown(session=session, canvas_token=args.token, steps=steps)
+        elif args.format == "csv":
+            writer = csv_io.roadmap_csv if args.table == "roadmap" else csv_io.features_csv
+            data = writer(session=session, canvas_token=args.token)
+        else:
+            output = pdf.render_pdf(
+                session=session, canvas_token=args.token, steps=steps, theme=args.theme
+            )
+    payload = data.encode("utf-8") if args.format != "pdf" else output
     if args.output in (None, "-"):
-        sys.stdout.write(text)
+        if args.format == "pdf" and sys.stdout.isatty():
+            raise _UsageError("a PDF is not for the terminal: give -o FILE, or pipe it")
+        sys.stdout.buffer.write(payload)
         sys.stdout.flush()
         return EXIT_OK
-    _write_atomically(Path(args.output), text.encode("utf-8"))
-    print(f"Exported {document['canvas']['name']!r} to {args.output}")
+    _write_atomically(Path(args.output), payload)
+    print(f"Exported {name!r} to {args.output} ({args.format}, {len(payload):,} bytes)")
     return EXIT_OK
 
 
 def _cmd_import(args: argparse.Namespace, engine: Engine) -> int:
-    from strategy_canvas.export import json_io
+    from strategy_canvas.export import csv_io, json_io
 
-    raw = _read_input(args.file, json_io.MAX_DOCUMENT_BYTES)
-    document = json_io.load_document(raw)
+    is_csv = args.csv or (args.file != "-" and args.file.lower().endswith((".csv", ".tsv")))
+    if not is_csv:
+        if args.canvas or args.map:
+            raise _UsageError(
+                "--canvas and --map are for CSV backlogs; a JSON file becomes a new canvas"
+            )
+        raw = _read_input(args.file, json_io.MAX_DOCUMENT_BYTES)
+        document = json_io.load_document(raw)
+        with db.session_scope(engine) as session:
+            canvas = json_io.import_canvas(session=session, document=document)
+            print(canvas.token)
+        return EXIT_OK
+
+    if not args.canvas:
+        raise _UsageError("a CSV backlog is imported into a canvas: give --canvas TOKEN")
+    frame = csv_io.read_backlog(_read_input(args.file, csv_io.MAX_BYTES))
+    mapping = (
+        csv_io.parse_mapping(args.map, list(frame.columns))
+        if args.map
+        else csv_io.suggest_mapping(frame.columns)
+    )
     with db.session_scope(engine) as session:
-        canvas = json_io.import_canvas(session=session, document=document)
-        print(canvas.token)
+        canvases.get_canvas(session=session, canvas_token=args.canvas)
+        plan = csv_io.plan_import(
+            session=session,
+            canvas_token=args.canvas,
+            frame=frame,
+            mapping=mapping,
+            points_per_person_month=args.points_per_month,
+        )
+        session.rollback()
+        for warning in plan.warnings:
+            print(f"{PROG}: warning: {warning}", file=sys.stderr)
+        if not plan.ok:
+            for problem in plan.errors:
+                print(f"{PROG}: {problem}", file=sys.stderr)
+            raise ValidationFailed.single(
+                "rows",
+                "Import",
+                f"{len(plan.errors)} problem(s) in the file; nothing was imported",
+                what="CSV import",
+            )
+        counts = csv_io.apply_import(session=session, canvas_token=args.canvas, plan=plan)
+    mapped = ", ".join(f"{field}={column}" for field, column in mapping.items())
+    print(
+        f"Imported {args.file}: {counts['created']} new, {counts['updated']} updated, "
+        f"{counts['unchanged']} unchanged (columns: {mapped})"
+    )
     return EXIT_OK
 
 
@@ -194,14 +263,44 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="write a canvas to a file")
     p.add_argument("token", metavar="TOKEN", help="the canvas's token (see `list`)")
-    p.add_argument("--format", choices=["json"], default="json", help="file format")
+    p.add_argument(
+        "--format", choices=["json", "pdf", "md", "csv"], default="json", help="file format"
+    )
     p.add_argument(
         "-o", "--output", metavar="FILE", help="where to write it; '-' or none for standard output"
     )
+    p.add_argument("--steps", metavar="1,2,…", help="PDF and Markdown: the steps to include")
+    p.add_argument(
+        "--theme", choices=["light", "print"], default="light", help="PDF: colours or print"
+    )
+    p.add_argument(
+        "--table", choices=["features", "roadmap"], default="features", help="CSV: which table"
+    )
     p.set_defaults(func=_cmd_export)
 
-    p = sub.add_parser("import", help="create a new canvas from a JSON export")
-    p.add_argument("file", metavar="FILE", help="the JSON file ('-' for standard input)")
+    p = sub.add_parser(
+        "import",
+        help="a JSON export as a new canvas, or a backlog CSV (Jira, Linear, Productboard) "
+        "into a canvas's features",
+    )
+    p.add_argument("file", metavar="FILE", help="JSON or CSV file ('-' for standard input)")
+    p.add_argument("--csv", action="store_true", help="read FILE as CSV (implied by .csv)")
+    p.add_argument("--canvas", metavar="TOKEN", help="CSV: the canvas to import features into")
+    p.add_argument(
+        "--map",
+        metavar="FIELD=COLUMN",
+        action="append",
+        default=[],
+        help="CSV: which column fills which field, e.g. --map title=Summary (repeatable; "
+        "without it the columns are matched by name)",
+    )
+    p.add_argument(
+        "--points-per-month",
+        type=float,
+        default=10.0,
+        metavar="N",
+        help="CSV: story points per person-month, to turn estimates into effort (default 10)",
+    )
     p.set_defaults(func=_cmd_import)
     return parser
 
