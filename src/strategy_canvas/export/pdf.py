@@ -150,6 +150,14 @@ def _compile(sys_inputs: Mapping[str, str]) -> bytes:
     return pdf
 
 
+def _compile_first_page_png(sys_inputs: Mapping[str, str], ppi: float) -> bytes:
+    with _compile_lock:
+        pages = _compiler().compile(format="png", ppi=ppi, sys_inputs=dict(sys_inputs))
+    first = pages[0] if isinstance(pages, list) else pages
+    assert isinstance(first, bytes)
+    return first
+
+
 # ------------------------------------------------------------------------- charts
 
 
@@ -407,8 +415,11 @@ def render_pdf_with_timings(
     canvas_token: str,
     steps: Iterable[int] = report_data.ALL_STEPS,
     theme: Theme = "light",
+    preview_ppi: float | None = None,
 ) -> tuple[bytes, dict[str, float]]:
-    """:func:`render_pdf`, and the seconds spent gathering, on charts and in Typst."""
+    """:func:`render_pdf`, and the seconds spent gathering, on charts and in Typst.
+
+    With ``preview_ppi`` it renders only the first page, as PNG at that resolution."""
     if theme not in THEMES:
         raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
     timings: dict[str, float] = {}
@@ -428,9 +439,24 @@ def render_pdf_with_timings(
         **{f"sketch:{sketch_id}": svg for sketch_id, svg in sketches.items()},
     }
     began = time.perf_counter()
-    pdf = _compile(inputs)
+    pdf = _compile_first_page_png(inputs, preview_ppi) if preview_ppi else _compile(inputs)
     timings["typst"] = time.perf_counter() - began
     return pdf, timings
+
+
+def render_preview(
+    *,
+    session: Session,
+    canvas_token: str,
+    steps: Iterable[int] = report_data.ALL_STEPS,
+    theme: Theme = "light",
+    ppi: float = 60,
+) -> bytes:
+    """The PDF's first page (the cover) as a PNG image, for a preview before download."""
+    png, _ = render_pdf_with_timings(
+        session=session, canvas_token=canvas_token, steps=steps, theme=theme, preview_ppi=ppi
+    )
+    return png
 
 
 def render_pdf(

@@ -1,0 +1,312 @@
+"""The Export page: the stakeholder PDF and the other formats, and imports.
+
+An export is prepared on request (a large PDF takes a few seconds), kept for this
+session keyed by the canvas's change counter and the options, previewed, then
+downloaded. Imports are checked whole and write nothing until the user confirms a
+clean plan.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import streamlit as st
+
+from strategy_canvas.export import csv_io, json_io, markdown, pdf
+from strategy_canvas.services.errors import ServiceError
+from strategy_canvas.services.progress import STEP_TITLES
+from strategy_canvas.ui import links, messages, steps
+from strategy_canvas.ui.text import md
+
+if TYPE_CHECKING:
+    from strategy_canvas.ui.setup import PageContext
+
+FORMATS = {
+    "pdf": "PDF report",
+    "md": "Markdown",
+    "csv_features": "CSV: features and scores",
+    "csv_roadmap": "CSV: roadmap",
+    "json": "JSON (the whole canvas)",
+}
+MIME = {
+    "pdf": "application/pdf",
+    "md": "text/markdown",
+    "csv_features": "text/csv",
+    "csv_roadmap": "text/csv",
+    "json": "application/json",
+}
+SUFFIX = {"pdf": "pdf", "md": "md", "csv_features": "csv", "csv_roadmap": "csv", "json": "json"}
+_RESULT = "export.result"
+
+
+def _file_name(canvas_name: str, fmt: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", canvas_name).strip("-").lower()[:60] or "canvas"
+    extra = "-roadmap" if fmt == "csv_roadmap" else "-features" if fmt == "csv_features" else ""
+    return f"{slug}{extra}-{date.today():%Y-%m-%d}.{SUFFIX[fmt]}"
+
+
+def _render(ctx: PageContext, fmt: str, chosen: tuple[int, ...], theme: str) -> bytes:
+    assert ctx.token is not None
+    with ctx.read() as session:
+        if fmt == "pdf":
+            return pdf.render_pdf(
+                session=session,
+                canvas_token=ctx.token,
+                steps=chosen,
+                theme=theme,  # type: ignore[arg-type]
+            )
+        if fmt == "md":
+            text = markdown.render_markdown(session=session, canvas_token=ctx.token, steps=chosen)
+        elif fmt == "csv_features":
+            text = csv_io.features_csv(session=session, canvas_token=ctx.token)
+        elif fmt == "csv_roadmap":
+            text = csv_io.roadmap_csv(session=session, canvas_token=ctx.token)
+        else:
+            text = json_io.dumps(json_io.export_canvas(session=session, canvas_token=ctx.token))
+    return text.encode("utf-8")
+
+
+def _preview(ctx: PageContext, fmt: str, data: bytes, chosen: tuple[int, ...], theme: str) -> None:
+    assert ctx.token is not None
+    if fmt == "pdf":
+        with st.spinner("Drawing the cover for the preview…"), ctx.read() as session:
+            cover = pdf.render_preview(
+                session=session,
+                canvas_token=ctx.token,
+                steps=chosen,
+                theme=theme,  # type: ignore[arg-type]
+            )
+        st.image(cover, caption="The first page of the report", width=420)
+    elif fmt in ("csv_features", "csv_roadmap"):
+        frame = csv_io.read_backlog(data)
+        st.dataframe(frame.head(20), hide_index=True, width="stretch")
+        st.caption(f"{len(frame):,} rows; the first 20 are shown.")
+    else:
+        text = data.decode("utf-8")
+        st.code(
+            text[:4000] + ("\n…" if len(text) > 4000 else ""),
+            language="markdown" if fmt == "md" else "json",
+        )
+
+
+def export_panel(ctx: PageContext) -> None:
+    assert ctx.canvas is not None
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        fmt = st.radio(
+            "Format", list(FORMATS), format_func=FORMATS.__getitem__, key="export.format"
+        )
+        chosen: tuple[int, ...] = (1, 2, 3, 4, 5)
+        theme = "light"
+        if fmt in ("pdf", "md"):
+            picked = st.multiselect(
+                "Steps to include",
+                list(STEP_TITLES),
+                default=list(STEP_TITLES),
+                format_func=lambda n: f"{n}. {STEP_TITLES[n]}",
+                key="export.steps",
+                help="The cover, the executive summary, the decision log and the open flaws "
+                "and risks are always included.",
+            )
+            chosen = tuple(sorted(picked))
+        if fmt == "pdf":
+            theme = (
+                st.segmented_control(
+                    "Theme",
+                    ["light", "print"],
+                    default="light",
+                    key="export.theme",
+                    format_func={"light": "Light (colour)", "print": "Print (no fills, grey)"}.get,
+                )
+                or "light"
+            )
+        key = (ctx.token, ctx.revision, fmt, chosen, theme)
+        if fmt in ("pdf", "md") and not chosen:
+            st.warning("Choose at least one step to include.", icon=":material/warning:")
+            return
+        if st.button(
+            "Prepare the export",
+            type="primary",
+            icon=":material/description:",
+            key="export.prepare",
+        ):
+            with st.status(f"Preparing the {FORMATS[fmt]}…", expanded=False) as status:
+                try:
+                    data = _render(ctx, fmt, chosen, theme)
+                except (ServiceError, ValueError) as error:
+                    status.update(label="The export failed", state="error")
+                    messages.show_error(error) if isinstance(error, ServiceError) else st.error(
+                        str(error)
+                    )
+                    return
+                status.update(label=f"Ready: {len(data):,} bytes", state="complete")
+            st.session_state[_RESULT] = (key, data)
+    result = st.session_state.get(_RESULT)
+    with right:
+        if result is None or result[0] != key:
+            st.info(
+                "Choose the format and options, then prepare the export. The canvas "
+                "as it is now goes into it.",
+                icon=":material/info:",
+            )
+            return
+        data = result[1]
+        st.download_button(
+            f"Download {_file_name(ctx.canvas.name, fmt)}",
+            data=data,
+            file_name=_file_name(ctx.canvas.name, fmt),
+            mime=MIME[fmt],
+            type="primary",
+            icon=":material/download:",
+            key="export.download",
+        )
+        _preview(ctx, fmt, data, chosen, theme)
+
+
+# ------------------------------------------------------------------------- imports
+
+
+def _read_upload(upload: Any) -> pd.DataFrame | None:
+    try:
+        return csv_io.read_backlog(upload.getvalue())
+    except ServiceError as error:
+        messages.show_error(error)
+        return None
+
+
+def backlog_import(ctx: PageContext) -> None:
+    """A Jira, Linear or Productboard CSV into this canvas's features: map, check, import."""
+    assert ctx.token is not None
+    st.markdown(
+        "Bring in features from a backlog exported by **Jira**, **Linear** or "
+        "**Productboard** as CSV. Features keep their issue key and link; importing "
+        "an updated file updates them instead of adding them twice."
+    )
+    upload = st.file_uploader(
+        "Backlog CSV", type=["csv", "tsv", "txt"], key="import.csv", max_upload_size=6
+    )
+    if upload is None:
+        return
+    frame = _read_upload(upload)
+    if frame is None:
+        return
+    st.caption(f"{len(frame):,} rows, {len(frame.columns)} columns. The first rows:")
+    st.dataframe(frame.head(5), hide_index=True, width="stretch")
+
+    suggested = csv_io.suggest_mapping(frame.columns)
+    st.markdown("**Which column fills which field?**")
+    mapping: dict[str, str] = {}
+    columns = st.columns(3)
+    none = "— not imported —"
+    for index, field_name in enumerate(csv_io.IMPORT_FIELDS):
+        options = [none, *frame.columns]
+        default = suggested.get(field_name)
+        with columns[index % 3]:
+            chosen = st.selectbox(
+                field_name.replace("_", " ").capitalize() + (" *" if field_name == "title" else ""),
+                options,
+                index=options.index(default) if default in options else 0,
+                key=f"import.map.{field_name}.{upload.file_id}",
+            )
+        if chosen != none:
+            mapping[field_name] = chosen
+    points = st.number_input(
+        "Story points per person-month (to turn estimates into effort)",
+        min_value=0.5,
+        max_value=1000.0,
+        value=10.0,
+        step=0.5,
+        key="import.points",
+    )
+    try:
+        with ctx.read() as session:
+            plan = csv_io.plan_import(
+                session=session,
+                canvas_token=ctx.token,
+                frame=frame,
+                mapping=mapping,
+                points_per_person_month=points,
+            )
+    except ServiceError as error:
+        messages.show_error(error)
+        return
+    st.markdown(f"**Check:** {md(plan.summary())}")
+    for warning in plan.warnings[:10]:
+        st.caption(f"Note: {md(warning)}")
+    if not plan.ok:
+        st.error(
+            "Nothing will be imported until every row is valid. Fix these rows in the "
+            "file (or the mapping) and upload it again:",
+            icon=":material/error:",
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [{"Row": e.row, "Field": e.field, "Problem": e.message} for e in plan.errors]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        return
+    total = len(plan.creates) + len(plan.updates)
+    if st.button(
+        f"Import {total} feature{'s' if total != 1 else ''}",
+        type="primary",
+        disabled=total == 0,
+        key="import.apply",
+    ):
+        try:
+            with ctx.write() as session:
+                counts = csv_io.apply_import(session=session, canvas_token=ctx.token, plan=plan)
+        except ServiceError as error:
+            messages.show_error(error)
+            return
+        st.success(
+            f"Imported: {counts['created']} new, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged.",
+            icon=":material/check_circle:",
+        )
+        links.page_link(
+            steps.STEPS[3].page,
+            label="See them in Designs",
+            icon=":material/arrow_forward:",
+            query_params=ctx.link_params,
+        )
+
+
+def canvas_import(ctx: PageContext) -> None:
+    """A JSON export (from this app, anywhere) as a new canvas."""
+    st.markdown(
+        "Import a canvas exported as JSON from Strategy Canvas. It becomes a **new** "
+        "canvas; this one is not changed."
+    )
+    upload = st.file_uploader("Canvas JSON", type=["json"], key="import.json", max_upload_size=21)
+    if upload is None:
+        return
+    try:
+        document = json_io.load_document(upload.getvalue())
+    except ServiceError as error:
+        messages.show_error(error)
+        return
+    name = str(document.get("canvas", {}).get("name", "")) if isinstance(document, dict) else ""
+    if not st.button(
+        f"Import “{name}” as a new canvas" if name else "Import as a new canvas",
+        type="primary",
+        key="import.json.apply",
+    ):
+        return
+    try:
+        with ctx.write() as session:
+            canvas = json_io.import_canvas(session=session, document=document)
+    except ServiceError as error:
+        messages.show_error(error)
+        return
+    st.success(f"Imported as a new canvas, “{md(canvas.name)}”.", icon=":material/check_circle:")
+    links.page_link(
+        steps.OVERVIEW.page,
+        label="Open it",
+        icon=":material/arrow_forward:",
+        query_params={"canvas": canvas.token},
+    )

@@ -1,0 +1,107 @@
+"""The Export page under AppTest: prepare, preview and download each format; import a
+backlog CSV with a column mapping (bad rows listed, nothing half imported); import a
+canvas from JSON as a new canvas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from strategy_canvas import db, models
+from strategy_canvas.services import canvases, items
+from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401
+
+PAGE = "pages/8_Export.py"
+DATA = Path(__file__).parent / "data"
+
+
+def _features(engine: Engine, token: str) -> list[models.Feature]:
+    with db.session_scope(engine, readonly=True) as session:
+        return items.list_items(session=session, canvas_token=token, kind="feature")
+
+
+@pytest.mark.parametrize("fmt", ["md", "csv_features", "csv_roadmap", "json", "pdf"])
+def test_prepare_preview_and_download(seeded: models.Canvas, fmt: str) -> None:
+    at = open_page(PAGE, canvas=seeded.token)
+    assert not at.exception
+    at.radio(key="export.format").set_value(fmt).run()
+    at.button(key="export.prepare").click().run(timeout=120)
+    assert not at.exception
+    assert at.get("download_button"), "no download button after preparing"
+    if fmt == "pdf":
+        assert at.get("image"), "no preview image of the first page"
+    elif fmt.startswith("csv"):
+        assert at.dataframe
+    else:
+        assert at.code and seeded.name.split(" ")[0] in at.code[0].value
+
+
+def test_choosing_no_step_says_so(seeded: models.Canvas) -> None:
+    at = open_page(PAGE, canvas=seeded.token)
+    at.multiselect(key="export.steps").set_value([]).run()
+    assert any("at least one step" in w for w in texts(at, "warning"))
+
+
+def _upload(at, key: str, name: str, mime: str):  # noqa: ANN001, ANN202
+    at.file_uploader(key=key).set_value((name, (DATA / name).read_bytes(), mime)).run()
+    assert not at.exception
+    return at
+
+
+def test_backlog_import_maps_checks_and_imports_all_or_nothing(app_engine: Engine) -> None:  # noqa: F811
+    with db.session_scope(app_engine) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Backlog"}).token
+    at = open_page(PAGE, canvas=token)
+
+    # A file with bad rows: each is listed with its reason, and nothing can be imported.
+    _upload(at, "import.csv", "jira_bad_rows.csv", "text/csv")
+    assert any("Nothing will be imported" in e for e in texts(at, "error"))
+    problems = at.dataframe[-1].value
+    assert {3, 4, 5} <= set(problems["Row"])
+    assert "Title" in set(problems["Field"])
+    assert not [b for b in at.button if b.key == "import.apply"]
+    assert _features(app_engine, token) == []
+
+    # A clean Jira export: the columns are matched by name, previewed, then imported.
+    _upload(at, "import.csv", "jira_export.csv", "text/csv")
+    assert at.dataframe[0].value.shape[0] <= 5  # the preview of the first rows
+    title_box = next(b for b in at.selectbox if b.key.startswith("import.map.title."))
+    assert title_box.value == "Summary"
+    at.button(key="import.apply").click().run()
+    assert any("Imported:" in s for s in texts(at, "success"))
+    imported = _features(app_engine, token)
+    assert imported and all(f.external_key for f in imported)
+
+    # The updated export updates those features by their key instead of duplicating them.
+    _upload(at, "import.csv", "jira_export_updated.csv", "text/csv")
+    at.button(key="import.apply").click().run()
+    again = _features(app_engine, token)
+    assert len({f.external_key for f in again}) == len(again)
+
+
+def test_a_json_export_becomes_a_new_canvas(
+    seeded: models.Canvas,
+    app_engine: Engine,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    from strategy_canvas.export import json_io
+
+    with db.session_scope(app_engine, readonly=True) as session:
+        text = json_io.dumps(json_io.export_canvas(session=session, canvas_token=seeded.token))
+    at = open_page(PAGE, canvas=seeded.token)
+    at.file_uploader(key="import.json").set_value(("c.json", text.encode(), "application/json"))
+    at.run()
+    with db.session_scope(app_engine, readonly=True) as session:
+        assert len(canvases.list_canvases(session=session)) == 1  # nothing until confirmed
+    at.button(key="import.json.apply").click().run()
+    assert any("Imported as a new canvas" in s for s in texts(at, "success"))
+    with db.session_scope(app_engine, readonly=True) as session:
+        assert len(canvases.list_canvases(session=session)) == 2
+
+    at.file_uploader(key="import.json").set_value(
+        ("bad.json", b'{"format": "nope"', "application/json")
+    )
+    at.run()
+    assert texts(at, "error")
