@@ -78,6 +78,16 @@ def draw(ctx: PageContext) -> None:
         query_params=params,
         width="stretch",
     )
+    links.page_link(
+        steps.EXPORT_PAGE,
+        where=bar,
+        label="Export & import",
+        icon=":material/picture_as_pdf:",
+        help="The stakeholder PDF, Markdown, CSV and JSON; import a backlog or a canvas.",
+        query_params=params,
+        disabled=disabled,
+        width="stretch",
+    )
     bar.divider()
     links.page_link(
         steps.HOME_PAGE, label="All canvases", icon=":material/home:", where=bar, width="stretch"

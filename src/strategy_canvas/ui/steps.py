@@ -17,6 +17,8 @@ class StepInfo:
 
 
 HOME_PAGE = "app.py"
+WORKSHOP_PAGE = "pages/7_Workshop.py"
+EXPORT_PAGE = "pages/8_Export.py"
 
 OVERVIEW = StepInfo(
     0,

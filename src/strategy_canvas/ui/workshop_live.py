@@ -1,0 +1,544 @@
+"""The live part of the workshop screen: timer, presence and the step's board.
+
+It is drawn inside a fragment that reruns every ``live_sync_seconds``: each tick reads
+:func:`workshops.sync_state` (one indexed query), sends a heartbeat every few seconds,
+and draws the board again, reading it only when the canvas's change counter moved. The
+whole page is rerun only when what the inputs outside depend on changes (the step, the
+phase, follow-me, being allowed to write, the end: :func:`workshop_state.page_key`), so
+a note being typed next to the board is never lost to someone else's change. The vote
+buttons live here (a click reruns only the fragment); nothing here takes typing.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from strategy_canvas.services import items, workshops
+from strategy_canvas.services.errors import PermissionDenied, ServiceError
+from strategy_canvas.ui import messages, steps
+from strategy_canvas.ui import workshop_state as state
+from strategy_canvas.ui.text import md
+
+if TYPE_CHECKING:
+    from strategy_canvas.ui.setup import PageContext
+
+ERROR_KEY = "ws.live_error"  # a refused vote, shown on the next draw of the board
+#: the most bars in the vote chart
+CHART_LIMIT = 15
+
+
+# -------------------------------------------------------------------------- charts
+
+
+def _unique_labels(tally: pd.DataFrame) -> list[str]:
+    """Each voted item's label, told apart when two read the same."""
+    seen: dict[str, int] = {}
+    labels = []
+    for label, kind, target_id in zip(
+        tally["label"].astype(str), tally["target_kind"], tally["target_id"], strict=True
+    ):
+        text = label.strip() or f"{kind} #{target_id}"
+        seen[text] = seen.get(text, 0) + 1
+        if seen[text] > 1:
+            text = f"{text} (#{target_id})"
+        labels.append(text)
+    return labels
+
+
+def vote_chart(tally: pd.DataFrame, *, title: str = "Votes", limit: int = CHART_LIMIT) -> alt.Chart:
+    """The vote results of a step: one bar per voted note or feature, most votes first
+    (at most ``limit``).
+
+    ``tally`` is :attr:`workshops.Board.tally` (target_kind, target_id, label, votes).
+    """
+    data = tally.sort_values("votes", ascending=False, kind="stable").head(limit).copy()
+    data["item"] = _unique_labels(data)
+    data["what"] = data["target_kind"].map({"note": "Note", "feature": "Feature"})
+    bars = (
+        alt.Chart(data)
+        .mark_bar(cornerRadiusEnd=3)
+        .encode(
+            x=alt.X("votes:Q", title="Votes", axis=alt.Axis(tickMinStep=1, format="d")),
+            # An explicit order: "-x" is lost when the bars and their labels are layered.
+            y=alt.Y("item:N", sort=list(data["item"]), title=None, axis=alt.Axis(labelLimit=320)),
+            color=alt.Color(
+                "what:N",
+                title=None,
+                scale=alt.Scale(domain=["Note", "Feature"], range=["#4F46E5", "#0EA5E9"]),
+                legend=None if data["what"].nunique() < 2 else alt.Legend(orient="bottom"),
+            ),
+            tooltip=[
+                alt.Tooltip("item:N", title="Item"),
+                alt.Tooltip("what:N", title="Kind"),
+                alt.Tooltip("votes:Q", title="Votes"),
+            ],
+        )
+    )
+    labels = bars.mark_text(align="left", dx=4).encode(
+        text=alt.Text("votes:Q"), color=alt.value("#1F2937")
+    )
+    chart = (bars + labels).properties(
+        title=title,
+        height=alt.Step(26),  # one row per item, whatever their number
+    )
+    try:
+        from strategy_canvas import charts
+    except ImportError:  # pragma: no cover - the shared charts module is optional here
+        return chart
+    return chart.configure(**{k: v for k, v in charts.theme().items() if k != "range"})
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _vote_spec(rows: tuple[tuple[str, int, str, int], ...], title: str) -> dict[str, Any]:
+    """The chart's Vega-Lite spec, built once per distinct result for every session
+    (the board is drawn every second; Altair's validation is not free)."""
+    tally = pd.DataFrame(rows, columns=["target_kind", "target_id", "label", "votes"])
+    return vote_chart(tally, title=title).to_dict()
+
+
+def show_vote_chart(tally: pd.DataFrame, title: str) -> None:
+    rows = tuple(
+        (str(k), int(i), str(label), int(v))
+        for k, i, label, v in zip(
+            tally["target_kind"], tally["target_id"], tally["label"], tally["votes"], strict=True
+        )
+    )
+    st.vega_lite_chart(_vote_spec(rows, title), width="stretch", theme=None)
+
+
+# --------------------------------------------------------------------- small pieces
+
+
+def big(text: str, *, size: float = 3.0, colour: str = "#1F2937", weight: int = 700) -> None:
+    """Large text for a projector (the text is escaped, never interpreted)."""
+    st.markdown(
+        f'<div style="font-size:{size}rem;font-weight:{weight};line-height:1.1;'
+        f'color:{colour};font-variant-numeric:tabular-nums">{html.escape(text)}</div>',
+        unsafe_allow_html=True,
+    )
+
+
+def timer(sync: workshops.SyncState, *, projector: bool = False) -> None:
+    """The shared countdown (seconds left come from the server's clock)."""
+    if sync.timer_ends_at is None or sync.seconds_left is None:
+        if projector:
+            st.caption("No timer running.")
+        return
+    label = sync.timer_label.strip()
+    if sync.time_is_up:
+        text = "Time is up"
+        colour = "#B91C1C"
+    else:
+        text = state.timer_text(sync.seconds_left)
+        colour = "#B45309" if sync.seconds_left <= 30 else "#1F2937"
+    with st.container(border=True):
+        st.caption(f":material/timer: {md(label) if label else 'Timer'}")
+        big(text, size=4.5 if projector else 2.4, colour=colour)
+        if sync.time_is_up and sync.timer_read_only:
+            st.caption("The board is read-only until the facilitator restarts the timer.")
+
+
+def presence(people: workshops.Presence, *, projector: bool = False) -> None:
+    """Who is here and who is ready: a count, then a badge per person."""
+    with st.container(border=True):
+        counts = (
+            f":material/group: **{people.here}** here · **{people.ready}** ready"
+            f" · {people.total} joined"
+        )
+        if projector or people.people.empty:
+            st.markdown(counts)
+            return
+        badges = []
+        for row in people.people.itertuples():
+            name = md(str(row.display_name)) + (" (you)" if row.me else "")
+            if row.is_facilitator:
+                badges.append(f":violet-badge[:material/co_present: {name}]")
+            elif row.ready:
+                badges.append(f":green-badge[:material/check_circle: {name}]")
+            elif row.here:
+                badges.append(f":blue-badge[{name}]")
+            else:
+                badges.append(f":gray-badge[{name} · away]")
+        st.markdown(counts + "  \n" + " ".join(badges))
+
+
+def _note_card(
+    ctx: PageContext, token: str, note: dict[str, Any], board: workshops.Board, voting: bool
+) -> None:
+    with st.container(border=True):
+        st.markdown(md(str(note["text"])))
+        bits = []
+        if note["mine"]:
+            bits.append("yours")
+        elif isinstance(note["author"], str):
+            bits.append(md(note["author"]))
+        votes = note["votes"]
+        if votes is not None and not pd.isna(votes) and (votes or board.votes_revealed):
+            bits.append(f"**{int(votes)}** vote{'' if int(votes) == 1 else 's'}")
+        if note["my_votes"]:
+            bits.append(f"you gave {int(note['my_votes'])}")
+        kind = note["promoted_kind"]
+        if isinstance(kind, str):
+            label = items.ITEM_TYPES[kind].label if kind in items.ITEM_TYPES else kind
+            bits.append(f":green[:material/check: {md(label)} #{int(note['promoted_item_id'])}]")
+        if bits:
+            st.caption(" · ".join(bits))
+        if voting:
+            _vote_buttons(ctx, token, board, "note", int(note["note_id"]), int(note["my_votes"]))
+
+
+def hidden_notes(notes: list[dict[str, Any]]) -> None:
+    """Others' notes before the reveal: a placeholder each, no text (the services sent
+    none), the author only when notes are not anonymous."""
+    if not notes:
+        return
+    chips = []
+    for note in notes:
+        author = note["author"]
+        who = f" {md(author)}" if isinstance(author, str) else ""
+        chips.append(f":gray-badge[:material/visibility_off:{who}]")
+    noun = "note" if len(notes) == 1 else "notes"
+    st.markdown(
+        " ".join(chips) + f"  \n:gray[{len(notes)} {noun} by others, hidden until the reveal]"
+    )
+
+
+def _vote_buttons(
+    ctx: PageContext,
+    token: str,
+    board: workshops.Board,
+    kind: str,
+    target_id: int,
+    mine: int,
+) -> None:
+    left = board.my_votes_left or 0
+    with st.container(horizontal=True, gap="small"):
+        st.button(
+            "+1",
+            key=f"ws.vote.{kind}.{target_id}",
+            icon=":material/how_to_vote:",
+            disabled=left <= 0 or mine >= board.vote_cap,
+            on_click=_cast,
+            args=(ctx, token, kind, target_id, True),
+            help=f"Give it a vote: {left} of your {board.vote_budget} left; at most "
+            f"{board.vote_cap} on one item.",
+        )
+        st.button(
+            "−1",
+            key=f"ws.unvote.{kind}.{target_id}",
+            disabled=mine <= 0,
+            on_click=_cast,
+            args=(ctx, token, kind, target_id, False),
+            help="Take one of your votes back.",
+            type="tertiary",
+        )
+
+
+def _cast(ctx: PageContext, token: str, kind: str, target_id: int, up: bool) -> None:
+    """A vote button's callback (runs before the fragment redraws)."""
+    note_id = target_id if kind == "note" else None
+    feature_id = target_id if kind == "feature" else None
+    act = workshops.vote if up else workshops.unvote
+    try:
+        with ctx.write() as session:
+            act(session=session, participant_token=token, note_id=note_id, feature_id=feature_id)
+    except ServiceError as error:
+        st.session_state[ERROR_KEY] = error
+    state.drop_cache()
+
+
+def _grid(
+    ctx: PageContext,
+    token: str,
+    notes: list[dict[str, Any]],
+    board: workshops.Board,
+    voting: bool,
+    per_row: int,
+) -> None:
+    for start in range(0, len(notes), per_row):
+        columns = st.columns(per_row)
+        for column, note in zip(columns, notes[start : start + per_row], strict=False):
+            with column:
+                _note_card(ctx, token, note, board, voting)
+
+
+def notes_board(
+    ctx: PageContext,
+    token: str,
+    board: workshops.Board,
+    *,
+    voting: bool,
+    per_row: int = 3,
+) -> None:
+    """The step's notes, in their themes, then the ungrouped ones."""
+    notes = board.notes.to_dict("records")
+    count = f"**Notes** · {len(notes)}"
+    if board.hidden_notes:
+        count += f" · {board.hidden_notes} hidden until the facilitator reveals them"
+    st.markdown(count)
+    if not notes:
+        st.caption("No notes yet — the first idea is always the hardest; add yours.")
+        return
+    if voting:
+        st.caption(
+            f":material/how_to_vote: You have **{board.my_votes_left}** of "
+            f"{board.vote_budget} votes left in this step · at most {board.vote_cap} on "
+            "one item."
+        )
+    themed: dict[int, list[dict[str, Any]]] = {int(t): [] for t in board.themes["theme_id"]}
+    loose: list[dict[str, Any]] = []
+    hidden: list[dict[str, Any]] = []
+    for note in notes:
+        theme_id = note["theme_id"]
+        if note["hidden"]:
+            hidden.append(note)
+        elif theme_id is not None and not pd.isna(theme_id):
+            themed.setdefault(int(theme_id), []).append(note)
+        else:
+            loose.append(note)
+    for theme in board.themes.to_dict("records"):
+        members = themed.get(int(theme["theme_id"]), [])
+        votes = theme["votes"]
+        total = "" if votes is None or pd.isna(votes) else f" · {int(votes)} votes"
+        with st.container(border=True):
+            st.markdown(f"#### {md(str(theme['name']))}")
+            st.caption(f"{len(members)} note{'' if len(members) == 1 else 's'}{total}")
+            if members:
+                _grid(ctx, token, members, board, voting, per_row)
+    if loose:
+        if len(board.themes):
+            st.markdown("**Not in a theme yet**")
+        _grid(ctx, token, loose, board, voting, per_row)
+    hidden_notes(hidden)
+
+
+def features_vote(ctx: PageContext, token: str, board: workshops.Board, *, voting: bool) -> None:
+    """Step 3: the canvas's features, to vote on."""
+    if board.features.empty:
+        return
+    st.markdown(f"**Features** · {len(board.features)}")
+    rows = board.features.to_dict("records")
+    for start in range(0, len(rows), 3):
+        for column, row in zip(st.columns(3), rows[start : start + 3], strict=False):
+            with column, st.container(border=True):
+                st.markdown(f"**{md(str(row['title']))}**")
+                bits = []
+                if row["votes"] is not None and not pd.isna(row["votes"]):
+                    bits.append(f"**{int(row['votes'])}** votes")
+                if row["my_votes"]:
+                    bits.append(f"you gave {int(row['my_votes'])}")
+                if bits:
+                    st.caption(" · ".join(bits))
+                if voting:
+                    _vote_buttons(
+                        ctx, token, board, "feature", int(row["feature_id"]), int(row["my_votes"])
+                    )
+
+
+def scores_view(scores: workshops.ScoreSummary | None) -> None:
+    """Step 3's blind scores: how many scored, then (once revealed) mean and spread."""
+    if scores is None or scores.features.empty:
+        return
+    st.markdown("**Blind scores**")
+    if not scores.visible:
+        st.caption(
+            f":material/lock: {scores.scorers} of {scores.participants} people have scored; "
+            "the scores stay hidden until the facilitator reveals them."
+        )
+        return
+    frame = scores.features
+    scored = frame[frame["scores"] > 0]
+    if scored.empty:
+        st.caption("Nobody has scored a feature yet.")
+        return
+    flagged = scored[scored["discuss"].fillna(False).astype(bool)]
+    if not scores.revealed:
+        st.caption("Only you see these until you reveal the scores.")
+    if len(flagged):
+        names = ", ".join(f"**{md(str(t))}**" for t in flagged["title"])
+        st.warning(
+            f"Discuss first — the team's scores are far apart on: {names}",
+            icon=":material/forum:",
+        )
+    table = pd.DataFrame(
+        {
+            "Feature": scored["title"],
+            "Scores": scored["scores"],
+            "Value": scored["mean_value"].astype(float),
+            "Value ±": scored["value_std"].astype(float),
+            "Effort": scored["mean_effort"].astype(float),
+            "Effort ±": scored["effort_std"].astype(float),
+            "Discuss": scored["discuss"].fillna(False).astype(bool),
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Value": st.column_config.ProgressColumn(min_value=1, max_value=10, format="%.1f"),
+            "Effort": st.column_config.ProgressColumn(min_value=1, max_value=10, format="%.1f"),
+            "Value ±": st.column_config.NumberColumn(format="%.1f"),
+            "Effort ±": st.column_config.NumberColumn(format="%.1f"),
+        },
+    )
+    st.caption(
+        "Value and effort: the mean of the scores (1–10); ±: their standard deviation. "
+        f"A feature is flagged for discussion when ± is {workshops.DISCUSS_STD:g} or more, "
+        f"or two scores are {workshops.DISCUSS_RANGE} or more apart."
+    )
+
+
+def _show_refused() -> None:
+    error = st.session_state.pop(ERROR_KEY, None)
+    if isinstance(error, ServiceError):
+        messages.show_error(error)
+
+
+def facilitator_hint(loaded: state.Loaded, sync: workshops.SyncState, step: int) -> None:
+    """What to do next, for the facilitator."""
+    board = loaded.board
+    notes = len(board.notes)
+    if sync.status != "active":
+        return
+    if sync.phase == "brainstorm" and not board.notes_revealed:
+        st.info(
+            f"{notes} note{'' if notes == 1 else 's'} so far — only you see them all. "
+            "Reveal them when everyone is ready (Reveal).",
+            icon=":material/lightbulb:",
+        )
+    elif sync.phase == "vote" and not board.notes_revealed:
+        st.info(
+            "Reveal the notes first: people can vote only on notes they can read.",
+            icon=":material/lightbulb:",
+        )
+    elif sync.phase == "score" and step == 3 and loaded.scores is not None:
+        st.info(
+            f"{loaded.scores.scorers} of {loaded.scores.participants} people have scored.",
+            icon=":material/lightbulb:",
+        )
+
+
+# --------------------------------------------------------------------- the fragment
+
+
+def draw(
+    ctx: PageContext,
+    token: str,
+    sync: workshops.SyncState,
+    loaded: state.Loaded,
+    step: int,
+    *,
+    projector: bool = False,
+) -> None:
+    """Everything live: the status strip, then the board of ``step``."""
+    role = loaded.view.role
+    if not projector:
+        if sync.timer_ends_at is not None:
+            left, right = st.columns([2, 3])
+            with left:
+                timer(sync)
+            with right:
+                presence(loaded.presence)
+        else:
+            presence(loaded.presence)
+    if sync.status != "active":
+        st.info("This workshop has ended. Thank you for taking part!", icon=":material/flag:")
+    elif role != "audience" and role != "facilitator":
+        if loaded.step_flag(step, "locked"):
+            st.warning(
+                f"Step {step} is locked by the facilitator: you can read it, not change it.",
+                icon=":material/lock:",
+            )
+        elif sync.time_is_up and sync.timer_read_only:
+            st.warning(
+                "Time is up: the board is read-only until the facilitator restarts the timer.",
+                icon=":material/timer_off:",
+            )
+    if role == "facilitator" and not projector:
+        facilitator_hint(loaded, sync, step)
+    _show_refused()
+
+    board = loaded.board
+    voting = (
+        sync.phase == "vote"
+        and state.can_contribute(sync, loaded, step)
+        and board.notes_revealed
+        and not board.votes_revealed
+        and board.my_votes_left is not None
+    )
+    scores_first = step == 3 and sync.phase in ("score", "discuss")
+    if scores_first:
+        scores_view(loaded.scores)
+    notes_board(ctx, token, board, voting=voting, per_row=4 if projector else 3)
+    if step == 3 and (sync.phase == "vote" or not board.features["my_votes"].eq(0).all()):
+        features_vote(
+            ctx, token, board, voting=sync.phase == "vote" and _features_votable(sync, loaded, step)
+        )
+    if not board.tally.empty:
+        show_vote_chart(board.tally, "Vote results" if board.votes_revealed else "Votes so far")
+        if not board.votes_revealed:
+            st.caption("Only you see these until you reveal the votes.")
+    elif board.votes_revealed:
+        st.caption("The votes are revealed: nobody voted in this step.")
+    if step == 3 and not scores_first:
+        scores_view(loaded.scores)
+
+
+def _features_votable(sync: workshops.SyncState, loaded: state.Loaded, step: int) -> bool:
+    """Features can be voted on before the notes are revealed (they are the canvas's)."""
+    board = loaded.board
+    return (
+        state.can_contribute(sync, loaded, step)
+        and not board.votes_revealed
+        and board.my_votes_left is not None
+    )
+
+
+def live(ctx: PageContext, token: str, *, projector: bool = False) -> None:
+    """The live board as a fragment that polls every ``live_sync_seconds``."""
+    every = timedelta(seconds=ctx.settings.live_sync_seconds)
+
+    def tick() -> None:
+        try:
+            sync = state.read_sync(ctx, token)
+            loaded = state.load(ctx, token, sync)
+        except PermissionDenied:
+            st.rerun(scope="app")  # the seat is gone: the page says so
+        step = loaded.step
+        if state.page_key(sync, loaded, step) != st.session_state.get(state.SEEN_KEY):
+            st.rerun(scope="app")
+        if loaded.view.role != "audience":
+            state.heartbeat(ctx, token)
+        if projector:
+            projector_status(sync, loaded, step)
+        draw(ctx, token, sync, loaded, step, projector=projector)
+        st.caption(
+            f"Live · change {sync.revision}",
+            help="This board refreshes by itself; your typing elsewhere is never touched.",
+        )
+
+    st.fragment(tick, run_every=every)()
+
+
+def projector_status(sync: workshops.SyncState, loaded: state.Loaded, step: int) -> None:
+    """The projector's top strip: the step and phase, the timer, who is here."""
+    info = steps.STEPS[step]
+    name, hint = state.phase_text(sync.phase)
+    left, right = st.columns([3, 2])
+    with left:
+        st.caption(f"Step {step} of {len(steps.STEPS)}")
+        big(info.title, size=2.6)
+        if name:
+            st.markdown(f"**{name}** — {hint}")
+        if sync.status == "active" and step in state.PROMPTS:
+            st.caption(state.PROMPTS[step])
+    with right:
+        timer(sync, projector=True)
+        presence(loaded.presence, projector=True)

@@ -1,0 +1,696 @@
+"""The Workshop page through AppTest: every way in (canvas, facilitator link, join link,
+join code, personal link, projector), bad links, and the workshop driven through its
+widgets — start, join, add a note, reveal, vote, pace, timer, scores, promote, end —
+each write checked in the database through the services. Each AppTest is its own
+browser session, so two of them are two people.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from strategy_canvas import db, models
+from strategy_canvas.services import items, workshops
+from strategy_canvas.ui import setup, steps
+from strategy_canvas.ui import workshop as workshop_ui
+from strategy_canvas.ui import workshop_facilitator as facilitate
+from strategy_canvas.ui import workshop_live as live
+from strategy_canvas.ui import workshop_state as state
+from strategy_canvas.ui.text import md
+from tests.test_pages import APP, TIMEOUT, app_engine, seed_canvas, texts  # noqa: F401
+
+WORKSHOP = steps.WORKSHOP_PAGE
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture
+def canvas(app_engine: Engine) -> models.Canvas:
+    with db.session_scope(app_engine) as session:
+        return seed_canvas(session)
+
+
+@pytest.fixture
+def started(app_engine: Engine, canvas: models.Canvas) -> workshops.StartedWorkshop:
+    with db.session_scope(app_engine) as session:
+        return workshops.start_workshop(
+            session=session, canvas_token=canvas.token, title="Spring strategy day"
+        )
+
+
+def open_workshop(**params: str) -> AppTest:
+    """A fresh browser session on /Workshop?params (a deep link: only the page runs)."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.switch_page(WORKSHOP)
+    for name, value in params.items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def button(at: AppTest, label: str) -> Any:
+    found = [b for b in at.button if b.label == label]
+    assert len(found) == 1, (label, [b.label for b in at.button])
+    return found[0]
+
+
+def click(at: AppTest, label: str) -> AppTest:
+    button(at, label).click().run()
+    return ok(at)
+
+
+def rendered(at: AppTest) -> str:
+    """Everything the page sent to the browser: every element's and block's message."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(parts)
+
+
+def words(at: AppTest) -> str:
+    kinds = ["title", "subheader", "markdown", "caption", "info", "warning", "error", "success"]
+    return "\n".join(t for kind in kinds for t in texts(at, kind))
+
+
+def param(at: AppTest, name: str) -> str | None:
+    value = at.query_params.get(name)
+    return value[0] if isinstance(value, list) else value
+
+
+def join(engine: Engine, started: workshops.StartedWorkshop, name: str) -> str:
+    with db.session_scope(engine) as session:
+        return workshops.join(session=session, display_name=name, join_code=started.join_code).token
+
+
+def as_participant(token: str) -> AppTest:
+    return ok(open_workshop(p=token))
+
+
+def as_facilitator(started: workshops.StartedWorkshop) -> AppTest:
+    return ok(open_workshop(facilitator=started.facilitator_key))
+
+
+def notes(engine: Engine) -> list[models.Note]:
+    with db.session_scope(engine, readonly=True) as session:
+        return list(session.exec(select(models.Note).order_by(models.Note.id)))
+
+
+def workshop_row(engine: Engine, started: workshops.StartedWorkshop) -> models.Workshop:
+    with db.session_scope(engine, readonly=True) as session:
+        return workshops.get_workshop_for_facilitator(
+            session=session, facilitator_key=started.facilitator_key
+        )
+
+
+def step_state(engine: Engine, workshop_id: int, step: int) -> models.WorkshopStep:
+    with db.session_scope(engine, readonly=True) as session:
+        row = session.get(models.WorkshopStep, (workshop_id, step))
+        assert row is not None
+        return row
+
+
+def facilitate_with(engine: Engine, started: workshops.StartedWorkshop, action: Any, **kw: Any):
+    with db.session_scope(engine) as session:
+        return action(session=session, facilitator_key=started.facilitator_key, **kw)
+
+
+# --------------------------------------------------------------- every way in runs
+
+
+def test_without_a_canvas_offers_the_join_box(app_engine: Engine) -> None:
+    at = ok(open_workshop())
+    assert texts(at, "title") == ["Workshop"]
+    assert any("No canvas is open" in t for t in texts(at, "info"))
+    assert at.text_input(key="ws.j.code") and at.text_input(key="ws.j.name")
+    assert any(p.proto.label == "Workshop" for p in at.sidebar.get("page_link"))
+
+
+def test_the_canvas_owner_gets_the_start_form(canvas: models.Canvas) -> None:
+    at = ok(open_workshop(canvas=canvas.token))
+    assert "Start a workshop" in texts(at, "subheader")
+    assert at.text_input(key="ws.s.title").value.startswith(canvas.name[:40])
+    assert not at.warning
+
+
+def test_start_a_workshop(canvas: models.Canvas, app_engine: Engine) -> None:
+    at = ok(open_workshop(canvas=canvas.token))
+    at.text_input(key="ws.s.title").set_value("Q3 strategy workshop")
+    at.text_input(key="ws.s.name").set_value("Maya")
+    at.number_input(key="ws.s.budget").set_value(6)
+    at.number_input(key="ws.s.cap").set_value(2)
+    at.checkbox(key="ws.s.anonymous").uncheck()
+    click(at, "Start the workshop")
+
+    with db.session_scope(app_engine, readonly=True) as session:
+        [row] = workshops.list_workshops(session=session, canvas_token=canvas.token)
+    assert (row.title, row.vote_budget, row.vote_cap) == ("Q3 strategy workshop", 6, 2)
+    assert row.anonymous_notes is False and row.status == "active"
+    key = param(at, "facilitator")
+    assert key and workshop_row_by_key(app_engine, key).id == row.id
+    # The key is shown once, with the warning to keep it private.
+    [warning] = [w for w in texts(at, "warning") if "facilitator link" in w]
+    assert "never show it on the projector" in warning
+    assert any(f"facilitator={key}" in c.value for c in at.code)
+    # The code is shown large, with the QR code of the join link and the link itself.
+    assert any(row.join_code[:3] in t and "font-size" in t for t in texts(at, "markdown"))
+    assert at.get("image")
+    assert any(f"join={row.link_token}" in c.value for c in at.code)
+    assert "Q3 strategy workshop" in texts(at, "title")
+    assert "Facilitate" in texts(at, "subheader")
+
+    click(at, "I have saved it")
+    assert not any(f"facilitator={key}" in c.value for c in at.code)
+    assert param(at, "facilitator") == key  # still the facilitator's own address
+
+
+def workshop_row_by_key(engine: Engine, key: str) -> models.Workshop:
+    with db.session_scope(engine, readonly=True) as session:
+        return workshops.get_workshop_for_facilitator(session=session, facilitator_key=key)
+
+
+def test_a_bad_start_names_the_field(canvas: models.Canvas, app_engine: Engine) -> None:
+    at = ok(open_workshop(canvas=canvas.token))
+    at.number_input(key="ws.s.budget").set_value(2)
+    at.number_input(key="ws.s.cap").set_value(3)
+    click(at, "Start the workshop")
+    [error] = texts(at, "error")
+    assert "Votes per person on one item" in error
+    with db.session_scope(app_engine, readonly=True) as session:
+        assert workshops.list_workshops(session=session, canvas_token=canvas.token) == []
+
+
+def test_the_owner_can_take_over_the_running_workshop(
+    canvas: models.Canvas, started: workshops.StartedWorkshop
+) -> None:
+    at = ok(open_workshop(canvas=canvas.token))
+    assert any("A workshop is running" in t for t in texts(at, "markdown"))
+    click(at, "Take over as facilitator")
+    assert param(at, "facilitator") == started.facilitator_key
+    assert "Facilitate" in texts(at, "subheader")
+
+
+def test_the_facilitator_link_opens_the_controls(started: workshops.StartedWorkshop) -> None:
+    at = as_facilitator(started)
+    assert "Spring strategy day" in texts(at, "title")
+    assert "Step 1 of 5 · Problem & audience" in texts(at, "subheader")
+    assert [t.label for t in at.tabs][:5] == ["Pace", "Timer", "Reveal", "Themes", "Promote"]
+    assert not any("facilitator link" in w for w in texts(at, "warning"))  # shown once only
+
+
+def test_join_with_the_code(
+    started: workshops.StartedWorkshop, app_engine: Engine, canvas: models.Canvas
+) -> None:
+    at = ok(open_workshop())
+    at.text_input(key="ws.j.code").set_value(
+        f" {started.join_code[:3].lower()}-{started.join_code[3:]} "
+    )
+    at.text_input(key="ws.j.name").set_value("Ann")
+    click(at, "Join")
+    token = param(at, "p")
+    assert token and param(at, "canvas") is None  # the participant's link has no canvas
+    with db.session_scope(app_engine, readonly=True) as session:
+        view = workshops.workshop_view(session=session, viewer_token=token)
+    assert view.role == "participant" and view.me is not None and view.me.display_name == "Ann"
+    assert any("Bookmark" in t for t in texts(at, "success"))
+    assert any(f"p={token}" in c.value for c in at.code)
+    assert "Workshop · you are **Ann** (participant)" in texts(at, "caption")
+    assert canvas.token not in rendered(at)
+
+    again = as_participant(token)  # closing the tab and coming back: the same person
+    assert "Workshop · you are **Ann** (participant)" in texts(again, "caption")
+
+
+def test_join_with_the_link(started: workshops.StartedWorkshop, app_engine: Engine) -> None:
+    at = ok(open_workshop(join=started.link_token))
+    assert "Spring strategy day" in "\n".join(texts(at, "markdown"))
+    at.text_input(key="ws.jl.name").set_value("Bo")
+    click(at, "Join")
+    assert param(at, "join") is None and param(at, "p")
+    assert "Workshop · you are **Bo** (participant)" in texts(at, "caption")
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"p": "no-such-participant-token"}, workshop_ui.NOT_A_SEAT),
+        ({"facilitator": "no-such-facilitator-key-0000"}, workshop_ui.NOT_A_SEAT),
+        ({"p": "<script>alert(1)</script>"}, workshop_ui.NOT_A_SEAT),
+        ({"join": "no-such-join-link-token"}, workshop_ui.NOT_A_JOIN_LINK),
+        ({"screen": "no-such-screen-token"}, workshop_ui.NOT_A_SCREEN),
+    ],
+    ids=["participant", "facilitator", "markup", "join", "screen"],
+)
+def test_a_bad_link_says_so(app_engine: Engine, params: dict[str, str], message: str) -> None:
+    at = ok(open_workshop(**params))
+    assert message in texts(at, "error")
+    if "screen" not in params:
+        assert at.text_input(key="ws.j.code")  # and offers the way in
+
+
+def test_a_wrong_code_says_so_and_joins_no_one(
+    started: workshops.StartedWorkshop, app_engine: Engine
+) -> None:
+    at = ok(open_workshop())
+    at.text_input(key="ws.j.code").set_value("ZZZZZZ")
+    at.text_input(key="ws.j.name").set_value("Eve")
+    click(at, "Join")
+    assert any("No workshop is running with this code" in t for t in texts(at, "warning"))
+    assert param(at, "p") is None
+    with db.session_scope(app_engine, readonly=True) as session:
+        people = workshops.presence(session=session, viewer_token=started.facilitator_key)
+    assert people.total == 1
+
+
+def test_a_blank_name_is_refused_naming_the_field(started: workshops.StartedWorkshop) -> None:
+    at = ok(open_workshop())
+    at.text_input(key="ws.j.code").set_value(started.join_code)
+    click(at, "Join")
+    assert any("**Your name**" in t for t in texts(at, "error"))
+    assert param(at, "p") is None
+
+
+def test_an_ended_workshops_join_link_says_it_ended(
+    started: workshops.StartedWorkshop, app_engine: Engine
+) -> None:
+    facilitate_with(app_engine, started, workshops.end_workshop)
+    at = ok(open_workshop(join=started.link_token))
+    assert any("has ended" in t for t in texts(at, "info"))
+    assert not at.text_input
+
+
+# ------------------------------------------------------------------------ projector
+
+
+def test_the_projector_shows_code_step_and_no_secret(
+    started: workshops.StartedWorkshop, app_engine: Engine, canvas: models.Canvas
+) -> None:
+    ann = join(app_engine, started, "Ann")
+    with db.session_scope(app_engine) as session:
+        workshops.add_note(session=session, participant_token=ann, step=1, text="Secret idea")
+    at = ok(open_workshop(screen=started.link_token))
+    page = rendered(at)
+    assert started.facilitator_key not in page
+    assert ann not in page and canvas.token not in page
+    assert "Secret idea" not in page  # not revealed yet
+    assert any("hidden until the facilitator reveals" in t for t in texts(at, "markdown"))
+    assert any(started.join_code[:3] in t and "6.5rem" in t for t in texts(at, "markdown"))
+    assert at.get("image")
+    assert any("Problem &amp; audience" in t for t in texts(at, "markdown"))
+    assert at.text_area.len == 0 and not [b for b in at.button if b.label == "+1"]
+
+    facilitate_with(app_engine, started, workshops.reveal, step=1, what="notes")
+    at.run()
+    assert "Secret idea" in texts(ok(at), "markdown")
+
+
+def test_the_projector_in_the_facilitators_tab_drops_every_secret(
+    canvas: models.Canvas, app_engine: Engine
+) -> None:
+    at = ok(open_workshop(canvas=canvas.token))
+    click(at, "Start the workshop")
+    key = param(at, "facilitator")
+    assert key and key in rendered(at)  # shown to the facilitator, once
+    link = workshop_row_by_key(app_engine, key).link_token
+    at.query_params["screen"] = link
+    ok(at.run())
+    assert key not in rendered(at) and canvas.token not in rendered(at)
+    assert param(at, "facilitator") is None and param(at, "canvas") is None
+    assert param(at, "screen") == link
+
+
+def test_a_personal_link_does_not_open_the_projector(
+    started: workshops.StartedWorkshop,
+) -> None:
+    at = ok(open_workshop(screen=started.facilitator_key))
+    assert workshop_ui.NOT_A_SCREEN in texts(at, "error")
+    assert "Facilitate" not in texts(at, "subheader")
+
+
+# ------------------------------------------------------------------ notes and votes
+
+
+def test_notes_stay_hidden_until_the_facilitator_reveals_them(
+    started: workshops.StartedWorkshop, app_engine: Engine
+) -> None:
+    ann, bo = join(app_engine, started, "Ann"), join(app_engine, started, "Bo")
+    a = as_participant(ann)
+    a.text_area(key=workshop_ui.NOTE_KEY).set_value("Parents decide dinner at 5 pm")
+    click(a, "Add note")
+    [note] = notes(app_engine)
+    assert (note.text, note.step) == ("Parents decide dinner at 5 pm", 1)
+    assert "Parents decide dinner at 5 pm" in texts(a, "markdown")  # own notes are visible
+    assert a.text_area(key=workshop_ui.NOTE_KEY).value == ""  # ready for the next idea
+
+    b = as_participant(bo)
+    assert "Parents decide dinner at 5 pm" not in rendered(b)
+    assert any("hidden until the reveal" in t for t in texts(b, "markdown"))
+
+    f = as_facilitator(started)
+    assert "Parents decide dinner at 5 pm" in texts(f, "markdown")  # the facilitator sees all
+    click(f, "Reveal the notes")
+    assert step_state(app_engine, started.workshop.id or 0, 1).notes_revealed
+    b.run()
+    assert "Parents decide dinner at 5 pm" in texts(ok(b), "markdown")
+
+
+def test_a_refused_note_keeps_what_was_typed(
+    started: workshops.StartedWorkshop, app_engine: Engine
+) -> None:
+    ann = join(app_engine, started, "Ann")
+    a = as_participant(ann)
+    facilitate_with(app_engine, started, workshops.lock_step, step=1)  # meanwhile
+    a.text_area(key=workshop_ui.NOTE_KEY).set_value("An idea worth keeping")
+    click(a, "Add note")
+    assert any("locked" in t for t in texts(a, "error"))
+    assert notes(app_engine) == []
+
+
+def test_markup_in_notes_and_names_is_shown_as_typed(
+    started: workshops.StartedWorkshop, app_engine: Engine
+) -> None:
+    with db.session_scope(app_engine) as session:
+        token = workshops.join(
+            session=session, display_name="**Eve** :red[x]", join_code=started.join_code
+        ).token
+        workshops.add_note(
+            session=session,
+            participant_token=token,
+            step=1,
+            text="[click](javascript:alert(1)) <b>bold</b> # not a heading",
+        )
+    a = as_participant(token)
+    shown = texts(a, "markdown")
+    assert md("[click](javascript:alert(1)) <b>bold</b> # not a heading") in shown
+    assert any(md("**Eve** :red[x]") in t for t in shown)
+    assert "<b>bold</b>" not in "\n".join(shown)
+
+
+def test_vote_with_budget_and_cap(started: workshops.StartedWorkshop, app_engine: Engine) -> None:
+    ann = join(app_engine, started, "Ann")
+    with db.session_scope(app_engine) as session:
+        note = workshops.add_note(session=session, participant_token=ann, step=1, text="Idea")
+    facilitate_with(app_engine, started, workshops.reveal, step=1, what="notes")
+    f = as_facilitator(started)
+    click(f, "Next: Group")
+    click(f, "Next: Vote")
+    assert workshop_row(app_engine, started).phase == "vote"
+
+    a = as_participant(ann)
+    assert any("5** of 5 votes left" in t for t in texts(a, "caption"))
+    vote = f"ws.vote.note.{note.id}"
+    for _ in range(3):
+        a.button(key=vote).click().run()
+    ok(a)
+    with db.session_scope(app_engine, readonly=True) as session:
+        board = workshops.board(session=session, viewer_token=ann, step=1)
+    assert board.my_votes_used == 3
+    assert a.button(key=vote).disabled  # the cap of 3 on one item
+    assert any("2** of 5 votes left" in t for t in texts(a, "caption"))
+    a.button(key=f"ws.unvote.note.{note.id}").click().run()
+    with db.session_scope(app_engine, readonly=True) as session:
+        assert workshops.board(session=session, viewer_token=ann, step=1).my_votes_used == 2
+    assert not a.get("vega_lite_chart")  # hidden until the reveal
+
+    click(f, "Reveal the votes")
+    a.run()
+    [chart] = ok(a).get("vega_lite_chart")
+    assert '"Vote results"' in chart.proto.spec
+    assert not [b for b in a.button if b.label == "+1"]  # revealing closed the vote
+
+
+def test_vote_chart_ranks_items_and_tells_same_labels_apart() -> None:
+    tally = pd.DataFrame(
+        {
+            "target_kind": ["note", "feature", "note"],
+            "target_id": [1, 7, 2],
+            "label": ["Same", "Plan", "Same"],
+            "votes": [2, 5, 1],
+        }
+    )
+    spec = live.vote_chart(tally).to_dict()
+    bars = spec["layer"][0]
+    assert bars["mark"]["type"] == "bar"
+    values = next(iter(spec["datasets"].values()))
+    assert [v["item"] for v in values] == ["Plan", "Same", "Same (#2)"]
+    assert bars["encoding"]["y"]["sort"] == ["Plan", "Same", "Same (#2)"]
+    assert [v["votes"] for v in values] == [5, 2, 1]
+
+
+# -------------------------------------------------------------- pacing and timer
+
+
+def test_follow_me_moves_the_participants_screen(
+    started: workshops.StartedWorkshop, app_engine: Engine
+) -> None:
+    ann = join(app_engine, started, "Ann")
+    a = as_participant(ann)
+    f = as_facilitator(started)
+    click(f, "Step 2: Vision")
+    assert workshop_row(app_engine, started).current_step == 2
+    a.run()
+    assert "Step 2 of 5 · Vision" in texts(ok(a), "subheader")
+
+    f.toggle(key="ws.follow.True").set_value(False).run()
+    assert workshop_row(app_engine, started).follow_me is False
+    click(ok(f), "Step 3: Designs")
+    a.run()
+    assert "Step 2 of 5 · Vision" in texts(ok(a), "subheader")  # free to stay
+    assert "The facilitator is on step 3." in texts(a, "caption")
+
+
+def test_go_to_a_step_and_phase(started: workshops.StartedWorkshop, app_engine: Engine) -> None:
+    f = as_facilitator(started)
+    f.selectbox(key="ws.go.step.1").set_value(4)
+    f.selectbox(key="ws.go.phase.1").set_value("discuss")
+    click(f, "Go there")
+    row = workshop_row(app_engine, started)
+    assert (row.current_step, row.phase) == (4, "discuss")
+    assert "Step 4 of 5 · Implementation" in texts(f, "subheader")
+
+
+def test_the_timer_counts_down_on_every_screen(
+    started: workshops.StartedWorkshop, app_engine: Engine
+) -> None:
+    ann = join(app_engine, started, "Ann")
+    f = as_facilitator(started)
+    f.number_input(key="ws.t.minutes").set_value(2.0)
+    f.text_input(key="ws.t.label").set_value("Silent brainstorm")
+    click(f, "Start the timer")
+    assert workshop_row(app_engine, started).timer_ends_at is not None
+    for at in (as_participant(ann), ok(open_workshop(screen=started.link_token))):
+        shown = "\n".join(texts(at, "markdown"))
+        assert re.search(r">(2:00|1:5\d)<", shown), shown
+        assert any("Silent brainstorm" in t for t in texts(at, "caption"))
+    click(f, "Stop the timer")
+    assert workshop_row(app_engine, started).timer_ends_at is None
+
+
+def test_time_up_with_read_only_disables_the_inputs(
+    started: workshops.StartedWorkshop, app_engine: Engine
+) -> None:
+    ann = join(app_engine, started, "Ann")
+    facilitate_with(
+        app_engine,
+        started,
+        workshops.start_timer,
+        seconds=60,
+        read_only_when_up=True,
+        now=models.utcnow() - timedelta(minutes=5),
+    )
+    a = as_participant(ann)
+    assert a.text_area(key=workshop_ui.NOTE_KEY).disabled
+    assert any("Time is up" in t for t in texts(a, "warning"))
+    assert any(">Time is up<" in t for t in texts(a, "markdown"))
+
+
+def test_a_locked_step_is_read_only(started: workshops.StartedWorkshop, app_engine: Engine) -> None:
+    ann = join(app_engine, started, "Ann")
+    f = as_facilitator(started)
+    click(f, "Lock step 1")
+    assert step_state(app_engine, started.workshop.id or 0, 1).locked
+    a = as_participant(ann)
+    assert a.text_area(key=workshop_ui.NOTE_KEY).disabled
+    assert any("locked by the facilitator" in t for t in texts(a, "warning"))
+
+
+def test_ready_shows_in_presence(started: workshops.StartedWorkshop, app_engine: Engine) -> None:
+    ann = join(app_engine, started, "Ann")
+    a = as_participant(ann)
+    a.toggle(key="ws.ready.False").set_value(True).run()
+    with db.session_scope(app_engine, readonly=True) as session:
+        people = workshops.presence(session=session, viewer_token=ann)
+    assert people.ready == 1
+    assert any("**1** ready" in t for t in texts(ok(a), "markdown"))
+
+
+# -------------------------------------------------------- themes, promotion, scores
+
+
+def test_group_and_promote_a_note(
+    started: workshops.StartedWorkshop, app_engine: Engine, canvas: models.Canvas
+) -> None:
+    ann = join(app_engine, started, "Ann")
+    with db.session_scope(app_engine) as session:
+        note = workshops.add_note(
+            session=session, participant_token=ann, step=1, text="Dinner decisions take 40 min"
+        )
+    f = ok(open_workshop(facilitator=started.facilitator_key, canvas=canvas.token))
+    f.text_input(key="ws.th.name").set_value("Time pressure")
+    click(f, "Create the theme")
+    with db.session_scope(app_engine, readonly=True) as session:
+        board = workshops.board(session=session, viewer_token=started.facilitator_key, step=1)
+    [theme_id] = list(board.themes["theme_id"])
+    f.selectbox(key="ws.as.theme").set_value(theme_id)
+    click(f, "Put it in the theme")
+    assert notes(app_engine)[0].theme_id == theme_id
+    assert "#### Time pressure" in texts(f, "markdown")
+
+    f.selectbox(key="ws.pr.kind").set_value("problem")
+    click(f, "Promote")
+    [stored] = notes(app_engine)
+    assert (stored.id, stored.promoted_kind) == (note.id, "problem")
+    with db.session_scope(app_engine, readonly=True) as session:
+        problem = items.get_item(
+            session=session,
+            canvas_token=canvas.token,
+            kind="problem",
+            item_id=stored.promoted_item_id or 0,
+        )
+    assert problem.title == "Dinner decisions take 40 min"
+    assert any("Promoted" in t and "problem" in t for t in texts(f, "success"))
+    [link] = [p for p in f.main.get("page_link") if "Problem & audience" in p.proto.label]
+    assert f"canvas={canvas.token}" in link.proto.query_string
+
+
+def test_remove_a_note_needs_a_confirmation(
+    started: workshops.StartedWorkshop, app_engine: Engine
+) -> None:
+    ann = join(app_engine, started, "Ann")
+    with db.session_scope(app_engine) as session:
+        workshops.add_note(session=session, participant_token=ann, step=1, text="Off topic")
+    f = as_facilitator(started)
+    click(f, "Remove the note")
+    assert len(notes(app_engine)) == 1 and texts(f, "error")
+    f.checkbox(key="ws.rm.sure").check()
+    click(f, "Remove the note")
+    assert notes(app_engine) == []
+
+
+def test_blind_scores_then_reveal_and_apply(
+    started: workshops.StartedWorkshop, app_engine: Engine, canvas: models.Canvas
+) -> None:
+    ann = join(app_engine, started, "Ann")
+    facilitate_with(app_engine, started, workshops.go_to_step, step=3, phase="score")
+    with db.session_scope(app_engine, readonly=True) as session:
+        [first, second, *_] = items.list_items(
+            session=session, canvas_token=canvas.token, kind="feature"
+        )
+    a = as_participant(ann)
+    assert "Step 3 of 5 · Designs" in texts(a, "subheader")
+    a.select_slider(key=f"ws.sc.{first.id}.value").set_value(9)
+    a.select_slider(key=f"ws.sc.{first.id}.effort").set_value(2)
+    a.select_slider(key=f"ws.sc.{second.id}.value").set_value(4)  # no effort: refused
+    click(a, "Save my scores")
+    assert any("needs both a value and an effort" in t for t in texts(a, "error"))
+    a.select_slider(key=f"ws.sc.{second.id}.effort").set_value(6)
+    click(a, "Save my scores")
+    with db.session_scope(app_engine, readonly=True) as session:
+        summary = workshops.score_summary(session=session, viewer_token=ann)
+    mine = summary.features.set_index("feature_id")
+    assert (mine.loc[first.id, "my_value"], mine.loc[first.id, "my_effort"]) == (9, 2)
+    assert (mine.loc[second.id, "my_value"], mine.loc[second.id, "my_effort"]) == (4, 6)
+    assert any("1 of 2 people have scored" in t for t in texts(a, "caption"))
+
+    f = as_facilitator(started)
+    click(f, "Reveal the blind scores")
+    assert step_state(app_engine, started.workshop.id or 0, 3).scores_revealed
+    a.run()
+    ok(a)
+    assert any("Blind scores" in t for t in texts(a, "markdown"))
+    assert a.dataframe and "Value ±" in a.dataframe[-1].value.columns
+    assert any("scoring is closed" in t for t in texts(a, "caption"))
+
+    click(f, "Apply the blind scores")
+    with db.session_scope(app_engine, readonly=True) as session:
+        feature = items.get_item(
+            session=session, canvas_token=canvas.token, kind="feature", item_id=first.id
+        )
+    assert feature.value == 9 and feature.effort == workshops.effort_person_months(2)
+
+
+def test_end_the_workshop_shows_the_summary(
+    started: workshops.StartedWorkshop, app_engine: Engine, canvas: models.Canvas
+) -> None:
+    ann = join(app_engine, started, "Ann")
+    with db.session_scope(app_engine) as session:
+        note = workshops.add_note(session=session, participant_token=ann, step=1, text="Keep it")
+        workshops.add_note(session=session, participant_token=ann, step=1, text="Appendix note")
+    facilitate_with(app_engine, started, workshops.promote_note, note_id=note.id, kind="problem")
+    f = ok(open_workshop(facilitator=started.facilitator_key, canvas=canvas.token))
+    assert button(f, "End the workshop").disabled  # until confirmed
+    f.checkbox(key="ws.end.sure").check().run()
+    click(f, "End the workshop")
+    assert workshop_row(app_engine, started).status == "ended"
+    assert "Summary" in texts(f, "subheader")
+    assert [t.label for t in f.tabs] == ["Reveal", "Themes", "Promote"]  # nothing to pace
+    assert any("**Decisions** · 1" in t for t in texts(f, "markdown"))
+    tables = [d.value for d in f.dataframe]
+    assert any("Keep it" in set(t.get("From the note", [])) for t in tables)
+    assert any("Appendix note" in set(t.get("text", [])) for t in tables)
+    assert not [t for t in f.text_area if t.key == workshop_ui.NOTE_KEY]
+
+    a = as_participant(ann)
+    assert any("has ended" in t for t in texts(a, "info"))
+    assert not a.text_area
+
+    owner = ok(open_workshop(canvas=canvas.token))
+    assert "Start a workshop" in texts(owner, "subheader")  # the next one may start
+    assert "Past workshops" in texts(owner, "subheader")
+
+
+# -------------------------------------------------------------------- pure helpers
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0:00"), (0.2, "0:01"), (59.5, "1:00"), (125, "2:05"), (3725, "1:02:05")],
+)
+def test_timer_text(seconds: float, text: str) -> None:
+    assert state.timer_text(seconds) == text
+
+
+def test_phases_go_in_order_with_scoring_in_step_three() -> None:
+    assert state.next_phase(1, "brainstorm") == "group"
+    assert state.next_phase(1, "vote") == "discuss"
+    assert state.next_phase(3, "vote") == "score"
+    assert state.next_phase(3, "discuss") is None
+    assert facilitate.spaced_code("K7M2PQ") == "K7M 2PQ"
+
+
+def test_the_workshop_page_is_in_the_sidebar_of_every_page(canvas: models.Canvas) -> None:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params["canvas"] = canvas.token
+    ok(at.run())
+    [link] = [p for p in at.sidebar.get("page_link") if p.proto.label == "Workshop"]
+    assert f"canvas={canvas.token}" in link.proto.query_string
+    assert setup.BAD_LINK not in texts(at, "warning")
