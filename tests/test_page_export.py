@@ -40,7 +40,7 @@ def test_prepare_preview_and_download(seeded: models.Canvas, fmt: str) -> None:
 
 def test_choosing_no_step_says_so(seeded: models.Canvas) -> None:
     at = open_page(PAGE, canvas=seeded.token)
-    at.multiselect(key="export.steps").set_value([]).run()
+    at.button_group(key="export.steps").set_value([]).run()
     assert any("at least one step" in w for w in texts(at, "warning"))
 
 

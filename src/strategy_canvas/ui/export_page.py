@@ -102,9 +102,10 @@ def export_panel(ctx: PageContext) -> None:
         chosen: tuple[int, ...] = (1, 2, 3, 4, 5)
         theme = "light"
         if fmt in ("pdf", "md"):
-            picked = st.multiselect(
+            picked = st.pills(
                 "Steps to include",
                 list(STEP_TITLES),
+                selection_mode="multi",
                 default=list(STEP_TITLES),
                 format_func=lambda n: f"{n}. {STEP_TITLES[n]}",
                 key="export.steps",
