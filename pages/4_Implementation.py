@@ -14,3 +14,4 @@ step_page.header(ctx)
 step_page.workspace(
     ctx, implementation.KINDS, implementation.render_board, editors=implementation.EDITORS
 )
+implementation.timeline_section(ctx)

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui.text import md
+from tests.test_page_prioritisation import chart_titles
 from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401  (fixtures)
 
 PAGE = "pages/5_Feedback.py"
@@ -328,6 +329,7 @@ def test_an_empty_canvas_says_what_to_do(app_engine: Engine) -> None:
     assert "No KPIs yet — KPIs are the key results of step 2" in captions
     assert "No feature is building or shipped yet" in captions
     assert not at.dataframe
+    assert not at.get("vega_lite_chart")
     _choose_kind(at, "kpi_reading")
     assert any("There is no KPI to read yet" in i for i in texts(at, "info"))
     _choose_kind(at, "decision")
@@ -340,3 +342,9 @@ def test_the_demo_canvas(seeded: models.Canvas) -> None:
     assert not at.warning
     assert len(at.dataframe) == 5
     assert at.dataframe[0].value["Feedback"].iloc[0].startswith("Receipt scan v2")  # newest
+    # feedback by kind and sentiment over time, flaws by severity, KPIs against target
+    assert chart_titles(at) == [
+        "Feedback over time",
+        "Flaws by severity",
+        "KPIs against their targets",
+    ]

@@ -5,6 +5,7 @@ empty states."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -16,6 +17,7 @@ from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import implementation
 from strategy_canvas.ui.text import md
 from tests.pagekit import add_edit_delete, choose_kind, click, fill, rows
+from tests.test_page_prioritisation import chart_titles
 from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401  (fixtures)
 
 PAGE = "pages/4_Implementation.py"
@@ -273,3 +275,37 @@ def test_a_card_shows_who_when_and_what_is_off() -> None:
     assert f":violet-badge[:material/flag: {md('Beta [500]')}]" in card
     assert "Dana · Pantry" in card and "1 Oct – 1 Sep" in card
     assert "ends before it starts" in card
+
+
+# -------------------------------------------------------------------------- charts
+
+
+def _timeline_colour(at: AppTest) -> str:
+    [chart] = [
+        json.loads(c.proto.spec)
+        for c in at.get("vega_lite_chart")
+        if '"Roadmap timeline"' in c.proto.spec
+    ]
+    bars = chart["layer"][0]
+    return str(bars["encoding"]["color"]["title"])
+
+
+def test_the_roadmap_charts_with_the_demo_canvas(seeded: models.Canvas) -> None:
+    at = _page(seeded)
+    assert not at.warning
+    assert {"Roadmap: now, next, later", "Roadmap timeline"} <= set(chart_titles(at))
+    assert _timeline_colour(at) == "Owner"
+    # grouped by team: a choice outside the live board, kept for the session
+    at.segmented_control(key=implementation.TIMELINE_GROUP_KEY).set_value("team").run()
+    assert not at.exception
+    assert _timeline_colour(at) == "Team"
+    assert _lanes(at)["Now"], "the cards stay under the chart"
+
+
+def test_the_empty_roadmap_draws_no_chart(app_engine: Engine) -> None:
+    with db.session_scope(app_engine) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Empty"}).token
+    at = open_page(PAGE, canvas=token)
+    assert not at.exception
+    assert not at.get("vega_lite_chart")
+    assert any("give them start and end dates" in c for c in texts(at, "caption"))

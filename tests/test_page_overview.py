@@ -4,6 +4,7 @@ empty canvas's empty states, and a change showing up on the next refresh."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import Engine
@@ -13,6 +14,7 @@ from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items, progress
 from strategy_canvas.ui import steps
 from strategy_canvas.ui.text import md
+from tests.test_page_prioritisation import chart_titles
 from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401  (fixtures)
 
 PAGE = steps.OVERVIEW.page
@@ -95,6 +97,10 @@ def test_the_demo_canvas_on_one_screen(seeded: models.Canvas, app_engine: Engine
         assert f"**{row.step}. {info.title}**" in board
         assert f"canvas={token}" in _links(at)[f"Open step {row.step}"].query_string
     assert f"Next: {md(step.missing[0])}" in texts(at, "caption")
+    # and as one chart, the steps in order
+    [chart] = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
+    assert chart["title"]["text"] == "Checks passed per step"
+    assert chart_titles(at) == ["Checks passed per step"]
 
 
 def test_an_empty_canvas_says_where_to_start(app_engine: Engine) -> None:
@@ -124,6 +130,7 @@ def test_an_empty_canvas_says_where_to_start(app_engine: Engine) -> None:
     ):
         assert f"canvas={token}" in labels[label].query_string
     assert [m.value for m in at.metric] == ["0%"]
+    assert chart_titles(at) == ["Checks passed per step"]  # every step at 0%, not an error
 
 
 def test_unscored_features_and_a_change_on_the_next_refresh(app_engine: Engine) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
+from streamlit import dataframe_util
 
 if TYPE_CHECKING:
     import altair as alt
@@ -40,6 +41,25 @@ def cached(
     )
 
 
+def _with_arrow_datasets(spec: dict[str, Any]) -> dict[str, Any]:
+    """The spec with its tabular datasets already in Arrow IPC bytes.
+
+    ``st.vega_lite_chart`` converts every inline dataset to Arrow on every call (about
+    7 ms for a chart of 300 points, against 0.3 ms when the bytes are given); done once
+    here, the cached spec is drawn as it is. GeoJSON-like data is left as it was.
+    """
+    datasets = spec.get("datasets")
+    if not isinstance(datasets, dict):
+        return spec
+    converted = {}
+    for key, rows in datasets.items():
+        tabular = isinstance(rows, list) and not (
+            rows and isinstance(rows[0], dict) and "geometry" in rows[0]
+        )
+        converted[key] = dataframe_util.convert_anything_to_arrow_bytes(rows) if tabular else rows
+    return {**spec, "datasets": converted}
+
+
 def show(
     frames: Frames,
     name: str,
@@ -47,5 +67,5 @@ def show(
     options: tuple[Hashable, ...] = (),
 ) -> None:
     """Draw the chart ``build()`` makes, its spec cached by the canvas's state."""
-    spec = cached(frames, f"chart:{name}", lambda: build().to_dict(), options)
+    spec = cached(frames, f"chart:{name}", lambda: _with_arrow_datasets(build().to_dict()), options)
     st.vega_lite_chart(spec=spec, width="stretch", theme=None)

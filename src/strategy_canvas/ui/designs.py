@@ -14,19 +14,23 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from strategy_canvas import models as m
 from strategy_canvas.services import items
 from strategy_canvas.services.errors import NotFound
 from strategy_canvas.services.validation import field_label
-from strategy_canvas.ui import board, editor, fields
+from strategy_canvas.ui import board, chart_view, editor, fields
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
     from strategy_canvas.ui.setup import PageContext
 
 KINDS = ["feature", "sketch", "criterion", "criterion_score"]
+#: the page's two tabs, and the session-state key of the open one
+TABS = [":material/edit_note: Features & sketches", ":material/leaderboard: Prioritise"]
+TAB_KEY = "designs.tab"
 
 #: what the sketch upload accepts (the services check the content type and size again)
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp"]
@@ -134,12 +138,14 @@ def _features(frames: board.Frames) -> None:
             "tie it to the persona it serves and the goal it moves, then score it."
         )
         return
-    table = feature_table(frames)
+    # Cached as Arrow with its count of unscored features: the same for every session
+    # until the canvas changes, and drawn without converting it again.
+    table, unscored = chart_view.cached(frames, "designs.features", lambda: _feature_arrow(frames))
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
-        height=_height(len(table)),
+        height=_height(table.num_rows),
         column_config={
             "RICE": st.column_config.NumberColumn(
                 help="Reach × impact × confidence ÷ effort; blank until all four are given.",
@@ -149,12 +155,20 @@ def _features(frames: board.Frames) -> None:
             "Effort": st.column_config.NumberColumn(help="Person-months.", format="%g"),
         },
     )
-    unscored = int(table["RICE"].isna().sum())
+    st.caption(
+        ":material/leaderboard: Score them in place, switch framework and see how robust "
+        "the ranking is under **Prioritise** (the tab above)."
+    )
     if unscored:
         st.caption(
-            f"{unscored} of {len(table)} without a RICE score (they sort last): give reach, "
+            f"{unscored} of {table.num_rows} without a RICE score (they sort last): give reach, "
             "impact, confidence and effort in the editor."
         )
+
+
+def _feature_arrow(frames: board.Frames) -> tuple[pa.Table, int]:
+    table = feature_table(frames)
+    return pa.Table.from_pandas(table, preserve_index=False), int(table["RICE"].isna().sum())
 
 
 def _scoring(frames: board.Frames) -> None:

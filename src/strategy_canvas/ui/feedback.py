@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
+from strategy_canvas import charts
 from strategy_canvas.services import drafts, items, loop
 from strategy_canvas.services.errors import ConflictError, ServiceError
-from strategy_canvas.ui import board, editor, fields, links, messages, steps
+from strategy_canvas.ui import board, chart_view, editor, fields, links, messages, steps
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
@@ -45,6 +46,9 @@ SEND_ICONS = {
     "assumption": ":material/help:",
 }
 DECISION_COLORS = {"victory": "green", "iterate": "blue", "rollback": "red"}
+#: the width (px) of the charts made of several panels, which do not stretch: they fit
+#: the board's column on a laptop screen
+BOARD_WIDTH = 540
 
 
 # ------------------------------------------------------------------------ helpers
@@ -142,6 +146,9 @@ def feedback_section(frames: board.Frames) -> None:
             "Feature": st.column_config.TextColumn(width="medium"),
         },
     )
+    chart_view.show(
+        frames, "feedback", lambda: charts.feedback_chart(frames["feedback"], width=BOARD_WIDTH)
+    )
 
 
 def flaws_section(frames: board.Frames) -> None:
@@ -183,6 +190,7 @@ def flaws_section(frames: board.Frames) -> None:
             "Fix": st.column_config.TextColumn(width="large"),
         },
     )
+    chart_view.show(frames, "flaws", lambda: charts.flaws_chart(frames["flaw"]))
 
 
 def kpi_table(kpis: pd.DataFrame) -> pd.DataFrame:
@@ -241,6 +249,11 @@ def kpi_section(ctx: PageContext, frames: board.Frames) -> None:
         return
     kpis = loop.kpi_progress(frames["key_result"], readings)
     st.dataframe(kpi_table(kpis), hide_index=True, width="stretch", column_config=KPI_COLUMNS)
+    chart_view.show(
+        frames,
+        "kpis",
+        lambda: charts.kpi_chart(readings, frames["key_result"], columns=2, width=BOARD_WIDTH),
+    )
     unread = kpis[kpis["readings"] == 0]
     if len(unread):
         names = ", ".join(f"“{md(str(n))}”" for n in unread["metric"].head(3))

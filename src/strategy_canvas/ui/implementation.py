@@ -8,14 +8,15 @@ and only reads the frames it is given; the editors live outside it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
 
+from strategy_canvas import charts
 from strategy_canvas.services import items
-from strategy_canvas.ui import board, designs, editor
+from strategy_canvas.ui import board, chart_view, designs, editor
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
@@ -30,6 +31,9 @@ LANES: dict[str, tuple[str, str]] = {
     "later": ("Later", "On the horizon"),
 }
 _LANE_ORDER = {lane: i for i, lane in enumerate(LANES)}
+#: session-state key owned by this module: what the timeline groups by
+TIMELINE_GROUP_KEY = "step4.timeline_group"
+TIMELINE_GROUPS = {"owner": "Owner", "team": "Team"}
 #: roadmap status -> badge colour
 _STATUS_COLOURS = {"planned": "gray", "in_progress": "blue", "done": "green", "blocked": "red"}
 #: the risks table after the score: how it is rated, then who handles it and how
@@ -100,6 +104,7 @@ def _roadmap(frames: board.Frames) -> None:
             "feature of step 3, and put it in Now, Next or Later."
         )
         return
+    chart_view.show(frames, "roadmap_lanes", lambda: charts.roadmap_lanes(roadmap))
     features = board.titles(frames, "feature")
     today = date.today()
     for column, (lane, (title, meaning)) in zip(st.columns(len(LANES)), LANES.items(), strict=True):
@@ -119,7 +124,7 @@ def roadmap_card(row: Mapping[str, Any], features: Mapping[int, str], *, today: 
     title = _text(row.get("title")) or f"Roadmap item #{row.get('id')}"
     lines = [f"**{md(title)}**"]
     feature_id = row.get("feature_id")
-    if _text(feature_id):
+    if feature_id is not None and _text(feature_id):
         lines.append(f":gray[:material/widgets: {md(features.get(int(feature_id), '?'))}]")
     else:
         lines.append(":orange[:material/link_off: no feature linked]")
@@ -222,6 +227,53 @@ def _risks(frames: board.Frames) -> None:
             f":orange[:material/warning:] {len(unmitigated)} open "
             f"{'risk has' if len(unmitigated) == 1 else 'risks have'} no mitigation yet."
         )
+
+
+# -------------------------------------------------------------------------- timeline
+
+
+def timeline_section(ctx: PageContext) -> None:
+    """The roadmap on dates, grouped by owner or team: the choice outside the live
+    fragment (a refresh never resets it), the chart inside it."""
+    st.divider()
+    left, right = st.columns([4, 1], vertical_alignment="bottom")
+    with left:
+        st.caption(
+            "Each roadmap item from its start to its end date; ◆ marks a milestone, the "
+            "dashed line today."
+        )
+    with right:
+        group = st.segmented_control(
+            "Group by",
+            list(TIMELINE_GROUPS),
+            format_func=TIMELINE_GROUPS.__getitem__,
+            key=TIMELINE_GROUP_KEY,
+            default="owner",
+            required=True,
+            persist_state="session",
+        )
+    chosen = str(group or "owner")
+    every = timedelta(seconds=ctx.settings.live_sync_seconds)
+
+    def view() -> None:
+        _, frames = board.current_frames(ctx, KINDS)
+        timeline(frames, chosen)
+
+    st.fragment(view, run_every=every)()
+
+
+def timeline(frames: board.Frames, group: str) -> None:
+    roadmap = frames["roadmap_item"]
+    if roadmap.empty:
+        st.caption("No roadmap items yet — give them start and end dates to see them here.")
+        return
+    today = date.today()
+    chart_view.show(
+        frames,
+        "roadmap_timeline",
+        lambda: charts.roadmap_timeline(roadmap, group=group, today=today),
+        (group, today.isoformat()),
+    )
 
 
 # ------------------------------------------------------------------ dependency editor

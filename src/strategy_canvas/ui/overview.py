@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from strategy_canvas import db, scoring, vision_statement
+from strategy_canvas import charts, db, scoring, vision_statement
 from strategy_canvas.services import canvases, loop, progress
-from strategy_canvas.ui import board, links, steps
+from strategy_canvas.ui import board, chart_view, links, steps
 from strategy_canvas.ui.feedback import SEVERITY_ICONS, choice, number
 from strategy_canvas.ui.text import md
 
@@ -129,7 +129,7 @@ def render(ctx: PageContext, frames: board.Frames) -> None:
         kpis_card(ctx, frames)
     with right:
         flaws_card(ctx, frames)
-    progress_strip(ctx, step_rows)
+    progress_strip(ctx, frames, step_rows)
 
 
 # -------------------------------------------------------------------------- parts
@@ -328,8 +328,26 @@ def flaws_card(ctx: PageContext, frames: board.Frames) -> None:
             st.caption(f":material/task_alt: {closed} more fixed or closed.")
 
 
-def progress_strip(ctx: PageContext, step_rows: list[progress.StepProgress]) -> None:
+def progress_frame(step_rows: list[progress.StepProgress]) -> pd.DataFrame:
+    """The steps' completeness as the progress chart takes it."""
+    return pd.DataFrame(
+        {
+            "step": [row.step for row in step_rows],
+            "title": [steps.STEPS[row.step].title for row in step_rows],
+            "score": [row.score for row in step_rows],
+        }
+    )
+
+
+def progress_strip(
+    ctx: PageContext, frames: board.Frames, step_rows: list[progress.StepProgress]
+) -> None:
     st.subheader(":material/checklist: How complete each step is", anchor=False)
+    chart_view.show(
+        frames,
+        "progress",
+        lambda: charts.progress_chart(progress_frame(step_rows), title="Checks passed per step"),
+    )
     for column, row in zip(st.columns(len(step_rows)), step_rows, strict=True):
         info = steps.STEPS[row.step]
         with column, st.container(border=True, height="stretch"):

@@ -1,0 +1,372 @@
+"""Step 3's Prioritise tab: switching framework, scoring in the grid (saved row by row with
+the version the grid showed), conflicts and refused values, the charts and the robustness
+check, and the empty states.
+
+AppTest cannot type into an ``st.data_editor``, but it can hand the page the editor's
+edit state (``edited_rows``) the way the browser does, through the editor's key; the
+browser test (tests/browser/test_prioritisation_browser.py) types into a real cell.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from strategy_canvas import db, models, scoring
+from strategy_canvas.services import canvases, items
+from strategy_canvas.ui import designs
+from strategy_canvas.ui import prioritisation as prio
+from tests.pagekit import rows
+from tests.test_pages import APP, app_engine, seeded, texts  # noqa: F401  (fixtures)
+
+PAGE = "pages/3_Designs.py"
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+def _prioritise(canvas: models.Canvas, view: str | None = None) -> AppTest:
+    """The Designs page with the Prioritise tab (and ``view`` below the grid) open."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page(PAGE)
+    at.query_params["canvas"] = canvas.token
+    at.session_state[designs.TAB_KEY] = designs.TABS[1]
+    if view is not None:
+        at.session_state[prio.VIEW_KEY] = view
+    return _ok(at.run())
+
+
+def _ok(at: AppTest) -> AppTest:
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _feature(engine: Engine, token: str, title: str) -> Any:
+    [row] = [r for r in rows(engine, token, "feature") if r.title == title]
+    return row
+
+
+def _edit(at: AppTest, cells: dict[int, dict[str, Any]]) -> AppTest:
+    """Hand the page the grid's edit state, as the browser sends it after a cell edit:
+    row position -> column -> value."""
+    [grid] = at.data_editor
+    at.session_state[grid.key] = {"edited_rows": cells, "added_rows": [], "deleted_rows": []}
+    return _ok(at.run())
+
+
+def _position(at: AppTest, feature_id: int) -> int:
+    return list(at.data_editor[0].value.index).index(feature_id)
+
+
+def _ranking(at: AppTest) -> list[str]:
+    """The features in the order the ranking table shows them."""
+    [table] = [d.value for d in at.dataframe if "Spread" in d.value.columns]
+    return list(table["Feature"])
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    """The title of every Vega-Lite chart on the page (used by the other page tests)."""
+    titles = []
+    for chart in at.get("vega_lite_chart"):
+        title = json.loads(chart.proto.spec).get("title", {})
+        titles.append(title.get("text") if isinstance(title, dict) else title)
+    return titles
+
+
+def _update(engine: Engine, token: str, feature: Any, **changes: Any) -> None:
+    """Someone else saves the feature, from another session."""
+    with db.session_scope(engine) as session:
+        items.update_item(
+            session=session,
+            canvas_token=token,
+            kind="feature",
+            item_id=feature.id,
+            changes=changes,
+            expected_version=feature.version,
+        )
+
+
+# ------------------------------------------------------------- the pure save path
+
+
+def test_edits_are_read_by_position_and_only_changed_fields_kept() -> None:
+    shown = {
+        7: {"title": "A", "reach": 500.0, "impact": 1.0, "moscow": "must"},
+        9: {"title": "B", "reach": float("nan"), "impact": 2.0, "moscow": None},
+    }
+    edited = {
+        0: {"reach": 800.0, "impact": 1.0},  # impact unchanged: left out
+        1: {"reach": 1200.0, "moscow": "Won't", "title": "renamed"},  # title is not a score
+        5: {"reach": 1.0},  # no such row
+    }
+    assert prio.edits_from_grid(edited, [7, 9], shown) == {
+        7: {"reach": 800},
+        9: {"reach": 1200, "moscow": "wont"},
+    }
+    assert prio.edits_from_grid({0: {"reach": None}}, [9], shown) == {}  # still empty
+
+
+def test_save_scores_writes_each_row_with_its_version(app_engine: Engine) -> None:
+    with db.session_scope(app_engine) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Save"}).token
+        a, b, c = (
+            items.create_item(
+                session=session,
+                canvas_token=token,
+                kind="feature",
+                data={"title": t, "reach": 500, "reach_low": 400, "effort": 2.0},
+            )
+            for t in ("A", "B", "C")
+        )
+    _update(app_engine, token, b, reach=900)  # someone else, after the grid loaded B
+    result = prio.save_scores(
+        engine=app_engine,
+        canvas_token=token,
+        edits={a.id: {"reach": 800, "impact": 2.0}, b.id: {"reach": 600}, c.id: {"reach": 100}},
+        versions={a.id: a.version, b.id: b.version, c.id: c.version},
+        titles={a.id: "A", b.id: "B", c.id: "C"},
+    )
+    assert result.saved == {a.id: a.version + 1}
+    stored = {r.title: r for r in rows(app_engine, token, "feature")}
+    assert (stored["A"].reach, stored["A"].impact, stored["A"].effort) == (800, 2.0, 2.0)
+    # B: theirs kept, and the conflict carries it
+    assert stored["B"].reach == 900
+    conflict = result.conflicts[b.id]
+    assert (conflict.theirs or {})["reach"] == 900 and conflict.mine == {"reach": 600}
+    assert conflict.version == b.version + 1
+    # C: refused, naming the field and the rule; nothing written
+    assert stored["C"].reach == 500 and stored["C"].version == c.version
+    [error] = result.invalid[c.id].error.errors
+    assert (error.label, error.message) == (
+        "Reach (low)",
+        "must not be above the estimate itself",
+    )
+
+
+def test_a_deleted_feature_is_reported_not_recreated(app_engine: Engine) -> None:
+    with db.session_scope(app_engine) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Gone"}).token
+        gone = items.create_item(
+            session=session, canvas_token=token, kind="feature", data={"title": "Gone"}
+        )
+        items.delete_item(
+            session=session,
+            canvas_token=token,
+            kind="feature",
+            item_id=gone.id,
+            expected_version=gone.version,
+        )
+    result = prio.save_scores(
+        engine=app_engine,
+        canvas_token=token,
+        edits={gone.id: {"reach": 1}},
+        versions={gone.id: gone.version},
+    )
+    assert result.conflicts[gone.id].theirs is None and not result.saved
+    assert rows(app_engine, token, "feature") == []
+
+
+# ---------------------------------------------------------------- the grid on the page
+
+
+def test_switching_framework_changes_the_ranking(seeded: models.Canvas) -> None:
+    at = _prioritise(seeded)
+    assert at.segmented_control(key=prio.FRAMEWORK_KEY).value == "rice"
+    by_rice = _ranking(at)
+    assert by_rice[0] == "One-tap weekly plan"
+    at.segmented_control(key=prio.FRAMEWORK_KEY).set_value("value_effort").run()
+    by_value = _ranking(_ok(at))
+    assert sorted(by_value) == sorted(by_rice) and by_value != by_rice
+    assert "Features ranked by Value/Effort" in chart_titles(at)
+    # the flagged features and the reason show under the table
+    flagged = [t for t in texts(at, "markdown") if "flagged for discussion" in t]
+    assert flagged and " under " in flagged[0]
+
+
+def test_editing_a_score_in_the_grid_saves_it_and_reranks(
+    app_engine: Engine, seeded: models.Canvas
+) -> None:
+    at = _prioritise(seeded)
+    deals = _feature(app_engine, seeded.token, "Deals-aware plans")
+    assert _ranking(at)[-1] == "Deals-aware plans"
+    key_before = at.data_editor[0].key
+    better = {"reach": 15_000, "impact": 3.0, "confidence": 90, "effort": 3.0}
+    _edit(at, {_position(at, deals.id): better})
+    stored = _feature(app_engine, seeded.token, "Deals-aware plans")
+    assert (stored.reach, stored.impact, stored.confidence, stored.effort) == (15_000, 3, 90, 3)
+    assert stored.version == deals.version + 1
+    assert (stored.ease, stored.value) == (deals.ease, deals.value)  # only what was edited
+    assert "Saved the scores of 1 feature." in texts(at, "toast")
+    assert _ranking(at)[0] == "Deals-aware plans"  # the ranking follows at once
+    assert at.data_editor[0].key != key_before  # a fresh grid, loaded from the database
+    assert at.data_editor[0].value.loc[deals.id, "reach"] == 15_000
+
+
+def test_a_row_changed_by_someone_else_is_not_overwritten(
+    app_engine: Engine, seeded: models.Canvas
+) -> None:
+    at = _prioritise(seeded)
+    deals = _feature(app_engine, seeded.token, "Deals-aware plans")
+    plan = _feature(app_engine, seeded.token, "One-tap weekly plan")
+    _update(app_engine, seeded.token, deals, reach=12_000)  # theirs, while the grid is open
+    _edit(at, {_position(at, deals.id): {"reach": 10_000}, _position(at, plan.id): {"ease": 3}})
+    # the other row is saved; theirs stays
+    assert _feature(app_engine, seeded.token, "One-tap weekly plan").ease == 3
+    assert _feature(app_engine, seeded.token, "Deals-aware plans").reach == 12_000
+    conflict = " ".join(texts(at, "markdown"))
+    assert "1 row not saved: someone else changed it" in conflict
+    assert "**Reach** is now **12,000** — you entered 10,000" in conflict
+    # the grid keeps my value, marked, until I choose
+    grid = at.data_editor[0].value
+    assert grid.loc[deals.id, "reach"] == 10_000 and grid.loc[deals.id, "unsaved"]
+    # editing the row again still does not overwrite theirs
+    _edit(at, {_position(at, deals.id): {"confidence": 50}})
+    assert _feature(app_engine, seeded.token, "Deals-aware plans").reach == 12_000
+    # reload: their values, nothing pending
+    at.button(key=f"prio.reload.{deals.id}").click().run()
+    _ok(at)
+    assert not any("not saved" in t for t in texts(at, "markdown"))
+    assert at.data_editor[0].value.loc[deals.id, "reach"] == 12_000
+    assert "unsaved" not in at.data_editor[0].value.columns
+
+
+def test_keep_mine_is_a_deliberate_overwrite(app_engine: Engine, seeded: models.Canvas) -> None:
+    at = _prioritise(seeded)
+    deals = _feature(app_engine, seeded.token, "Deals-aware plans")
+    _update(app_engine, seeded.token, deals, reach=12_000)
+    _edit(at, {_position(at, deals.id): {"reach": 10_000}})
+    at.button(key=f"prio.keep.{deals.id}").click().run()
+    _ok(at)
+    assert _feature(app_engine, seeded.token, "Deals-aware plans").reach == 10_000
+    assert "Saved the scores of 1 feature." in texts(at, "toast")
+
+
+def test_a_refused_value_names_the_field_and_writes_nothing_for_that_row(
+    app_engine: Engine, seeded: models.Canvas
+) -> None:
+    at = _prioritise(seeded)
+    deals = _feature(app_engine, seeded.token, "Deals-aware plans")  # reach low 2,000
+    plan = _feature(app_engine, seeded.token, "One-tap weekly plan")
+    _edit(at, {_position(at, deals.id): {"reach": 1_000}, _position(at, plan.id): {"value": 4}})
+    [error] = texts(at, "error")
+    assert "Deals\\-aware plans" in error
+    assert "**Reach (low)** must not be above the estimate itself" in error
+    stored = _feature(app_engine, seeded.token, "Deals-aware plans")
+    assert (stored.reach, stored.version) == (deals.reach, deals.version)
+    assert _feature(app_engine, seeded.token, "One-tap weekly plan").value == 4  # saved
+    # the typed value stays in the grid to correct; fixing the range saves both fields
+    assert at.data_editor[0].value.loc[deals.id, "reach"] == 1_000
+    _edit(at, {_position(at, deals.id): {"reach_low": 500}})
+    stored = _feature(app_engine, seeded.token, "Deals-aware plans")
+    assert (stored.reach, stored.reach_low) == (1_000, 500)
+    assert not texts(at, "error")
+
+
+def test_the_grid_columns_carry_the_limits(seeded: models.Canvas) -> None:
+    at = _prioritise(seeded)
+    [grid] = at.data_editor
+    assert grid.editing_mode == "fixed"
+    config = json.loads(grid.proto.columns)
+    assert config["confidence"]["type_config"]["min_value"] == 0
+    assert config["confidence"]["type_config"]["max_value"] == 100
+    impact = [o["value"] for o in config["impact"]["type_config"]["options"]]
+    assert impact == [0.25, 0.5, 1.0, 2.0, 3.0]
+    assert config["title"]["disabled"] is True
+    assert {
+        "reach",
+        "impact",
+        "confidence",
+        "effort",
+        "ease",
+        "value",
+        "moscow",
+        "kano",
+        "reach_low",
+        "reach_high",
+        "effort_low",
+        "effort_high",
+    } <= set(grid.value.columns)
+
+
+# ----------------------------------------------------------------- charts and robustness
+
+
+def test_each_view_draws_its_chart_with_the_demo_canvas(seeded: models.Canvas) -> None:
+    ranking, matrix, robustness = prio.VIEWS
+    assert "Features ranked by RICE" in chart_titles(_prioritise(seeded, ranking))
+    at = _prioritise(seeded, matrix)
+    assert "Value vs effort" in chart_titles(at)
+    assert any(
+        t.startswith("- **Quick wins**") for t in "\n".join(texts(at, "markdown")).split("\n")
+    )
+    at = _prioritise(seeded, robustness)
+    assert "How robust is the ranking?" in chart_titles(at)
+    # one sentence per feature, each saying solid or fragile
+    [sentences] = [t for t in texts(at, "markdown") if "runs" in t and t.startswith("- ")]
+    lines = sentences.split("\n")
+    assert len(lines) == len(at.data_editor[0].value)
+    assert all(line.endswith(("Solid\\.", "Fragile\\.")) for line in lines), lines
+    assert any("✓ solid" in line for line in lines) and any("⚠ fragile" in line for line in lines)
+
+
+def test_the_robustness_cut_can_be_changed(seeded: models.Canvas) -> None:
+    at = _prioritise(seeded, prio.VIEWS[2])
+    assert at.number_input(key=prio.K_KEY).value == prio.DEFAULT_K
+    at.number_input(key=prio.K_KEY).set_value(3).run()
+    [sentences] = [t for t in texts(_ok(at), "markdown") if "runs" in t and t.startswith("- ")]
+    assert "top 3 in" in sentences and "top 5 in" not in sentences
+
+
+def test_judgement_frameworks_say_the_check_needs_estimates(seeded: models.Canvas) -> None:
+    at = _prioritise(seeded, prio.VIEWS[2])
+    at.segmented_control(key=prio.FRAMEWORK_KEY).set_value("moscow").run()
+    assert any("works on RICE, ICE, Value/Effort" in c for c in texts(_ok(at), "caption"))
+    assert not at.get("vega_lite_chart")
+
+
+def test_weighted_without_criteria_says_how_to_add_them(app_engine: Engine) -> None:
+    with db.session_scope(app_engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "No criteria"})
+        items.create_item(
+            session=session,
+            canvas_token=canvas.token,
+            kind="feature",
+            data={"title": "Plan", "reach": 10, "impact": 1, "confidence": 50, "effort": 1},
+        )
+    at = _prioritise(canvas)
+    at.segmented_control(key=prio.FRAMEWORK_KEY).set_value("weighted").run()
+    [info] = texts(_ok(at), "info")
+    assert "Scoring criteria" in info and "Criterion scores" in info
+
+
+@pytest.mark.parametrize("view", prio.VIEWS)
+def test_the_empty_canvas_shows_empty_states(app_engine: Engine, view: str) -> None:
+    with db.session_scope(app_engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Empty"})
+    at = _prioritise(canvas, view)
+    assert not at.data_editor and not at.get("vega_lite_chart")
+    captions = " ".join(texts(at, "caption"))
+    assert "No features to score yet" in captions and "No features yet" in captions
+
+
+def test_a_long_list_of_features_is_described_then_tabled() -> None:
+    features = pd.DataFrame(
+        {
+            "id": range(1, 21),
+            "title": [f"Feature {i}" for i in range(1, 21)],
+            "reach": [1000 * i for i in range(1, 21)],
+            "impact": 1.0,
+            "confidence": 100,  # exact estimates: the ranking cannot move
+            "effort": 2.0,
+        }
+    )
+    result = scoring.monte_carlo(features, framework="rice", k=5, draws=200, seed=1)
+    sentences = prio.robustness_sentences(result, limit=15)
+    assert len(sentences.lines) == 16 and "5 more in the table below" in sentences.lines[-1]
+    assert sentences.lines[0].startswith("- :green[**✓ solid**] **Feature 20**")
+    assert sentences.table is not None and sentences.table.num_rows == 20
