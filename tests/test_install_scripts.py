@@ -262,8 +262,9 @@ def pg_server_packages() -> list[str]:
     """The Debian packages that hold the installed server binaries (postgresql-15, ...)."""
     owners = set()
     for d in real_pg_dirs():
-        query = subprocess.run(["dpkg-query", "-S", f"{d}/bin/postgres"], capture_output=True,
-                               text=True, check=False)
+        query = subprocess.run(
+            ["dpkg-query", "-S", f"{d}/bin/postgres"], capture_output=True, text=True, check=False
+        )
         if query.returncode == 0:
             owners.add(query.stdout.split(":")[0])
     return sorted(owners)
@@ -272,8 +273,9 @@ def pg_server_packages() -> list[str]:
 def can_reinstall_offline(package: str) -> bool:
     """Installed at the archive's version, with that .deb in apt's cache: a reinstall then
     changes nothing on the machine and needs no download."""
-    policy = subprocess.run(["apt-cache", "policy", package], capture_output=True, text=True,
-                            check=False).stdout
+    policy = subprocess.run(
+        ["apt-cache", "policy", package], capture_output=True, text=True, check=False
+    ).stdout
     installed = re.search(r"Installed:\s*(\S+)", policy)
     candidate = re.search(r"Candidate:\s*(\S+)", policy)
     if not (installed and candidate) or installed.group(1) != candidate.group(1):

@@ -44,13 +44,13 @@ def test_choosing_no_step_says_so(seeded: models.Canvas) -> None:
     assert any("at least one step" in w for w in texts(at, "warning"))
 
 
-def _upload(at, key: str, name: str, mime: str):  # noqa: ANN001, ANN202
+def _upload(at, key: str, name: str, mime: str):
     at.file_uploader(key=key).set_value((name, (DATA / name).read_bytes(), mime)).run()
     assert not at.exception
     return at
 
 
-def test_backlog_import_maps_checks_and_imports_all_or_nothing(app_engine: Engine) -> None:  # noqa: F811
+def test_backlog_import_maps_checks_and_imports_all_or_nothing(app_engine: Engine) -> None:
     with db.session_scope(app_engine) as session:
         token = canvases.create_canvas(session=session, canvas_in={"name": "Backlog"}).token
     at = open_page(PAGE, canvas=token)
@@ -83,7 +83,7 @@ def test_backlog_import_maps_checks_and_imports_all_or_nothing(app_engine: Engin
 
 def test_a_json_export_becomes_a_new_canvas(
     seeded: models.Canvas,
-    app_engine: Engine,  # noqa: F811
+    app_engine: Engine,
     tmp_path: Path,
 ) -> None:
     from strategy_canvas.export import json_io

@@ -40,6 +40,7 @@ MIME = {
 }
 SUFFIX = {"pdf": "pdf", "md": "md", "csv_features": "csv", "csv_roadmap": "csv", "json": "json"}
 _RESULT = "export.result"
+THEMES = {"light": "Light (colour)", "print": "Print (no fills, grey)"}
 
 
 def _file_name(canvas_name: str, fmt: str) -> str:
@@ -120,7 +121,7 @@ def export_panel(ctx: PageContext) -> None:
                     ["light", "print"],
                     default="light",
                     key="export.theme",
-                    format_func={"light": "Light (colour)", "print": "Print (no fills, grey)"}.get,
+                    format_func=THEMES.__getitem__,
                 )
                 or "light"
             )
