@@ -604,12 +604,9 @@ def _sentence(
         lead = f"In the top {k} in only {_percent(p)} of runs"
     else:
         lead = f"Outside the top {k} in {_percent(1 - p)} of runs"
-    if solid:
+    if solid or settled:
         return f"{lead}; {spread}. Solid."
     reason = f"it hinges on its {driver}" if relative > 0 else "it ties with other features"
-    if settled:  # in or out is clear, but where exactly it lands is not
-        where = f"it ranks anywhere from {ordinal(p10)} to {ordinal(p90)} in 80% of them"
-        return f"{lead}, but {where} — {reason}. Fragile."
     return f"{lead}; {spread} — {reason}. Fragile."
 
 
@@ -653,8 +650,8 @@ def monte_carlo(
     ``median_rank``, ``rank_p90`` (the 80 % rank interval), ``driver`` (the input with
     the widest relative range, measured as the standard deviation of its logarithm so
     that a step of impact and a range of reach compare fairly), ``verdict`` ("solid"
-    when p_top_k ≥ 0.9 or ≤ 0.1 and the interval spans at most max(3, 10 % of the
-    features) ranks; "fragile" otherwise; "unscored" when the framework lacks an
+    when p_top_k ≥ 0.9 or ≤ 0.1 — in or out of the top k holds whatever the guesses;
+    "fragile" otherwise; "unscored" when the framework lacks an
     input) and ``sentence``, which says all that in a PM's words.
     ``attrs`` holds framework, k, draws and seed. Same seed → same result.
     """
@@ -717,8 +714,9 @@ def monte_carlo(
     p10, median, p90 = np.quantile(ranks, [0.1, 0.5, 0.9], axis=0, method="inverted_cdf")
     relative = np.stack([i.relative_range for i in drawn], axis=1)
     driver_at = relative.argmax(axis=1)
-    narrow = (p90 - p10) <= max(3, math.ceil(0.1 * n))
-    solid = ((p_top >= 0.9) | (p_top <= 0.1)) & narrow
+    # The question a team decides on is "in the top k or not": a ranking is solid when
+    # that answer holds in at least 90% of runs, whatever its exact place does.
+    solid = (p_top >= 0.9) | (p_top <= 0.1)
 
     columns["p_top_k"][scored] = p_top
     columns["rank_p10"][scored] = p10
