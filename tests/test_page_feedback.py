@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui.text import md
+from tests.pagekit import choose_kind, fill
 from tests.test_page_prioritisation import chart_titles
 from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401  (fixtures)
 
@@ -63,32 +64,6 @@ def _ids(engine: Engine, token: str) -> dict[str, int]:
         "persona": _rows(engine, token, "persona")[0].id,
         "feedback": _rows(engine, token, "feedback")[0].id,
     }
-
-
-def _choose_kind(at: AppTest, kind: str) -> AppTest:
-    box = at.selectbox(key="step5.edit_kind")
-    if box.value != kind:
-        box.set_value(kind).run()
-    return at
-
-
-def _widget(at: AppTest, key: str) -> Any:
-    for kind in ("text_input", "text_area", "selectbox", "number_input", "date_input"):
-        try:
-            return getattr(at, kind)(key=key)
-        except KeyError:
-            continue
-    raise KeyError(key)
-
-
-def _fill(at: AppTest, kind: str, sid: str, values: dict[str, Any]) -> AppTest:
-    for name, value in values.items():
-        widget = _widget(at, f"ed.{kind}.{sid}.{name}")
-        if hasattr(widget, "input") and isinstance(value, str):
-            widget.input(value)
-        else:
-            widget.set_value(value)
-    return at.run()
 
 
 def _resolve(values: dict[str, Any], ids: dict[str, int]) -> dict[str, Any]:
@@ -141,8 +116,8 @@ def test_add_edit_delete_through_the_widgets(
     ids = _ids(app_engine, canvas.token)
     create = _resolve(create, ids)
     before = len(_rows(app_engine, canvas.token, kind))
-    at = _choose_kind(open_page(PAGE, canvas=canvas.token), kind)
-    _fill(at, kind, "new", create)
+    at = choose_kind(open_page(PAGE, canvas=canvas.token), 5, kind)
+    fill(at, kind, "new", create)
     at.button(key=f"ed.{kind}.new.save").click().run()
     assert not at.exception
     rows = _rows(app_engine, canvas.token, kind)
@@ -153,7 +128,7 @@ def test_add_edit_delete_through_the_widgets(
     assert any("Added" in s for s in texts(at, "success"))
 
     at.selectbox(key=f"ed.{kind}.open").set_value(str(row.id)).run()
-    _fill(at, kind, str(row.id), edit)
+    fill(at, kind, str(row.id), edit)
     at.button(key=f"ed.{kind}.{row.id}.save").click().run()
     assert not at.exception
     stored = next(r for r in _rows(app_engine, canvas.token, kind) if r.id == row.id)
@@ -171,8 +146,8 @@ def test_add_edit_delete_through_the_widgets(
 def test_empty_feedback_names_the_field_and_writes_nothing(
     app_engine: Engine, canvas: models.Canvas
 ) -> None:
-    at = _choose_kind(open_page(PAGE, canvas=canvas.token), "feedback")
-    _fill(at, "feedback", "new", {"text": "   ", "author": "Someone"})
+    at = choose_kind(open_page(PAGE, canvas=canvas.token), 5, "feedback")
+    fill(at, "feedback", "new", {"text": "   ", "author": "Someone"})
     at.button(key="ed.feedback.new.save").click().run()
     assert not at.exception
     [error] = texts(at, "error")
@@ -188,10 +163,10 @@ def test_a_second_decision_for_a_feature_is_refused_kindly(
     decision = _add(
         app_engine, canvas.token, "decision", feature_id=ids["plan"], decision="victory"
     )
-    at = _choose_kind(open_page(PAGE, canvas=canvas.token), "decision")
+    at = choose_kind(open_page(PAGE, canvas=canvas.token), 5, "decision")
     # A new decision starts on the shipped feature still waiting for one.
     assert at.selectbox(key="ed.decision.new.feature_id").value == ids["swap"]
-    _fill(at, "decision", "new", {"feature_id": ids["plan"], "decision": "rollback"})
+    fill(at, "decision", "new", {"feature_id": ids["plan"], "decision": "rollback"})
     assert any("already has a decision (declare victory)" in i for i in texts(at, "info"))
     at.button(key="ed.decision.new.save").click().run()
     [error] = texts(at, "error")
@@ -207,7 +182,7 @@ def test_send_feedback_back_to_step_one_as_a_problem(
     app_engine: Engine, canvas: models.Canvas
 ) -> None:
     ids = _ids(app_engine, canvas.token)
-    at = _choose_kind(open_page(PAGE, canvas=canvas.token), "feedback")
+    at = choose_kind(open_page(PAGE, canvas=canvas.token), 5, "feedback")
     at.selectbox(key="ed.feedback.open").set_value(str(ids["feedback"])).run()
     at.button(key="step5.send.problem").click().run()
     assert not at.exception
@@ -234,7 +209,7 @@ def test_send_after_someone_else_changed_the_feedback_sends_nothing(
     app_engine: Engine, canvas: models.Canvas
 ) -> None:
     ids = _ids(app_engine, canvas.token)
-    at = _choose_kind(open_page(PAGE, canvas=canvas.token), "feedback")
+    at = choose_kind(open_page(PAGE, canvas=canvas.token), 5, "feedback")
     at.selectbox(key="ed.feedback.open").set_value(str(ids["feedback"])).run()
     with db.session_scope(app_engine) as session:  # someone else, meanwhile
         items.update_item(
@@ -259,8 +234,8 @@ def test_send_after_someone_else_changed_the_feedback_sends_nothing(
 def test_a_draft_with_dates_survives_a_reload(app_engine: Engine, canvas: models.Canvas) -> None:
     """Drafts hold the item's dates (and the values the edit started from) as JSON."""
     ids = _ids(app_engine, canvas.token)
-    at = _choose_kind(open_page(PAGE, canvas=canvas.token), "decision")
-    _fill(at, "decision", "new", {"decided_on": date(2026, 8, 20), "rationale": "Half"})
+    at = choose_kind(open_page(PAGE, canvas=canvas.token), 5, "decision")
+    fill(at, "decision", "new", {"decided_on": date(2026, 8, 20), "rationale": "Half"})
     assert not at.exception
     me = at.query_params["me"]
     reloaded = AppTest.from_file(str(at._script_path), default_timeout=30)
@@ -269,7 +244,7 @@ def test_a_draft_with_dates_survives_a_reload(app_engine: Engine, canvas: models
         {"canvas": canvas.token, "me": me[0] if isinstance(me, list) else me}
     )
     reloaded.run()
-    _choose_kind(reloaded, "decision")
+    choose_kind(reloaded, 5, "decision")
     assert not reloaded.exception
     assert reloaded.date_input(key="ed.decision.new.decided_on").value == date(2026, 8, 20)
     assert reloaded.text_area(key="ed.decision.new.rationale").value == "Half"
@@ -278,9 +253,9 @@ def test_a_draft_with_dates_survives_a_reload(app_engine: Engine, canvas: models
 
 def test_send_waits_for_unsaved_changes(app_engine: Engine, canvas: models.Canvas) -> None:
     ids = _ids(app_engine, canvas.token)
-    at = _choose_kind(open_page(PAGE, canvas=canvas.token), "feedback")
+    at = choose_kind(open_page(PAGE, canvas=canvas.token), 5, "feedback")
     at.selectbox(key="ed.feedback.open").set_value(str(ids["feedback"])).run()
-    _fill(at, "feedback", str(ids["feedback"]), {"author": "Changed"})
+    fill(at, "feedback", str(ids["feedback"]), {"author": "Changed"})
     assert at.button(key="step5.send.persona").disabled
     assert any("Save or discard your changes first" in c for c in texts(at, "caption"))
 
@@ -330,9 +305,9 @@ def test_an_empty_canvas_says_what_to_do(app_engine: Engine) -> None:
     assert "No feature is building or shipped yet" in captions
     assert not at.dataframe
     assert not at.get("vega_lite_chart")
-    _choose_kind(at, "kpi_reading")
+    choose_kind(at, 5, "kpi_reading")
     assert any("There is no KPI to read yet" in i for i in texts(at, "info"))
-    _choose_kind(at, "decision")
+    choose_kind(at, 5, "decision")
     assert any("There is no feature to decide on yet" in i for i in texts(at, "info"))
 
 

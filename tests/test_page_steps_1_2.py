@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui.text import md
+from tests.pagekit import choose_kind, fill
 from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401  (fixtures)
 
 VISION = "pages/2_Vision.py"
@@ -35,34 +36,6 @@ def canvas(app_engine: Engine) -> models.Canvas:
 def _rows(engine: Engine, token: str, kind: str) -> list[Any]:
     with db.session_scope(engine, readonly=True) as session:
         return items.list_items(session=session, canvas_token=token, kind=kind)
-
-
-def _choose_kind(at: AppTest, step: int, kind: str) -> AppTest:
-    box = at.selectbox(key=f"step{step}.edit_kind")
-    if box.value != kind:
-        box.set_value(kind).run()
-    return at
-
-
-def _widget(at: AppTest, key: str) -> Any:
-    for kind in ("text_input", "text_area", "selectbox", "number_input", "date_input"):
-        try:
-            return getattr(at, kind)(key=key)
-        except KeyError:
-            continue
-    raise KeyError(key)
-
-
-def _fill(at: AppTest, kind: str, sid: str, values: dict[str, Any]) -> AppTest:
-    for name, value in values.items():
-        key = f"ed.{kind}.{sid}.{name}"
-        widget = _widget(at, key)
-        if hasattr(widget, "input") and isinstance(value, str):
-            widget.input(value)
-        else:
-            widget.set_value(value)
-        at.run()
-    return at
 
 
 CASES = [
@@ -102,8 +75,8 @@ def test_add_edit_delete_through_the_widgets(
 ) -> None:
     page = PROBLEM if step == 1 else VISION
     before = len(_rows(app_engine, canvas.token, kind))
-    at = _choose_kind(open_page(page, canvas=canvas.token), step, kind)
-    _fill(at, kind, "new", create)
+    at = choose_kind(open_page(page, canvas=canvas.token), step, kind)
+    fill(at, kind, "new", create)
     at.button(key=f"ed.{kind}.new.save").click().run()
     assert not at.exception
     rows = _rows(app_engine, canvas.token, kind)
@@ -114,7 +87,7 @@ def test_add_edit_delete_through_the_widgets(
     assert any("Added" in s for s in texts(at, "success"))
 
     at.selectbox(key=f"ed.{kind}.open").set_value(str(row.id)).run()
-    _fill(at, kind, str(row.id), edit)
+    fill(at, kind, str(row.id), edit)
     at.button(key=f"ed.{kind}.{row.id}.save").click().run()
     assert not at.exception
     stored = next(r for r in _rows(app_engine, canvas.token, kind) if r.id == row.id)
@@ -133,8 +106,8 @@ def test_invalid_input_names_the_field_and_writes_nothing(
     app_engine: Engine,
     canvas: models.Canvas,
 ) -> None:
-    at = _choose_kind(open_page(PROBLEM, canvas=canvas.token), 1, "persona")
-    _fill(at, "persona", "new", {"name": "x" * 201})
+    at = choose_kind(open_page(PROBLEM, canvas=canvas.token), 1, "persona")
+    fill(at, "persona", "new", {"name": "x" * 201})
     at.button(key="ed.persona.new.save").click().run()
     errors = " ".join(texts(at, "error"))
     assert "Name" in errors and "at most 200 characters" in errors
@@ -148,14 +121,14 @@ def test_links_are_chosen_from_earlier_items(
     canvas: models.Canvas,
 ) -> None:
     persona = _rows(app_engine, canvas.token, "persona")[0]
-    at = _choose_kind(open_page(VISION, canvas=canvas.token), 2, "goal")
+    at = choose_kind(open_page(VISION, canvas=canvas.token), 2, "goal")
     box = at.selectbox(key="ed.goal.new.persona_id")
     assert (
         persona.id in box.options
         or str(persona.id) in box.options
         or "Busy parent" in [str(o) for o in box.options]
     )
-    _fill(at, "goal", "new", {"title": "Retain families", "persona_id": persona.id})
+    fill(at, "goal", "new", {"title": "Retain families", "persona_id": persona.id})
     at.button(key="ed.goal.new.save").click().run()
     goal = next(g for g in _rows(app_engine, canvas.token, "goal") if g.title == "Retain families")
     assert goal.persona_id == persona.id
@@ -177,7 +150,7 @@ def test_vision_builder_composes_the_statement(
         "differentiator": "uses what is in the fridge",
     }
     assert at.button(key="vision.use_sentence").disabled
-    _fill(at, "vision", str(vision_id), parts)
+    fill(at, "vision", str(vision_id), parts)
     at.button(key="vision.use_sentence").click().run()
     expected = (
         "For busy parents who need dinner decided, Tidewater is a meal-planning app "
@@ -194,14 +167,14 @@ def test_draft_survives_leaving_the_page_and_a_reload(
     app_engine: Engine,
     canvas: models.Canvas,
 ) -> None:
-    at = _choose_kind(open_page(PROBLEM, canvas=canvas.token), 1, "problem")
-    _fill(at, "problem", "new", {"title": "Half-written problem"})
+    at = choose_kind(open_page(PROBLEM, canvas=canvas.token), 1, "problem")
+    fill(at, "problem", "new", {"title": "Half-written problem"})
     me = at.query_params["me"]
     me = me[0] if isinstance(me, list) else me
 
     at.switch_page("pages/2_Vision.py").run()  # to another page, mid-edit
     at.switch_page(PROBLEM).run()  # and back
-    _choose_kind(at, 1, "problem")
+    choose_kind(at, 1, "problem")
     assert at.text_input(key="ed.problem.new.title").value == "Half-written problem"
 
     # A reload: a new browser session with the same address (canvas and me= key).
@@ -209,7 +182,7 @@ def test_draft_survives_leaving_the_page_and_a_reload(
     reloaded.switch_page(PROBLEM)
     reloaded.query_params.update({"canvas": canvas.token, "me": me})
     reloaded.run()
-    _choose_kind(reloaded, 1, "problem")
+    choose_kind(reloaded, 1, "problem")
     assert reloaded.text_input(key="ed.problem.new.title").value == "Half-written problem"
     assert any("draft was restored" in i for i in texts(reloaded, "info"))
     assert _rows(app_engine, canvas.token, "problem") == []  # a draft, not yet saved
@@ -220,9 +193,9 @@ def test_someone_elses_save_gives_a_conflict_choice(
     canvas: models.Canvas,
 ) -> None:
     goal = _rows(app_engine, canvas.token, "goal")[0]
-    at = _choose_kind(open_page(VISION, canvas=canvas.token), 2, "goal")
+    at = choose_kind(open_page(VISION, canvas=canvas.token), 2, "goal")
     at.selectbox(key="ed.goal.open").set_value(str(goal.id)).run()
-    _fill(at, "goal", str(goal.id), {"title": "Mine"})
+    fill(at, "goal", str(goal.id), {"title": "Mine"})
     with db.session_scope(app_engine) as session:  # someone else saves meanwhile
         items.update_item(
             session=session,
