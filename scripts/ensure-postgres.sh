@@ -47,18 +47,11 @@ PG_USER=postgres
 
 log() { printf 'ensure-postgres: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+# as_root, apt_knows, apt_install
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 is_root() { [ "$(id -u)" = 0 ]; }
 
-as_root() {
-    if is_root; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        die "need root (or sudo) to run: $*"
-    fi
-}
 
 # Run a PostgreSQL server program as the user that owns the cluster.
 as_pg() {
@@ -96,32 +89,6 @@ find_bin() {
     done
     BIN="$best"
     [ -n "$BIN" ]
-}
-
-# True if apt has an install candidate for every package named (one apt-cache call: on
-# images without apt's binary cache each call re-reads all the package lists).
-apt_knows() {
-    apt-cache policy "$@" 2>/dev/null | awk -v want="$*" '
-        /^[^ ].*:$/ { name = substr($0, 1, length($0) - 1); sub(/:.*/, "", name) }
-        /^ +Candidate:/ && $2 != "(none)" { known[name] = 1 }
-        END { n = split(want, w, " "); for (i = 1; i <= n; i++) if (!(w[i] in known)) exit 1 }'
-}
-
-apt_install() {
-    local -a cmd=(env DEBIAN_FRONTEND=noninteractive "$APT_GET"
-                  -o DPkg::Lock::Timeout=300 install -y "$@")
-    if ! apt_knows "$@"; then
-        log "apt does not know all of $* yet: apt-get update"
-        as_root env DEBIAN_FRONTEND=noninteractive "$APT_GET" -o DPkg::Lock::Timeout=300 \
-            update -q >&2
-    fi
-    log "installing $*"
-    if ! as_root "${cmd[@]}" >&2; then
-        log "install failed; refreshing the package lists and trying once more"
-        as_root env DEBIAN_FRONTEND=noninteractive "$APT_GET" -o DPkg::Lock::Timeout=300 \
-            update -q >&2
-        as_root "${cmd[@]}" >&2
-    fi
 }
 
 ensure_binaries() {

@@ -26,12 +26,8 @@ command -v "$PYTHON" >/dev/null 2>&1 || die "$PYTHON not found: install Python 3
 "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
     || die "$PYTHON is $("$PYTHON" --version 2>&1); the project needs Python 3.11 or newer"
 
-as_root() {
-    if [ "$(id -u)" = 0 ]; then "$@"
-    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
-    else die "need root (or sudo) to run: $*"
-    fi
-}
+# as_root, apt_install
+. "$(dirname "${BASH_SOURCE[0]}")/lib/apt.sh"
 
 make_venv() {
     rm -rf "$VENV"
@@ -43,9 +39,7 @@ make_venv() {
     local pkg
     pkg="python$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')-venv"
     log "$PYTHON -m venv failed; installing $pkg"
-    as_root env DEBIAN_FRONTEND=noninteractive "$APT_GET" -o DPkg::Lock::Timeout=300 update -q >&2
-    as_root env DEBIAN_FRONTEND=noninteractive "$APT_GET" -o DPkg::Lock::Timeout=300 \
-        install -y "$pkg" >&2
+    apt_install "$pkg"
     "$PYTHON" -m venv "$VENV"
 }
 
