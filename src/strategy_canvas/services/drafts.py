@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from strategy_canvas import models as m
 from strategy_canvas.services.errors import ValidationFailed
-from strategy_canvas.services.items import _canvas_id
+from strategy_canvas.services.items import canvas_id_for
 
 MAX_DRAFT_BYTES = 256 * 1024
 
@@ -52,7 +52,7 @@ def save_draft(
         raise ValidationFailed.single(
             "draft", "Draft", f"is larger than {MAX_DRAFT_BYTES:,} bytes; save or shorten it"
         )
-    canvas_id = _canvas_id(session, canvas_token)
+    canvas_id = canvas_id_for(session, canvas_token)
     existing = session.exec(
         select(m.Draft).where(
             m.Draft.canvas_id == canvas_id, m.Draft.owner_key == owner_key, m.Draft.scope == scope
@@ -80,7 +80,7 @@ def get_draft(
     *, session: Session, canvas_token: str, owner_key: str, scope: str
 ) -> tuple[dict[str, Any], int | None] | None:
     """(data, base_version) of this person's draft for this editor, or None."""
-    canvas_id = _canvas_id(session, canvas_token)
+    canvas_id = canvas_id_for(session, canvas_token)
     row = session.exec(
         select(m.Draft).where(
             m.Draft.canvas_id == canvas_id, m.Draft.owner_key == owner_key, m.Draft.scope == scope
@@ -93,7 +93,7 @@ def get_draft(
 
 def list_drafts(*, session: Session, canvas_token: str, owner_key: str) -> list[str]:
     """The scopes of this person's open drafts on the canvas."""
-    canvas_id = _canvas_id(session, canvas_token)
+    canvas_id = canvas_id_for(session, canvas_token)
     return list(
         session.exec(
             select(m.Draft.scope)
@@ -104,7 +104,7 @@ def list_drafts(*, session: Session, canvas_token: str, owner_key: str) -> list[
 
 
 def discard_draft(*, session: Session, canvas_token: str, owner_key: str, scope: str) -> None:
-    canvas_id = _canvas_id(session, canvas_token)
+    canvas_id = canvas_id_for(session, canvas_token)
     session.exec(
         sa.delete(m.Draft).where(
             col(m.Draft.canvas_id) == canvas_id,

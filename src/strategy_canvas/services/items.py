@@ -504,7 +504,9 @@ def move_item(*, session: Session, canvas_token: str, kind: str, item_id: int, o
 # -------------------------------------------------------------------------- reads
 
 
-def _canvas_id(session: Session, canvas_token: str) -> int:
+def canvas_id_for(session: Session, canvas_token: str) -> int:
+    """The id of the canvas the token names (NotFound if none): the services' one way
+    from a link's token to the canvas, for reads that need not bump the change counter."""
     canvas_id = session.exec(select(m.Canvas.id).where(m.Canvas.token == canvas_token)).first()
     if canvas_id is None:
         raise NotFound("No canvas has this link; check the link or ask for a new one.")
@@ -532,7 +534,7 @@ def _stored_snapshot(session: Session, spec: ItemType, canvas_id: int, item_id: 
 def list_items(*, session: Session, canvas_token: str, kind: str) -> list[Any]:
     """The items of ``kind`` on the canvas, in their list order."""
     spec = item_type(kind)
-    canvas_id = _canvas_id(session, canvas_token)
+    canvas_id = canvas_id_for(session, canvas_token)
     return list(
         session.exec(
             select(spec.table)
@@ -544,7 +546,7 @@ def list_items(*, session: Session, canvas_token: str, kind: str) -> list[Any]:
 
 def get_item(*, session: Session, canvas_token: str, kind: str, item_id: int) -> Any:
     spec = item_type(kind)
-    row = _fetch(session, spec, _canvas_id(session, canvas_token), item_id)
+    row = _fetch(session, spec, canvas_id_for(session, canvas_token), item_id)
     if row is None:
         raise NotFound(f"This {spec.label.lower()} no longer exists.")
     return row

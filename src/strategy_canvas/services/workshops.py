@@ -641,7 +641,7 @@ def recover_facilitator_key(*, session: Session, canvas_token: str, workshop_id:
     """The facilitator key of one of the canvas's workshops, for the holder of the canvas
     token (who has every right on the canvas anyway): a facilitator who lost their key
     link takes the workshop back from the canvas."""
-    canvas_id = items._canvas_id(session, canvas_token)
+    canvas_id = items.canvas_id_for(session, canvas_token)
     key = session.exec(
         select(m.Workshop.facilitator_key).where(
             m.Workshop.id == workshop_id, m.Workshop.canvas_id == canvas_id
@@ -723,7 +723,7 @@ def workshop_view(*, session: Session, viewer_token: str) -> WorkshopView:
 
 def list_workshops(*, session: Session, canvas_token: str) -> list[m.WorkshopPublic]:
     """The canvas's workshops, newest first (needs the canvas token)."""
-    canvas_id = items._canvas_id(session, canvas_token)
+    canvas_id = items.canvas_id_for(session, canvas_token)
     session.expire_all()
     rows = session.exec(
         select(m.Workshop)
@@ -1869,7 +1869,7 @@ def summary(*, session: Session, canvas_token: str, workshop_id: int) -> dict[st
     vote results, and the blind scores. Authors are named only when notes were not
     anonymous.
     """
-    canvas_id = items._canvas_id(session, canvas_token)
+    canvas_id = items.canvas_id_for(session, canvas_token)
     session.expire_all()
     workshop = session.exec(
         select(m.Workshop).where(m.Workshop.id == workshop_id, m.Workshop.canvas_id == canvas_id)

@@ -19,9 +19,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from strategy_canvas import charts, db, scoring, vision_statement
-from strategy_canvas.services import canvases, loop, progress
+from strategy_canvas import charts, scoring, vision_statement
+from strategy_canvas.services import loop, progress
 from strategy_canvas.ui import board, chart_view, links, steps
+from strategy_canvas.ui import progress as cached_progress
 from strategy_canvas.ui.feedback import SEVERITY_ICONS, choice, number
 from strategy_canvas.ui.text import md
 
@@ -49,22 +50,6 @@ STATUS_COLORS = {
     "dropped": "gray",
 }
 LANES = {"now": "Now", "next": "Next", "later": "Later"}
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def load_progress(
-    database_url: str, canvas_token: str, revision: int
-) -> list[progress.StepProgress]:
-    """The five steps' completeness at ``revision`` of the canvas (the key of the cache)."""
-    with db.session_scope(db.get_engine(database_url), readonly=True) as session:
-        return progress.step_progress(session=session, canvas_token=canvas_token)
-
-
-def _progress(ctx: PageContext) -> list[progress.StepProgress]:
-    assert ctx.token is not None
-    with ctx.read() as session:
-        revision = canvases.get_revision(session=session, canvas_token=ctx.token)
-    return load_progress(ctx.settings.database_url, ctx.token, revision)
 
 
 def _text(value: Any) -> str:
@@ -110,7 +95,7 @@ def show(ctx: PageContext) -> None:
 
 
 def render(ctx: PageContext, frames: board.Frames) -> None:
-    step_rows = _progress(ctx)
+    step_rows = cached_progress.steps_at(frames)
     next_action(ctx, step_rows)
     left, middle, right = st.columns([4, 3, 4])
     with left:

@@ -19,11 +19,8 @@ from strategy_canvas.services import progress as progress_service
 if TYPE_CHECKING:
     from sqlmodel import Session
 
+    from strategy_canvas.ui.board import Frames
     from strategy_canvas.ui.setup import PageContext
-
-
-def available() -> bool:
-    return True
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -41,22 +38,15 @@ def _cached(session: Session, canvas_token: str) -> list[progress_service.StepPr
     return _steps(url, canvas_token, revision)
 
 
+def steps_at(frames: Frames) -> list[progress_service.StepProgress]:
+    """The five steps at the state of the canvas that a live board's ``frames`` show."""
+    return list(_steps(frames.database_url, frames.canvas_token, frames.revision))
+
+
 def steps_for(ctx: PageContext) -> list[progress_service.StepProgress]:
     """The open canvas's five steps, as of this run's change counter (no query if cached)."""
     assert ctx.token is not None
     return list(_steps(ctx.settings.database_url, ctx.token, ctx.revision))
-
-
-def step_progress(
-    *, session: Session, canvas_token: str
-) -> dict[int, progress_service.StepProgress]:
-    """step number -> StepProgress (``score`` 0..1, ``missing``)."""
-    return {row.step: row for row in _cached(session, canvas_token)}
-
-
-def step_list(*, session: Session, canvas_token: str) -> list[progress_service.StepProgress]:
-    """The five steps' progress, in step order."""
-    return list(_cached(session, canvas_token))
 
 
 def canvas_progress(*, session: Session, canvas_token: str) -> float:

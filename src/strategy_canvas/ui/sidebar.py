@@ -30,7 +30,7 @@ def _step_help(info: steps.StepInfo, row: Any | None) -> str:
 
 
 def _completeness(ctx: PageContext) -> tuple[dict[int, Any] | None, float | None]:
-    if ctx.canvas is None or not progress.available():
+    if ctx.canvas is None:
         return None, None
     steps = progress.steps_for(ctx)
     return {row.step: row for row in steps}, sum(s.score for s in steps) / len(steps)
