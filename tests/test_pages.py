@@ -21,6 +21,7 @@ from streamlit.testing.v1.element_tree import Block
 
 from strategy_canvas import db, models
 from strategy_canvas.config import get_settings
+from strategy_canvas.demo import create_demo_canvas
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import setup, steps
 from strategy_canvas.ui.text import md
@@ -58,34 +59,8 @@ def app_engine(
     engine.dispose()
 
 
-def _small_canvas(session: Session) -> models.Canvas:
-    """A canvas with an item or two in every step (used until the demo canvas exists)."""
-    canvas = canvases.create_canvas(
-        session=session, canvas_in={"name": "Seeded canvas", "product": "Seedling"}
-    )
-    token = canvas.token
-    problem = items.create_item(
-        session=session, canvas_token=token, kind="problem", data={"title": "Dinner chaos"}
-    )
-    items.create_item(
-        session=session,
-        canvas_token=token,
-        kind="persona",
-        data={"name": "Busy parent", "problem_id": problem.id},
-    )
-    items.create_item(session=session, canvas_token=token, kind="goal", data={"title": "Calm"})
-    items.create_item(session=session, canvas_token=token, kind="feature", data={"title": "Plan"})
-    items.create_item(session=session, canvas_token=token, kind="risk", data={"title": "Churn"})
-    items.create_item(session=session, canvas_token=token, kind="feedback", data={"text": "Nice"})
-    return canvas
-
-
 def seed_canvas(session: Session) -> models.Canvas:
-    """The demo canvas (every item type, linked), or a small one before the demo exists."""
-    try:
-        from strategy_canvas.demo import create_demo_canvas
-    except ImportError:
-        return _small_canvas(session)
+    """The demo canvas: every item type, linked."""
     return create_demo_canvas(session=session)
 
 
@@ -343,7 +318,6 @@ def test_rename_follows_a_change_when_nothing_was_typed(
 
 
 def test_duplicate_a_canvas(seeded: models.Canvas, app_engine: Engine) -> None:
-    pytest.importorskip("strategy_canvas.export.json_io", reason="duplicate needs the exporter")
     at = home()
     at.button(key=f"duplicate_{seeded.id}").click().run()
     no_exception(at)
