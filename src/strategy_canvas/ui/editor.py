@@ -242,7 +242,6 @@ def _save(
     except ServiceError as error:
         st.session_state[_k(kind, sid, "error")] = error
         return
-    _written()
     _discard_draft(ctx, kind, sid)
     _clear_scope(kind, sid)
     if item_id is not None:  # keep the saved item open, now at its new version
@@ -277,7 +276,6 @@ def _delete(ctx: PageContext, spec: items.ItemType, item_id: int) -> None:
     except ServiceError as error:
         st.session_state[_k(spec.key, sid, "error")] = error
         return
-    _written()
     label = _label_of(spec, st.session_state.get(_k(spec.key, sid, "original"), {}))
     _discard_draft(ctx, spec.key, sid)
     _clear_scope(spec.key, sid)
@@ -298,8 +296,6 @@ def _move(ctx: PageContext, spec: items.ItemType, item_id: int, offset: int) -> 
             )
     except ServiceError as error:
         st.session_state[_k(spec.key, _sid(item_id), "error")] = error
-        return
-    _written()
 
 
 def _resolve(ctx: PageContext, spec: items.ItemType, item_id: int, choice: str) -> None:
@@ -525,22 +521,6 @@ def editor(
                 on_click=_delete,
                 args=(ctx, spec, item_id),
             )
-
-
-_WRITTEN = "ed.written"
-
-
-def _written() -> None:
-    """Note that this run's callback changed the canvas (see :func:`take_written`)."""
-    st.session_state[_WRITTEN] = True
-
-
-mark_written = _written
-
-
-def take_written() -> bool:
-    """Whether an editor action changed the canvas since the last call (then forgets)."""
-    return bool(st.session_state.pop(_WRITTEN, False))
 
 
 def field_key(kind: str, item_id: int | None, name: str) -> str:

@@ -457,7 +457,6 @@ def _send_back(ctx: PageContext, feedback_id: int, kind: str) -> None:
     except ServiceError as error:
         st.session_state[SEND_ERROR_KEY] = error
         return
-    editor.mark_written()
     st.session_state[SENT_KEY] = (items.ITEM_TYPES[kind].label.lower(), title)
     # Step 1 opens on the new item, ready to complete.
     st.session_state["step1.edit_kind"] = kind

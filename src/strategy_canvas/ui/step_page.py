@@ -57,16 +57,10 @@ def workspace(
         st.subheader(board_title)
         board.live_board(ctx, kinds, render)
     with right:
-        # The editor is a fragment of its own: typing, choosing and picking in it rerun
-        # only the editor, not the board and the page around it. A save, a delete or a
-        # move reruns the whole page once, so the board, header and sidebar follow.
-        st.fragment(lambda: edit_panel(ctx, kinds, editors or {}))()
+        edit_panel(ctx, kinds, editors or {})
 
 
 def edit_panel(ctx: PageContext, kinds: Sequence[str], editors: Editors) -> None:
-    if editor.take_written():
-        st.rerun()
-    ctx.changed()  # in a fragment rerun, read the change counter afresh for the pickers
     st.subheader("Edit")
     editable = [k for k in kinds if k in editors or items.ITEM_TYPES[k].key != "vision"]
     key = f"step{ctx.step}.edit_kind"
