@@ -6,11 +6,17 @@ workshop (30 participants, their notes, votes and blind scores). The propagation
 is the time from the start of a write until each polling participant's check first
 returns the new revision; drawing the fragment comes on top of it.
 
+The last figures are the server's side of a tick: a participant's whole Workshop page
+(an upper bound on the live fragment alone) under AppTest, and the full garbage
+collection Streamlit would run after every tick unless ``runner.postScriptGC`` is off
+(.streamlit/config.toml), with what 30 viewers polling at the sync interval cost.
+
 Run: ``.venv/bin/python -m bench.bench_live``. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
 
+import gc
 import random
 import statistics
 import threading
@@ -18,7 +24,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.common import create_large_canvas, temp_database
+from bench.common import ROOT, bare_page_seconds, create_large_canvas, median_seconds, temp_database
 from strategy_canvas import config, db
 from strategy_canvas.services import canvases, items
 from strategy_canvas.services import workshops as ws
@@ -183,6 +189,39 @@ def main() -> None:
             f"max {max(found):.2f} s over {len(found)} sightings"
             + (f", {missed} never seen within {5 * interval:g} s" if missed else "")
         )
+
+    print(f"\nthe server's side of a tick ({PARTICIPANTS} viewers polling every {interval:g} s):")
+    bare = bare_page_seconds()
+    page = _workshop_page_seconds(tokens[0])
+    collect = []
+    for _ in range(5):
+        began = time.perf_counter()
+        gc.collect(2)
+        collect.append(time.perf_counter() - began)
+    full_gc = statistics.median(collect)
+    load = PARTICIPANTS / interval
+    print(f"  bare one-line page:                 {bare * 1000:7.1f} ms")
+    print(
+        f"  a participant's Workshop page:      {page * 1000:7.1f} ms ({page / bare:.1f}x bare; "
+        f"{PARTICIPANTS * NOTES_EACH // 5} notes on the step)"
+    )
+    print(f"  gc.collect(2) in this process:      {full_gc * 1000:7.1f} ms")
+    print(
+        f"  CPU for {PARTICIPANTS} viewers: {page * load:.2f} cores with postScriptGC off, "
+        f"{(page + full_gc) * load:.2f} cores with it on"
+    )
+
+
+def _workshop_page_seconds(participant_token: str) -> float:
+    """A participant's Workshop page rerun (median of 15 after a warm-up)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "pages/7_Workshop.py"), default_timeout=120)
+    at.query_params["p"] = participant_token
+    at.run()
+    if at.exception:
+        raise RuntimeError(f"the Workshop page raised: {at.exception[0].message}")
+    return median_seconds(at.run, repeat=15)
 
 
 if __name__ == "__main__":

@@ -29,3 +29,17 @@ def test_the_two_commands_are_the_makefile_targets() -> None:
     assert "make run " in README and "make test " in README
     assert "\nrun:" in makefile and "\ntest:" in makefile
     assert "make test" in ci
+
+
+def test_the_documented_sync_interval_is_the_default() -> None:
+    default = Settings.model_fields["live_sync_seconds"].default
+    assert f"| `STRATEGY_CANVAS_SYNC_SECONDS` | `{default:g}` |" in README
+
+
+def test_streamlit_does_not_collect_garbage_after_every_tick() -> None:
+    """runner.postScriptGC runs gc.collect(2) after every run, live ticks included: about
+    100 ms of CPU per tick per viewer, which made a workshop's screens lag (bench_live)."""
+    import tomllib
+
+    config = Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml"
+    assert tomllib.loads(config.read_text())["runner"]["postScriptGC"] is False

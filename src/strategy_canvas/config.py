@@ -38,7 +38,7 @@ class Settings(BaseSettings):
         description="In shared mode, the passcode that unlocks the canvas list.",
     )
     live_sync_seconds: float = Field(
-        default=1.0,
+        default=0.75,
         ge=0.2,
         le=60,
         validation_alias="STRATEGY_CANVAS_SYNC_SECONDS",

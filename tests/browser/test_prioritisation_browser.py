@@ -99,7 +99,7 @@ def test_a_cell_typed_in_the_grid_is_saved_and_the_ranking_follows(
             changes={"ease": 7},
             expected_version=plan.version,
         )
-    time.sleep(3)  # a few ticks of the live view (STRATEGY_CANVAS_SYNC_SECONDS, 1 s)
+    time.sleep(3)  # a few ticks of the live view (STRATEGY_CANVAS_SYNC_SECONDS, 0.75 s)
     page.keyboard.press("Enter")
 
     _wait_for(

@@ -5,8 +5,8 @@ code, the other with the link. Follow-me moves both screens to the facilitator's
 each adds a note, which the other cannot read until the facilitator reveals the notes;
 votes are cast and revealed; a timer counts down on every screen. Every change is
 asserted on the *other* screens, and the time it took to get there is printed (the
-budget in DESIGN.md: a change reaches the others in under 1.5 s, on a sync interval of
-1 s). A participant's half-typed note survives the page being redrawn for a new phase.
+budget in DESIGN.md: a change reaches the others in under 1.5 s, on the default sync
+interval of 0.75 s). A participant's half-typed note survives the page being redrawn for a new phase.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from strategy_canvas.services import canvases, workshops
 if TYPE_CHECKING:  # fixtures' types; tests/ is not a package
     from conftest import AppServer, BrowserDatabase
 
-#: how long another screen may take to show a change: the sync interval (1 s), a rerun,
+#: how long another screen may take to show a change: the sync interval (0.75 s), a rerun,
 #: and three browsers and a server sharing a small machine (the budget of 1.5 s is
 #: measured, and printed here, not enforced by a timed test)
 PROPAGATION_MS = 8_000
@@ -242,13 +242,18 @@ def test_a_facilitated_workshop_in_three_browsers(
         assert not board.votes_revealed
     clicked = _control(fac, "Reveal", "Reveal the votes")
     seen_within(
-        "vote results on both participants' screens",
+        "vote results: the counts on both participants' screens",
         clicked,
         [
-            main(ann).get_by_test_id("stVegaLiteChart"),
-            main(bo).get_by_test_id("stVegaLiteChart"),
             main(ann).get_by_text(re.compile(r"yours · 2 votes")),
+            main(bo).get_by_text(re.compile(r"yours · 1 vote$")),
         ],
+        timings,
+    )
+    seen_within(  # the first chart of the page loads the charting library too
+        "vote results: the chart on both participants' screens",
+        clicked,
+        [main(ann).get_by_test_id("stVegaLiteChart"), main(bo).get_by_test_id("stVegaLiteChart")],
         timings,
     )
 

@@ -97,7 +97,7 @@ def vote_chart(tally: pd.DataFrame, *, title: str = "Votes", limit: int = CHART_
 @st.cache_data(max_entries=256, show_spinner=False)
 def _vote_spec(rows: tuple[tuple[str, int, str, int], ...], title: str) -> dict[str, Any]:
     """The chart's Vega-Lite spec, built once per distinct result for every session
-    (the board is drawn every second; Altair's validation is not free)."""
+    (the board is drawn on every tick; Altair's validation is not free)."""
     tally = pd.DataFrame(rows, columns=["target_kind", "target_id", "label", "votes"])
     return vote_chart(tally, title=title).to_dict()
 
