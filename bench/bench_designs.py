@@ -12,15 +12,13 @@ Budget (DESIGN.md): within 5x the bare page at 300 features. Run it with
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-from bench.common import (
-    ROOT,
-    bare_page_seconds,
-    create_large_canvas,
-    median_seconds,
-    temp_database,
-)
+from bench.common import ROOT, against_bare, bare_app, create_large_canvas, temp_database
 from strategy_canvas.ui import designs
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/3_Designs.py"
 SIZES = (10, 100, 300)
@@ -28,17 +26,20 @@ BUDGET = 5.0
 TABS = {"Features & sketches": designs.TABS[0], "Prioritise": designs.TABS[1]}
 
 
-def designs_seconds(token: str, tab: str, repeat: int = 15) -> float:
-    """The median rerun of the Designs page with ``tab`` open, after a warm-up."""
+def designs_app(token: str, tab: str) -> AppTest:
+    """The Designs page with ``tab`` open, reached from the home page as a user does (so
+    the sidebar's links resolve as in the app), run once."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / PAGE), default_timeout=120)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["canvas"] = token
     at.session_state[designs.TAB_KEY] = tab
     at.run()
+    at.switch_page(PAGE)
+    at.run()
     if at.exception:
         raise RuntimeError(f"{PAGE} raised: {at.exception[0].message}")
-    return median_seconds(at.run, repeat=repeat)
+    return at
 
 
 def main() -> None:
@@ -52,23 +53,20 @@ def main() -> None:
         f"{time.perf_counter() - began:.1f} s"
     )
 
-    before = bare_page_seconds()
-    rows = []
+    bare = bare_app().run
+    print(
+        "each figure: the median of 15 reruns after a warm-up, against the bare one-line page "
+        "timed the same way just before (the median of 3 such pairs)"
+    )
+    print(f"{'features':>8}  {'tab':22} {'ms':>8} {'bare ms':>8} {'x bare':>7}")
     for size in SIZES:
         for name, tab in TABS.items():
-            seconds = designs_seconds(tokens[size], tab)
-            rows.append((size, name, seconds))
-    after = bare_page_seconds()  # the machine's load can drift during the run
-    bare = (before + after) / 2
-    print(
-        f"bare one-line page: {bare * 1000:.1f} ms per rerun (median of 15, the mean of "
-        f"{before * 1000:.1f} before and {after * 1000:.1f} after)"
-    )
-    print(f"{'features':>8}  {'tab':22} {'ms':>8} {'x bare':>7}")
-    for size, name, seconds in rows:
-        ratio = seconds / bare
-        over = "  over budget" if size == max(SIZES) and ratio > BUDGET else ""
-        print(f"{size:>8}  {name:22} {seconds * 1000:8.1f} {ratio:7.1f}{over}")
+            seconds, base = against_bare(designs_app(tokens[size], tab).run, bare)
+            ratio = seconds / base
+            over = "  over budget" if size == max(SIZES) and ratio > BUDGET else ""
+            print(
+                f"{size:>8}  {name:22} {seconds * 1000:8.1f} {base * 1000:8.1f} {ratio:7.1f}{over}"
+            )
     print(f"budget: {BUDGET:g}x the bare page at {max(SIZES)} features")
 
 

@@ -14,9 +14,13 @@ import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from strategy_canvas import config, db
 from strategy_canvas.services import canvases, items
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -123,14 +127,38 @@ def median_seconds(run: Callable[[], object], *, repeat: int = 15, warmup: int =
     return statistics.median(samples)
 
 
-def bare_page_seconds(repeat: int = 15) -> float:
-    """The rerun of a one-line Streamlit page, timed like the app's pages."""
+def bare_app() -> AppTest:
+    """A one-line Streamlit page under AppTest, run once: the baseline of the budgets."""
     from streamlit.testing.v1 import AppTest
 
     bare = Path(tempfile.mkdtemp(prefix="sc-bare-")) / "bare.py"
     bare.write_text('import streamlit as st\nst.write("hello")\n')
     at = AppTest.from_file(str(bare), default_timeout=60)
-    return median_seconds(at.run, repeat=repeat)
+    at.run()
+    return at
+
+
+def bare_page_seconds(repeat: int = 15) -> float:
+    """The rerun of a one-line Streamlit page, timed like the app's pages."""
+    return median_seconds(bare_app().run, repeat=repeat)
+
+
+def against_bare(
+    run: Callable[[], object], bare: Callable[[], object], *, rounds: int = 3, repeat: int = 15
+) -> tuple[float, float]:
+    """(median rerun of ``run``, median rerun of ``bare``), in seconds, as DESIGN.md times
+    them: the median of ``repeat`` reruns after a warm-up, the bare page timed the same
+    way right before. Done ``rounds`` times; the round with the median ratio is kept, so
+    a burst of load on the machine during one block does not decide the figure.
+    """
+    pairs = []
+    for _ in range(rounds):
+        base = median_seconds(bare, repeat=repeat)
+        page = median_seconds(run, repeat=repeat)
+        pairs.append((page / base, page, base))
+    pairs.sort()
+    _, page, base = pairs[len(pairs) // 2]
+    return page, base
 
 
 def page_seconds(page: str, *, token: str | None = None, repeat: int = 15) -> float:

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from strategy_canvas import db
 from strategy_canvas.services import items
+from strategy_canvas.ui import designs
 from strategy_canvas.ui.text import md
 from tests.test_pages import texts
 
@@ -43,11 +44,32 @@ def widget(at: AppTest, key: str) -> Any:
     raise KeyError(key)
 
 
+def show_part(at: AppTest, part: str) -> AppTest:
+    """Open ``part`` of the feature editor (it shows one part of a feature at a time)."""
+    control = at.segmented_control(key=designs.PART_KEY)
+    if control.value != part:
+        control.set_value(part).run()
+    return at
+
+
 def fill(at: AppTest, kind: str, sid: str | int, values: dict[str, Any]) -> AppTest:
-    """Set the editor's fields of ``kind`` (item ``sid`` or "new"), then run once."""
-    for name, value in values.items():
-        widget(at, f"ed.{kind}.{sid}.{name}").set_value(value)
-    return at.run()
+    """Set the editor's fields of ``kind`` (item ``sid`` or "new"), then run once. The
+    feature editor's fields are set part by part, opening each as a user does."""
+    groups: list[tuple[str | None, dict[str, Any]]] = [(None, values)]
+    if kind == "feature":
+        groups = [
+            (part, {n: v for n, v in values.items() if n in names})
+            for part, names in designs.FEATURE_PARTS.items()
+        ]
+    for part, group in groups:
+        if not group:
+            continue
+        if part is not None:
+            show_part(at, part)
+        for name, value in group.items():
+            widget(at, f"ed.{kind}.{sid}.{name}").set_value(value)
+        at.run()
+    return at
 
 
 def click(at: AppTest, key: str) -> AppTest:

@@ -15,7 +15,7 @@ from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import designs
 from strategy_canvas.ui.text import md
-from tests.pagekit import add_edit_delete, choose_kind, click, fill, rows
+from tests.pagekit import add_edit_delete, choose_kind, click, fill, rows, show_part
 from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401  (fixtures)
 
 PAGE = "pages/3_Designs.py"
@@ -88,6 +88,29 @@ def test_feature_tied_to_a_persona_and_a_goal(app_engine: Engine, canvas: models
         saved="“Fridge-first plans”",
     )
     assert edited.reach == 8000
+
+
+def test_the_feature_editor_keeps_every_part_while_one_is_shown(
+    app_engine: Engine, canvas: models.Canvas
+) -> None:
+    """One part of a feature is drawn at a time; what was typed in the others stays,
+    is restored when their part is opened again, and is saved with the rest."""
+    at = _page(canvas)
+    assert at.segmented_control(key=designs.PART_KEY).value == "Details"
+    with pytest.raises(KeyError):
+        at.number_input(key="ed.feature.new.reach")  # not drawn: another part
+    at.text_input(key="ed.feature.new.title").input("Pantry scan").run()
+    show_part(at, "Scores")
+    at.number_input(key="ed.feature.new.reach").set_value(1200).run()
+    show_part(at, "More")
+    at.text_input(key="ed.feature.new.external_key").input("PB-42").run()
+    show_part(at, "Details")
+    assert at.text_input(key="ed.feature.new.title").value == "Pantry scan"
+    show_part(at, "Scores")
+    assert at.number_input(key="ed.feature.new.reach").value == 1200
+    click(at, "ed.feature.new.save")
+    [added] = [r for r in rows(app_engine, canvas.token, "feature") if r.title == "Pantry scan"]
+    assert (added.reach, added.external_key) == (1200, "PB-42")
 
 
 def test_feature_rice_shows_live_in_the_editor_and_on_the_board(

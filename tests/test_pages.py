@@ -139,7 +139,7 @@ def test_page_with_a_canvas(seeded: models.Canvas, page: str, as_main: bool) -> 
     at = open_page(page, canvas=seeded.token, as_main=as_main)
     no_exception(at)
     assert not at.warning, texts(at, "warning")
-    assert f"**{md(seeded.name)}**" in texts(at.sidebar, "markdown")
+    assert f"**{md(seeded.name)}**" in "\n".join(texts(at.sidebar, "markdown"))
     assert at.query_params.get("canvas") == seeded.token
     if page == "app.py":
         assert md(seeded.name) in "\n".join(texts(at, "markdown"))
@@ -386,7 +386,7 @@ def test_shared_mode_opens_a_canvas_by_its_link(shared_mode: None, seeded: model
     at = open_page(steps.STEPS[2].page, canvas=seeded.token)
     no_exception(at)
     assert texts(at, "title")[0] == steps.STEPS[2].title
-    assert f"**{md(seeded.name)}**" in texts(at.sidebar, "markdown")
+    assert f"**{md(seeded.name)}**" in "\n".join(texts(at.sidebar, "markdown"))
 
 
 def test_shared_mode_with_login_configured(shared_mode: None, seeded: models.Canvas) -> None:

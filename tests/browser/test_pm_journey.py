@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from strategy_canvas import db
 from strategy_canvas.services import canvases, items
-from tests.browser.ui_helpers import button, choose, live
+from tests.browser.ui_helpers import button, choose, live, open_part
 
 if TYPE_CHECKING:  # fixtures' types; tests/ is not a package
     from conftest import AppServer, BrowserDatabase
@@ -23,21 +23,30 @@ def _go(page: Page, step_link: str, heading: str) -> None:
     expect(page.get_by_role("heading", name=heading, exact=True, level=1)).to_be_visible()
 
 
+def _fill(page: Page, fields: dict[str, str]) -> None:
+    for label, value in fields.items():
+        box = live(page, label)
+        box.fill(value)
+        box.press("Tab")  # sends the value, as leaving the field does
+
+
 def _add(
     page: Page,
     what: str,
     fields: dict[str, str],
     picks: dict[str, str] | None = None,
     confirm: str = "",
+    then: dict[str, dict[str, str]] | None = None,
 ) -> None:
-    """Choose the item type, fill its new-item editor, press Add, wait for the confirmation."""
+    """Choose the item type, fill its new-item editor, press Add, wait for the confirmation.
+    ``then`` fills more fields in other parts of an editor shown a part at a time."""
     choose(page, "What to edit", what)
-    for label, value in fields.items():
-        box = live(page, label)
-        box.fill(value)
-        box.press("Tab")  # sends the value, as leaving the field does
+    _fill(page, fields)
     for label, option in (picks or {}).items():
         choose(page, label, option)
+    for part, more in (then or {}).items():
+        open_part(page, part)
+        _fill(page, more)
     button(page, "Add").click()
     expect(page.get_by_text(confirm or "Added").first).to_be_visible()
 
@@ -82,14 +91,9 @@ def test_a_pm_fills_every_step_and_finds_it_after_a_reload(
     _add(
         page,
         "Features, stories & epics",
-        {
-            "Title *": "Shift swap marketplace",
-            "Reach": "400",
-            "Impact": "2",
-            "Confidence": "80",
-            "Effort": "3",
-        },
+        {"Title *": "Shift swap marketplace"},
         picks={"Persona": "Ward manager", "Goal": "Fill every gap within an hour"},
+        then={"Scores": {"Reach": "400", "Impact": "2", "Confidence": "80", "Effort": "3"}},
     )
 
     _go(page, "4. Implementation", "Implementation")

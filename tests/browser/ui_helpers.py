@@ -7,7 +7,7 @@ helpers locate only current elements and retry a choice.
 
 from __future__ import annotations
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 
@@ -31,3 +31,10 @@ def choose(page: Page, label: str, option: str) -> None:
 
 def button(page: Page, name: str) -> Locator:
     return page.locator('[data-stale="false"]').get_by_role("button", name=name, exact=True)
+
+
+def open_part(page: Page, part: str) -> None:
+    """Open ``part`` of an editor that shows one part at a time (a segmented control)."""
+    target = page.locator('[data-stale="false"]').get_by_role("radio", name=part, exact=True)
+    target.click()
+    expect(target).to_have_attribute("aria-checked", "true")

@@ -10,6 +10,7 @@ editor lives outside the fragment (see :mod:`strategy_canvas.ui.editor`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -42,14 +43,17 @@ Renderer = Callable[[Frames], None]
 HIDDEN_COLUMNS = {"id", "version", "image", "media_type", "position"}
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@functools.lru_cache(maxsize=64)
 def load_frames(
     database_url: str, canvas_token: str, revision: int, kinds: tuple[str, ...]
 ) -> dict[str, pd.DataFrame]:
     """The items of ``kinds`` (and of what they link to) at ``revision`` of the canvas.
 
     ``revision`` is part of the cache key: a change anywhere in the canvas makes a new
-    entry, and an unchanged canvas is served from the cache.
+    entry, and an unchanged canvas is served from the cache. The frames are shared by
+    every session, not copied for each (``st.cache_data`` unpickled them on every rerun,
+    and Streamlit's caches cost more than a plain LRU to look up): read them, never
+    change them in place (pandas copies on write anything derived from them).
     """
     wanted = set(kinds)
     for kind in kinds:
@@ -61,10 +65,14 @@ def load_frames(
         }
 
 
-def current_frames(ctx: PageContext, kinds: Sequence[str]) -> tuple[int, Frames]:
+def current_frames(
+    ctx: PageContext, kinds: Sequence[str], *, revision: int | None = None
+) -> tuple[int, Frames]:
+    """The frames of ``kinds`` at ``revision``, or at the change counter read now."""
     assert ctx.token is not None
-    with ctx.read() as session:
-        revision = canvases.get_revision(session=session, canvas_token=ctx.token)
+    if revision is None:
+        with ctx.read() as session:
+            revision = canvases.get_revision(session=session, canvas_token=ctx.token)
     frames = Frames(load_frames(ctx.settings.database_url, ctx.token, revision, tuple(kinds)))
     frames.database_url, frames.canvas_token, frames.revision = (
         ctx.settings.database_url,
@@ -136,9 +144,14 @@ def _changed_underneath(frames: Frames) -> None:
 def live_board(ctx: PageContext, kinds: Sequence[str], render: Renderer) -> None:
     """Draw ``render(frames)`` inside a self-refreshing fragment."""
     every = timedelta(seconds=ctx.settings.live_sync_seconds)
+    # Drawn with the page, the board shows the change counter the page read; each tick
+    # after that reads it again.
+    with_page = [True]
 
     def board() -> None:
-        revision, frames = current_frames(ctx, kinds)
+        known = ctx.revision if with_page[0] else None
+        with_page[0] = False
+        revision, frames = current_frames(ctx, kinds, revision=known)
         _changed_underneath(frames)
         render(frames)
         st.caption(

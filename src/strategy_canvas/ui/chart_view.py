@@ -4,10 +4,13 @@ Building an Altair chart and its Vega-Lite spec (and a Monte Carlo run) costs fa
 than drawing it; an unchanged canvas should not pay that on every rerun or on every
 tick of the live board. Results are cached per (database, canvas, change counter, name,
 options) for all sessions, so thirty people watching a canvas build each chart once.
+The results are shared, not copied for each rerun: they are only read.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
@@ -20,25 +23,37 @@ if TYPE_CHECKING:
     from strategy_canvas.ui.board import Frames
 
 
-@st.cache_data(max_entries=1024, show_spinner=False)
-def _cached(
-    database_url: str,
-    canvas_token: str,
-    revision: int,
-    name: str,
-    options: tuple[Hashable, ...],
-    _compute: Callable[[], Any],
-) -> Any:
-    return _compute()
+class _Results:
+    """The last ``size`` results by key, least recently used dropped first. Safe across
+    the sessions' threads; two sessions asking at once may both compute, one wins."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._data: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = compute()
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+        return value
+
+
+_RESULTS = _Results(1024)
 
 
 def cached(
     frames: Frames, name: str, compute: Callable[[], Any], options: tuple[Hashable, ...] = ()
 ) -> Any:
     """``compute()`` once per state of the canvas (and ``name`` and ``options``)."""
-    return _cached(
-        frames.database_url, frames.canvas_token, frames.revision, name, options, _compute=compute
-    )
+    key = (frames.database_url, frames.canvas_token, frames.revision, name, options)
+    return _RESULTS.get(key, compute)
 
 
 def _with_arrow_datasets(spec: dict[str, Any]) -> dict[str, Any]:

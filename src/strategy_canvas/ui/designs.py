@@ -296,48 +296,72 @@ _RICE_FIELDS = ("reach", "impact", "confidence", "effort")
 _RANGE_FIELDS = ("reach_low", "reach_high", "effort_low", "effort_high")
 
 
-def _pairs(draw: Callable[[str], Any], *pairs: tuple[str, str]) -> None:
-    for first, second in pairs:
-        left, right = st.columns(2)
-        with left:
-            draw(first)
-        with right:
-            draw(second)
+def _pairs(draw: Callable[[str], Any], *names: str) -> None:
+    """``names`` two by two, in two columns (one set of columns: the rows line up, as
+    the fields of a pair are of one kind)."""
+    columns = st.columns(2)
+    for index, name in enumerate(names):
+        with columns[index % 2]:
+            draw(name)
+
+
+#: the feature editor's parts, one shown at a time (a rerun draws a third of the fields)
+FEATURE_PARTS: dict[str, tuple[str, ...]] = {
+    "Details": ("title", "kind", "status", "description", "persona_id", "goal_id", "epic_id"),
+    "Scores": ("reach", "impact", "confidence", "effort", "ease", "value", "moscow", "kano"),
+    "More": (*_RANGE_FIELDS, "external_key", "external_url"),
+}
+PART_KEY = "ed.feature.part"
+_PART_ICONS = {
+    "Details": ":material/description:",
+    "Scores": ":material/leaderboard:",
+    "More": ":material/tune:",
+}
 
 
 def _feature_layout(item_id: int | None) -> Callable[[Callable[[str], Any]], None]:
-    """The feature's fields in groups: what it is, whom it serves, how it scores."""
+    """The feature's fields in three parts: what it is and whom it serves (Details), how
+    it scores, and the optional estimate ranges and import source (More). One part is
+    drawn at a time; the editor keeps the others' unsaved values and saves them all."""
 
     def value(name: str) -> Any:
         return st.session_state.get(editor.field_key("feature", item_id, name))
 
     def layout(draw: Callable[[str], Any]) -> None:
-        draw("title")
-        _pairs(draw, ("kind", "status"))
-        draw("description")
-        st.markdown("**Whom it serves, what it moves**")
-        _pairs(draw, ("persona_id", "goal_id"))
-        draw("epic_id")
-        st.markdown("**Priority**")
-        _pairs(draw, ("reach", "impact"), ("confidence", "effort"))
-        score = rice_score(*(value(n) for n in _RICE_FIELDS))
-        st.caption(
-            f"RICE = reach × impact × confidence ÷ effort = **{score:,.1f}**"
-            if score is not None
-            else "RICE appears here once reach, impact, confidence and effort are given."
+        if st.session_state.get(PART_KEY) not in FEATURE_PARTS:
+            st.session_state[PART_KEY] = next(iter(FEATURE_PARTS))
+        part = st.segmented_control(
+            "Part of the feature",
+            list(FEATURE_PARTS),
+            key=PART_KEY,
+            required=True,
+            format_func=lambda p: f"{_PART_ICONS[p]} {p}",
+            label_visibility="collapsed",
+            width="stretch",
         )
-        _pairs(draw, ("ease", "value"), ("moscow", "kano"))
-        ranges_given = any(value(n) is not None for n in _RANGE_FIELDS)
-        with st.expander("Estimate ranges (optional)", expanded=ranges_given):
+        if part == "Scores":
+            _pairs(draw, *_RICE_FIELDS)
+            score = rice_score(*(value(n) for n in _RICE_FIELDS))
             st.caption(
-                "Where the team is unsure: the lowest and highest reach and effort it "
-                "believes. Without them, confidence sets the spread."
+                f"RICE = reach × impact × confidence ÷ effort = **{score:,.1f}**"
+                if score is not None
+                else "RICE appears here once reach, impact, confidence and effort are given."
             )
-            _pairs(draw, ("reach_low", "reach_high"), ("effort_low", "effort_high"))
-        imported = bool(value("external_key") or value("external_url"))
-        with st.expander("Imported from (optional)", expanded=imported):
+            _pairs(draw, "ease", "value", "moscow", "kano")
+        elif part == "More":
+            st.caption(
+                "Estimate ranges, where the team is unsure: the lowest and highest reach "
+                "and effort it believes (without them, confidence sets the spread in the "
+                "robustness check). Then where the feature came from, if it was imported."
+            )
+            _pairs(draw, *_RANGE_FIELDS)
             draw("external_key")
             draw("external_url")
+        else:
+            draw("title")
+            draw("description")
+            _pairs(draw, "kind", "status", "persona_id", "goal_id")
+            draw("epic_id")
 
     return layout
 

@@ -16,6 +16,7 @@ Session-state keys are all ``ed.<kind>.…``, owned by this module.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Callable
@@ -386,11 +387,21 @@ def _show_conflict(ctx: PageContext, spec: items.ItemType, item_id: int) -> None
         )
 
 
+def _keep_undrawn(kind: str, sid: str, names: list[str]) -> None:
+    """Keep the values of fields this run did not draw (a layout shows one part of the
+    item at a time): Streamlit drops the state of a widget that is not drawn at the end
+    of the run; set through session state, the value stays until its widget is back."""
+    for name in names:
+        key = _k(kind, sid, name)
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-@st.cache_data(max_entries=512, show_spinner=False)
+@functools.lru_cache(maxsize=512)
 def _titles(database_url: str, canvas_token: str, revision: int, kind: str) -> dict[int, str]:
     """id -> title of the items of ``kind`` at ``revision`` of the canvas (cached by it)."""
     with db.session_scope(db.get_engine(database_url), readonly=True) as session:
@@ -430,7 +441,9 @@ def editor(
 
     ``preset`` fills a new item's fields; ``only`` limits the fields shown; ``extra`` draws
     more widgets and returns more data for the save (the sketch upload); ``layout``, if
-    given, arranges the fields itself: it is called with ``draw(field_name)``.
+    given, arranges the fields itself: it is called with ``draw(field_name)``, and may
+    draw only some of them (one part of the item at a time): the others keep their
+    values, and Save sends them too.
     """
     spec = items.item_type(kind)
     sid = _sid(item_id)
@@ -448,7 +461,10 @@ def editor(
     autosave = _autosave(ctx, spec, sid)
     shapes = {s.name: s for s in fields.editable_fields(spec) if only is None or s.name in only}
 
+    drawn: set[str] = set()
+
     def draw(name: str) -> Any:
+        drawn.add(name)
         return fields.draw(
             shapes[name],
             _k(kind, sid, name),
@@ -461,6 +477,7 @@ def editor(
     else:
         for name in shapes:
             draw(name)
+    _keep_undrawn(kind, sid, [n for n in _field_names(spec) if n not in drawn])
     more = extra() if extra is not None else None
     error = st.session_state.pop(_k(kind, sid, "error"), None)
     if error is not None:

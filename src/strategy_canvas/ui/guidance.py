@@ -111,9 +111,10 @@ def show(step: int, *, new_to_it: bool = True) -> None:
     key = f"guidance.open.{step}"
     expanded = st.session_state.get(key, new_to_it)
     with st.expander("How to do this step", expanded=expanded, icon=":material/lightbulb:"):
-        st.markdown(guide.why)
-        st.markdown("**Questions to answer**\n" + "\n".join(f"- {q}" for q in guide.questions))
-        st.markdown(f"**Example.** {guide.example}")
+        questions = "\n".join(f"- {q}" for q in guide.questions)
+        st.markdown(
+            f"{guide.why}\n\n**Questions to answer**\n{questions}\n\n**Example.** {guide.example}"
+        )
         st.button(
             "Got it — fold this away",
             key=f"guidance.fold.{step}",

@@ -8,9 +8,8 @@ for all sessions at once.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
-
-import streamlit as st
 
 from strategy_canvas import db
 from strategy_canvas.services import canvases
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
     from strategy_canvas.ui.setup import PageContext
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@functools.lru_cache(maxsize=256)
 def _steps(
     database_url: str, canvas_token: str, revision: int
 ) -> list[progress_service.StepProgress]:

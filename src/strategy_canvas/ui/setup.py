@@ -7,6 +7,7 @@ config, the database, the open canvas, the access gate and the sidebar — happe
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -102,6 +103,15 @@ def _migrated_engine(url: str) -> Engine:
     return engine
 
 
+@functools.lru_cache(maxsize=256)
+def _canvas_at(database_url: str, canvas_token: str, revision: int) -> m.Canvas:
+    """The canvas at ``revision`` of its change counter, which every change of the canvas
+    itself moves too: one shared, read-only copy per state instead of a query per rerun."""
+    del revision  # part of the cache key only
+    with db.session_scope(db.get_engine(database_url), readonly=True) as session:
+        return canvases.get_canvas(session=session, canvas_token=canvas_token)
+
+
 def _open_canvas(ctx: PageContext) -> None:
     """Open the canvas named by ``?canvas=`` or, failing that, the one this session had."""
     from_link = (st.query_params.get("canvas") or "").strip()
@@ -112,7 +122,8 @@ def _open_canvas(ctx: PageContext) -> None:
     if _TOKEN_RE.match(token):
         try:
             with ctx.read() as session:
-                canvas = canvases.get_canvas(session=session, canvas_token=token)
+                ctx._revision = canvases.get_revision(session=session, canvas_token=token)
+            canvas = _canvas_at(ctx.settings.database_url, token, ctx._revision)
         except NotFound:
             canvas = None
     if canvas is None:

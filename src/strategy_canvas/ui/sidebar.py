@@ -40,16 +40,17 @@ def draw(ctx: PageContext) -> None:
     from strategy_canvas.ui.setup import APP_ICON, APP_NAME
 
     bar = st.sidebar
-    bar.markdown(f"## {APP_ICON} {APP_NAME}")
     canvas = ctx.canvas
+    lines = [f"## {APP_ICON} {APP_NAME}"]  # one element: the sidebar is drawn on every rerun
     if canvas is None:
-        bar.caption("No canvas is open.")
+        lines.append(":gray[No canvas is open.]")
     else:
-        bar.markdown(f"**{md(canvas.name)}**")
+        lines.append(f"**{md(canvas.name)}**")
         if canvas.product:
-            bar.caption(md(canvas.product))
+            lines.append(f":gray[{md(canvas.product)}]")
         if canvas.archived_at is not None:
-            bar.caption(":material/inventory_2: Archived")
+            lines.append(":gray[:material/inventory_2: Archived]")
+    bar.markdown("\n\n".join(lines))
     by_step, overall = _completeness(ctx)
     if overall is not None:
         bar.progress(overall, text=f"Complete: {progress.percent(overall)}")
