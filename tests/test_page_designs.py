@@ -338,3 +338,31 @@ def test_the_empty_canvas_says_what_to_do(app_engine: Engine) -> None:
     choose_kind(at, 3, "sketch")
     assert any("add a feature first" in i for i in texts(at, "info"))
     assert not at.file_uploader
+
+
+def test_a_story_belongs_to_an_epic_not_to_any_feature(
+    app_engine: Engine, seeded: models.Canvas
+) -> None:
+    features = rows(app_engine, seeded.token, "feature")
+    epics = {f.title for f in features if f.kind == "epic"}
+    others = {f.title for f in features if f.kind != "epic"}
+    assert epics and others
+    at = _page(seeded)
+    options = set(at.selectbox(key="ed.feature.new.epic_id").options) - {"— none —"}
+    assert options == epics
+    # a link made before (to what is not an epic) stays a choice: it is never dropped
+    story = next(f for f in features if f.kind != "epic")
+    plain = next(f for f in features if f.kind != "epic" and f.id != story.id)
+    with db.session_scope(app_engine) as session:
+        items.update_item(
+            session=session,
+            canvas_token=seeded.token,
+            kind="feature",
+            item_id=story.id,
+            changes={"epic_id": plain.id},
+            expected_version=story.version,
+        )
+    at = _page(seeded)
+    at.selectbox(key="ed.feature.open").set_value(str(story.id)).run()
+    box = at.selectbox(key=f"ed.feature.{story.id}.epic_id")
+    assert box.value == plain.id and plain.title in box.options

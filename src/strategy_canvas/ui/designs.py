@@ -8,6 +8,7 @@ outside it (see :mod:`strategy_canvas.ui.editor`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
@@ -17,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
+from strategy_canvas import db
 from strategy_canvas import models as m
 from strategy_canvas.services import items
 from strategy_canvas.services.errors import NotFound
@@ -371,7 +373,23 @@ def edit_feature(ctx: PageContext) -> None:
     editor.notice("feature")
     item_id = editor.picker(ctx, "feature")
     chosen = item_id if isinstance(item_id, int) else None
-    editor.editor(ctx, "feature", chosen, layout=_feature_layout(chosen))
+    editor.editor(
+        ctx,
+        "feature",
+        chosen,
+        layout=_feature_layout(chosen),
+        link_subsets={"epic_id": _epic_ids(ctx.settings.database_url, ctx.token, ctx.revision)},
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _epic_ids(database_url: str, canvas_token: str | None, revision: int) -> set[int]:
+    """The canvas's epics at ``revision``: what a feature or story can belong to."""
+    del revision  # part of the cache key only
+    assert canvas_token is not None
+    with db.session_scope(db.get_engine(database_url), readonly=True) as session:
+        rows = items.list_items(session=session, canvas_token=canvas_token, kind="feature")
+    return {int(row.id) for row in rows if row.kind == "epic"}
 
 
 # ------------------------------------------------------------------- sketch editor

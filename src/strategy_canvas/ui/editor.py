@@ -436,6 +436,7 @@ def editor(
     extra: Callable[[], dict[str, Any] | None] | None = None,
     layout: Callable[[Callable[[str], Any]], None] | None = None,
     allow_delete: bool = True,
+    link_subsets: dict[str, set[int]] | None = None,
 ) -> None:
     """The editor of one item (``item_id``) or of a new one (None).
 
@@ -443,7 +444,8 @@ def editor(
     more widgets and returns more data for the save (the sketch upload); ``layout``, if
     given, arranges the fields itself: it is called with ``draw(field_name)``, and may
     draw only some of them (one part of the item at a time): the others keep their
-    values, and Save sends them too.
+    values, and Save sends them too. ``link_subsets`` narrows a link field's choices to
+    some of the target kind's items (the item's current link always stays a choice).
     """
     spec = items.item_type(kind)
     sid = _sid(item_id)
@@ -458,6 +460,9 @@ def editor(
     if _k(kind, sid, "conflict") in st.session_state and item_id is not None:
         _show_conflict(ctx, spec, item_id)
     links = _link_choices(ctx, spec, item_id)
+    for name, allowed in (link_subsets or {}).items():
+        current = st.session_state.get(_k(kind, sid, name))
+        links[name] = {i: t for i, t in links[name].items() if i in allowed or i == current}
     autosave = _autosave(ctx, spec, sid)
     shapes = {s.name: s for s in fields.editable_fields(spec) if only is None or s.name in only}
 
