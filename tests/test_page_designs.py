@@ -330,10 +330,10 @@ def test_the_empty_canvas_says_what_to_do(app_engine: Engine) -> None:
         token = canvases.create_canvas(session=session, canvas_in={"name": "Empty"}).token
     at = open_page(PAGE, canvas=token)
     assert not at.exception
-    captions = " ".join(texts(at, "caption"))
+    board = " ".join(texts(at, "markdown"))
     for empty in ("No features yet", "No scoring criteria yet", "No criterion scores yet"):
-        assert empty in captions
-    assert "No sketches yet — link a mock-up" in captions
+        assert f"· 0  \n:gray[:small[{empty}" in board  # under its heading
+    assert "No sketches yet — link a mock-up" in board
     assert not at.dataframe
     choose_kind(at, 3, "sketch")
     assert any("add a feature first" in i for i in texts(at, "info"))

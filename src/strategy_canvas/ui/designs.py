@@ -128,17 +128,22 @@ def _height(rows: int) -> int | Literal["content"]:
     return "content" if rows <= _TALL else 600
 
 
-def _heading(frames: board.Frames, kind: str) -> None:
-    st.markdown(f"**{items.ITEM_TYPES[kind].plural}** · {len(frames[kind])}")
+def _heading(frames: board.Frames, kind: str, *, empty: str) -> bool:
+    """A section's heading with its count; with no items, what to do, in the same element
+    (the board is drawn on every tick). Returns whether the section is empty."""
+    count = len(frames[kind])
+    text = f"**{items.ITEM_TYPES[kind].plural}** · {count}"
+    st.markdown(text if count else f"{text}  \n:gray[:small[{empty}]]")
+    return not count
 
 
 def _features(frames: board.Frames) -> None:
-    _heading(frames, "feature")
-    if frames["feature"].empty:
-        st.caption(
-            "No features yet — add the first feature, story or epic in the editor: name it, "
-            "tie it to the persona it serves and the goal it moves, then score it."
-        )
+    if _heading(
+        frames,
+        "feature",
+        empty="No features yet — add the first feature, story or epic in the editor: name "
+        "it, tie it to the persona it serves and the goal it moves, then score it.",
+    ):
         return
     # Cached as Arrow with its count of unscored features: the same for every session
     # until the canvas changes, and drawn without converting it again.
@@ -174,13 +179,12 @@ def _feature_arrow(frames: board.Frames) -> tuple[pa.Table, int]:
 
 
 def _scoring(frames: board.Frames) -> None:
-    _heading(frames, "criterion")
-    if frames["criterion"].empty:
-        st.caption(
-            "No scoring criteria yet — if RICE is not enough, add your team's own criteria "
-            "in the editor (e.g. “Strategic fit”, weight 40) and score features against them."
-        )
-    else:
+    if not _heading(
+        frames,
+        "criterion",
+        empty="No scoring criteria yet — if RICE is not enough, add your team's own criteria "
+        "in the editor (e.g. “Strategic fit”, weight 40) and score features against them.",
+    ):
         criteria = board.readable(frames, "criterion", columns=["name", "weight", "description"])
         total = float(frames["criterion"]["weight"].sum())
         if total > 0:
@@ -197,15 +201,14 @@ def _scoring(frames: board.Frames) -> None:
                 ),
             },
         )
-    _heading(frames, "criterion_score")
-    scores = frames["criterion_score"]
-    if scores.empty:
-        st.caption(
-            "No criterion scores yet — score a feature from 0 to 10 on each criterion in the "
-            "editor."
-            if not frames["criterion"].empty
-            else "No criterion scores yet — they come once there are criteria to score on."
-        )
+    if _heading(
+        frames,
+        "criterion_score",
+        empty="No criterion scores yet — score a feature from 0 to 10 on each criterion in "
+        "the editor."
+        if not frames["criterion"].empty
+        else "No criterion scores yet — they come once there are criteria to score on.",
+    ):
         return
     matrix = score_matrix(frames)
     st.dataframe(
@@ -250,13 +253,13 @@ def _safe_url(url: Any) -> str | None:
 
 
 def _sketches(frames: board.Frames) -> None:
-    _heading(frames, "sketch")
     sketches = frames["sketch"]
-    if sketches.empty:
-        st.caption(
-            "No sketches yet — link a mock-up (Figma, Miro, …) or upload an image of a "
-            "feature's design in the editor."
-        )
+    if _heading(
+        frames,
+        "sketch",
+        empty="No sketches yet — link a mock-up (Figma, Miro, …) or upload an image of a "
+        "feature's design in the editor.",
+    ):
         return
     features = board.titles(frames, "feature")
     rows = sketches.to_dict("records")

@@ -489,8 +489,8 @@ def editor(
         messages.show_error(error)
     dirty = item_id is None or bool(_changes(spec, sid))
     movable = item_id is not None and kind != "vision"
-    buttons = st.columns([2, 2, 1, 1] if movable else [2, 2])
-    buttons[0].button(
+    buttons = st.container(horizontal=True, gap="small")  # one element, not a column each
+    buttons.button(
         "Add" if item_id is None else "Save",
         key=_k(kind, sid, "save"),
         type="primary",
@@ -499,7 +499,7 @@ def editor(
         args=(ctx, spec, item_id, more),
         width="stretch",
     )
-    buttons[1].button(
+    buttons.button(
         "Discard",
         key=_k(kind, sid, "discard"),
         help="Throw away your unsaved changes",
@@ -509,23 +509,21 @@ def editor(
         width="stretch",
     )
     if movable:
-        buttons[2].button(
+        buttons.button(
             "",
             key=_k(kind, sid, "up"),
             icon=":material/arrow_upward:",
             help="Move up in the list",
             on_click=_move,
             args=(ctx, spec, item_id, -1),
-            width="stretch",
         )
-        buttons[3].button(
+        buttons.button(
             "",
             key=_k(kind, sid, "down"),
             icon=":material/arrow_downward:",
             help="Move down in the list",
             on_click=_move,
             args=(ctx, spec, item_id, 1),
-            width="stretch",
         )
     if item_id is not None and dirty:
         st.caption("Unsaved changes — kept as a draft until you save or discard them.")
