@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from strategy_canvas import charts
@@ -105,21 +106,19 @@ def render_board(ctx: PageContext, frames: board.Frames) -> None:
     decisions_section(ctx, frames)
 
 
-def feedback_section(frames: board.Frames) -> None:
+def _arrow(table: pd.DataFrame) -> pa.Table:
+    """A board table as Arrow, converted once per state of the canvas, not per rerun."""
+    return pa.Table.from_pandas(table, preserve_index=False)
+
+
+def _feedback_view(frames: board.Frames) -> tuple[int, str, pa.Table]:
+    """(count, summary badges, table) of the feedback, latest first."""
     frame = loop.feedback_latest_first(frames["feedback"])
-    if frame.empty:
-        _heading("Feedback", 0)
-        st.caption(
-            "No feedback yet — add what users said in tests, interviews, surveys, support "
-            "tickets or analytics, in the editor (What to edit → Feedback)."
-        )
-        return
     counts = {s: int((frame["sentiment"] == s).sum()) for s in SENTIMENT_ICONS}
     untied = int(frame["feature_id"].isna().sum())
     summary = _badges(counts, SENTIMENT_COLORS, {s: s for s in counts})
     if untied:
         summary += f" :orange-badge[{untied} not tied to a feature]"
-    _heading("Feedback", len(frame), extra=summary)
     features = board.titles(frames, "feature")
     table = pd.DataFrame(
         {
@@ -132,11 +131,26 @@ def feedback_section(frames: board.Frames) -> None:
             "From": frame["author"],
         }
     )
+    return len(frame), summary, _arrow(table)
+
+
+def feedback_section(frames: board.Frames) -> None:
+    if frames["feedback"].empty:
+        _heading("Feedback", 0)
+        st.caption(
+            "No feedback yet — add what users said in tests, interviews, surveys, support "
+            "tickets or analytics, in the editor (What to edit → Feedback)."
+        )
+        return
+    count, summary, table = chart_view.cached(
+        frames, "feedback.table", lambda: _feedback_view(frames)
+    )
+    _heading("Feedback", count, extra=summary)
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
-        height=min(38 + 35 * len(table), 400),
+        height=min(38 + 35 * count, 400),
         column_config={
             "Date": st.column_config.DateColumn(format="YYYY-MM-DD", width="small"),
             "Mood": st.column_config.TextColumn(
@@ -152,14 +166,30 @@ def feedback_section(frames: board.Frames) -> None:
 
 
 def flaws_section(frames: board.Frames) -> None:
-    frame = loop.flaws_by_urgency(frames["flaw"])
-    if frame.empty:
+    if frames["flaw"].empty:
         _heading("Flaws & fixes", 0)
         st.caption(
             "No flaws recorded — when feedback shows something broken or confusing, add it "
             "as a flaw with its severity and the fix, who owns it and where it stands."
         )
         return
+    count, summary, table = chart_view.cached(frames, "flaws.table", lambda: _flaws_view(frames))
+    _heading("Flaws & fixes", count, extra=summary)
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Flaw": st.column_config.TextColumn(width="medium"),
+            "Fix": st.column_config.TextColumn(width="large"),
+        },
+    )
+    chart_view.show(frames, "flaws", lambda: charts.flaws_chart(frames["flaw"]))
+
+
+def _flaws_view(frames: board.Frames) -> tuple[int, str, pa.Table]:
+    """(count, summary badges, table) of the flaws, most urgent first."""
+    frame = loop.flaws_by_urgency(frames["flaw"])
     open_flaws = frame[frame["is_open"]]
     counts = {s: int((open_flaws["severity"] == s).sum()) for s in loop.SEVERITY_ORDER}
     colors = {"critical": "red", "high": "orange", "medium": "yellow", "low": "gray"}
@@ -169,7 +199,6 @@ def flaws_section(frames: board.Frames) -> None:
     closed = len(frame) - len(open_flaws)
     if closed and len(open_flaws):
         summary += f" :gray-badge[{closed} fixed or closed]"
-    _heading("Flaws & fixes", len(frame), extra=summary)
     features = board.titles(frames, "feature")
     table = pd.DataFrame(
         {
@@ -181,16 +210,7 @@ def flaws_section(frames: board.Frames) -> None:
             "Feature": frame["feature_id"].map(features),
         }
     )
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Flaw": st.column_config.TextColumn(width="medium"),
-            "Fix": st.column_config.TextColumn(width="large"),
-        },
-    )
-    chart_view.show(frames, "flaws", lambda: charts.flaws_chart(frames["flaw"]))
+    return len(frame), summary, _arrow(table)
 
 
 def kpi_table(kpis: pd.DataFrame) -> pd.DataFrame:
@@ -232,6 +252,12 @@ KPI_COLUMNS = {
 }
 
 
+def _kpi_view(frames: board.Frames) -> tuple[pd.DataFrame, pa.Table]:
+    """Each KPI's progress, and the table of it."""
+    kpis = loop.kpi_progress(frames["key_result"], frames["kpi_reading"])
+    return kpis, _arrow(kpi_table(kpis))
+
+
 def kpi_section(ctx: PageContext, frames: board.Frames) -> None:
     readings = frames["kpi_reading"]
     _heading("KPI readings", len(readings), extra="— each KPI's latest reading against its target")
@@ -247,8 +273,8 @@ def kpi_section(ctx: PageContext, frames: board.Frames) -> None:
             query_params=ctx.link_params,
         )
         return
-    kpis = loop.kpi_progress(frames["key_result"], readings)
-    st.dataframe(kpi_table(kpis), hide_index=True, width="stretch", column_config=KPI_COLUMNS)
+    kpis, table = chart_view.cached(frames, "kpi.table", lambda: _kpi_view(frames))
+    st.dataframe(table, hide_index=True, width="stretch", column_config=KPI_COLUMNS)
     chart_view.show(
         frames,
         "kpis",
@@ -261,27 +287,35 @@ def kpi_section(ctx: PageContext, frames: board.Frames) -> None:
         st.caption(f"No reading yet for {names}{more} — record one in the editor (KPI readings).")
     if not readings.empty:
         with st.expander(f"Every reading ({len(readings)})", icon=":material/history:"):
-            kpi_names = board.titles(frames, "key_result")
-            units = dict(zip(frames["key_result"]["id"], frames["key_result"]["unit"], strict=True))
-            ordered = readings.assign(_on=pd.to_datetime(readings["measured_on"])).sort_values(
-                ["_on", "id"], ascending=False
-            )
             st.dataframe(
-                pd.DataFrame(
-                    {
-                        "Date": ordered["measured_on"].map(_day),
-                        "KPI": ordered["key_result_id"].map(kpi_names),
-                        "Value": [
-                            number(v, units.get(k, ""))
-                            for v, k in zip(ordered["value"], ordered["key_result_id"], strict=True)
-                        ],
-                        "Note": ordered["note"],
-                    }
-                ),
+                chart_view.cached(frames, "kpi.readings", lambda: _readings_table(frames)),
                 hide_index=True,
                 width="stretch",
                 column_config={"Date": st.column_config.DateColumn(format="YYYY-MM-DD")},
             )
+
+
+def _readings_table(frames: board.Frames) -> pa.Table:
+    """Every KPI reading, latest first."""
+    readings = frames["kpi_reading"]
+    kpi_names = board.titles(frames, "key_result")
+    units = dict(zip(frames["key_result"]["id"], frames["key_result"]["unit"], strict=True))
+    ordered = readings.assign(_on=pd.to_datetime(readings["measured_on"])).sort_values(
+        ["_on", "id"], ascending=False
+    )
+    return _arrow(
+        pd.DataFrame(
+            {
+                "Date": ordered["measured_on"].map(_day),
+                "KPI": ordered["key_result_id"].map(kpi_names),
+                "Value": [
+                    number(v, units.get(k, ""))
+                    for v, k in zip(ordered["value"], ordered["key_result_id"], strict=True)
+                ],
+                "Note": ordered["note"],
+            }
+        )
+    )
 
 
 def decision_label(decision: Any, status: Any) -> str:
@@ -290,36 +324,22 @@ def decision_label(decision: Any, status: Any) -> str:
     return "⚠️ needs a decision" if status == "shipped" else "— not yet"
 
 
-def decisions_section(ctx: PageContext, frames: board.Frames) -> None:
+class _Decisions(NamedTuple):
+    summary: str
+    features: int  # building or shipped, so up for a decision
+    waiting: list[str]  # shipped, waiting for a decision
+    table: pa.Table
+
+
+def _decisions_view(frames: board.Frames) -> _Decisions:
     log = loop.decision_log(frames["feature"], frames["decision"])
     decided = log[log["decision"].notna()]
     counts = {d: int((decided["decision"] == d).sum()) for d in loop.DECISION_LABELS}
     summary = _badges(
         counts, DECISION_COLORS, {k: v.lower() for k, v in loop.DECISION_LABELS.items()}
     )
-    _heading("Decisions", len(frames["decision"]), extra=summary)
-    if log.empty:
-        st.caption(
-            "No feature is building or shipped yet — once one is (its status in step 3), "
-            "decide here whether to declare victory, iterate or roll back, and why."
-        )
-        links.page_link(
-            steps.STEPS[3].page,
-            label="See the features in step 3",
-            icon=":material/design_services:",
-            query_params=ctx.link_params,
-        )
-        return
-    waiting = log[log["needs_decision"]]
-    if len(waiting):
-        names = ", ".join(f"“{md(str(t))}”" for t in waiting["feature"].head(3))
-        more = f" and {len(waiting) - 3} more" if len(waiting) > 3 else ""
-        noun = "feature waits" if len(waiting) == 1 else "features wait"
-        st.markdown(
-            f":orange[:material/priority_high: **{len(waiting)} shipped {noun} for a "
-            f"decision:** {names}{more}.] Declare victory, iterate or roll back in the "
-            "editor (Decisions)."
-        )
+    if log.empty:  # nothing building or shipped: nothing to decide
+        return _Decisions(summary, 0, [], pa.table({}))
     table = pd.DataFrame(
         {
             "Feature": log["feature"],
@@ -331,8 +351,36 @@ def decisions_section(ctx: PageContext, frames: board.Frames) -> None:
             "Decided": log["decided_on"].map(_day),
         }
     )
+    waiting = [str(t) for t in log[log["needs_decision"]]["feature"]]
+    return _Decisions(summary, len(log), waiting, _arrow(table))
+
+
+def decisions_section(ctx: PageContext, frames: board.Frames) -> None:
+    view: _Decisions = chart_view.cached(frames, "decisions", lambda: _decisions_view(frames))
+    _heading("Decisions", len(frames["decision"]), extra=view.summary)
+    if not view.features:
+        st.caption(
+            "No feature is building or shipped yet — once one is (its status in step 3), "
+            "decide here whether to declare victory, iterate or roll back, and why."
+        )
+        links.page_link(
+            steps.STEPS[3].page,
+            label="See the features in step 3",
+            icon=":material/design_services:",
+            query_params=ctx.link_params,
+        )
+        return
+    if view.waiting:
+        names = ", ".join(f"“{md(t)}”" for t in view.waiting[:3])
+        more = f" and {len(view.waiting) - 3} more" if len(view.waiting) > 3 else ""
+        noun = "feature waits" if len(view.waiting) == 1 else "features wait"
+        st.markdown(
+            f":orange[:material/priority_high: **{len(view.waiting)} shipped {noun} for a "
+            f"decision:** {names}{more}.] Declare victory, iterate or roll back in the "
+            "editor (Decisions)."
+        )
     st.dataframe(
-        table,
+        view.table,
         hide_index=True,
         width="stretch",
         column_config={
