@@ -309,3 +309,27 @@ def test_the_empty_roadmap_draws_no_chart(app_engine: Engine) -> None:
     assert not at.exception
     assert not at.get("vega_lite_chart")
     assert any("give them start and end dates" in c for c in texts(at, "caption"))
+
+
+def test_a_long_lane_shows_its_first_cards_and_lists_the_rest(
+    app_engine: Engine, canvas: models.Canvas
+) -> None:
+    from strategy_canvas.ui.implementation import CARDS_PER_LANE
+
+    extra = CARDS_PER_LANE + 3
+    with db.session_scope(app_engine) as session:
+        for n in range(extra):
+            items.create_item(
+                session=session,
+                canvas_token=canvas.token,
+                kind="roadmap_item",
+                data={"title": f"Later work {n}", "lane": "later"},
+            )
+    at = _page(canvas)
+    cards = _lanes(at)["Later"]  # the cards, then the one element listing the rest
+    assert cards[:CARDS_PER_LANE] == [f"Later work {n}" for n in range(CARDS_PER_LANE)]
+    assert len(cards) == CARDS_PER_LANE + 1
+    [more] = [e for e in at.expander if e.label == "3 more in Later"]
+    listed = " ".join(m.value for m in more.markdown)
+    assert all(f"Later work {n}" in listed for n in range(CARDS_PER_LANE, extra))
+    assert "#### Later · 11" in texts(at, "markdown")

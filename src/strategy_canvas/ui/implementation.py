@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 KINDS = ["roadmap_item", "dependency", "risk"]
 
 #: lane -> (heading, what it means)
+#: cards drawn one by one in a lane; the rest are listed in one element below them
+CARDS_PER_LANE = 8
 LANES: dict[str, tuple[str, str]] = {
     "now": ("Now", "Being built"),
     "next": ("Next", "Up after that"),
@@ -105,17 +107,34 @@ def _roadmap(frames: board.Frames) -> None:
         )
         return
     chart_view.show(frames, "roadmap_lanes", lambda: charts.roadmap_lanes(roadmap))
-    features = board.titles(frames, "feature")
     today = date.today()
+    cards = chart_view.cached(frames, "roadmap.cards", lambda: _lane_cards(frames, today), (today,))
     for column, (lane, (title, meaning)) in zip(st.columns(len(LANES)), LANES.items(), strict=True):
-        rows = roadmap[roadmap["lane"] == lane].to_dict("records")
+        texts = cards[lane]
         with column:
-            st.markdown(f"#### {title} · {len(rows)}", help=meaning)
-            if not rows:
+            st.markdown(f"#### {title} · {len(texts)}", help=meaning)
+            if not texts:
                 st.caption(f"Nothing in {title} yet.")
-            for row in rows:
+            for text in texts[:CARDS_PER_LANE]:
                 with st.container(border=True):
-                    st.markdown(roadmap_card(row, features, today=today))
+                    st.markdown(text)
+            if len(texts) > CARDS_PER_LANE:
+                rest = texts[CARDS_PER_LANE:]
+                with st.expander(f"{len(rest)} more in {title}"):
+                    st.markdown("\n\n---\n\n".join(rest))  # one element, however many
+
+
+def _lane_cards(frames: board.Frames, today: date) -> dict[str, list[str]]:
+    """Each lane's roadmap cards (markdown), in the roadmap's order."""
+    roadmap = frames["roadmap_item"]
+    features = board.titles(frames, "feature")
+    return {
+        lane: [
+            roadmap_card(row, features, today=today)
+            for row in roadmap[roadmap["lane"] == lane].to_dict("records")
+        ]
+        for lane in LANES
+    }
 
 
 def roadmap_card(row: Mapping[str, Any], features: Mapping[int, str], *, today: date) -> str:
@@ -254,9 +273,12 @@ def timeline_section(ctx: PageContext) -> None:
         )
     chosen = str(group or "owner")
     every = timedelta(seconds=ctx.settings.live_sync_seconds)
+    with_page = [True]  # drawn with the page: the change counter the page read
 
     def view() -> None:
-        _, frames = board.current_frames(ctx, KINDS)
+        known = ctx.revision if with_page[0] else None
+        with_page[0] = False
+        _, frames = board.current_frames(ctx, KINDS, revision=known)
         timeline(frames, chosen)
 
     st.fragment(view, run_every=every)()
