@@ -215,7 +215,11 @@ def features_card(ctx: PageContext, frames: board.Frames) -> None:
             st.caption("No features yet — design what reaches the goals, then score it.")
             _go(ctx, 3, "Design features in step 3")
             return
-        top = top_features(features)
+        top, unscored = chart_view.cached(
+            frames,
+            "overview.top_features",
+            lambda: (top_features(features), int(scoring.rice_score(features).isna().sum())),
+        )
         if top.empty:
             st.caption(
                 "No feature is scored yet — give reach, impact, confidence and effort to "
@@ -231,7 +235,6 @@ def features_card(ctx: PageContext, frames: board.Frames) -> None:
                 f"{rank}\\. **{md(_text(row['title']))}** {badge} :gray[· RICE {row['rice']:,.0f}]"
             )
         st.markdown("  \n".join(lines))
-        unscored = int(scoring.rice_score(features).isna().sum())
         if unscored:
             st.caption(f"{unscored} more not scored yet.")
 
@@ -243,24 +246,34 @@ def roadmap_card(ctx: PageContext, frames: board.Frames) -> None:
             st.caption("Nothing on the roadmap yet — place features on now, next and later.")
             _go(ctx, 4, "Plan the roadmap in step 4")
             return
+        lanes = chart_view.cached(frames, "overview.lanes", lambda: _lane_lists(roadmap))
         for column, (lane, label) in zip(st.columns(len(LANES)), LANES.items(), strict=True):
-            in_lane = roadmap[roadmap["lane"] == lane]
+            count, lines = lanes[lane]
             with column:
-                st.markdown(f"**{label}** · {len(in_lane)}")
-                lines = []
-                for row in in_lane.head(LIST_LIMIT).to_dict("records"):
-                    title = md(_text(row["title"]))
-                    if row["status"] == "done":
-                        lines.append(f"- :gray[~~{title}~~] ✓")
-                    elif row["status"] == "blocked":
-                        lines.append(f"- {title} :red-badge[blocked]")
-                    else:
-                        lines.append(f"- {title}")
+                st.markdown(f"**{label}** · {count}")
                 if lines:
                     st.markdown("\n".join(lines))
                 else:
                     st.caption("Empty")
-                _more(len(in_lane) - LIST_LIMIT, "")
+                _more(count - LIST_LIMIT, "")
+
+
+def _lane_lists(roadmap: pd.DataFrame) -> dict[str, tuple[int, list[str]]]:
+    """Each lane's count and its first items as markdown list lines."""
+    result = {}
+    for lane in LANES:
+        in_lane = roadmap[roadmap["lane"] == lane]
+        lines = []
+        for row in in_lane.head(LIST_LIMIT).to_dict("records"):
+            title = md(_text(row["title"]))
+            if row["status"] == "done":
+                lines.append(f"- :gray[~~{title}~~] ✓")
+            elif row["status"] == "blocked":
+                lines.append(f"- {title} :red-badge[blocked]")
+            else:
+                lines.append(f"- {title}")
+        result[lane] = (len(in_lane), lines)
+    return result
 
 
 def kpis_card(ctx: PageContext, frames: board.Frames) -> None:
@@ -269,7 +282,11 @@ def kpis_card(ctx: PageContext, frames: board.Frames) -> None:
             st.caption("No KPIs yet — give each goal a key result with a baseline and a target.")
             _go(ctx, 2, "Set key results in step 2")
             return
-        kpis = loop.kpi_progress(frames["key_result"], frames["kpi_reading"])
+        kpis = chart_view.cached(
+            frames,
+            "loop.kpi_progress",
+            lambda: loop.kpi_progress(frames["key_result"], frames["kpi_reading"]),
+        )
         for row in kpis.head(LIST_LIMIT).to_dict("records"):
             unit = _text(row["unit"])
             target = md(number(row["target"], unit))
@@ -288,7 +305,7 @@ def kpis_card(ctx: PageContext, frames: board.Frames) -> None:
 
 
 def flaws_card(ctx: PageContext, frames: board.Frames) -> None:
-    flaws = loop.flaws_by_urgency(frames["flaw"])
+    flaws = chart_view.cached(frames, "loop.flaws", lambda: loop.flaws_by_urgency(frames["flaw"]))
     open_flaws = flaws[flaws["is_open"]] if not flaws.empty else flaws
     with card(f"Open flaws · {len(open_flaws)}", ":material/bug_report:"):
         if flaws.empty:
