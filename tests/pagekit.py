@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from strategy_canvas import db
 from strategy_canvas.services import items
-from strategy_canvas.ui import designs
+from strategy_canvas.ui import designs, vision
 from strategy_canvas.ui.text import md
 from tests.test_pages import texts
 
@@ -44,28 +44,35 @@ def widget(at: AppTest, key: str) -> Any:
     raise KeyError(key)
 
 
-def show_part(at: AppTest, part: str) -> AppTest:
-    """Open ``part`` of the feature editor (it shows one part of a feature at a time)."""
-    control = at.segmented_control(key=designs.PART_KEY)
+#: the editors shown a part at a time: kind -> (its parts and their fields, the part's key)
+PARTS: dict[str, tuple[dict[str, tuple[str, ...]], str]] = {
+    "feature": (designs.FEATURE_PARTS, designs.PART_KEY),
+    "vision": (vision.PARTS, vision.PART_KEY),
+}
+
+
+def show_part(at: AppTest, part: str, kind: str = "feature") -> AppTest:
+    """Open ``part`` of the editor of ``kind`` (it shows one part of an item at a time)."""
+    control = at.segmented_control(key=PARTS[kind][1])
     if control.value != part:
         control.set_value(part).run()
     return at
 
 
 def fill(at: AppTest, kind: str, sid: str | int, values: dict[str, Any]) -> AppTest:
-    """Set the editor's fields of ``kind`` (item ``sid`` or "new"), then run once. The
-    feature editor's fields are set part by part, opening each as a user does."""
+    """Set the editor's fields of ``kind`` (item ``sid`` or "new"), then run once. An
+    editor shown a part at a time is filled part by part, opening each as a user does."""
     groups: list[tuple[str | None, dict[str, Any]]] = [(None, values)]
-    if kind == "feature":
+    if kind in PARTS:
         groups = [
             (part, {n: v for n, v in values.items() if n in names})
-            for part, names in designs.FEATURE_PARTS.items()
+            for part, names in PARTS[kind][0].items()
         ]
     for part, group in groups:
         if not group:
             continue
         if part is not None:
-            show_part(at, part)
+            show_part(at, part, kind)
         for name, value in group.items():
             widget(at, f"ed.{kind}.{sid}.{name}").set_value(value)
         at.run()

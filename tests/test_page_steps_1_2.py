@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui.text import md
-from tests.pagekit import choose_kind, fill
+from tests.pagekit import choose_kind, fill, show_part
 from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401  (fixtures)
 
 VISION = "pages/2_Vision.py"
@@ -149,6 +149,7 @@ def test_vision_builder_composes_the_statement(
         "alternative": "recipe sites",
         "differentiator": "uses what is in the fridge",
     }
+    show_part(at, "Sentence builder", "vision")
     assert at.button(key="vision.use_sentence").disabled
     fill(at, "vision", str(vision_id), parts)
     at.button(key="vision.use_sentence").click().run()

@@ -333,17 +333,7 @@ def _feature_layout(item_id: int | None) -> Callable[[Callable[[str], Any]], Non
         return st.session_state.get(editor.field_key("feature", item_id, name))
 
     def layout(draw: Callable[[str], Any]) -> None:
-        if st.session_state.get(PART_KEY) not in FEATURE_PARTS:
-            st.session_state[PART_KEY] = next(iter(FEATURE_PARTS))
-        part = st.segmented_control(
-            "Part of the feature",
-            list(FEATURE_PARTS),
-            key=PART_KEY,
-            required=True,
-            format_func=lambda p: f"{_PART_ICONS[p]} {p}",
-            label_visibility="collapsed",
-            width="stretch",
-        )
+        part = editor.part_control(PART_KEY, _PART_ICONS, label="Part of the feature")
         if part == "Scores":
             _pairs(draw, *_RICE_FIELDS)
             score = rice_score(*(value(n) for n in _RICE_FIELDS))

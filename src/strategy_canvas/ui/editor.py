@@ -387,6 +387,24 @@ def _show_conflict(ctx: PageContext, spec: items.ItemType, item_id: int) -> None
         )
 
 
+def part_control(key: str, icons: dict[str, str], *, label: str) -> str:
+    """Which part of an item the editor shows (``icons``: part -> its icon), remembered
+    under ``key`` for the session; the first part to begin with."""
+    if st.session_state.get(key) not in icons:
+        st.session_state[key] = next(iter(icons))
+    return str(
+        st.segmented_control(
+            label,
+            list(icons),
+            key=key,
+            required=True,
+            format_func=lambda p: f"{icons[p]} {p}",
+            label_visibility="collapsed",
+            width="stretch",
+        )
+    )
+
+
 def _keep_undrawn(kind: str, sid: str, names: list[str]) -> None:
     """Keep the values of fields this run did not draw (a layout shows one part of the
     item at a time): Streamlit drops the state of a widget that is not drawn at the end

@@ -87,8 +87,41 @@ def render_board(frames: board.Frames) -> None:
         st.caption(f"{len(orphans)} key result(s) are not tied to a goal yet.")
 
 
+#: the vision editor's parts, one shown at a time: the vision itself, and the builder
+#: of its sentence from the classic template's parts
+PARTS: dict[str, tuple[str, ...]] = {
+    "Vision": (
+        "statement",
+        "value_proposition",
+        "north_star_metric",
+        "north_star_target",
+        "non_goals",
+    ),
+    "Sentence builder": vision_statement.PARTS,
+}
+PART_KEY = "ed.vision.part"
+_PART_ICONS = {"Vision": ":material/flag:", "Sentence builder": ":material/build:"}
+
+
+def _use_sentence(ctx: PageContext, vision_id: int, sentence: str) -> None:
+    """Put the built sentence into the statement, and show it there."""
+    editor.set_field(ctx, "vision", vision_id, "statement", sentence)
+    st.session_state[PART_KEY] = "Vision"
+
+
 def _builder_layout(ctx: PageContext, vision_id: int) -> Callable[[Callable[[str], Any]], None]:
     def layout(draw: Callable[[str], Any]) -> None:
+        part = editor.part_control(PART_KEY, _PART_ICONS, label="Part of the vision")
+        if part == "Vision":
+            draw("statement")
+            draw("value_proposition")
+            left, right = st.columns(2)
+            with left:
+                draw("north_star_metric")
+            with right:
+                draw("north_star_target")
+            draw("non_goals")
+            return
         st.markdown("**Build the sentence** — fill the parts, then use the sentence.")
         left, right = st.columns(2)
         with left:
@@ -109,18 +142,9 @@ def _builder_layout(ctx: PageContext, vision_id: int) -> Callable[[Callable[[str
             icon=":material/arrow_downward:",
             disabled=not vision_statement.is_complete(parts),
             help="Fill every part first." if not vision_statement.is_complete(parts) else None,
-            on_click=editor.set_field,
-            args=(ctx, "vision", vision_id, "statement", sentence),
+            on_click=_use_sentence,
+            args=(ctx, vision_id, sentence),
         )
-        st.divider()
-        draw("statement")
-        draw("value_proposition")
-        left, right = st.columns(2)
-        with left:
-            draw("north_star_metric")
-        with right:
-            draw("north_star_target")
-        draw("non_goals")
 
     return layout
 
