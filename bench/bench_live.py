@@ -22,12 +22,15 @@ import statistics
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bench.common import ROOT, bare_page_seconds, create_large_canvas, median_seconds, temp_database
+from bench.common import ROOT, against_bare, bare_app, create_large_canvas, temp_database
 from strategy_canvas import config, db
 from strategy_canvas.services import canvases, items
 from strategy_canvas.services import workshops as ws
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
 
 PARTICIPANTS = 30
 NOTES_EACH = 20
@@ -191,8 +194,7 @@ def main() -> None:
         )
 
     print(f"\nthe server's side of a tick ({PARTICIPANTS} viewers polling every {interval:g} s):")
-    bare = bare_page_seconds()
-    page = _workshop_page_seconds(tokens[0])
+    page, bare = against_bare(_workshop_page(tokens[0]).run, bare_app().run)
     collect = []
     for _ in range(5):
         began = time.perf_counter()
@@ -212,8 +214,8 @@ def main() -> None:
     )
 
 
-def _workshop_page_seconds(participant_token: str) -> float:
-    """A participant's Workshop page rerun (median of 15 after a warm-up)."""
+def _workshop_page(participant_token: str) -> AppTest:
+    """A participant's Workshop page, run once."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "pages/7_Workshop.py"), default_timeout=120)
@@ -221,7 +223,7 @@ def _workshop_page_seconds(participant_token: str) -> float:
     at.run()
     if at.exception:
         raise RuntimeError(f"the Workshop page raised: {at.exception[0].message}")
-    return median_seconds(at.run, repeat=15)
+    return at
 
 
 if __name__ == "__main__":

@@ -161,14 +161,17 @@ def against_bare(
     return page, base
 
 
-def page_seconds(page: str, *, token: str | None = None, repeat: int = 15) -> float:
-    """The median rerun of one of the app's pages (``app.py`` or ``pages/…``)."""
+def app_at(page: str, token: str) -> AppTest:
+    """One of the app's pages (``app.py`` or ``pages/…``) on the canvas ``token``, reached
+    from the home page as a user does (so links between pages resolve), run once."""
     from streamlit.testing.v1 import AppTest
 
-    at = AppTest.from_file(str(ROOT / page), default_timeout=120)
-    if token:
-        at.query_params["canvas"] = token
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.query_params["canvas"] = token
     at.run()
+    if page != "app.py":
+        at.switch_page(page)
+        at.run()
     if at.exception:
         raise RuntimeError(f"{page} raised: {at.exception[0].message}")
-    return median_seconds(at.run, repeat=repeat)
+    return at

@@ -185,13 +185,8 @@ def _scoring(frames: board.Frames) -> None:
         empty="No scoring criteria yet — if RICE is not enough, add your team's own criteria "
         "in the editor (e.g. “Strategic fit”, weight 40) and score features against them.",
     ):
-        criteria = board.readable(frames, "criterion", columns=["name", "weight", "description"])
-        total = float(frames["criterion"]["weight"].sum())
-        if total > 0:
-            share = frames["criterion"]["weight"].astype(float) / total * 100
-            criteria.insert(2, "Share", share.round(0).to_numpy())
         st.dataframe(
-            criteria,
+            chart_view.cached(frames, "designs.criteria", lambda: _criteria_table(frames)),
             hide_index=True,
             width="stretch",
             column_config={
@@ -210,7 +205,7 @@ def _scoring(frames: board.Frames) -> None:
         else "No criterion scores yet — they come once there are criteria to score on.",
     ):
         return
-    matrix = score_matrix(frames)
+    matrix = chart_view.cached(frames, "designs.score_matrix", lambda: score_matrix(frames))
     st.dataframe(
         matrix,
         hide_index=True,
@@ -218,6 +213,16 @@ def _scoring(frames: board.Frames) -> None:
         height=_height(len(matrix)),
         column_config={c: st.column_config.NumberColumn(format="%g") for c in matrix.columns[1:]},
     )
+
+
+def _criteria_table(frames: board.Frames) -> pd.DataFrame:
+    """The criteria with each one's share of all the weights."""
+    criteria = board.readable(frames, "criterion", columns=["name", "weight", "description"])
+    total = float(frames["criterion"]["weight"].sum())
+    if total > 0:
+        share = frames["criterion"]["weight"].astype(float) / total * 100
+        criteria.insert(2, "Share", share.round(0).to_numpy())
+    return criteria
 
 
 def _unique(names: Mapping[int, str]) -> dict[int, str]:

@@ -6,6 +6,7 @@ The widgets read their value from session state under the key they are given (ne
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import Any, Literal
 import annotated_types as at
 import streamlit as st
 
-from strategy_canvas.services.items import ItemType
+from strategy_canvas.services.items import ITEM_TYPES, ItemType
 from strategy_canvas.services.validation import field_label
 
 #: Fields the editor never shows (uploads are handled by the sketch editor itself).
@@ -108,7 +109,14 @@ def shape_of(spec: ItemType, name: str) -> FieldShape:
 
 
 def editable_fields(spec: ItemType) -> list[FieldShape]:
-    return [shape_of(spec, n) for n in spec.fields if n not in HIDDEN_FIELDS]
+    """The fields a person edits, with the widget each takes (worked out once per kind)."""
+    return list(_editable_fields(spec.key))
+
+
+@functools.cache
+def _editable_fields(kind: str) -> tuple[FieldShape, ...]:
+    spec = ITEM_TYPES[kind]
+    return tuple(shape_of(spec, n) for n in spec.fields if n not in HIDDEN_FIELDS)
 
 
 def empty_value(shape: FieldShape, default: Any) -> Any:

@@ -108,15 +108,27 @@ def show(step: int, *, new_to_it: bool = True) -> None:
     It opens by itself while the step is still new (``new_to_it``), folded otherwise.
     """
     guide = GUIDANCE[step]
-    key = f"guidance.open.{step}"
-    expanded = st.session_state.get(key, new_to_it)
-    with st.expander("How to do this step", expanded=expanded, icon=":material/lightbulb:"):
+    key = f"guidance.open.{step}"  # outlives the expander's own state, dropped on leaving
+    widget = f"guidance.expander.{step}"
+
+    def remember() -> None:
+        st.session_state[key] = bool(st.session_state[widget])
+
+    def fold() -> None:
+        st.session_state[key] = st.session_state[widget] = False
+
+    panel = st.expander(
+        "How to do this step",
+        expanded=st.session_state.get(key, new_to_it),
+        icon=":material/lightbulb:",
+        key=widget,
+        on_change=remember,  # and its content is drawn only while it is open
+    )
+    if not panel.open:
+        return
+    with panel:
         questions = "\n".join(f"- {q}" for q in guide.questions)
         st.markdown(
             f"{guide.why}\n\n**Questions to answer**\n{questions}\n\n**Example.** {guide.example}"
         )
-        st.button(
-            "Got it — fold this away",
-            key=f"guidance.fold.{step}",
-            on_click=lambda: st.session_state.__setitem__(key, False),
-        )
+        st.button("Got it — fold this away", key=f"guidance.fold.{step}", on_click=fold)
