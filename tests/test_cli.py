@@ -309,3 +309,11 @@ def test_import_a_backlog_csv_into_a_canvas(
         "title=No such column",
     )
     assert code == 2 and "no column 'No such column'" in err
+
+
+def test_a_canvas_token_never_reads_as_an_option(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One token in 64 from secrets.token_urlsafe starts with "-"; the CLI would take it
+    for an option and refuse `export TOKEN`."""
+    drawn = iter(["-starts-with-a-dash-xxxx", "Abc-starts-with-a-letter"])
+    monkeypatch.setattr(canvases.secrets, "token_urlsafe", lambda n: next(drawn))
+    assert canvases.new_token() == "Abc-starts-with-a-letter"

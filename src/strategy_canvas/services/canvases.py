@@ -24,7 +24,12 @@ TOKEN_BYTES = 18  # 24 URL-safe characters, 144 bits
 
 
 def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    """A canvas's token. Never one starting with "-": on a command line it would read as
+    an option (``strategy-canvas export -Xy…`` fails), one time in 64."""
+    while True:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        if not token.startswith("-"):
+            return token
 
 
 @dataclass(frozen=True)

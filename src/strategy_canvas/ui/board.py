@@ -21,7 +21,7 @@ import streamlit as st
 from strategy_canvas import db
 from strategy_canvas.services import canvases, items
 from strategy_canvas.services.validation import field_label
-from strategy_canvas.ui import editor
+from strategy_canvas.ui import chart_view, editor
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
@@ -114,7 +114,13 @@ def table(
     if frames[kind].empty:
         st.caption(empty or f"No {spec.plural.lower()} yet — add the first one in the editor.")
         return
-    st.dataframe(readable(frames, kind, columns=columns), hide_index=True, width="stretch")
+    shown = chart_view.cached(
+        frames,
+        f"readable:{kind}",
+        lambda: readable(frames, kind, columns=columns),
+        (tuple(columns) if columns is not None else None,),
+    )
+    st.dataframe(shown, hide_index=True, width="stretch")
 
 
 def _changed_underneath(frames: Frames) -> None:
@@ -188,28 +194,44 @@ def cards(
     if frame.empty:
         st.caption(empty or f"No {spec.plural.lower()} yet — add the first one in the editor.")
         return
-    linked = {c: titles(frames, t) for c, t in spec.links.items()}
-    rows = frame.head(limit).to_dict("records")
-    for start in range(0, len(rows), per_row):
+    texts = chart_view.cached(
+        frames,
+        f"cards:{kind}",
+        lambda: _card_texts(frames, kind, badges, body, limit),
+        (tuple(badges), tuple(body), limit),
+    )
+    for start in range(0, len(texts), per_row):
         columns = st.columns(per_row)
-        for column, row in zip(columns, rows[start : start + per_row], strict=False):
+        for column, text in zip(columns, texts[start : start + per_row], strict=False):
             with column, st.container(border=True):
-                title = _text(row.get(spec.title_field)) or f"{spec.label} #{row['id']}"
-                tags = []
-                for name in badges:
-                    value = row.get(name)
-                    if name in linked:
-                        value = linked[name].get(value) if _text(value) else None
-                    if _text(value):
-                        tags.append(md(_text(value).replace("_", " ")))
-                lines = [f"**{md(title)}**"]
-                if tags:
-                    lines.append(f":gray[{' · '.join(tags)}]")
-                for name in body:
-                    text = _text(row.get(name))
-                    if text:
-                        label = md(field_label(spec.create, name))
-                        lines.append(f":gray[{label}:] {md(text)}")
-                st.markdown("  \n".join(lines))
+                st.markdown(text)
     if len(frame) > limit:
         st.caption(f"… and {len(frame) - limit} more.")
+
+
+def _card_texts(
+    frames: Frames, kind: str, badges: Sequence[str], body: Sequence[str], limit: int
+) -> list[str]:
+    """The first ``limit`` items of ``kind`` as card markdown, user text escaped."""
+    spec = items.ITEM_TYPES[kind]
+    linked = {c: titles(frames, t) for c, t in spec.links.items()}
+    texts = []
+    for row in frames[kind].head(limit).to_dict("records"):
+        title = _text(row.get(spec.title_field)) or f"{spec.label} #{row['id']}"
+        tags = []
+        for name in badges:
+            value = row.get(name)
+            if name in linked:
+                value = linked[name].get(value) if _text(value) else None
+            if _text(value):
+                tags.append(md(_text(value).replace("_", " ")))
+        lines = [f"**{md(title)}**"]
+        if tags:
+            lines.append(f":gray[{' · '.join(tags)}]")
+        for name in body:
+            text = _text(row.get(name))
+            if text:
+                label = md(field_label(spec.create, name))
+                lines.append(f":gray[{label}:] {md(text)}")
+        texts.append("  \n".join(lines))
+    return texts
