@@ -1440,3 +1440,29 @@ def test_deleting_the_canvas_deletes_its_workshops(
     assert session.exec(select(m.Workshop.id)).all() == [kept.workshop.id]
     assert session.exec(select(func.count()).select_from(m.Participant)).one() == 1
     _fails(PermissionDenied, lambda: ws.board(session=session, viewer_token=alice.token, step=1))
+
+
+def test_a_vote_click_delivered_twice_counts_once(
+    session: Session, started: ws.StartedWorkshop, alice: m.Participant, bob: m.Participant
+) -> None:
+    """Streamlit can deliver a button click inside a polling fragment twice; the button
+    sends the count it was drawn with, and a second delivery changes nothing."""
+    note = ws.add_note(session=session, participant_token=alice.token, step=1, text="Offline")
+    ws.reveal(session=session, facilitator_key=started.facilitator_key, step=1, what="notes")
+
+    def mine() -> int:
+        board = ws.board(session=session, viewer_token=bob.token, step=1)
+        return int(board.notes.set_index("note_id").loc[note.id, "my_votes"])
+
+    def revision() -> int:
+        return ws.sync_state(session=session, viewer_token=bob.token).revision
+
+    assert ws.vote(session=session, participant_token=bob.token, note_id=note.id, seen=0)
+    before = revision()
+    assert ws.vote(session=session, participant_token=bob.token, note_id=note.id, seen=0) is None
+    assert (mine(), revision()) == (1, before)  # the repeat changed nothing, not even the counter
+    ws.vote(session=session, participant_token=bob.token, note_id=note.id, seen=1)
+    assert mine() == 2
+    ws.unvote(session=session, participant_token=bob.token, note_id=note.id, seen=2)
+    ws.unvote(session=session, participant_token=bob.token, note_id=note.id, seen=2)
+    assert mine() == 1

@@ -1231,12 +1231,17 @@ def vote(
     participant_token: str,
     note_id: int | None = None,
     feature_id: int | None = None,
+    seen: int | None = None,
     now: datetime | None = None,
-) -> m.Vote:
+) -> m.Vote | None:
     """Give one vote to a note (once its step's notes are revealed) or to a feature of
     the canvas (step 3). Each person has ``vote_budget`` votes per step and may give one
     item at most ``vote_cap`` of them; both are counted in the write's transaction, after
-    ``begin_write`` has serialised the canvas's writers, so they hold under any race."""
+    ``begin_write`` has serialised the canvas's writers, so they hold under any race.
+
+    ``seen``: how many votes this person had on the item when they clicked. If they have
+    another number now, the click was counted already (a request that arrived twice) and
+    nothing changes: returns None. A click counts once."""
     now = _now(now)
     seat = _begin_participant_write(session, participant_token)
     with _rollback_on_error(session):
@@ -1257,6 +1262,9 @@ def vote(
                 what="Vote",
             )
         on_item = int(session.exec(mine.where(on_target)).one())
+        if seen is not None and on_item != seen:
+            session.rollback()
+            return None
         if on_item >= seat.workshop.vote_cap:
             raise ValidationFailed.single(
                 "vote_cap",
@@ -1284,19 +1292,21 @@ def unvote(
     participant_token: str,
     note_id: int | None = None,
     feature_id: int | None = None,
+    seen: int | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Take back one of one's votes on the note or feature."""
+    """Take back one of one's votes on the note or feature. ``seen`` as for
+    :func:`vote`: a click that was counted already changes nothing."""
     now = _now(now)
     seat = _begin_participant_write(session, participant_token)
     with _rollback_on_error(session):
         step, on_target = _vote_target(session, seat, note_id, feature_id)
         _votes_open(session, seat, step, now)
-        vote_id = session.exec(
-            select(m.Vote.id)
-            .where(m.Vote.participant_id == seat.participant.id, on_target)
-            .order_by(col(m.Vote.id).desc())
-        ).first()
+        mine = select(m.Vote.id).where(m.Vote.participant_id == seat.participant.id, on_target)
+        if seen is not None and len(session.exec(mine).all()) != seen:
+            session.rollback()
+            return
+        vote_id = session.exec(mine.order_by(col(m.Vote.id).desc())).first()
         if vote_id is None:
             raise NotFound("You have no vote on this item to take back.")
         session.exec(sa.delete(m.Vote).where(col(m.Vote.id) == vote_id))

@@ -225,7 +225,7 @@ def _vote_buttons(
             icon=":material/how_to_vote:",
             disabled=left <= 0 or mine >= board.vote_cap,
             on_click=_cast,
-            args=(ctx, token, kind, target_id, True),
+            args=(ctx, token, kind, target_id, True, mine),
             help=f"Give it a vote: {left} of your {board.vote_budget} left; at most "
             f"{board.vote_cap} on one item.",
         )
@@ -234,20 +234,30 @@ def _vote_buttons(
             key=f"ws.unvote.{kind}.{target_id}",
             disabled=mine <= 0,
             on_click=_cast,
-            args=(ctx, token, kind, target_id, False),
+            args=(ctx, token, kind, target_id, False, mine),
             help="Take one of your votes back.",
             type="tertiary",
         )
 
 
-def _cast(ctx: PageContext, token: str, kind: str, target_id: int, up: bool) -> None:
-    """A vote button's callback (runs before the fragment redraws)."""
+def _cast(
+    ctx: PageContext, token: str, kind: str, target_id: int, up: bool, seen: int
+) -> None:
+    """A vote button's callback (runs before the fragment redraws). ``seen`` is the
+    count the button was drawn with: Streamlit can deliver a click inside a polling
+    fragment twice, and the services count it once."""
     note_id = target_id if kind == "note" else None
     feature_id = target_id if kind == "feature" else None
     act = workshops.vote if up else workshops.unvote
     try:
         with ctx.write() as session:
-            act(session=session, participant_token=token, note_id=note_id, feature_id=feature_id)
+            act(
+                session=session,
+                participant_token=token,
+                note_id=note_id,
+                feature_id=feature_id,
+                seen=seen,
+            )
     except ServiceError as error:
         st.session_state[ERROR_KEY] = error
     state.drop_cache()
