@@ -240,9 +240,7 @@ def _vote_buttons(
         )
 
 
-def _cast(
-    ctx: PageContext, token: str, kind: str, target_id: int, up: bool, seen: int
-) -> None:
+def _cast(ctx: PageContext, token: str, kind: str, target_id: int, up: bool, seen: int) -> None:
     """A vote button's callback (runs before the fragment redraws). ``seen`` is the
     count the button was drawn with: Streamlit can deliver a click inside a polling
     fragment twice, and the services count it once."""
