@@ -248,7 +248,11 @@ def test_a_feature_needs_a_title(app_engine: Engine, canvas: models.Canvas) -> N
     click(at, "ed.feature.new.save")
     assert "**Title** is required and cannot be empty" in _error(at)
     assert len(rows(app_engine, canvas.token, "feature")) == 1
-    assert at.number_input(key="ed.feature.new.reach").value == 10  # kept to correct
+    # the part holding the field named in the message is opened, the rest is kept
+    assert at.segmented_control(key=designs.PART_KEY).value == "Details"
+    assert at.text_input(key="ed.feature.new.title").value == ""
+    show_part(at, "Scores")
+    assert at.number_input(key="ed.feature.new.reach").value == 10
 
 
 def test_a_non_image_upload_is_refused(app_engine: Engine, canvas: models.Canvas) -> None:

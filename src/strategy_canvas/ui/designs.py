@@ -338,7 +338,13 @@ def _feature_layout(item_id: int | None) -> Callable[[Callable[[str], Any]], Non
         return st.session_state.get(editor.field_key("feature", item_id, name))
 
     def layout(draw: Callable[[str], Any]) -> None:
-        part = editor.part_control(PART_KEY, _PART_ICONS, label="Part of the feature")
+        part = editor.part_control(
+            PART_KEY,
+            _PART_ICONS,
+            label="Part of the feature",
+            parts=FEATURE_PARTS,
+            scope=("feature", item_id),
+        )
         if part == "Scores":
             _pairs(draw, *_RICE_FIELDS)
             score = rice_score(*(value(n) for n in _RICE_FIELDS))

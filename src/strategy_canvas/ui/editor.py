@@ -27,7 +27,12 @@ import streamlit as st
 
 from strategy_canvas import db
 from strategy_canvas.services import drafts, items
-from strategy_canvas.services.errors import ConflictError, NotFound, ServiceError
+from strategy_canvas.services.errors import (
+    ConflictError,
+    NotFound,
+    ServiceError,
+    ValidationFailed,
+)
 from strategy_canvas.ui import fields, messages
 from strategy_canvas.ui.text import md
 
@@ -387,11 +392,29 @@ def _show_conflict(ctx: PageContext, spec: items.ItemType, item_id: int) -> None
         )
 
 
-def part_control(key: str, icons: dict[str, str], *, label: str) -> str:
+def part_control(
+    key: str,
+    icons: dict[str, str],
+    *,
+    label: str,
+    parts: dict[str, tuple[str, ...]] | None = None,
+    scope: tuple[str, int | None] | None = None,
+) -> str:
     """Which part of an item the editor shows (``icons``: part -> its icon), remembered
-    under ``key`` for the session; the first part to begin with."""
+    under ``key`` for the session; the first part to begin with.
+
+    Given the fields of each part and the editor's ``scope`` (kind, item id), a save
+    refused for a field of another part opens that part, so the field named in the
+    message is on screen."""
     if st.session_state.get(key) not in icons:
         st.session_state[key] = next(iter(icons))
+    if parts is not None and scope is not None:
+        error = st.session_state.get(field_key(scope[0], scope[1], "error"))
+        if isinstance(error, ValidationFailed) and error.errors:
+            first = error.errors[0].field
+            where = next((p for p, names in parts.items() if first in names), None)
+            if where is not None:
+                st.session_state[key] = where
     return str(
         st.segmented_control(
             label,

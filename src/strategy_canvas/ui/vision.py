@@ -111,7 +111,13 @@ def _use_sentence(ctx: PageContext, vision_id: int, sentence: str) -> None:
 
 def _builder_layout(ctx: PageContext, vision_id: int) -> Callable[[Callable[[str], Any]], None]:
     def layout(draw: Callable[[str], Any]) -> None:
-        part = editor.part_control(PART_KEY, _PART_ICONS, label="Part of the vision")
+        part = editor.part_control(
+            PART_KEY,
+            _PART_ICONS,
+            label="Part of the vision",
+            parts=PARTS,
+            scope=("vision", vision_id),
+        )
         if part == "Vision":
             draw("statement")
             draw("value_proposition")
