@@ -12,34 +12,14 @@ Budget (DESIGN.md): within 5x the bare page at 300 features. Run it with
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
-from bench.common import ROOT, against_bare, bare_app, create_large_canvas, temp_database
+from bench.common import against_bare, app_at, bare_app, create_large_canvas, temp_database
 from strategy_canvas.ui import designs
-
-if TYPE_CHECKING:
-    from streamlit.testing.v1 import AppTest
 
 PAGE = "pages/3_Designs.py"
 SIZES = (10, 100, 300)
 BUDGET = 5.0
 TABS = {"Features & sketches": designs.TABS[0], "Prioritise": designs.TABS[1]}
-
-
-def designs_app(token: str, tab: str) -> AppTest:
-    """The Designs page with ``tab`` open, reached from the home page as a user does (so
-    the sidebar's links resolve as in the app), run once."""
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.query_params["canvas"] = token
-    at.session_state[designs.TAB_KEY] = tab
-    at.run()
-    at.switch_page(PAGE)
-    at.run()
-    if at.exception:
-        raise RuntimeError(f"{PAGE} raised: {at.exception[0].message}")
-    return at
 
 
 def main() -> None:
@@ -61,7 +41,9 @@ def main() -> None:
     print(f"{'features':>8}  {'tab':22} {'ms':>8} {'bare ms':>8} {'x bare':>7}")
     for size in SIZES:
         for name, tab in TABS.items():
-            seconds, base = against_bare(designs_app(tokens[size], tab).run, bare)
+            seconds, base = against_bare(
+                app_at(PAGE, tokens[size], {designs.TAB_KEY: tab}).run, bare
+            )
             ratio = seconds / base
             over = "  over budget" if size == max(SIZES) and ratio > BUDGET else ""
             print(

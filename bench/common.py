@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from strategy_canvas import config, db
 from strategy_canvas.services import canvases, items
@@ -138,11 +138,6 @@ def bare_app() -> AppTest:
     return at
 
 
-def bare_page_seconds(repeat: int = 15) -> float:
-    """The rerun of a one-line Streamlit page, timed like the app's pages."""
-    return median_seconds(bare_app().run, repeat=repeat)
-
-
 def against_bare(
     run: Callable[[], object], bare: Callable[[], object], *, rounds: int = 3, repeat: int = 15
 ) -> tuple[float, float]:
@@ -161,13 +156,16 @@ def against_bare(
     return page, base
 
 
-def app_at(page: str, token: str) -> AppTest:
+def app_at(page: str, token: str, state: dict[str, Any] | None = None) -> AppTest:
     """One of the app's pages (``app.py`` or ``pages/…``) on the canvas ``token``, reached
-    from the home page as a user does (so links between pages resolve), run once."""
+    from the home page as a user does (so links between pages resolve), run once;
+    ``state`` is put in session state first (a tab chosen, say)."""
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.query_params["canvas"] = token
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     at.run()
     if page != "app.py":
         at.switch_page(page)

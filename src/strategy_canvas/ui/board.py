@@ -147,17 +147,26 @@ def _changed_underneath(frames: Frames) -> None:
             )
 
 
+def live_frames(ctx: PageContext, kinds: Sequence[str]) -> Callable[[], tuple[int, Frames]]:
+    """What a self-refreshing fragment calls for its frames: drawn with the page, the
+    change counter the page read; on each tick after that, the counter read again."""
+    with_page = [True]
+
+    def read() -> tuple[int, Frames]:
+        known = ctx.revision if with_page[0] else None
+        with_page[0] = False
+        return current_frames(ctx, kinds, revision=known)
+
+    return read
+
+
 def live_board(ctx: PageContext, kinds: Sequence[str], render: Renderer) -> None:
     """Draw ``render(frames)`` inside a self-refreshing fragment."""
     every = timedelta(seconds=ctx.settings.live_sync_seconds)
-    # Drawn with the page, the board shows the change counter the page read; each tick
-    # after that reads it again.
-    with_page = [True]
+    read = live_frames(ctx, kinds)
 
     def board() -> None:
-        known = ctx.revision if with_page[0] else None
-        with_page[0] = False
-        revision, frames = current_frames(ctx, kinds, revision=known)
+        revision, frames = read()
         _changed_underneath(frames)
         render(frames)
         st.caption(

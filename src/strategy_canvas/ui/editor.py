@@ -397,24 +397,23 @@ def part_control(
     icons: dict[str, str],
     *,
     label: str,
-    parts: dict[str, tuple[str, ...]] | None = None,
-    scope: tuple[str, int | None] | None = None,
+    parts: dict[str, tuple[str, ...]],
+    scope: tuple[str, int | None],
 ) -> str:
     """Which part of an item the editor shows (``icons``: part -> its icon), remembered
     under ``key`` for the session; the first part to begin with.
 
-    Given the fields of each part and the editor's ``scope`` (kind, item id), a save
-    refused for a field of another part opens that part, so the field named in the
-    message is on screen."""
+    ``parts`` names each part's fields and ``scope`` is the editor's (kind, item id): a
+    save refused for a field of another part opens that part, so the field named in
+    the message is on screen."""
     if st.session_state.get(key) not in icons:
         st.session_state[key] = next(iter(icons))
-    if parts is not None and scope is not None:
-        error = st.session_state.get(field_key(scope[0], scope[1], "error"))
-        if isinstance(error, ValidationFailed) and error.errors:
-            first = error.errors[0].field
-            where = next((p for p, names in parts.items() if first in names), None)
-            if where is not None:
-                st.session_state[key] = where
+    error = st.session_state.get(field_key(scope[0], scope[1], "error"))
+    if isinstance(error, ValidationFailed) and error.errors:
+        first = error.errors[0].field
+        where = next((p for p, names in parts.items() if first in names), None)
+        if where is not None:
+            st.session_state[key] = where
     return str(
         st.segmented_control(
             label,

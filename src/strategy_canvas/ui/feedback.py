@@ -111,6 +111,22 @@ def _arrow(table: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(table, preserve_index=False)
 
 
+def kpi_progress(frames: board.Frames) -> pd.DataFrame:
+    """Each KPI's progress toward its target (:func:`loop.kpi_progress`), once per state
+    of the canvas for this page and the Overview."""
+    return chart_view.cached(
+        frames,
+        "loop.kpi_progress",
+        lambda: loop.kpi_progress(frames["key_result"], frames["kpi_reading"]),
+    )
+
+
+def flaws_by_urgency(frames: board.Frames) -> pd.DataFrame:
+    """The flaws, most urgent first (:func:`loop.flaws_by_urgency`), once per state of
+    the canvas for this page and the Overview."""
+    return chart_view.cached(frames, "loop.flaws", lambda: loop.flaws_by_urgency(frames["flaw"]))
+
+
 def _feedback_view(frames: board.Frames) -> tuple[int, str, pa.Table]:
     """(count, summary badges, table) of the feedback, latest first."""
     frame = loop.feedback_latest_first(frames["feedback"])
@@ -189,7 +205,7 @@ def flaws_section(frames: board.Frames) -> None:
 
 def _flaws_view(frames: board.Frames) -> tuple[int, str, pa.Table]:
     """(count, summary badges, table) of the flaws, most urgent first."""
-    frame = loop.flaws_by_urgency(frames["flaw"])
+    frame = flaws_by_urgency(frames)
     open_flaws = frame[frame["is_open"]]
     counts = {s: int((open_flaws["severity"] == s).sum()) for s in loop.SEVERITY_ORDER}
     colors = {"critical": "red", "high": "orange", "medium": "yellow", "low": "gray"}
@@ -252,12 +268,6 @@ KPI_COLUMNS = {
 }
 
 
-def _kpi_view(frames: board.Frames) -> tuple[pd.DataFrame, pa.Table]:
-    """Each KPI's progress, and the table of it."""
-    kpis = loop.kpi_progress(frames["key_result"], frames["kpi_reading"])
-    return kpis, _arrow(kpi_table(kpis))
-
-
 def kpi_section(ctx: PageContext, frames: board.Frames) -> None:
     readings = frames["kpi_reading"]
     _heading("KPI readings", len(readings), extra="— each KPI's latest reading against its target")
@@ -273,7 +283,8 @@ def kpi_section(ctx: PageContext, frames: board.Frames) -> None:
             query_params=ctx.link_params,
         )
         return
-    kpis, table = chart_view.cached(frames, "kpi.table", lambda: _kpi_view(frames))
+    kpis = kpi_progress(frames)
+    table = chart_view.cached(frames, "kpi.table", lambda: _arrow(kpi_table(kpis)))
     st.dataframe(table, hide_index=True, width="stretch", column_config=KPI_COLUMNS)
     chart_view.show(
         frames,

@@ -273,12 +273,10 @@ def timeline_section(ctx: PageContext) -> None:
         )
     chosen = str(group or "owner")
     every = timedelta(seconds=ctx.settings.live_sync_seconds)
-    with_page = [True]  # drawn with the page: the change counter the page read
+    read = board.live_frames(ctx, KINDS)
 
     def view() -> None:
-        known = ctx.revision if with_page[0] else None
-        with_page[0] = False
-        _, frames = board.current_frames(ctx, KINDS, revision=known)
+        _, frames = read()
         timeline(frames, chosen)
 
     st.fragment(view, run_every=every)()

@@ -20,10 +20,16 @@ import pandas as pd
 import streamlit as st
 
 from strategy_canvas import charts, scoring, vision_statement
-from strategy_canvas.services import loop, progress
+from strategy_canvas.services import progress
 from strategy_canvas.ui import board, chart_view, links, steps
 from strategy_canvas.ui import progress as cached_progress
-from strategy_canvas.ui.feedback import SEVERITY_ICONS, choice, number
+from strategy_canvas.ui.feedback import (
+    SEVERITY_ICONS,
+    choice,
+    flaws_by_urgency,
+    kpi_progress,
+    number,
+)
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
@@ -282,11 +288,7 @@ def kpis_card(ctx: PageContext, frames: board.Frames) -> None:
             st.caption("No KPIs yet — give each goal a key result with a baseline and a target.")
             _go(ctx, 2, "Set key results in step 2")
             return
-        kpis = chart_view.cached(
-            frames,
-            "loop.kpi_progress",
-            lambda: loop.kpi_progress(frames["key_result"], frames["kpi_reading"]),
-        )
+        kpis = kpi_progress(frames)
         for row in kpis.head(LIST_LIMIT).to_dict("records"):
             unit = _text(row["unit"])
             target = md(number(row["target"], unit))
@@ -305,7 +307,7 @@ def kpis_card(ctx: PageContext, frames: board.Frames) -> None:
 
 
 def flaws_card(ctx: PageContext, frames: board.Frames) -> None:
-    flaws = chart_view.cached(frames, "loop.flaws", lambda: loop.flaws_by_urgency(frames["flaw"]))
+    flaws = flaws_by_urgency(frames)
     open_flaws = flaws[flaws["is_open"]] if not flaws.empty else flaws
     with card(f"Open flaws · {len(open_flaws)}", ":material/bug_report:"):
         if flaws.empty:
