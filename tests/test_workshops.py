@@ -24,6 +24,7 @@ from strategy_canvas.services.errors import (
     PermissionDenied,
     ValidationFailed,
 )
+from strategy_canvas.services.workshops import boards
 
 #: a fixed "now" for the tests that pass one (after anything the real clock stamps)
 T0 = (datetime.now(UTC) + timedelta(days=1)).replace(microsecond=0)
@@ -1102,9 +1103,9 @@ def test_blind_scores_stay_blind_until_revealed_then_show_spread(
 
 
 def test_discuss_flag_thresholds() -> None:
-    assert ws._discuss(*ws._spread([5, 5, 9])[1:])  # range 4
-    assert not ws._discuss(*ws._spread([5, 6, 8])[1:])  # std 1.25, range 3
-    assert ws._discuss(*ws._spread([1, 5])[1:])  # std 2
+    assert boards.discuss(*boards.spread([5, 5, 9])[1:])  # range 4
+    assert not boards.discuss(*boards.spread([5, 6, 8])[1:])  # std 1.25, range 3
+    assert boards.discuss(*boards.spread([1, 5])[1:])  # std 2
 
 
 def test_apply_blind_scores_writes_value_and_effort_to_the_features(

@@ -1,0 +1,357 @@
+"""Reading a step's board and the blind scores, filtered for the viewer.
+
+Hidden until revealed: :func:`board` and :func:`score_summary` filter here, not in the
+page: before the facilitator reveals a step's notes, a participant gets only their own
+notes' text (others' as placeholders without id or text); before votes are revealed, only
+their own votes and remaining budget; before scores are revealed, only how many scored.
+The facilitator sees everything; the projector view (the public link) sees only what is
+revealed. When notes are anonymous, no reader gets the author's name.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from strategy_canvas import models as m
+from strategy_canvas.services.workshops.common import (
+    Role,
+    check_step,
+    shorten,
+    step_state,
+    viewer_of,
+    vote_key,
+)
+
+#: blind scores whose spread is at least this call for a discussion
+DISCUSS_STD = 2.0
+DISCUSS_RANGE = 4
+
+
+@dataclass(frozen=True)
+class Board:
+    """The notes of one step as one viewer may see them.
+
+    ``notes`` has one row per note, in the order written: note_id, text, hidden, mine,
+    author, theme_id, theme, promoted_kind, promoted_item_id, votes, my_votes. A hidden
+    note (another's, before reveal) is a placeholder: no id, no text, no theme; only its
+    author's name when notes are not anonymous. ``votes`` (totals) is <NA> until votes
+    are revealed (the facilitator always sees them). ``features`` (step 3) has
+    feature_id, title, votes, my_votes the same way. ``tally`` ranks every voted item
+    once totals are visible: target_kind, target_id, label, votes.
+    """
+
+    step: int
+    role: Role
+    locked: bool
+    notes_revealed: bool
+    votes_revealed: bool
+    anonymous: bool
+    notes: pd.DataFrame
+    hidden_notes: int
+    themes: pd.DataFrame
+    features: pd.DataFrame
+    tally: pd.DataFrame
+    vote_budget: int
+    vote_cap: int
+    my_votes_used: int
+    my_votes_left: int | None
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """Blind scores of the step-3 features.
+
+    ``features``: feature_id, title, scores (how many scored it), my_value, my_effort,
+    then (once revealed, or for the facilitator) mean_value, mean_effort, value_std,
+    effort_std, value_range, effort_range and ``discuss`` (std ≥ :data:`DISCUSS_STD`
+    or range ≥ :data:`DISCUSS_RANGE` on value or effort); before that those are <NA>.
+    """
+
+    revealed: bool
+    visible: bool
+    scorers: int
+    participants: int
+    features: pd.DataFrame
+
+
+NOTE_COLUMNS = [
+    "note_id",
+    "text",
+    "hidden",
+    "mine",
+    "author",
+    "theme_id",
+    "theme",
+    "promoted_kind",
+    "promoted_item_id",
+    "votes",
+    "my_votes",
+]
+_NULLABLE_INTS = {"note_id": "Int64", "theme_id": "Int64", "promoted_item_id": "Int64"}
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str], ints: Mapping[str, str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.astype({k: v for k, v in ints.items() if k in columns})
+
+
+def board(*, session: Session, viewer_token: str, step: int) -> Board:
+    """The notes, themes and votes of ``step`` as the holder of ``viewer_token`` may see
+    them (see :class:`Board`; the filtering happens here, not in the page)."""
+    check_step(step)
+    viewer = viewer_of(session, viewer_token)
+    workshop = viewer.workshop
+    workshop_id = workshop.id or 0
+    state = step_state(session, workshop_id, step)
+    me = viewer.participant.id if viewer.participant is not None else None
+    sees_all_notes = viewer.role == "facilitator" or state.notes_revealed
+    sees_totals = viewer.role == "facilitator" or state.votes_revealed
+
+    votes = list(
+        session.exec(
+            select(m.Vote.participant_id, m.Vote.note_id, m.Vote.feature_id).where(
+                m.Vote.workshop_id == workshop_id, m.Vote.step == step
+            )
+        )
+    )
+    totals: Counter[tuple[str, int]] = Counter()
+    mine: Counter[tuple[str, int]] = Counter()
+    for participant_id, note_id, feature_id in votes:
+        target = vote_key(note_id, feature_id)
+        totals[target] += 1
+        if participant_id == me:
+            mine[target] += 1
+
+    themes = {
+        t.id: t
+        for t in session.exec(
+            select(m.Theme)
+            .where(m.Theme.workshop_id == workshop_id, m.Theme.step == step)
+            .order_by(col(m.Theme.id))
+        )
+    }
+    rows, hidden = [], 0
+    theme_notes: Counter[int] = Counter()
+    theme_votes: Counter[int] = Counter()
+    labels: dict[tuple[str, int], str] = {}
+    for note, author in session.exec(
+        select(m.Note, m.Participant.display_name)
+        .outerjoin(m.Participant, col(m.Participant.id) == m.Note.participant_id)
+        .where(m.Note.workshop_id == workshop_id, m.Note.step == step)
+        .order_by(col(m.Note.id))
+    ):
+        is_mine = me is not None and note.participant_id == me
+        name = None if workshop.anonymous_notes else author
+        if not (sees_all_notes or is_mine):
+            hidden += 1
+            rows.append({"hidden": True, "mine": False, "author": name, "my_votes": 0})
+            continue
+        target = ("note", note.id or 0)
+        labels[target] = shorten(note.text)
+        theme = themes.get(note.theme_id)
+        if theme is not None:
+            theme_notes[theme.id or 0] += 1
+            theme_votes[theme.id or 0] += totals[target]
+        rows.append(
+            {
+                "note_id": note.id,
+                "text": note.text,
+                "hidden": False,
+                "mine": is_mine,
+                "author": name,
+                "theme_id": note.theme_id,
+                "theme": theme.name if theme is not None else None,
+                "promoted_kind": note.promoted_kind,
+                "promoted_item_id": note.promoted_item_id,
+                "votes": totals[target] if sees_totals else None,
+                "my_votes": mine[target],
+            }
+        )
+    notes = _frame(rows, NOTE_COLUMNS, {**_NULLABLE_INTS, "votes": "Int64", "my_votes": "int64"})
+    theme_frame = _frame(
+        [
+            {
+                "theme_id": t.id,
+                "name": t.name,
+                "notes": theme_notes[t.id or 0],
+                "votes": theme_votes[t.id or 0] if sees_totals else None,
+            }
+            for t in themes.values()
+        ],
+        ["theme_id", "name", "notes", "votes"],
+        {"theme_id": "int64", "notes": "int64", "votes": "Int64"},
+    )
+    feature_rows = []
+    if step == 3:
+        for feature_id, title in session.exec(
+            select(m.Feature.id, m.Feature.title)
+            .where(m.Feature.canvas_id == workshop.canvas_id)
+            .order_by(col(m.Feature.position), col(m.Feature.id))
+        ):
+            target = ("feature", feature_id or 0)
+            labels[target] = shorten(title)
+            feature_rows.append(
+                {
+                    "feature_id": feature_id,
+                    "title": title,
+                    "votes": totals[target] if sees_totals else None,
+                    "my_votes": mine[target],
+                }
+            )
+    features = _frame(
+        feature_rows,
+        ["feature_id", "title", "votes", "my_votes"],
+        {"feature_id": "int64", "votes": "Int64", "my_votes": "int64"},
+    )
+    tally_rows = []
+    if sees_totals:
+        for (kind, target_id), count in totals.most_common():
+            tally_rows.append(
+                {
+                    "target_kind": kind,
+                    "target_id": target_id,
+                    "label": labels.get((kind, target_id), ""),
+                    "votes": count,
+                }
+            )
+    tally = _frame(
+        tally_rows,
+        ["target_kind", "target_id", "label", "votes"],
+        {"target_id": "int64", "votes": "int64"},
+    )
+    used = sum(mine.values())
+    return Board(
+        step=step,
+        role=viewer.role,
+        locked=state.locked,
+        notes_revealed=state.notes_revealed,
+        votes_revealed=state.votes_revealed,
+        anonymous=workshop.anonymous_notes,
+        notes=notes,
+        hidden_notes=hidden,
+        themes=theme_frame,
+        features=features,
+        tally=tally,
+        vote_budget=workshop.vote_budget,
+        vote_cap=workshop.vote_cap,
+        my_votes_used=used,
+        my_votes_left=None if me is None else max(0, workshop.vote_budget - used),
+    )
+
+
+def spread(values: list[int]) -> tuple[float, float, int]:
+    """(mean, population standard deviation, range)."""
+    return statistics.fmean(values), statistics.pstdev(values), max(values) - min(values)
+
+
+def discuss(std: float, spread: int) -> bool:
+    return std >= DISCUSS_STD or spread >= DISCUSS_RANGE
+
+
+SCORE_COLUMNS = [
+    "feature_id",
+    "title",
+    "scores",
+    "my_value",
+    "my_effort",
+    "mean_value",
+    "mean_effort",
+    "value_std",
+    "effort_std",
+    "value_range",
+    "effort_range",
+    "discuss",
+]
+
+
+def score_rows(
+    session: Session, workshop: m.Workshop, *, me: int | None, visible: bool
+) -> tuple[list[dict[str, Any]], int]:
+    scores: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    scorers = set()
+    for participant_id, feature_id, value, effort in session.exec(
+        select(
+            m.BlindScore.participant_id,
+            m.BlindScore.feature_id,
+            m.BlindScore.value,
+            m.BlindScore.effort,
+        ).where(m.BlindScore.workshop_id == workshop.id)
+    ):
+        scores[feature_id].append((participant_id, value, effort))
+        scorers.add(participant_id)
+    rows = []
+    for listed_id, title in session.exec(
+        select(m.Feature.id, m.Feature.title)
+        .where(m.Feature.canvas_id == workshop.canvas_id)
+        .order_by(col(m.Feature.position), col(m.Feature.id))
+    ):
+        given = scores.get(listed_id or 0, [])
+        own = next(((v, e) for p, v, e in given if p == me), (None, None))
+        row: dict[str, Any] = {
+            "feature_id": listed_id,
+            "title": title,
+            "scores": len(given),
+            "my_value": own[0],
+            "my_effort": own[1],
+        }
+        if visible and given:
+            mean_v, std_v, range_v = spread([v for _, v, _ in given])
+            mean_e, std_e, range_e = spread([e for _, _, e in given])
+            row.update(
+                mean_value=round(mean_v, 2),
+                mean_effort=round(mean_e, 2),
+                value_std=round(std_v, 2),
+                effort_std=round(std_e, 2),
+                value_range=range_v,
+                effort_range=range_e,
+                discuss=discuss(std_v, range_v) or discuss(std_e, range_e),
+            )
+        rows.append(row)
+    return rows, len(scorers)
+
+
+_SCORE_TYPES = {
+    "feature_id": "int64",
+    "scores": "int64",
+    "my_value": "Int64",
+    "my_effort": "Int64",
+    "mean_value": "Float64",
+    "mean_effort": "Float64",
+    "value_std": "Float64",
+    "effort_std": "Float64",
+    "value_range": "Int64",
+    "effort_range": "Int64",
+    "discuss": "boolean",
+}
+
+
+def score_summary(*, session: Session, viewer_token: str) -> ScoreSummary:
+    """The blind scores of the canvas's features. Before the facilitator reveals them,
+    a participant (or the projector) sees only how many scored and their own scores;
+    after, per feature the mean value and effort, their spread and a ``discuss`` flag.
+    The facilitator sees everything at any time."""
+    viewer = viewer_of(session, viewer_token)
+    revealed = step_state(session, viewer.workshop.id or 0, 3).scores_revealed
+    visible = revealed or viewer.role == "facilitator"
+    me = viewer.participant.id if viewer.participant is not None else None
+    rows, scorers = score_rows(session, viewer.workshop, me=me, visible=visible)
+    participants = session.exec(
+        select(sa.func.count())
+        .select_from(m.Participant)
+        .where(m.Participant.workshop_id == viewer.workshop.id)
+    ).one()
+    return ScoreSummary(
+        revealed=revealed,
+        visible=visible,
+        scorers=scorers,
+        participants=int(participants),
+        features=_frame(rows, SCORE_COLUMNS, _SCORE_TYPES),
+    )

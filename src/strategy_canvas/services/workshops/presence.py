@@ -1,0 +1,118 @@
+"""Who is in the workshop, who is here and who is ready."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from strategy_canvas import models as m
+from strategy_canvas.services.workshops.common import (
+    begin_participant_write,
+    commit_detached,
+    resolve_now,
+    rollback_on_error,
+    seat_of,
+    viewer_of,
+    workshop_ended,
+)
+
+#: a participant counts as here when seen within this many seconds
+PRESENCE_SECONDS = 30
+#: heartbeats closer together than this are not written
+HEARTBEAT_MIN_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Presence:
+    """``people``: participant_id, display_name, is_facilitator, ready, here, me,
+    last_seen_at, facilitator first, then in order of joining."""
+
+    people: pd.DataFrame
+    total: int
+    here: int
+    ready: int
+
+
+def heartbeat(*, session: Session, participant_token: str, now: datetime | None = None) -> None:
+    """Mark the participant as here. Writes at most every few seconds and does not bump
+    the canvas's change counter (presence is read by time, see :func:`presence`)."""
+    now = resolve_now(now)
+    result = session.exec(
+        sa.update(m.Participant)
+        .where(
+            col(m.Participant.token) == participant_token,
+            sa.or_(
+                col(m.Participant.last_seen_at).is_(None),
+                col(m.Participant.last_seen_at) < now - timedelta(seconds=HEARTBEAT_MIN_SECONDS),
+            ),
+        )
+        .values(last_seen_at=now)
+    )
+    if result.rowcount == 0:
+        seat_of(session, participant_token)  # raises for a token that names no one
+    session.commit()
+
+
+def set_ready(*, session: Session, participant_token: str, ready: bool = True) -> m.Participant:
+    """Say "I'm ready" (or not). Going to another step clears everyone's ready."""
+    seat = begin_participant_write(session, participant_token)
+    with rollback_on_error(session):
+        if seat.workshop.status != "active":
+            raise workshop_ended()
+        seat.participant.ready = bool(ready)
+        session.add(seat.participant)
+        commit_detached(session, seat.participant, reload=False)
+    return seat.participant
+
+
+def presence(
+    *,
+    session: Session,
+    viewer_token: str,
+    now: datetime | None = None,
+    within_seconds: float = PRESENCE_SECONDS,
+) -> Presence:
+    """Who is in the workshop, who is here (seen within ``within_seconds``), who is
+    ready. Any viewer of the workshop may read it; no tokens are returned."""
+    viewer = viewer_of(session, viewer_token)
+    cutoff = resolve_now(now) - timedelta(seconds=within_seconds)
+    me = viewer.participant.id if viewer.participant is not None else None
+    rows = []
+    for p in session.exec(
+        select(m.Participant)
+        .where(m.Participant.workshop_id == viewer.workshop.id)
+        .order_by(col(m.Participant.is_facilitator).desc(), col(m.Participant.id))
+    ):
+        rows.append(
+            {
+                "participant_id": p.id,
+                "display_name": p.display_name,
+                "is_facilitator": p.is_facilitator,
+                "ready": p.ready,
+                "here": p.last_seen_at is not None and p.last_seen_at >= cutoff,
+                "me": p.id == me,
+                "last_seen_at": p.last_seen_at,
+            }
+        )
+    people = pd.DataFrame(
+        rows,
+        columns=[
+            "participant_id",
+            "display_name",
+            "is_facilitator",
+            "ready",
+            "here",
+            "me",
+            "last_seen_at",
+        ],
+    )
+    return Presence(
+        people=people,
+        total=len(rows),
+        here=sum(bool(r["here"]) for r in rows),
+        ready=sum(bool(r["ready"]) for r in rows),
+    )
