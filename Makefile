@@ -55,7 +55,7 @@ lint: venv
 # The benchmarks are modules of the bench package, run from the project root:
 # `python -m bench.run_all` if bench/run_all.py exists, else `python -m bench` if
 # bench/__main__.py does, else every bench/bench_*.py in turn (`python -m bench.bench_x`).
-# Each prints its measurements against the budgets in DESIGN.md; a failing one fails the
+# Each prints its measurements against the budgets in docs/ARCHITECTURE.md; a failing one fails the
 # target after the others have run.
 bench: venv
 	@if [ -f bench/run_all.py ]; then \

@@ -5,7 +5,8 @@ Both tabs are timed, since only the open one runs: *Features & sketches* (the bo
 the editor, open by default) and *Prioritise* (the scoring grid, the ranking side by
 side, the value-vs-effort matrix, the score bars and the robustness panel).
 
-Budget (DESIGN.md): within 5x the bare page at 300 features. Run it with
+Held within 5x the bare page at 300 features (a diagnostic; docs/ARCHITECTURE.md,
+"Budgets"). Run it with
 ``.venv/bin/python -m bench.bench_designs``.
 """
 

@@ -1,7 +1,7 @@
 """PDF export times of the demo canvas and of a large one, cold and warm.
 
-Budgets (DESIGN.md): the demo canvas with all its charts under 1 s warm; the large canvas
-(300 features, 1,000 feedback, 100 roadmap items) under 3 s warm.
+Budgets (docs/ARCHITECTURE.md, "Budgets"): right after an edit, the demo canvas under
+1 s and the large canvas (300 features, 1,000 feedback, 100 roadmap items) under 2 s.
 
 - cold: the demo's first export in this process (vl-convert and Typst start, fonts load,
   chart cache empty); for the large canvas, the chart cache emptied first.

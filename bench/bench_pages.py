@@ -1,6 +1,7 @@
 """Page rerun times against a bare one-line Streamlit page measured in the same run.
 
-Budget (DESIGN.md): a page rerun on a large canvas within 5x the bare page.
+A diagnostic of Streamlit's per-element cost (docs/ARCHITECTURE.md, "Budgets"): the
+budget is click-to-settled in Chromium; this ratio was held within 5x the bare page.
 """
 
 from __future__ import annotations

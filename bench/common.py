@@ -38,7 +38,7 @@ def temp_database() -> str:
 def create_large_canvas(
     url: str, *, features: int = 300, feedback: int = 1000, roadmap: int = 100, seed: int = 7
 ) -> str:
-    """A canvas of the size in DESIGN.md's budgets, written through the services."""
+    """A canvas of the size in the budgets (docs/ARCHITECTURE.md), written through the services."""
     rnd = random.Random(seed)
     engine = db.get_engine(url)
     with db.session_scope(engine) as s:
@@ -141,8 +141,8 @@ def bare_app() -> AppTest:
 def against_bare(
     run: Callable[[], object], bare: Callable[[], object], *, rounds: int = 3, repeat: int = 15
 ) -> tuple[float, float]:
-    """(median rerun of ``run``, median rerun of ``bare``), in seconds, as DESIGN.md times
-    them: the median of ``repeat`` reruns after a warm-up, the bare page timed the same
+    """(median rerun of ``run``, median rerun of ``bare``), in seconds, timed
+    this way: the median of ``repeat`` reruns after a warm-up, the bare page timed the same
     way right before. Done ``rounds`` times; the round with the median ratio is kept, so
     a burst of load on the machine during one block does not decide the figure.
     """

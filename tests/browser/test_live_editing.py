@@ -1,4 +1,4 @@
-"""Two people on one canvas in two browsers: the editing pattern of DESIGN.md.
+"""Two people on one canvas in two browsers: the editing pattern of docs/ARCHITECTURE.md.
 
 While B has an unsaved edit open, A saves a change. B keeps what it typed, sees A's
 change on its live board within the sync interval, and — when both touched the same

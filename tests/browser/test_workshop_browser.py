@@ -5,7 +5,7 @@ code, the other with the link. Follow-me moves both screens to the facilitator's
 each adds a note, which the other cannot read until the facilitator reveals the notes;
 votes are cast and revealed; a timer counts down on every screen. Every change is
 asserted on the *other* screens, and the time it took to get there is printed (the
-budget in DESIGN.md: a change reaches the others in under 1.5 s, on the default sync
+budget of this test: a change reaches the others in under 1.5 s, on the default sync
 interval of 0.75 s). A participant's half-typed note survives the page being redrawn for
 a new phase.
 """

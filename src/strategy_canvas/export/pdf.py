@@ -18,10 +18,11 @@ holds nothing but the template. Fonts come only from the folder the project ship
 (``strategy_canvas/fonts``), never from the system, so every machine lays the report
 out the same way.
 
-Charts are the slow part (DESIGN.md): each chart's SVG is cached in a small in-process
-LRU keyed by (canvas token, the canvas's change counter, chart name, width, theme), so a
-second export of an unchanged canvas converts nothing; behind it, by a hash of the
-chart's spec, so after an edit only the charts whose data changed are drawn again.
+Charts are the slow part (docs/ARCHITECTURE.md, "The PDF pipeline"): each chart's SVG
+is cached in a small in-process LRU keyed by (canvas token, the canvas's change counter,
+chart name, width, theme), so a second export of an unchanged canvas converts nothing;
+behind it, by a hash of the chart's spec, so after an edit only the charts whose data
+changed are drawn again.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Who may see the list of every canvas (DESIGN.md, "Access").
+"""Who may see the list of every canvas (docs/ARCHITECTURE.md, "Access and deep links").
 
 Local mode: everyone (one person, or a trusted machine). Shared mode: only after the
 admin passcode (STRATEGY_CANVAS_ADMIN_PASSCODE) or a login through Streamlit's own

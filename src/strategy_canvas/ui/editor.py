@@ -1,7 +1,7 @@
 """Edit mode: one item, or a new one, opened in an editor that remembers its version.
 
-The pattern every step page follows (DESIGN.md, "Live sync without losing anyone's
-typing"):
+The pattern every step page follows (docs/ARCHITECTURE.md, "Live sync without losing
+anyone's typing"):
 
 - what others change shows in the read-only board (:mod:`strategy_canvas.ui.board`),
   which refreshes itself inside a fragment;

@@ -1,7 +1,8 @@
 """What the workshop screen knows: who is looking (their link), what they see, and when
 the whole page must be drawn again.
 
-The links (DESIGN.md, "Access"); every one of them is a secret checked by the services:
+The links (docs/ARCHITECTURE.md, "Access and deep links"); every one of them is a secret
+checked by the services:
 
 - ``?facilitator=KEY`` — the facilitator's personal link (shown to them once, and in
   their own address bar; never on the projector);
