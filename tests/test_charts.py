@@ -469,3 +469,41 @@ def test_progress_chart_has_a_fixed_step_order_and_a_full_domain() -> None:
         "4. Implementation",
         "5. Feedback",
     ]
+
+
+def test_vote_chart_ranks_items_and_tells_same_labels_apart() -> None:
+    tally = pd.DataFrame(
+        {
+            "target_kind": ["note", "feature", "note"],
+            "target_id": [1, 7, 2],
+            "label": ["Same", "Plan", "Same"],
+            "votes": [2, 5, 1],
+        }
+    )
+    spec = charts.vote_chart(tally).to_dict()
+    bars = spec["layer"][0]
+    assert bars["mark"]["type"] == "bar"
+    values = next(iter(spec["datasets"].values()))
+    assert [v["item"] for v in values] == ["Plan", "Same", "Same (#2)"]
+    assert bars["encoding"]["y"]["sort"] == ["Plan", "Same", "Same (#2)"]
+    assert [v["votes"] for v in values] == [5, 2, 1]
+
+
+def test_every_builder_declares_the_altair_chart_type_it_returns() -> None:
+    """Builders say what they return (``alt.Chart | alt.LayerChart``…), never ``Any``."""
+    import inspect
+    import typing
+
+    builders = [
+        f
+        for name, f in vars(charts).items()
+        if inspect.isfunction(f) and name not in {"theme", "kpi_progress"}
+    ]
+    assert len(builders) >= 11
+    for builder in builders:
+        returned = typing.get_type_hints(builder)["return"]
+        kinds = typing.get_args(returned) or (returned,)
+        assert all(isinstance(k, type) and issubclass(k, alt.TopLevelMixin) for k in kinds), (
+            builder.__name__,
+            returned,
+        )

@@ -11,7 +11,6 @@ import re
 from datetime import timedelta
 from typing import Any
 
-import pandas as pd
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
@@ -22,7 +21,6 @@ from strategy_canvas.services import items, workshops
 from strategy_canvas.ui import setup, steps
 from strategy_canvas.ui import workshop as workshop_ui
 from strategy_canvas.ui import workshop_facilitator as facilitate
-from strategy_canvas.ui import workshop_live as live
 from strategy_canvas.ui import workshop_state as state
 from strategy_canvas.ui.text import md
 from tests.test_pages import APP, TIMEOUT, app_engine, seed_canvas, texts  # noqa: F401
@@ -436,24 +434,6 @@ def test_vote_with_budget_and_cap(started: workshops.StartedWorkshop, app_engine
     [chart] = ok(a).get("vega_lite_chart")
     assert '"Vote results"' in chart.proto.spec
     assert not [b for b in a.button if b.label == "+1"]  # revealing closed the vote
-
-
-def test_vote_chart_ranks_items_and_tells_same_labels_apart() -> None:
-    tally = pd.DataFrame(
-        {
-            "target_kind": ["note", "feature", "note"],
-            "target_id": [1, 7, 2],
-            "label": ["Same", "Plan", "Same"],
-            "votes": [2, 5, 1],
-        }
-    )
-    spec = live.vote_chart(tally).to_dict()
-    bars = spec["layer"][0]
-    assert bars["mark"]["type"] == "bar"
-    values = next(iter(spec["datasets"].values()))
-    assert [v["item"] for v in values] == ["Plan", "Same", "Same (#2)"]
-    assert bars["encoding"]["y"]["sort"] == ["Plan", "Same", "Same (#2)"]
-    assert [v["votes"] for v in values] == [5, 2, 1]
 
 
 # -------------------------------------------------------------- pacing and timer

@@ -15,10 +15,10 @@ import html
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
+from strategy_canvas import charts
 from strategy_canvas.services import items, workshops
 from strategy_canvas.services.errors import PermissionDenied, ServiceError
 from strategy_canvas.ui import messages, steps
@@ -29,69 +29,9 @@ if TYPE_CHECKING:
     from strategy_canvas.ui.setup import PageContext
 
 ERROR_KEY = "ws.live_error"  # a refused vote, shown on the next draw of the board
-#: the most bars in the vote chart
-CHART_LIMIT = 15
 
 
 # -------------------------------------------------------------------------- charts
-
-
-def _unique_labels(tally: pd.DataFrame) -> list[str]:
-    """Each voted item's label, told apart when two read the same."""
-    seen: dict[str, int] = {}
-    labels = []
-    for label, kind, target_id in zip(
-        tally["label"].astype(str), tally["target_kind"], tally["target_id"], strict=True
-    ):
-        text = label.strip() or f"{kind} #{target_id}"
-        seen[text] = seen.get(text, 0) + 1
-        if seen[text] > 1:
-            text = f"{text} (#{target_id})"
-        labels.append(text)
-    return labels
-
-
-def vote_chart(tally: pd.DataFrame, *, title: str = "Votes", limit: int = CHART_LIMIT) -> alt.Chart:
-    """The vote results of a step: one bar per voted note or feature, most votes first
-    (at most ``limit``).
-
-    ``tally`` is :attr:`workshops.Board.tally` (target_kind, target_id, label, votes).
-    """
-    data = tally.sort_values("votes", ascending=False, kind="stable").head(limit).copy()
-    data["item"] = _unique_labels(data)
-    data["what"] = data["target_kind"].map({"note": "Note", "feature": "Feature"})
-    bars = (
-        alt.Chart(data)
-        .mark_bar(cornerRadiusEnd=3)
-        .encode(
-            x=alt.X("votes:Q", title="Votes", axis=alt.Axis(tickMinStep=1, format="d")),
-            # An explicit order: "-x" is lost when the bars and their labels are layered.
-            y=alt.Y("item:N", sort=list(data["item"]), title=None, axis=alt.Axis(labelLimit=320)),
-            color=alt.Color(
-                "what:N",
-                title=None,
-                scale=alt.Scale(domain=["Note", "Feature"], range=["#4F46E5", "#0EA5E9"]),
-                legend=None if data["what"].nunique() < 2 else alt.Legend(orient="bottom"),
-            ),
-            tooltip=[
-                alt.Tooltip("item:N", title="Item"),
-                alt.Tooltip("what:N", title="Kind"),
-                alt.Tooltip("votes:Q", title="Votes"),
-            ],
-        )
-    )
-    labels = bars.mark_text(align="left", dx=4).encode(
-        text=alt.Text("votes:Q"), color=alt.value("#1F2937")
-    )
-    chart = (bars + labels).properties(
-        title=title,
-        height=alt.Step(26),  # one row per item, whatever their number
-    )
-    try:
-        from strategy_canvas import charts
-    except ImportError:  # pragma: no cover - the shared charts module is optional here
-        return chart
-    return chart.configure(**{k: v for k, v in charts.theme().items() if k != "range"})
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -99,7 +39,7 @@ def _vote_spec(rows: tuple[tuple[str, int, str, int], ...], title: str) -> dict[
     """The chart's Vega-Lite spec, built once per distinct result for every session
     (the board is drawn on every tick; Altair's validation is not free)."""
     tally = pd.DataFrame(rows, columns=["target_kind", "target_id", "label", "votes"])
-    return vote_chart(tally, title=title).to_dict()
+    return charts.vote_chart(tally, title=title).to_dict()
 
 
 def show_vote_chart(tally: pd.DataFrame, title: str) -> None:
