@@ -26,6 +26,8 @@ from strategy_canvas.services.errors import ValidationFailed
 from strategy_canvas.services.validation import validate
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+#: the first bytes of each image type a sketch accepts
+IMAGE_HEADERS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"GIF89a", b"RIFF\0\0\0\0WEBPVP8 ")
 COUNTED = [m.Canvas, m.CanvasRevision] + [t.table for t in items.ITEM_TYPES.values()]
 
 
@@ -325,8 +327,12 @@ def _field_strategy(info: Any) -> st.SearchStrategy[Any]:
         )
     elif annotation is date:
         base = st.dates(date(1900, 1, 1), date(2200, 12, 31)).map(date.isoformat)
-    elif annotation is bytes:
-        base = st.binary(max_size=64).map(lambda b: base64.b64encode(b).decode())
+    elif annotation is bytes:  # an image: a real image header, then any bytes
+        base = st.builds(
+            lambda head, rest: base64.b64encode(head + rest).decode(),
+            st.sampled_from(list(IMAGE_HEADERS)),
+            st.binary(max_size=64),
+        )
     else:  # pragma: no cover — a new field type: teach this generator about it
         raise AssertionError(f"no strategy for {info.annotation!r}")
     if optional:
@@ -353,8 +359,9 @@ def _fit_cross_field_rules(kind: str, entry: dict[str, Any], draw: st.DrawFn) ->
             entry["url"] = ("https://" + entry["url"])[
                 : m.SketchCreate.model_fields["url"].metadata[0].max_length
             ].strip()
-        if entry["image_base64"] is not None:
-            entry["media_type"] = draw(st.sampled_from(m.SKETCH_IMAGE_TYPES))
+        if entry["image_base64"] is not None:  # labelled with what its bytes are
+            image = base64.b64decode(entry["image_base64"])
+            entry["media_type"] = m.sniff_image_type(image)
         elif not entry["url"]:
             entry["url"] = "https://example.com/sketch.png"
 
@@ -465,6 +472,17 @@ def _set(path: str, value: Any) -> Any:
             node[last] = value
 
     return mutate
+
+
+SVG_BASE64 = base64.b64encode(
+    b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg">'
+    b"<script>fetch('/steal?c='+document.cookie)</script></svg>"
+).decode()
+
+
+def _photo(doc: dict[str, Any]) -> dict[str, Any]:
+    """The sketch of the document that holds an uploaded image."""
+    return next(s for s in doc["items"]["sketch"] if s["image_base64"])
 
 
 def _delete(path: str) -> Any:
@@ -596,6 +614,24 @@ BAD_DOCUMENTS = {
     "bad base64": (
         _set("items.sketch.3.image_base64", "not base64!!"),
         ["items.sketch[3].image_base64: is not valid base64"],
+    ),
+    "SVG with a script labelled as PNG": (
+        (lambda d: _photo(d).update(image_base64=SVG_BASE64, media_type="image/png")),
+        [
+            "items.sketch[",
+            "].image: must be a PNG, JPEG, GIF or WebP image by its content",
+            "markup such as SVG, which can hold scripts",
+            "(image/png)",
+        ],
+    ),
+    "JPEG labelled as PNG": (
+        (
+            lambda d: _photo(d).update(
+                image_base64=base64.b64encode(b"\xff\xd8\xff\xe0" + PNG).decode(),
+                media_type="image/png",
+            )
+        ),
+        ["].media_type: must be labelled with the type of its content: it is image/jpeg"],
     ),
     "NUL character": (
         _set("items.problem.0.statement", "a\x00b"),

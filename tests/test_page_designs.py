@@ -263,7 +263,7 @@ def test_a_non_image_upload_is_refused(app_engine: Engine, canvas: models.Canvas
     warning = " ".join(texts(at, "warning"))
     assert "**Image**" in warning and "not a PNG, JPEG, GIF or WebP image" in warning
     click(at, "ed.sketch.new.save")
-    assert "**Image** images must be PNG, JPEG, GIF or WebP" in _error(at)
+    assert "**Image** must be a PNG, JPEG, GIF or WebP image by its content" in _error(at)
     assert rows(app_engine, canvas.token, "sketch") == []
 
 

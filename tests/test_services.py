@@ -251,6 +251,57 @@ def test_a_roadmap_item_cannot_end_before_it_starts(session: Session, canvas: m.
         )
 
 
+SCRIPTED_SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
+@pytest.mark.parametrize(
+    ("image", "media_type", "message"),
+    [
+        (
+            SCRIPTED_SVG,
+            "image/png",
+            "Image: must be a PNG, JPEG, GIF or WebP image by its content; these bytes "
+            "are not one (they are markup such as SVG, which can hold scripts), whatever "
+            "their label (image/png) says",
+        ),
+        (
+            b"GIF89a" + bytes(40),
+            "image/png",
+            "Image type: must be labelled with the type of "
+            "its content: it is image/gif, labelled image/png",
+        ),
+        (
+            b"\x89PNG\r\n\x1a\n" + bytes(6 * 1024 * 1024),
+            "image/png",
+            "Image: must be at most 5 MB (this one is 6 MB)",
+        ),
+    ],
+    ids=["scripted-svg-as-png", "gif-as-png", "too-large"],
+)
+def test_a_sketch_image_is_judged_by_its_bytes(
+    session: Session, canvas: m.Canvas, image: bytes, media_type: str, message: str
+) -> None:
+    """The check lives in the sketch's schema, so every path that writes one applies it
+    (the page, the JSON import, the command line)."""
+    feature = _add(session, canvas.token, "feature", title="F")
+    with pytest.raises(ValidationFailed) as info:
+        _add(
+            session,
+            canvas.token,
+            "sketch",
+            feature_id=feature.id,
+            image=image,
+            media_type=media_type,
+        )
+    assert message in str(info.value)
+    assert session.exec(select(func.count()).select_from(m.Sketch)).one() == 0
+    webp = b"RIFF\x24\0\0\0WEBPVP8 " + bytes(24)
+    kept = _add(
+        session, canvas.token, "sketch", feature_id=feature.id, image=webp, media_type="image/webp"
+    )
+    assert bytes(kept.image) == webp
+
+
 def test_dates_in_the_values_an_edit_started_from_survive_a_draft(
     session: Session, canvas: m.Canvas
 ) -> None:

@@ -382,6 +382,28 @@ SKETCH_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 SKETCH_MAX_BYTES = 5 * 1024 * 1024
 
 
+def sniff_image_type(data: bytes) -> str | None:
+    """The image type of ``data`` read from its first bytes (PNG, JPEG, GIF, WebP), or None.
+
+    The file's name and the type a browser or a JSON document claims can lie; the
+    content decides.
+    """
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _looks_like_markup(data: bytes) -> bool:
+    """SVG, HTML or XML: text that starts with a tag (after a BOM or blank space)."""
+    return data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
 class SketchBase(SQLModel):
     feature_id: int = Field(
         foreign_key="feature.id", index=True, ondelete="CASCADE", title="Feature"
@@ -395,18 +417,37 @@ class SketchBase(SQLModel):
 
 
 class SketchCreate(SketchBase):
+    """A sketch: a link, an image, or both. An image is judged by its bytes here, so the
+    page, the JSON import and the command line all apply the same check."""
+
     @model_validator(mode="after")
     def _link_or_image(self) -> SketchCreate:
         if self.image is None and not self.url:
             raise PydanticCustomError(
                 "sketch_empty", "give a link or upload an image", {"field": "url"}
             )
-        if self.image is not None and self.media_type not in SKETCH_IMAGE_TYPES:
-            raise PydanticCustomError(
-                "sketch_type",
-                "images must be PNG, JPEG, GIF or WebP, not {got}",
-                {"got": self.media_type or "an unknown type", "field": "image"},
-            )
+        if self.image is not None:
+            found = sniff_image_type(self.image)
+            if found is None:
+                markup = " (they are markup such as SVG, which can hold scripts)"
+                raise PydanticCustomError(
+                    "sketch_content",
+                    "must be a PNG, JPEG, GIF or WebP image by its content; these bytes "
+                    "are not one{markup}{claim}",
+                    {
+                        "markup": markup if _looks_like_markup(self.image) else "",
+                        "claim": f", whatever their label ({self.media_type}) says"
+                        if self.media_type
+                        else "",
+                        "field": "image",
+                    },
+                )
+            if self.media_type != found:
+                raise PydanticCustomError(
+                    "sketch_type",
+                    "must be labelled with the type of its content: it is {found}, labelled {got}",
+                    {"found": found, "got": self.media_type or "nothing", "field": "media_type"},
+                )
         if self.url and not self.url.startswith(("https://", "http://")):
             raise PydanticCustomError(
                 "sketch_url", "must start with https:// or http://", {"field": "url"}

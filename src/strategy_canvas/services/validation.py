@@ -20,6 +20,10 @@ def field_label(schema: type[SQLModel], field: str) -> str:
     return field.replace("_", " ").capitalize()
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f} MB".replace(".0 MB", " MB")
+
+
 def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -32,7 +36,8 @@ def _message(error: Mapping[str, Any]) -> str:
         got = f" (this one has {len(value):,})" if isinstance(value, str) else ""
         return f"must be at most {ctx['max_length']:,} characters{got}"
     if kind == "bytes_too_long":
-        return f"must be at most {ctx['max_length']:,} bytes"
+        got = f" (this one is {_megabytes(len(value))})" if isinstance(value, bytes) else ""
+        return f"must be at most {_megabytes(ctx['max_length'])}{got}"
     if kind == "greater_than_equal":
         return f"must be at least {ctx['ge']}"
     if kind == "greater_than":

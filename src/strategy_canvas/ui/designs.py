@@ -399,22 +399,6 @@ def _epic_ids(database_url: str, canvas_token: str | None, revision: int) -> set
 # ------------------------------------------------------------------- sketch editor
 
 
-def sniff_image_type(data: bytes) -> str | None:
-    """The image type of ``data`` read from its first bytes (PNG, JPEG, GIF, WebP), or None.
-
-    The name and the type the browser claims can lie; the content decides.
-    """
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def _size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{max(1, round(n / 1024))} KB"
 
@@ -433,7 +417,7 @@ def _take_upload(widget_key: str, pending_key: str) -> None:
     st.session_state[pending_key] = {
         "name": chosen.name,
         "data": data,
-        "media_type": sniff_image_type(data) or "",
+        "media_type": m.sniff_image_type(data) or "",
     }
 
 
