@@ -38,6 +38,9 @@ SQLModel.metadata.naming_convention = {
 SHORT = 200
 MEDIUM = 2_000
 LONG = 8_000
+#: A feature's description holds what a tracker's issue holds: Jira allows 32,767
+#: characters in a description, so a backlog imported from it arrives whole.
+DESCRIPTION = 32_767
 
 
 def utcnow() -> datetime:
@@ -287,7 +290,7 @@ Kano = Literal["basic", "performance", "delighter", "indifferent", "reverse"]
 class FeatureBase(SQLModel):
     title: str = Field(min_length=1, max_length=SHORT, title="Title")
     kind: FeatureKind = _choice("feature", title="Kind")
-    description: str = _text(LONG, title="Description")
+    description: str = _text(DESCRIPTION, title="Description")
     status: FeatureStatus = _choice("idea", title="Status")
     persona_id: int | None = _link("persona", "Persona")
     goal_id: int | None = _link("goal", "Goal")
@@ -311,6 +314,8 @@ class FeatureBase(SQLModel):
     # Where the feature came from when imported from Jira, Linear or Productboard.
     external_key: str = Field(default="", max_length=100, title="External key")
     external_url: str = Field(default="", max_length=1_000, title="External link")
+    #: the tracker's labels (Jira labels, Linear labels, Asana tags), comma-separated
+    labels: str = _text(MEDIUM, title="Labels")
 
 
 class FeatureCreate(FeatureBase):

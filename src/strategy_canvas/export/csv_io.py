@@ -85,6 +85,7 @@ FEATURE_COLUMNS = [
     "median_rank",
     "external_key",
     "external_url",
+    "labels",
 ]
 ROADMAP_COLUMNS = [
     "id",

@@ -319,7 +319,7 @@ def _pairs(draw: Callable[[str], Any], *names: str) -> None:
 FEATURE_PARTS: dict[str, tuple[str, ...]] = {
     "Details": ("title", "kind", "status", "description", "persona_id", "goal_id", "epic_id"),
     "Scores": ("reach", "impact", "confidence", "effort", "ease", "value", "moscow", "kano"),
-    "More": (*_RANGE_FIELDS, "external_key", "external_url"),
+    "More": (*_RANGE_FIELDS, "external_key", "external_url", "labels"),
 }
 PART_KEY = "ed.feature.part"
 _PART_ICONS = {
@@ -358,11 +358,13 @@ def _feature_layout(item_id: int | None) -> Callable[[Callable[[str], Any]], Non
             st.caption(
                 "Estimate ranges, where the team is unsure: the lowest and highest reach "
                 "and effort it believes (without them, confidence sets the spread in the "
-                "robustness check). Then where the feature came from, if it was imported."
+                "robustness check). Then where the feature came from, if it was imported, "
+                "and its labels (comma-separated, as in Jira, Linear or Asana)."
             )
             _pairs(draw, *_RANGE_FIELDS)
             draw("external_key")
             draw("external_url")
+            draw("labels")
         else:
             draw("title")
             draw("description")
