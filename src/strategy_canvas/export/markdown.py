@@ -332,7 +332,8 @@ def _step3(s: Mapping[str, Any]) -> list[str | None]:
                         i,
                         f["title"]
                         + (f"\n{f['description']}" if f["description"] else "")
-                        + (f"\n{f['external_url']}" if f["external_url"] else ""),
+                        + (f"\n{f['external_url']}" if f["external_url"] else "")
+                        + (f"\nLabels: {f['labels']}" if f["labels"] else ""),
                         f["kind_label"],
                         f["status_label"],
                         _dash(f["persona"]),
