@@ -67,3 +67,15 @@ def test_the_code_cites_the_architecture_not_a_missing_brief() -> None:
         if "DESIGN.md" in path.read_text(encoding="utf-8"):
             cited.append(path.name)
     assert not cited, f"cite docs/ARCHITECTURE.md instead of DESIGN.md in: {cited}"
+
+
+def test_only_the_editing_module_names_the_editing_keys() -> None:
+    """Editing state is one typed object (ui/editing.py); no other module reads or writes
+    its session-state keys (``ed.…``) behind its back."""
+    literal = re.compile(r"""f?["']ed\.""")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "editing.py" and literal.search(path.read_text(encoding="utf-8"))
+    ]
+    assert not offenders, f"use ui/editing.py instead of its keys in: {offenders}"

@@ -21,6 +21,8 @@ from strategy_canvas import db, models, scoring
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import designs
 from strategy_canvas.ui import prioritisation as prio
+from strategy_canvas.ui import prioritisation_grid as prio_grid
+from strategy_canvas.ui import prioritisation_views as prio_views
 from tests.pagekit import rows
 from tests.test_pages import APP, app_engine, seeded, texts  # noqa: F401  (fixtures)
 
@@ -91,7 +93,7 @@ def _update(engine: Engine, token: str, feature: Any, **changes: Any) -> None:
         )
 
 
-# ------------------------------------------------------------- the pure save path
+# ------------------------------------------------------------ reading the grid
 
 
 def test_edits_are_read_by_position_and_only_changed_fields_kept() -> None:
@@ -104,71 +106,11 @@ def test_edits_are_read_by_position_and_only_changed_fields_kept() -> None:
         1: {"reach": 1200.0, "moscow": "Won't", "title": "renamed"},  # title is not a score
         5: {"reach": 1.0},  # no such row
     }
-    assert prio.edits_from_grid(edited, [7, 9], shown) == {
+    assert prio_grid.edits_from_grid(edited, [7, 9], shown) == {
         7: {"reach": 800},
         9: {"reach": 1200, "moscow": "wont"},
     }
-    assert prio.edits_from_grid({0: {"reach": None}}, [9], shown) == {}  # still empty
-
-
-def test_save_scores_writes_each_row_with_its_version(app_engine: Engine) -> None:
-    with db.session_scope(app_engine) as session:
-        token = canvases.create_canvas(session=session, canvas_in={"name": "Save"}).token
-        a, b, c = (
-            items.create_item(
-                session=session,
-                canvas_token=token,
-                kind="feature",
-                data={"title": t, "reach": 500, "reach_low": 400, "effort": 2.0},
-            )
-            for t in ("A", "B", "C")
-        )
-    _update(app_engine, token, b, reach=900)  # someone else, after the grid loaded B
-    result = prio.save_scores(
-        engine=app_engine,
-        canvas_token=token,
-        edits={a.id: {"reach": 800, "impact": 2.0}, b.id: {"reach": 600}, c.id: {"reach": 100}},
-        versions={a.id: a.version, b.id: b.version, c.id: c.version},
-        titles={a.id: "A", b.id: "B", c.id: "C"},
-    )
-    assert result.saved == {a.id: a.version + 1}
-    stored = {r.title: r for r in rows(app_engine, token, "feature")}
-    assert (stored["A"].reach, stored["A"].impact, stored["A"].effort) == (800, 2.0, 2.0)
-    # B: theirs kept, and the conflict carries it
-    assert stored["B"].reach == 900
-    conflict = result.conflicts[b.id]
-    assert (conflict.theirs or {})["reach"] == 900 and conflict.mine == {"reach": 600}
-    assert conflict.version == b.version + 1
-    # C: refused, naming the field and the rule; nothing written
-    assert stored["C"].reach == 500 and stored["C"].version == c.version
-    [error] = result.invalid[c.id].error.errors
-    assert (error.label, error.message) == (
-        "Reach (low)",
-        "must not be above the estimate itself",
-    )
-
-
-def test_a_deleted_feature_is_reported_not_recreated(app_engine: Engine) -> None:
-    with db.session_scope(app_engine) as session:
-        token = canvases.create_canvas(session=session, canvas_in={"name": "Gone"}).token
-        gone = items.create_item(
-            session=session, canvas_token=token, kind="feature", data={"title": "Gone"}
-        )
-        items.delete_item(
-            session=session,
-            canvas_token=token,
-            kind="feature",
-            item_id=gone.id,
-            expected_version=gone.version,
-        )
-    result = prio.save_scores(
-        engine=app_engine,
-        canvas_token=token,
-        edits={gone.id: {"reach": 1}},
-        versions={gone.id: gone.version},
-    )
-    assert result.conflicts[gone.id].theirs is None and not result.saved
-    assert rows(app_engine, token, "feature") == []
+    assert prio_grid.edits_from_grid({0: {"reach": None}}, [9], shown) == {}  # still empty
 
 
 # ---------------------------------------------------------------- the grid on the page
@@ -316,7 +258,7 @@ def test_each_view_draws_its_chart_with_the_demo_canvas(seeded: models.Canvas) -
 
 def test_the_robustness_cut_can_be_changed(seeded: models.Canvas) -> None:
     at = _prioritise(seeded, prio.VIEWS[2])
-    assert at.number_input(key=prio.K_KEY).value == prio.DEFAULT_K
+    assert at.number_input(key=prio.K_KEY).value == prio_views.DEFAULT_K
     at.number_input(key=prio.K_KEY).set_value(3).run()
     [sentences] = [t for t in texts(_ok(at), "markdown") if "runs" in t and t.startswith("- ")]
     assert "top 3 in" in sentences and "top 5 in" not in sentences
@@ -366,7 +308,7 @@ def test_a_long_list_of_features_is_described_then_tabled() -> None:
         }
     )
     result = scoring.monte_carlo(features, framework="rice", k=5, draws=200, seed=1)
-    sentences = prio.robustness_sentences(result, limit=15)
+    sentences = prio_views.robustness_sentences(result, limit=15)
     assert len(sentences.lines) == 16 and "5 more in the table below" in sentences.lines[-1]
     assert sentences.lines[0].startswith("- :green[**✓ solid**] **Feature 20**")
     assert sentences.table is not None and sentences.table.num_rows == 20

@@ -21,7 +21,7 @@ import streamlit as st
 from strategy_canvas import db
 from strategy_canvas.services import canvases, items
 from strategy_canvas.services.validation import field_label
-from strategy_canvas.ui import chart_view, editor
+from strategy_canvas.ui import chart_view, editing
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
@@ -41,6 +41,13 @@ Renderer = Callable[[Frames], None]
 
 #: bookkeeping or binary columns a reader does not need
 HIDDEN_COLUMNS = {"id", "version", "image", "media_type", "position"}
+#: a table taller than this many rows scrolls inside a fixed height
+TALL_TABLE_ROWS = 15
+
+
+def table_height(rows: int, row: int = 35) -> int:
+    """Show a table whole while it is short; let a long one scroll."""
+    return row * min(rows, TALL_TABLE_ROWS) + 38
 
 
 @functools.lru_cache(maxsize=64)
@@ -125,7 +132,7 @@ def table(
 
 def _changed_underneath(frames: Frames) -> None:
     """Say so when an item this person is editing was changed or deleted by someone else."""
-    for kind, item_id, base in editor.open_edits():
+    for kind, item_id, base in editing.open_edits():
         frame = frames.get(kind)
         if frame is None:
             continue

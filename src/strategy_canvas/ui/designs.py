@@ -39,7 +39,6 @@ UPLOAD_TYPES = ["png", "jpg", "jpeg", "gif", "webp"]
 UPLOAD_MAX_MB = m.SKETCH_MAX_BYTES // (1024 * 1024)
 #: session-state keys owned by this module
 _UPLOAD_COUNTER = "designs.upload_counter"
-_LAST_DRAWN = "designs.last_drawn.{kind}"
 
 #: the features table: what decides priority first, then what the feature is tied to
 _FEATURE_COLUMNS = [
@@ -321,7 +320,7 @@ FEATURE_PARTS: dict[str, tuple[str, ...]] = {
     "Scores": ("reach", "impact", "confidence", "effort", "ease", "value", "moscow", "kano"),
     "More": (*_RANGE_FIELDS, "external_key", "external_url", "labels"),
 }
-PART_KEY = "ed.feature.part"
+PART_KEY = "designs.feature_part"
 _PART_ICONS = {
     "Details": ":material/description:",
     "Scores": ":material/leaderboard:",
@@ -335,7 +334,8 @@ def _feature_layout(item_id: int | None) -> Callable[[Callable[[str], Any]], Non
     drawn at a time; the editor keeps the others' unsaved values and saves them all."""
 
     def value(name: str) -> Any:
-        return st.session_state.get(editor.field_key("feature", item_id, name))
+        edit = editor.Edit.get("feature", item_id)
+        return edit.value(name) if edit is not None else None
 
     def layout(draw: Callable[[str], Any]) -> None:
         part = editor.part_control(
@@ -448,8 +448,8 @@ def _stored_image(ctx: PageContext, item_id: int | None) -> tuple[bytes, str] | 
     return (bytes(row.image), row.media_type) if row.image else None
 
 
-def _uploader(label: str, item_id: int | None, gen_key: str, pending_key: str) -> None:
-    widget_key = f"{editor.field_key('sketch', item_id, 'image')}.{st.session_state[gen_key]}"
+def _uploader(label: str, edit: editor.Edit, gen_key: str, pending_key: str) -> None:
+    widget_key = f"{edit.key('image')}.{st.session_state[gen_key]}"
     st.file_uploader(
         label,
         type=UPLOAD_TYPES,
@@ -462,20 +462,19 @@ def _uploader(label: str, item_id: int | None, gen_key: str, pending_key: str) -
     )
 
 
-def image_upload(ctx: PageContext, item_id: int | None) -> Callable[[], dict[str, Any] | None]:
+def image_upload(ctx: PageContext) -> Callable[[editor.Edit], dict[str, Any] | None]:
     """The ``extra`` of the sketch editor: upload, replace or remove the sketch's image.
 
     The chosen file is kept in session state (not in the uploader), so it survives moving
     to another page and back; it is saved with the sketch, where the services check its
-    type and size. Keys are in the editor's scope (``ed.sketch.<sid>.…``), so a save,
+    type and size. Its keys are in the edit's scope (:meth:`editor.Edit.key`), so a save,
     discard or delete clears them.
     """
-    sid = editor.NEW if item_id is None else str(item_id)
-    pending_key = editor.field_key("sketch", item_id, "upload")
-    gen_key = editor.field_key("sketch", item_id, "upload_gen")
-    remove_key = editor.field_key("sketch", item_id, "remove_image")
 
-    def draw() -> dict[str, Any] | None:
+    def draw(edit: editor.Edit) -> dict[str, Any] | None:
+        item_id = edit.item_id
+        pending_key, gen_key = edit.key("upload"), edit.key("upload_gen")
+        remove_key = edit.key("remove_image")
         stored = _stored_image(ctx, item_id)
         if stored is not None:
             data, media_type = stored
@@ -491,11 +490,11 @@ def image_upload(ctx: PageContext, item_id: int | None) -> Callable[[], dict[str
         if gen_key not in st.session_state:  # first draw of this scope, or just saved
             _new_uploader(gen_key)
         label = "Replace the image" if stored is not None else "Or upload an image"
-        _uploader(label, item_id, gen_key, pending_key)
+        _uploader(label, edit, gen_key, pending_key)
         pending = st.session_state.get(pending_key)
         if pending is not None:
             name, data = pending["name"], pending["data"]
-            action = "Add" if sid == editor.NEW else "Save"
+            action = "Add" if edit.is_new else "Save"
             if pending["media_type"]:
                 st.image(data, width=160, alt=f"Preview of {name}")
                 st.caption(
@@ -510,7 +509,7 @@ def image_upload(ctx: PageContext, item_id: int | None) -> Callable[[], dict[str
                 )
             st.button(
                 "Don't use this file",
-                key=editor.field_key("sketch", item_id, "drop_upload"),
+                key=edit.key("drop_upload"),
                 icon=":material/close:",
                 on_click=_drop_upload,
                 args=(pending_key, gen_key),
@@ -556,40 +555,10 @@ def edit_sketch(ctx: PageContext) -> None:
     }
     item_id = editor.picker(ctx, "sketch", names=names)
     chosen = item_id if isinstance(item_id, int) else None
-    editor.editor(ctx, "sketch", chosen, extra=image_upload(ctx, chosen))
+    editor.editor(ctx, "sketch", chosen, extra=image_upload(ctx))
 
 
 # ------------------------------------------------------------ criterion score editor
-
-
-def describe_notice(kind: str, describe: Callable[[dict[str, Any]], str]) -> None:
-    """The editor's confirmation for kinds whose title field does not name them.
-
-    The editor names an item by its title field (a number here); this shows the same
-    confirmation naming it by ``describe(values)`` instead, with the values the user saw
-    in the editor when they clicked.
-    """
-    key = f"ed.{kind}.notice"
-    text = st.session_state.get(key)
-    if not text:
-        return
-    last = st.session_state.get(_LAST_DRAWN.format(kind=kind))
-    found = re.match(r"^(Added|Saved|Deleted) (.+?) “.*”\.$", text)
-    if found and last is not None:
-        verb, label = found.groups()
-        sid, values = last
-        if verb == "Saved" and sid != editor.NEW:
-            values = {n: st.session_state.get(f"ed.{kind}.{sid}.{n}", v) for n, v in values.items()}
-        st.session_state[key] = f"{verb} {label}: {describe(values)}."
-    editor.notice(kind)
-
-
-def remember_drawn(kind: str, item_id: int | None) -> None:
-    """Remember what the editor of ``kind`` showed, for :func:`describe_notice`."""
-    sid = editor.NEW if item_id is None else str(item_id)
-    spec = items.ITEM_TYPES[kind]
-    values = {n: st.session_state.get(f"ed.{kind}.{sid}.{n}") for n in spec.links}
-    st.session_state[_LAST_DRAWN.format(kind=kind)] = (sid, values)
 
 
 def edit_criterion_score(ctx: PageContext) -> None:
@@ -602,7 +571,7 @@ def edit_criterion_score(ctx: PageContext) -> None:
         criterion = criteria.get(values.get("criterion_id") or 0, "a criterion")
         return f"“{feature}” on “{criterion}”"
 
-    describe_notice("criterion_score", describe)
+    editor.notice("criterion_score", describe)
     if not features or not criteria:
         missing = [
             items.ITEM_TYPES[k].plural.lower()
@@ -628,7 +597,6 @@ def edit_criterion_score(ctx: PageContext) -> None:
     item_id = editor.picker(ctx, "criterion_score", names=names)
     chosen = item_id if isinstance(item_id, int) else None
     editor.editor(ctx, "criterion_score", chosen)
-    remember_drawn("criterion_score", chosen)
 
 
 EDITORS: dict[str, Callable[[PageContext], None]] = {

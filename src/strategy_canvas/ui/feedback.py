@@ -22,9 +22,19 @@ import pyarrow as pa
 import streamlit as st
 
 from strategy_canvas import charts
-from strategy_canvas.services import drafts, items, loop
+from strategy_canvas.services import items, loop
 from strategy_canvas.services.errors import ConflictError, ServiceError
-from strategy_canvas.ui import board, chart_view, editor, fields, links, messages, steps
+from strategy_canvas.ui import (
+    board,
+    chart_view,
+    editing,
+    editor,
+    fields,
+    links,
+    messages,
+    step_page,
+    steps,
+)
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
@@ -423,16 +433,13 @@ def _edit(
 def feedback_editor(ctx: PageContext) -> None:
     """The feedback editor, and for an open item the way back to step 1."""
     item_id = _edit(ctx, "feedback", preset={"received_on": date.today()})
-    if item_id is not None and editor.open_scope("feedback") == str(item_id):
+    if item_id is not None and editing.opened("feedback") == str(item_id):
         send_back_panel(ctx, item_id)
 
 
 def _unsaved(kind: str, item_id: int) -> bool:
-    original = st.session_state.get(editor.field_key(kind, item_id, "original")) or {}
-    return any(
-        st.session_state.get(editor.field_key(kind, item_id, name)) != value
-        for name, value in original.items()
-    )
+    edit = editing.Edit.get(kind, item_id)
+    return edit is not None and bool(edit.changes())
 
 
 def send_back_panel(ctx: PageContext, feedback_id: int) -> None:
@@ -484,7 +491,8 @@ def send_back_panel(ctx: PageContext, feedback_id: int) -> None:
 
 def _send_back(ctx: PageContext, feedback_id: int, kind: str) -> None:
     assert ctx.token is not None
-    base = st.session_state.get(editor.field_key("feedback", feedback_id, "base"))
+    edit = editing.Edit.get("feedback", feedback_id)
+    base = edit.base_version if edit is not None else None
     try:
         with ctx.write() as session:
             row = loop.send_to_step_one(
@@ -498,16 +506,8 @@ def _send_back(ctx: PageContext, feedback_id: int, kind: str) -> None:
     except ConflictError:
         # Nothing unsaved here (the buttons need a saved editor): reload the feedback as
         # it is now, so what is sent next is what the user sees.
-        with ctx.write() as session:
-            drafts.discard_draft(
-                session=session,
-                canvas_token=ctx.token,
-                owner_key=editor.owner_key(),
-                scope=f"feedback:{feedback_id}",
-            )
-        prefix = f"ed.feedback.{feedback_id}."
-        for key in [k for k in st.session_state if str(k).startswith(prefix)]:
-            del st.session_state[key]
+        if edit is not None:
+            edit.close(ctx)
         st.session_state[SEND_ERROR_KEY] = (
             "Someone else changed this feedback after you opened it, so nothing was sent. "
             "It now shows their version: check it and send it again."
@@ -518,8 +518,8 @@ def _send_back(ctx: PageContext, feedback_id: int, kind: str) -> None:
         return
     st.session_state[SENT_KEY] = (items.ITEM_TYPES[kind].label.lower(), title)
     # Step 1 opens on the new item, ready to complete.
-    st.session_state["step1.edit_kind"] = kind
-    st.session_state[f"ed.{kind}.open"] = str(new_id)
+    step_page.choose_kind(1, kind)
+    editing.open_item(kind, new_id)
 
 
 def kpi_reading_editor(ctx: PageContext) -> None:
@@ -592,10 +592,10 @@ def decision_editor(ctx: PageContext) -> None:
         "decided_on": date.today(),
     }
 
-    def already_decided() -> None:
-        if editor.open_scope("decision") != editor.NEW:
+    def already_decided(edit: editing.Edit) -> None:
+        if not edit.is_new:
             return None
-        chosen = st.session_state.get(editor.field_key("decision", None, "feature_id"))
+        chosen = edit.value("feature_id")
         if chosen in by_feature:
             decision_id, current = by_feature[chosen]
             st.info(
@@ -608,16 +608,12 @@ def decision_editor(ctx: PageContext) -> None:
                 "Open its decision",
                 key="step5.open_decision",
                 icon=":material/edit:",
-                on_click=_open_item,
+                on_click=editing.open_item,
                 args=("decision", decision_id),
             )
         return None
 
     _edit(ctx, "decision", preset=preset, names=names, extra=already_decided)
-
-
-def _open_item(kind: str, item_id: int) -> None:
-    st.session_state[f"ed.{kind}.open"] = str(item_id)
 
 
 EDITORS: Editors = {

@@ -16,7 +16,7 @@ import streamlit as st
 
 from strategy_canvas import charts
 from strategy_canvas.services import items
-from strategy_canvas.ui import board, chart_view, designs, editor
+from strategy_canvas.ui import board, chart_view, editor
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
@@ -314,7 +314,7 @@ def edit_dependency(ctx: PageContext) -> None:
         needed = roadmap.get(values.get("depends_on_id") or 0, "another")
         return f"“{item}” depends on “{needed}”"
 
-    designs.describe_notice("dependency", describe)
+    editor.notice("dependency", describe)
     if len(roadmap) < 2:
         st.info(
             "A dependency says one roadmap item cannot go ahead before another: add at least "
@@ -333,7 +333,6 @@ def edit_dependency(ctx: PageContext) -> None:
     item_id = editor.picker(ctx, "dependency", names=names)
     chosen = item_id if isinstance(item_id, int) else None
     editor.editor(ctx, "dependency", chosen)
-    designs.remember_drawn("dependency", chosen)
 
 
 EDITORS: dict[str, Callable[[PageContext], None]] = {"dependency": edit_dependency}

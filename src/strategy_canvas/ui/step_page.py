@@ -60,10 +60,20 @@ def workspace(
         edit_panel(ctx, kinds, editors or {})
 
 
+def _kind_key(step: int | None) -> str:
+    return f"step{step}.edit_kind"
+
+
+def choose_kind(step: int, kind: str) -> None:
+    """Open step ``step``'s editor on ``kind`` when its page is next drawn (callbacks
+    only: before its selector is drawn)."""
+    st.session_state[_kind_key(step)] = kind
+
+
 def edit_panel(ctx: PageContext, kinds: Sequence[str], editors: Editors) -> None:
     st.subheader("Edit")
     editable = [k for k in kinds if k in editors or items.ITEM_TYPES[k].key != "vision"]
-    key = f"step{ctx.step}.edit_kind"
+    key = _kind_key(ctx.step)
     if st.session_state.get(key) not in editable:
         st.session_state[key] = editable[0]
     if len(editable) > 1:

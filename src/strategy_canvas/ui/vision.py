@@ -99,13 +99,15 @@ PARTS: dict[str, tuple[str, ...]] = {
     ),
     "Sentence builder": vision_statement.PARTS,
 }
-PART_KEY = "ed.vision.part"
+PART_KEY = "vision.part"
 _PART_ICONS = {"Vision": ":material/flag:", "Sentence builder": ":material/build:"}
 
 
 def _use_sentence(ctx: PageContext, vision_id: int, sentence: str) -> None:
     """Put the built sentence into the statement, and show it there."""
-    editor.set_field(ctx, "vision", vision_id, "statement", sentence)
+    edit = editor.Edit.get("vision", vision_id)
+    if edit is not None:
+        edit.set_value(ctx, "statement", sentence)
     st.session_state[PART_KEY] = "Vision"
 
 
@@ -136,10 +138,8 @@ def _builder_layout(ctx: PageContext, vision_id: int) -> Callable[[Callable[[str
         with right:
             for name in ("benefit", "alternative", "differentiator"):
                 draw(name)
-        parts = {
-            n: st.session_state.get(editor.field_key("vision", vision_id, n))
-            for n in vision_statement.PARTS
-        }
+        edit = editor.Edit.get("vision", vision_id)
+        parts = {n: edit.value(n) if edit else None for n in vision_statement.PARTS}
         sentence = vision_statement.compose(parts)
         st.info(md(sentence), icon=":material/format_quote:")
         st.button(

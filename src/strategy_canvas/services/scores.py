@@ -1,0 +1,90 @@
+"""Saving the features' scores from the scoring grid, row by row.
+
+Each row is an :class:`~strategy_canvas.services.edits.ItemEdit` of one feature: the
+version the grid showed and only the scores the user changed. Each is written on its
+own, with its version check (docs/ARCHITECTURE.md, "The write path and its version
+check"): a row someone else saved meanwhile is not written, a row with a refused value
+is not written, and neither stops the other rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from strategy_canvas.services import edits
+from strategy_canvas.services.errors import FieldError, NotFound, ValidationFailed
+
+#: what a feature's row in the scoring grid holds, in the grid's column order
+SCORE_FIELDS: tuple[str, ...] = (
+    "reach",
+    "impact",
+    "confidence",
+    "effort",
+    "ease",
+    "value",
+    "moscow",
+    "kano",
+    "reach_low",
+    "reach_high",
+    "effort_low",
+    "effort_high",
+)
+
+
+def scores_of(row: Any) -> dict[str, Any]:
+    """The scoring fields of a stored feature."""
+    return {name: getattr(row, name, None) for name in SCORE_FIELDS}
+
+
+@dataclass
+class ScoresSaved:
+    """What came of saving the grid's rows, by feature id."""
+
+    #: saved rows and the version each is at now
+    saved: dict[int, int] = field(default_factory=dict)
+    #: rows someone else saved after the grid showed them: nothing written
+    conflicts: dict[int, edits.Conflict] = field(default_factory=dict)
+    #: rows with a value the services refuse: nothing written
+    refused: dict[int, edits.Refused] = field(default_factory=dict)
+    #: rows whose feature someone else deleted
+    gone: list[int] = field(default_factory=list)
+
+
+def _not_scores(edit: edits.ItemEdit) -> edits.Refused | None:
+    wrong = [name for name in edit.values if name not in SCORE_FIELDS]
+    if edit.kind == "feature" and edit.item_id is not None and not wrong:
+        return None
+    return edits.Refused(
+        ValidationFailed(
+            [FieldError(name, name, "is not a score of a feature") for name in wrong]
+            or [FieldError("id", "Feature", "the grid scores existing features only")],
+            what="Scores",
+        )
+    )
+
+
+def save_scores(
+    *, session: Session, canvas_token: str, rows: Mapping[int, edits.ItemEdit]
+) -> ScoresSaved:
+    """Write each row (feature id -> its edit) on its own, in its own transaction."""
+    result = ScoresSaved()
+    for feature_id, edit in rows.items():
+        outcome = _not_scores(edit) or edits.save_edit(
+            session=session, canvas_token=canvas_token, edit=edit
+        )
+        if isinstance(outcome, edits.Saved):
+            row = outcome.row
+            result.saved[feature_id] = int(
+                row.version if row is not None else edit.base_version or 0
+            )
+        elif isinstance(outcome, edits.Conflict) and not outcome.deleted:
+            result.conflicts[feature_id] = outcome
+        elif isinstance(outcome, edits.Conflict) or isinstance(outcome.error, NotFound):
+            result.gone.append(feature_id)
+        else:
+            result.refused[feature_id] = outcome
+    return result
