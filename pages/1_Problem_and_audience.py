@@ -15,7 +15,7 @@ if ctx.canvas is None:
 step_page.header(ctx)
 
 
-def render(frames: board.Frames) -> None:
+def render(frames: ui.Frames) -> None:
     st.markdown(f"**Problems** · {len(frames['problem'])}")
     board.cards(
         frames,

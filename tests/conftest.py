@@ -1,4 +1,6 @@
-"""Shared fixtures: real databases (SQLite files and, under `make test`, PostgreSQL).
+"""Shared fixtures: real databases (SQLite files and, under `make test`, PostgreSQL), and
+the database an app run under AppTest uses (``app_engine``), with or without the demo
+canvas (``seeded``).
 
 The PostgreSQL server is started by `make test` (scripts/ensure-postgres.sh), which
 exports TEST_DATABASE_URL. Without it the PostgreSQL half of each parametrised test is
@@ -17,7 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel
 
-from strategy_canvas import db
+from strategy_canvas import db, models
+from strategy_canvas.config import get_settings
+from strategy_canvas.demo import create_demo_canvas
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -78,3 +82,36 @@ def engine(request: pytest.FixtureRequest) -> Engine:
 def session(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+# ------------------------------------------------------------ the app under AppTest
+
+
+@pytest.fixture
+def app_engine(
+    _sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """A fresh migrated SQLite file that the app under test uses (via DATABASE_URL).
+
+    The URL is new for each test, so neither ``db._engines`` nor the app's
+    ``st.cache_resource`` engine (keyed by URL) is shared between tests.
+    """
+    path = tmp_path / "app.db"
+    shutil.copy(_sqlite_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("STRATEGY_CANVAS_MODE", raising=False)
+    monkeypatch.delenv("STRATEGY_CANVAS_ADMIN_PASSCODE", raising=False)
+    get_settings.cache_clear()
+    engine = db.get_engine(url)
+    yield engine
+    get_settings.cache_clear()
+    db._engines.pop(url, None)
+    engine.dispose()
+
+
+@pytest.fixture
+def seeded(app_engine: Engine) -> models.Canvas:
+    """The demo canvas (every item type, linked) in the app's database."""
+    with db.session_scope(app_engine) as session:
+        return create_demo_canvas(session=session)

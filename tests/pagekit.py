@@ -1,24 +1,76 @@
-"""Helpers for driving a step page's editor through its widgets in AppTest.
+"""Helpers for running pages in AppTest and driving their editors through the widgets.
 
-The fixtures (a temporary database per test, the demo canvas) come from tests.test_pages;
-these are the few steps every editor test takes: choose what to edit, fill fields, click,
-and read back what the services stored.
+The fixtures (``app_engine``: a temporary database per test; ``seeded``: the demo canvas
+in it) are in tests/conftest.py; these are the steps every page test takes: open a page,
+read what it shows, choose what to edit, fill fields, click, and read back what the
+services stored.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Block
 
 from strategy_canvas import db
 from strategy_canvas.services import items
 from strategy_canvas.ui import designs, vision
 from strategy_canvas.ui.text import md
-from tests.test_pages import texts
 
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+TIMEOUT = 30
 _FIELD_WIDGETS = ("text_input", "text_area", "selectbox", "number_input", "date_input")
+
+
+def open_page(page: str, *, canvas: str | None = None, as_main: bool = False) -> AppTest:
+    """Run ``page`` as a deep link does (only its file runs), or as the main script."""
+    if as_main:
+        at = AppTest.from_file(ROOT / page, default_timeout=TIMEOUT)
+    else:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        if page != "app.py":
+            at.switch_page(page)
+    if canvas is not None:
+        at.query_params["canvas"] = canvas
+    return at.run()
+
+
+def texts(at: AppTest | Block, kind: str) -> list[str]:
+    """The text of every element of ``kind`` (markdown, caption, warning, ...)."""
+    return [str(getattr(e, "value", "")) for e in at.get(kind)]
+
+
+def all_text(at: AppTest) -> str:
+    kinds = [
+        "markdown",
+        "caption",
+        "title",
+        "header",
+        "subheader",
+        "info",
+        "warning",
+        "error",
+        "success",
+    ]
+    return "\n".join(t for kind in kinds for t in texts(at, kind))
+
+
+def no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def chart_titles(at: AppTest) -> list[str]:
+    """The title of every Vega-Lite chart on the page."""
+    titles = []
+    for chart in at.get("vega_lite_chart"):
+        title = json.loads(chart.proto.spec).get("title", {})
+        titles.append(title.get("text") if isinstance(title, dict) else title)
+    return titles
 
 
 def rows(engine: Engine, token: str, kind: str) -> list[Any]:

@@ -21,7 +21,7 @@ from strategy_canvas import db, demo
 from strategy_canvas import models as m
 from strategy_canvas.export import json_io
 from strategy_canvas.export.json_io import _unique_columns
-from strategy_canvas.services import canvases, items
+from strategy_canvas.services import canvas_copy, canvases, items
 from strategy_canvas.services.errors import ValidationFailed
 from strategy_canvas.services.validation import validate
 
@@ -127,8 +127,8 @@ def test_export_import_export_is_the_same_document(session: Session, demo_docume
     # one vision per canvas: the import filled the one create_canvas made
     assert after["Vision"] == after["Canvas"]
 
-    # duplicate_canvas is export + import under another name
-    dup = canvases.duplicate_canvas(session=session, canvas_token=canvas.token)
+    # duplicate_canvas copies every item: its export is the same but for the name
+    dup = canvas_copy.duplicate_canvas(session=session, canvas_token=canvas.token)
     assert dup.name == f"{canvas.name} (copy)" and dup.token != canvas.token
     expected = normalise(demo_document)
     expected["canvas"]["name"] = dup.name

@@ -15,8 +15,16 @@ from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import designs
 from strategy_canvas.ui.text import md
-from tests.pagekit import add_edit_delete, choose_kind, click, fill, rows, show_part
-from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401  (fixtures)
+from tests.pagekit import (
+    add_edit_delete,
+    choose_kind,
+    click,
+    fill,
+    open_page,
+    rows,
+    show_part,
+    texts,
+)
 
 PAGE = "pages/3_Designs.py"
 

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
-from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401
+from tests.pagekit import open_page, texts
 
 PAGE = "pages/8_Export.py"
 DATA = Path(__file__).parent / "data"

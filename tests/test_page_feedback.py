@@ -14,9 +14,7 @@ from streamlit.testing.v1 import AppTest
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui.text import md
-from tests.pagekit import choose_kind, fill
-from tests.test_page_prioritisation import chart_titles
-from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401  (fixtures)
+from tests.pagekit import chart_titles, choose_kind, fill, open_page, texts
 
 PAGE = "pages/5_Feedback.py"
 PROBLEM = "pages/1_Problem_and_audience.py"

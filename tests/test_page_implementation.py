@@ -16,9 +16,16 @@ from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import implementation
 from strategy_canvas.ui.text import md
-from tests.pagekit import add_edit_delete, choose_kind, click, fill, rows
-from tests.test_page_prioritisation import chart_titles
-from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401  (fixtures)
+from tests.pagekit import (
+    add_edit_delete,
+    chart_titles,
+    choose_kind,
+    click,
+    fill,
+    open_page,
+    rows,
+    texts,
+)
 
 PAGE = "pages/4_Implementation.py"
 

@@ -14,8 +14,7 @@ from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items, progress
 from strategy_canvas.ui import steps
 from strategy_canvas.ui.text import md
-from tests.test_page_prioritisation import chart_titles
-from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401  (fixtures)
+from tests.pagekit import chart_titles, open_page, texts
 
 PAGE = steps.OVERVIEW.page
 

@@ -23,8 +23,7 @@ from strategy_canvas.ui import designs
 from strategy_canvas.ui import prioritisation as prio
 from strategy_canvas.ui import prioritisation_grid as prio_grid
 from strategy_canvas.ui import prioritisation_views as prio_views
-from tests.pagekit import rows
-from tests.test_pages import APP, app_engine, seeded, texts  # noqa: F401  (fixtures)
+from tests.pagekit import APP, chart_titles, rows, texts
 
 PAGE = "pages/3_Designs.py"
 
@@ -69,15 +68,6 @@ def _ranking(at: AppTest) -> list[str]:
     """The features in the order the ranking table shows them."""
     [table] = [d.value for d in at.dataframe if "Spread" in d.value.columns]
     return list(table["Feature"])
-
-
-def chart_titles(at: AppTest) -> list[str]:
-    """The title of every Vega-Lite chart on the page (used by the other page tests)."""
-    titles = []
-    for chart in at.get("vega_lite_chart"):
-        title = json.loads(chart.proto.spec).get("title", {})
-        titles.append(title.get("text") if isinstance(title, dict) else title)
-    return titles
 
 
 def _update(engine: Engine, token: str, feature: Any, **changes: Any) -> None:

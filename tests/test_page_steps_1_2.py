@@ -13,8 +13,7 @@ from streamlit.testing.v1 import AppTest
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui.text import md
-from tests.pagekit import choose_kind, fill, show_part
-from tests.test_pages import app_engine, open_page, seeded, texts  # noqa: F401  (fixtures)
+from tests.pagekit import choose_kind, fill, open_page, show_part, texts
 
 VISION = "pages/2_Vision.py"
 PROBLEM = "pages/1_Problem_and_audience.py"

@@ -17,13 +17,14 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from strategy_canvas import db, models
+from strategy_canvas.demo import create_demo_canvas
 from strategy_canvas.services import items, workshops
 from strategy_canvas.ui import setup, steps
 from strategy_canvas.ui import workshop as workshop_ui
 from strategy_canvas.ui import workshop_facilitator as facilitate
 from strategy_canvas.ui import workshop_state as state
 from strategy_canvas.ui.text import md
-from tests.test_pages import APP, TIMEOUT, app_engine, seed_canvas, texts  # noqa: F401
+from tests.pagekit import APP, TIMEOUT, texts
 
 WORKSHOP = steps.WORKSHOP_PAGE
 
@@ -34,7 +35,7 @@ WORKSHOP = steps.WORKSHOP_PAGE
 @pytest.fixture
 def canvas(app_engine: Engine) -> models.Canvas:
     with db.session_scope(app_engine) as session:
-        return seed_canvas(session)
+        return create_demo_canvas(session=session)
 
 
 @pytest.fixture

@@ -9,102 +9,19 @@ the services.
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1.element_tree import Block
 
 from strategy_canvas import db, models
 from strategy_canvas.config import get_settings
-from strategy_canvas.demo import create_demo_canvas
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import setup, steps
 from strategy_canvas.ui.text import md
+from tests.pagekit import APP, ROOT, TIMEOUT, all_text, no_exception, open_page, texts
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "app.py"
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
 ALL_PAGES = ["app.py", *PAGES]
-TIMEOUT = 30
-
-
-# ----------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture
-def app_engine(
-    _sqlite_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Engine]:
-    """A fresh migrated SQLite file that the app under test uses (via DATABASE_URL).
-
-    The URL is new for each test, so neither ``db._engines`` nor the app's
-    ``st.cache_resource`` engine (keyed by URL) is shared between tests.
-    """
-    path = tmp_path / "app.db"
-    shutil.copy(_sqlite_template, path)
-    url = f"sqlite:///{path}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.delenv("STRATEGY_CANVAS_MODE", raising=False)
-    monkeypatch.delenv("STRATEGY_CANVAS_ADMIN_PASSCODE", raising=False)
-    get_settings.cache_clear()
-    engine = db.get_engine(url)
-    yield engine
-    get_settings.cache_clear()
-    db._engines.pop(url, None)
-    engine.dispose()
-
-
-def seed_canvas(session: Session) -> models.Canvas:
-    """The demo canvas: every item type, linked."""
-    return create_demo_canvas(session=session)
-
-
-@pytest.fixture
-def seeded(app_engine: Engine) -> models.Canvas:
-    with db.session_scope(app_engine) as session:
-        return seed_canvas(session)
-
-
-def open_page(page: str, *, canvas: str | None = None, as_main: bool = False) -> AppTest:
-    """Run ``page`` as a deep link does (only its file runs), or as the main script."""
-    if as_main:
-        at = AppTest.from_file(ROOT / page, default_timeout=TIMEOUT)
-    else:
-        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-        if page != "app.py":
-            at.switch_page(page)
-    if canvas is not None:
-        at.query_params["canvas"] = canvas
-    return at.run()
-
-
-def texts(at: AppTest | Block, kind: str) -> list[str]:
-    """The text of every element of ``kind`` (markdown, caption, warning, ...)."""
-    return [str(getattr(e, "value", "")) for e in at.get(kind)]
-
-
-def all_text(at: AppTest) -> str:
-    kinds = [
-        "markdown",
-        "caption",
-        "title",
-        "header",
-        "subheader",
-        "info",
-        "warning",
-        "error",
-        "success",
-    ]
-    return "\n".join(t for kind in kinds for t in texts(at, kind))
-
-
-def no_exception(at: AppTest) -> None:
-    assert not at.exception, [e.message for e in at.exception]
 
 
 def list_all(engine: Engine) -> list[canvases.CanvasSummary]:

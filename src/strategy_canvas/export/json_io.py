@@ -42,7 +42,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from strategy_canvas import models as m
-from strategy_canvas.services import canvases, items
+from strategy_canvas.services import canvas_copy, canvases, items
 from strategy_canvas.services.errors import FieldError, ValidationFailed
 from strategy_canvas.services.validation import validate
 
@@ -445,66 +445,10 @@ def import_canvas(*, session: Session, document: Mapping[str, Any]) -> m.Canvas:
 
     The whole document is validated first (ValidationFailed lists every error with its
     location); then the canvas and its items are written through the services in one
-    transaction, committed at the end, so nothing is written unless everything is.
+    transaction (:func:`strategy_canvas.services.canvas_copy.create_canvas_with_items`),
+    so nothing is written unless everything is.
     """
     plan = _validate_document(document)
-    try:
-        canvas = canvases.create_canvas(session=session, canvas_in=plan.canvas, commit=False)
-        token = canvas.token
-        _write_items(session, token, plan)
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    return canvases.get_canvas(session=session, canvas_token=token)
-
-
-def _write_items(session: Session, token: str, plan: _Plan) -> None:
-    ids: dict[str, dict[int, int]] = {kind: {} for kind in items.ITEM_TYPES}
-    for kind in items.CREATION_ORDER:
-        spec = items.ITEM_TYPES[kind]
-        entries = plan.items.get(kind, [])
-        if kind == "vision":
-            if entries:
-                vision = items.list_items(session=session, canvas_token=token, kind="vision")[0]
-                items.update_item(
-                    session=session,
-                    canvas_token=token,
-                    kind="vision",
-                    item_id=vision.id,
-                    changes=entries[0][1],
-                    expected_version=vision.version,
-                    commit=False,
-                )
-            continue
-        # Links to the same item type (a feature's epic) may point forwards: set them
-        # once every item of the type exists.
-        later: list[tuple[int, str, int]] = []
-        for ref, values in entries:
-            data = dict(values)
-            for link, target in spec.links.items():
-                if data.get(link) is None:
-                    continue
-                if target == kind:
-                    later.append((ref, link, data[link]))
-                    data[link] = None
-                else:
-                    data[link] = ids[target][data[link]]
-            row = items.create_item(
-                session=session, canvas_token=token, kind=kind, data=data, commit=False
-            )
-            assert row.id is not None
-            ids[kind][ref] = row.id
-        for ref, link, target_ref in later:
-            row = items.get_item(
-                session=session, canvas_token=token, kind=kind, item_id=ids[kind][ref]
-            )
-            items.update_item(
-                session=session,
-                canvas_token=token,
-                kind=kind,
-                item_id=ids[kind][ref],
-                changes={link: ids[kind][target_ref]},
-                expected_version=row.version,
-                commit=False,
-            )
+    return canvas_copy.create_canvas_with_items(
+        session=session, canvas_in=plan.canvas, entries=plan.items
+    )

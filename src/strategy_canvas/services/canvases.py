@@ -197,17 +197,6 @@ def delete_canvas(*, session: Session, canvas_token: str, confirm_name: str) -> 
     session.commit()
 
 
-def duplicate_canvas(*, session: Session, canvas_token: str, name: str | None = None) -> m.Canvas:
-    """A full copy of the canvas, with a new token, named "<name> (copy)" by default."""
-    from strategy_canvas.export import json_io
-
-    document = json_io.export_canvas(session=session, canvas_token=canvas_token)
-    session.rollback()
-    original = document["canvas"]["name"]
-    document["canvas"]["name"] = name if name is not None else f"{original} (copy)"[:120]
-    return json_io.import_canvas(session=session, document=document)
-
-
 def get_vision(*, session: Session, canvas_token: str) -> m.Vision:
     rows = items.list_items(session=session, canvas_token=canvas_token, kind="vision")
     if not rows:

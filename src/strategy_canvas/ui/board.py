@@ -19,22 +19,14 @@ import pandas as pd
 import streamlit as st
 
 from strategy_canvas import db
-from strategy_canvas.services import canvases, items
+from strategy_canvas.services import canvases, items, loop
 from strategy_canvas.services.validation import field_label
 from strategy_canvas.ui import chart_view, editing
+from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
-    from strategy_canvas.ui.setup import PageContext
-
-
-class Frames(dict[str, pd.DataFrame]):
-    """The loaded tables (kind -> DataFrame) and which state of which canvas they show,
-    so that what is derived from them (charts, rankings) can be cached by that state."""
-
-    database_url: str = ""
-    canvas_token: str = ""
-    revision: int = 0
+    from strategy_canvas.ui.context import PageContext
 
 
 Renderer = Callable[[Frames], None]
@@ -251,3 +243,22 @@ def _card_texts(
                 lines.append(f":gray[{label}:] {md(text)}")
         texts.append("  \n".join(lines))
     return texts
+
+
+# ------------------------------------------------------------ derived tables
+
+
+def kpi_progress(frames: Frames) -> pd.DataFrame:
+    """Each KPI's progress toward its target (:func:`loop.kpi_progress`), once per state
+    of the canvas for this page and the Overview."""
+    return chart_view.cached(
+        frames,
+        "loop.kpi_progress",
+        lambda: loop.kpi_progress(frames["key_result"], frames["kpi_reading"]),
+    )
+
+
+def flaws_by_urgency(frames: Frames) -> pd.DataFrame:
+    """The flaws, most urgent first (:func:`loop.flaws_by_urgency`), once per state of
+    the canvas for this page and the Overview."""
+    return chart_view.cached(frames, "loop.flaws", lambda: loop.flaws_by_urgency(frames["flaw"]))

@@ -20,7 +20,7 @@ from streamlit import dataframe_util
 if TYPE_CHECKING:
     import altair as alt
 
-    from strategy_canvas.ui.board import Frames
+    from strategy_canvas.ui.context import Frames
 
 
 class _Results:

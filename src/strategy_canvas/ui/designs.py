@@ -24,10 +24,11 @@ from strategy_canvas.services import items
 from strategy_canvas.services.errors import NotFound
 from strategy_canvas.services.validation import field_label
 from strategy_canvas.ui import board, chart_view, editor, fields
+from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 KINDS = ["feature", "sketch", "criterion", "criterion_score"]
 #: the page's two tabs, and the session-state key of the open one
@@ -81,7 +82,7 @@ def _choice_text(value: Any) -> Any:
     return fields.CHOICE_LABELS.get(text, text.replace("_", " "))
 
 
-def feature_table(frames: board.Frames) -> pd.DataFrame:
+def feature_table(frames: Frames) -> pd.DataFrame:
     """The features as the board shows them: links as titles, a RICE column, best first.
 
     An epic's kind says how many stories it holds; a story names its epic.
@@ -115,7 +116,7 @@ def feature_table(frames: board.Frames) -> pd.DataFrame:
 # --------------------------------------------------------------------------- board
 
 
-def render_board(frames: board.Frames) -> None:
+def render_board(frames: Frames) -> None:
     """Features by RICE, then the team's scoring criteria and scores, then the sketches."""
     _features(frames)
     _scoring(frames)
@@ -127,7 +128,7 @@ def _height(rows: int) -> int | Literal["content"]:
     return "content" if rows <= _TALL else 600
 
 
-def _heading(frames: board.Frames, kind: str, *, empty: str) -> bool:
+def _heading(frames: Frames, kind: str, *, empty: str) -> bool:
     """A section's heading with its count; with no items, what to do, in the same element
     (the board is drawn on every tick). Returns whether the section is empty."""
     count = len(frames[kind])
@@ -136,7 +137,7 @@ def _heading(frames: board.Frames, kind: str, *, empty: str) -> bool:
     return not count
 
 
-def _features(frames: board.Frames) -> None:
+def _features(frames: Frames) -> None:
     if _heading(
         frames,
         "feature",
@@ -172,12 +173,12 @@ def _features(frames: board.Frames) -> None:
         )
 
 
-def _feature_arrow(frames: board.Frames) -> tuple[pa.Table, int]:
+def _feature_arrow(frames: Frames) -> tuple[pa.Table, int]:
     table = feature_table(frames)
     return pa.Table.from_pandas(table, preserve_index=False), int(table["RICE"].isna().sum())
 
 
-def _scoring(frames: board.Frames) -> None:
+def _scoring(frames: Frames) -> None:
     if not _heading(
         frames,
         "criterion",
@@ -214,7 +215,7 @@ def _scoring(frames: board.Frames) -> None:
     )
 
 
-def _criteria_table(frames: board.Frames) -> pd.DataFrame:
+def _criteria_table(frames: Frames) -> pd.DataFrame:
     """The criteria with each one's share of all the weights."""
     criteria = board.readable(frames, "criterion", columns=["name", "weight", "description"])
     total = float(frames["criterion"]["weight"].sum())
@@ -232,7 +233,7 @@ def _unique(names: Mapping[int, str]) -> dict[int, str]:
     return {i: (f"{n} (#{i})" if seen[n] > 1 else n) for i, n in names.items()}
 
 
-def score_matrix(frames: board.Frames) -> pd.DataFrame:
+def score_matrix(frames: Frames) -> pd.DataFrame:
     """Feature × criterion scores: one row per scored feature, a column per criterion in
     the criteria's order."""
     scores = frames["criterion_score"]
@@ -256,7 +257,7 @@ def _safe_url(url: Any) -> str | None:
     return None
 
 
-def _sketches(frames: board.Frames) -> None:
+def _sketches(frames: Frames) -> None:
     sketches = frames["sketch"]
     if _heading(
         frames,

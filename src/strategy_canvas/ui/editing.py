@@ -30,7 +30,7 @@ from strategy_canvas.services.errors import NotFound, ServiceError
 from strategy_canvas.ui import fields
 
 if TYPE_CHECKING:
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 NEW = "new"
 _OWNER = "ed.owner"

@@ -24,7 +24,7 @@ from strategy_canvas.ui.editing import NEW, Edit
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 __all__ = ["NEW", "Edit", "edit_section", "editor", "notice", "part_control", "picker", "titles"]
 

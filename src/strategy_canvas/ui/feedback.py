@@ -29,16 +29,18 @@ from strategy_canvas.ui import (
     chart_view,
     editing,
     editor,
-    fields,
     links,
     messages,
     step_page,
     steps,
 )
+from strategy_canvas.ui.board import flaws_by_urgency, kpi_progress
+from strategy_canvas.ui.context import Frames
+from strategy_canvas.ui.formats import SEVERITY_ICONS, choice, number
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
     from strategy_canvas.ui.step_page import Editors
 
 KINDS = ["feedback", "flaw", "kpi_reading", "decision"]
@@ -49,7 +51,6 @@ SEND_ERROR_KEY = "step5.send_error"
 
 SENTIMENT_ICONS = {"positive": "🙂", "neutral": "😐", "negative": "🙁"}
 SENTIMENT_COLORS = {"positive": "green", "neutral": "gray", "negative": "red"}
-SEVERITY_ICONS = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "⚪"}
 DECISION_ICONS = {"victory": "🏆", "iterate": "🔁", "rollback": "↩️"}
 SEND_ICONS = {
     "problem": ":material/report:",
@@ -63,28 +64,6 @@ BOARD_WIDTH = 540
 
 
 # ------------------------------------------------------------------------ helpers
-
-
-def choice(value: Any) -> str:
-    """A stored choice as people say it: "usability_test" -> "usability test"."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return fields.CHOICE_LABELS.get(str(value), str(value).replace("_", " "))
-
-
-def number(value: Any, unit: str = "") -> str:
-    """A KPI value with its unit: 24 min, 36%, 1.4 dinners; "—" when unknown."""
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    if math.isnan(x):
-        return "—"
-    text = f"{x:,.0f}" if x.is_integer() else f"{x:,.2f}".rstrip("0").rstrip(".")
-    unit = (unit or "").strip()
-    if not unit:
-        return text
-    return f"{text}{unit}" if unit == "%" else f"{text} {unit}"
 
 
 def _day(value: Any) -> date | None:
@@ -108,7 +87,7 @@ def _badges(counts: dict[str, int], colors: dict[str, str], names: dict[str, str
 # -------------------------------------------------------------------------- board
 
 
-def render_board(ctx: PageContext, frames: board.Frames) -> None:
+def render_board(ctx: PageContext, frames: Frames) -> None:
     """Everything step 5 holds, read-only; drawn inside the live fragment."""
     feedback_section(frames)
     flaws_section(frames)
@@ -121,23 +100,7 @@ def _arrow(table: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(table, preserve_index=False)
 
 
-def kpi_progress(frames: board.Frames) -> pd.DataFrame:
-    """Each KPI's progress toward its target (:func:`loop.kpi_progress`), once per state
-    of the canvas for this page and the Overview."""
-    return chart_view.cached(
-        frames,
-        "loop.kpi_progress",
-        lambda: loop.kpi_progress(frames["key_result"], frames["kpi_reading"]),
-    )
-
-
-def flaws_by_urgency(frames: board.Frames) -> pd.DataFrame:
-    """The flaws, most urgent first (:func:`loop.flaws_by_urgency`), once per state of
-    the canvas for this page and the Overview."""
-    return chart_view.cached(frames, "loop.flaws", lambda: loop.flaws_by_urgency(frames["flaw"]))
-
-
-def _feedback_view(frames: board.Frames) -> tuple[int, str, pa.Table]:
+def _feedback_view(frames: Frames) -> tuple[int, str, pa.Table]:
     """(count, summary badges, table) of the feedback, latest first."""
     frame = loop.feedback_latest_first(frames["feedback"])
     counts = {s: int((frame["sentiment"] == s).sum()) for s in SENTIMENT_ICONS}
@@ -160,7 +123,7 @@ def _feedback_view(frames: board.Frames) -> tuple[int, str, pa.Table]:
     return len(frame), summary, _arrow(table)
 
 
-def feedback_section(frames: board.Frames) -> None:
+def feedback_section(frames: Frames) -> None:
     if frames["feedback"].empty:
         _heading("Feedback", 0)
         st.caption(
@@ -191,7 +154,7 @@ def feedback_section(frames: board.Frames) -> None:
     )
 
 
-def flaws_section(frames: board.Frames) -> None:
+def flaws_section(frames: Frames) -> None:
     if frames["flaw"].empty:
         _heading("Flaws & fixes", 0)
         st.caption(
@@ -213,7 +176,7 @@ def flaws_section(frames: board.Frames) -> None:
     chart_view.show(frames, "flaws", lambda: charts.flaws_chart(frames["flaw"]))
 
 
-def _flaws_view(frames: board.Frames) -> tuple[int, str, pa.Table]:
+def _flaws_view(frames: Frames) -> tuple[int, str, pa.Table]:
     """(count, summary badges, table) of the flaws, most urgent first."""
     frame = flaws_by_urgency(frames)
     open_flaws = frame[frame["is_open"]]
@@ -278,7 +241,7 @@ KPI_COLUMNS = {
 }
 
 
-def kpi_section(ctx: PageContext, frames: board.Frames) -> None:
+def kpi_section(ctx: PageContext, frames: Frames) -> None:
     readings = frames["kpi_reading"]
     _heading("KPI readings", len(readings), extra="— each KPI's latest reading against its target")
     if frames["key_result"].empty:
@@ -316,7 +279,7 @@ def kpi_section(ctx: PageContext, frames: board.Frames) -> None:
             )
 
 
-def _readings_table(frames: board.Frames) -> pa.Table:
+def _readings_table(frames: Frames) -> pa.Table:
     """Every KPI reading, latest first."""
     readings = frames["kpi_reading"]
     kpi_names = board.titles(frames, "key_result")
@@ -352,7 +315,7 @@ class _Decisions(NamedTuple):
     table: pa.Table
 
 
-def _decisions_view(frames: board.Frames) -> _Decisions:
+def _decisions_view(frames: Frames) -> _Decisions:
     log = loop.decision_log(frames["feature"], frames["decision"])
     decided = log[log["decision"].notna()]
     counts = {d: int((decided["decision"] == d).sum()) for d in loop.DECISION_LABELS}
@@ -376,7 +339,7 @@ def _decisions_view(frames: board.Frames) -> _Decisions:
     return _Decisions(summary, len(log), waiting, _arrow(table))
 
 
-def decisions_section(ctx: PageContext, frames: board.Frames) -> None:
+def decisions_section(ctx: PageContext, frames: Frames) -> None:
     view: _Decisions = chart_view.cached(frames, "decisions", lambda: _decisions_view(frames))
     _heading("Decisions", len(frames["decision"]), extra=view.summary)
     if not view.features:

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from strategy_canvas.services import canvases
+from strategy_canvas.services import canvas_copy, canvases
 from strategy_canvas.services.errors import ConflictError, ServiceError
-from strategy_canvas.ui import access, links, messages, progress, steps
-from strategy_canvas.ui.setup import TOKEN_KEY, PageContext
+from strategy_canvas.ui import access, context, links, messages, progress, steps
+from strategy_canvas.ui.context import PageContext
 from strategy_canvas.ui.text import md
 from strategy_canvas.ui.timefmt import relative_time
 
@@ -157,8 +157,7 @@ def _delete_form(ctx: PageContext, row: canvases.CanvasSummary, notices: DeltaGe
     except ServiceError as error:
         messages.show_error(error, where=notices)
         return
-    if st.session_state.get(TOKEN_KEY) == row.token:
-        del st.session_state[TOKEN_KEY]
+    context.forget_canvas(row.token)
     _done("success", f"Deleted “{row.name}”.")
 
 
@@ -179,7 +178,7 @@ def _set_archived(
 def _duplicate(ctx: PageContext, row: canvases.CanvasSummary, notices: DeltaGenerator) -> None:
     try:
         with ctx.write() as session:
-            copy = canvases.duplicate_canvas(session=session, canvas_token=row.token)
+            copy = canvas_copy.duplicate_canvas(session=session, canvas_token=row.token)
     except ServiceError as error:
         messages.show_error(error, where=notices)
         return

@@ -17,10 +17,11 @@ import streamlit as st
 from strategy_canvas import charts
 from strategy_canvas.services import items
 from strategy_canvas.ui import board, chart_view, editor
+from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 KINDS = ["roadmap_item", "dependency", "risk"]
 
@@ -86,18 +87,18 @@ def date_span(start: Any, end: Any, *, today: date | None = None) -> str:
 # ----------------------------------------------------------------------------- board
 
 
-def render_board(frames: board.Frames) -> None:
+def render_board(frames: Frames) -> None:
     """The roadmap lanes, then what depends on what, then the risks by score."""
     _roadmap(frames)
     _dependencies(frames)
     _risks(frames)
 
 
-def _heading(frames: board.Frames, kind: str) -> None:
+def _heading(frames: Frames, kind: str) -> None:
     st.markdown(f"**{items.ITEM_TYPES[kind].plural}** · {len(frames[kind])}")
 
 
-def _roadmap(frames: board.Frames) -> None:
+def _roadmap(frames: Frames) -> None:
     _heading(frames, "roadmap_item")
     roadmap = frames["roadmap_item"]
     if roadmap.empty:
@@ -124,7 +125,7 @@ def _roadmap(frames: board.Frames) -> None:
                     st.markdown("\n\n---\n\n".join(rest))  # one element, however many
 
 
-def _lane_cards(frames: board.Frames, today: date) -> dict[str, list[str]]:
+def _lane_cards(frames: Frames, today: date) -> dict[str, list[str]]:
     """Each lane's roadmap cards (markdown), in the roadmap's order."""
     roadmap = frames["roadmap_item"]
     features = board.titles(frames, "feature")
@@ -166,7 +167,7 @@ def roadmap_card(row: Mapping[str, Any], features: Mapping[int, str], *, today: 
     return "  \n".join(lines)
 
 
-def dependency_lines(frames: board.Frames) -> list[str]:
+def dependency_lines(frames: Frames) -> list[str]:
     """ "**A** depends on **B**" per dependency, with a warning when the order is off."""
     roadmap = frames["roadmap_item"]
     names = board.titles(frames, "roadmap_item")
@@ -190,7 +191,7 @@ def dependency_lines(frames: board.Frames) -> list[str]:
     return lines
 
 
-def _dependencies(frames: board.Frames) -> None:
+def _dependencies(frames: Frames) -> None:
     _heading(frames, "dependency")
     if frames["dependency"].empty:
         st.caption(
@@ -203,7 +204,7 @@ def _dependencies(frames: board.Frames) -> None:
     st.markdown("\n".join(dependency_lines(frames)))
 
 
-def risk_table(frames: board.Frames) -> pd.DataFrame:
+def risk_table(frames: Frames) -> pd.DataFrame:
     """The risks with their score (likelihood × impact), highest first."""
     raw = frames["risk"]
     table = board.readable(frames, "risk", columns=_RISK_COLUMNS)
@@ -213,7 +214,7 @@ def risk_table(frames: board.Frames) -> pd.DataFrame:
     return table.sort_values("Score", ascending=False, kind="stable")
 
 
-def _risks(frames: board.Frames) -> None:
+def _risks(frames: Frames) -> None:
     _heading(frames, "risk")
     risks = frames["risk"]
     if risks.empty:
@@ -282,7 +283,7 @@ def timeline_section(ctx: PageContext) -> None:
     st.fragment(view, run_every=every)()
 
 
-def timeline(frames: board.Frames, group: str) -> None:
+def timeline(frames: Frames, group: str) -> None:
     roadmap = frames["roadmap_item"]
     if roadmap.empty:
         st.caption("No roadmap items yet — give them start and end dates to see them here.")

@@ -23,17 +23,13 @@ from strategy_canvas import charts, scoring, vision_statement
 from strategy_canvas.services import progress
 from strategy_canvas.ui import board, chart_view, links, steps
 from strategy_canvas.ui import progress as cached_progress
-from strategy_canvas.ui.feedback import (
-    SEVERITY_ICONS,
-    choice,
-    flaws_by_urgency,
-    kpi_progress,
-    number,
-)
+from strategy_canvas.ui.board import flaws_by_urgency, kpi_progress
+from strategy_canvas.ui.context import Frames
+from strategy_canvas.ui.formats import SEVERITY_ICONS, choice, number
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 KINDS = [
     "problem",
@@ -100,7 +96,7 @@ def show(ctx: PageContext) -> None:
     board.live_board(ctx, KINDS, partial(render, ctx))
 
 
-def render(ctx: PageContext, frames: board.Frames) -> None:
+def render(ctx: PageContext, frames: Frames) -> None:
     step_rows = cached_progress.steps_at(frames)
     next_action(ctx, step_rows)
     left, middle, right = st.columns([4, 3, 4])
@@ -148,7 +144,7 @@ def next_action(ctx: PageContext, step_rows: list[progress.StepProgress]) -> Non
         st.progress(overall)
 
 
-def problem_card(ctx: PageContext, frames: board.Frames) -> None:
+def problem_card(ctx: PageContext, frames: Frames) -> None:
     problems = frames["problem"]
     with card("The problem", ":material/report:"):
         if problems.empty:
@@ -168,7 +164,7 @@ def problem_card(ctx: PageContext, frames: board.Frames) -> None:
             st.caption(f"Also: {', '.join(others)}{more}")
 
 
-def personas_card(ctx: PageContext, frames: board.Frames) -> None:
+def personas_card(ctx: PageContext, frames: Frames) -> None:
     personas = frames["persona"]
     with card("For whom", ":material/groups:"):
         if personas.empty:
@@ -183,7 +179,7 @@ def personas_card(ctx: PageContext, frames: board.Frames) -> None:
         _more(len(personas) - LIST_LIMIT, "personas")
 
 
-def vision_card(ctx: PageContext, frames: board.Frames) -> None:
+def vision_card(ctx: PageContext, frames: Frames) -> None:
     vision = frames["vision"]
     parts: dict[str, Any] = vision.iloc[0].to_dict() if len(vision) else {}
     statement = _text(parts.get("statement"))
@@ -214,7 +210,7 @@ def top_features(features: pd.DataFrame, limit: int = TOP_FEATURES) -> pd.DataFr
     return scored.sort_values("rice", ascending=False, kind="stable").head(limit)
 
 
-def features_card(ctx: PageContext, frames: board.Frames) -> None:
+def features_card(ctx: PageContext, frames: Frames) -> None:
     features = frames["feature"]
     with card("Top features by RICE", ":material/star:"):
         if features.empty:
@@ -245,7 +241,7 @@ def features_card(ctx: PageContext, frames: board.Frames) -> None:
             st.caption(f"{unscored} more not scored yet.")
 
 
-def roadmap_card(ctx: PageContext, frames: board.Frames) -> None:
+def roadmap_card(ctx: PageContext, frames: Frames) -> None:
     roadmap = frames["roadmap_item"]
     with card("Roadmap", ":material/route:"):
         if roadmap.empty:
@@ -282,7 +278,7 @@ def _lane_lists(roadmap: pd.DataFrame) -> dict[str, tuple[int, list[str]]]:
     return result
 
 
-def kpis_card(ctx: PageContext, frames: board.Frames) -> None:
+def kpis_card(ctx: PageContext, frames: Frames) -> None:
     with card("KPIs against target", ":material/monitoring:"):
         if frames["key_result"].empty:
             st.caption("No KPIs yet — give each goal a key result with a baseline and a target.")
@@ -306,7 +302,7 @@ def kpis_card(ctx: PageContext, frames: board.Frames) -> None:
         _more(len(kpis) - LIST_LIMIT, "KPIs")
 
 
-def flaws_card(ctx: PageContext, frames: board.Frames) -> None:
+def flaws_card(ctx: PageContext, frames: Frames) -> None:
     flaws = flaws_by_urgency(frames)
     open_flaws = flaws[flaws["is_open"]] if not flaws.empty else flaws
     with card(f"Open flaws · {len(open_flaws)}", ":material/bug_report:"):
@@ -344,7 +340,7 @@ def progress_frame(step_rows: list[progress.StepProgress]) -> pd.DataFrame:
 
 
 def progress_strip(
-    ctx: PageContext, frames: board.Frames, step_rows: list[progress.StepProgress]
+    ctx: PageContext, frames: Frames, step_rows: list[progress.StepProgress]
 ) -> None:
     st.subheader(":material/checklist: How complete each step is", anchor=False)
     chart_view.show(

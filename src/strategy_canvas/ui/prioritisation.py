@@ -23,9 +23,10 @@ from strategy_canvas import scoring
 from strategy_canvas.ui import board
 from strategy_canvas.ui import prioritisation_grid as grid
 from strategy_canvas.ui import prioritisation_views as views
+from strategy_canvas.ui.context import Frames
 
 if TYPE_CHECKING:
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 #: the kinds the tab reads: the step's own, so the board's cached load is shared
 KINDS = ["feature", "sketch", "criterion", "criterion_score"]
@@ -110,16 +111,16 @@ def section(ctx: PageContext) -> None:
             _live(ctx, frames, lambda live: views.robustness_panel(live, framework, k))
 
 
-def _frames(ctx: PageContext) -> board.Frames:
+def _frames(ctx: PageContext) -> Frames:
     """The step's tables as of this run's change counter (read once per run)."""
     assert ctx.token is not None
     url, revision = ctx.settings.database_url, ctx.revision
-    frames = board.Frames(board.load_frames(url, ctx.token, revision, tuple(KINDS)))
+    frames = Frames(board.load_frames(url, ctx.token, revision, tuple(KINDS)))
     frames.database_url, frames.canvas_token, frames.revision = url, ctx.token, revision
     return frames
 
 
-def _live(ctx: PageContext, frames: board.Frames, render: Callable[[board.Frames], None]) -> None:
+def _live(ctx: PageContext, frames: Frames, render: Callable[[Frames], None]) -> None:
     """``render(frames)`` in a fragment that follows the canvas by itself.
 
     The first draw, inside the page's run, uses the tables the page has loaded already;

@@ -34,10 +34,11 @@ from strategy_canvas.services import edits, scores
 from strategy_canvas.services.errors import ValidationFailed
 from strategy_canvas.services.scores import SCORE_FIELDS
 from strategy_canvas.ui import board, chart_view, messages
+from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 _WHOLE = {"reach", "confidence", "ease", "value", "reach_low", "reach_high"}
 _CHOICES = {"moscow": scoring.MOSCOW_ORDER, "kano": scoring.KANO_ORDER}
@@ -492,7 +493,7 @@ def grid_input(
     return frame, order, shown, versions
 
 
-def scoring_grid(ctx: PageContext, frames: board.Frames) -> None:
+def scoring_grid(ctx: PageContext, frames: Frames) -> None:
     """The features' scoring inputs, editable in place."""
     assert ctx.token is not None
     grid = grid_state(ctx.token)

@@ -19,6 +19,7 @@ import streamlit as st
 
 from strategy_canvas import charts, scoring
 from strategy_canvas.ui import board, chart_view
+from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ def _no_criteria(criteria: pd.DataFrame) -> bool:
     return criteria.empty or not (pd.to_numeric(criteria["weight"]) > 0).any()
 
 
-def ranking_panel(frames: board.Frames, framework: str) -> None:
+def ranking_panel(frames: Frames, framework: str) -> None:
     """The ranking side by side, what to discuss, and the ranked bars (live)."""
     features = frames["feature"]
     if features.empty:
@@ -205,7 +206,7 @@ def quadrant_lines(features: pd.DataFrame, limit: int = 5) -> list[str]:
     return lines
 
 
-def matrix_panel(frames: board.Frames) -> None:
+def matrix_panel(frames: Frames) -> None:
     """The value-vs-effort matrix, and which features sit in each corner (live)."""
     features = frames["feature"]
     if features.empty:
@@ -237,7 +238,7 @@ def _unranked_text(
     return f"{count} {noun} not ranked by {fw.label} yet: it needs {needs} (ranked last)."
 
 
-def robustness_panel(frames: board.Frames, framework: str, k: int) -> None:
+def robustness_panel(frames: Frames, framework: str, k: int) -> None:
     """How often each feature makes the top k when the estimates are off (live)."""
     if framework not in scoring.MONTE_CARLO_INPUTS:
         names = ", ".join(scoring.FRAMEWORKS[key].label for key in scoring.MONTE_CARLO_INPUTS)

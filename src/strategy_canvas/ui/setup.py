@@ -1,4 +1,6 @@
-"""The one call at the top of app.py and of every page: :func:`page_setup`.
+"""The composition root of the UI: :func:`page_setup`, the one call at the top of app.py
+and of every page (and only there; views take the :class:`~.context.PageContext` it
+returns).
 
 With the classic ``pages/`` folder, a deep link (``/Vision?canvas=…``) runs only that
 page's file, never app.py; so everything a page needs before it draws — the page
@@ -9,90 +11,27 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from strategy_canvas import db
-from strategy_canvas.config import Settings, get_settings
+from strategy_canvas.config import get_settings
 from strategy_canvas.services import canvases
 from strategy_canvas.services.errors import NotFound
-from strategy_canvas.ui import access, links, sidebar, steps
+from strategy_canvas.ui import access, context, links, sidebar, steps
+from strategy_canvas.ui.context import APP_ICON, APP_NAME, PageContext
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
-    from sqlmodel import Session
 
     from strategy_canvas import models as m
 
-APP_NAME = "Strategy Canvas"
-APP_ICON = "🧭"
-#: session-state keys owned by this module
-TOKEN_KEY = "canvas_token"
 #: what a canvas token can look like (secrets.token_urlsafe); anything else is not looked up
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 BAD_LINK = "No canvas has this link. Check the link, or ask whoever shared it for a new one."
 GONE = "The canvas you had open no longer exists; it may have been deleted."
-
-
-@dataclass
-class PageContext:
-    """What :func:`page_setup` hands each page.
-
-    ``canvas`` is the open canvas (None when none is open); ``problem`` says why a link
-    did not open one (page_setup has shown it already); ``can_list`` says whether this
-    visitor may see the list of every canvas (always in local mode; in shared mode only
-    after the admin passcode or a login).
-    """
-
-    title: str
-    step: int | None
-    settings: Settings
-    engine: Engine
-    canvas: m.Canvas | None = None
-    problem: str | None = None
-    can_list: bool = False
-    is_home: bool = False
-    _revision: int | None = None
-
-    @property
-    def token(self) -> str | None:
-        return self.canvas.token if self.canvas is not None else None
-
-    @property
-    def link_params(self) -> dict[str, str]:
-        """Query params that keep the open canvas when following a link."""
-        return {"canvas": self.canvas.token} if self.canvas is not None else {}
-
-    @contextmanager
-    def read(self) -> Iterator[Session]:
-        """A read-only session (never waits for writers)."""
-        with db.session_scope(self.engine, readonly=True) as session:
-            yield session
-
-    @property
-    def revision(self) -> int:
-        """The canvas's change counter, read once per run (for caches keyed by it)."""
-        if self._revision is None:
-            assert self.canvas is not None
-            with self.read() as session:
-                self._revision = canvases.get_revision(
-                    session=session, canvas_token=self.canvas.token
-                )
-        return self._revision
-
-    def changed(self) -> None:
-        """Forget the change counter read in this run (after this run wrote something)."""
-        self._revision = None
-
-    @contextmanager
-    def write(self) -> Iterator[Session]:
-        with db.session_scope(self.engine) as session:
-            yield session
 
 
 @st.cache_resource(show_spinner=False)
@@ -115,7 +54,7 @@ def _canvas_at(database_url: str, canvas_token: str, revision: int) -> m.Canvas:
 def _open_canvas(ctx: PageContext) -> None:
     """Open the canvas named by ``?canvas=`` or, failing that, the one this session had."""
     from_link = (st.query_params.get("canvas") or "").strip()
-    token = from_link or st.session_state.get(TOKEN_KEY) or ""
+    token = from_link or context.remembered_canvas() or ""
     if not token:
         return
     canvas = None
@@ -127,12 +66,11 @@ def _open_canvas(ctx: PageContext) -> None:
         except NotFound:
             canvas = None
     if canvas is None:
-        if st.session_state.get(TOKEN_KEY) == token:
-            del st.session_state[TOKEN_KEY]
+        context.forget_canvas(token)
         ctx.problem = BAD_LINK if from_link else GONE
         return
     ctx.canvas = canvas
-    st.session_state[TOKEN_KEY] = token
+    context.remember_canvas(token)
     # Keep the canvas in the address bar, so a reload or a copied link opens it again
     # (the home page lists canvases and does not claim one in its URL).
     if not from_link and not ctx.is_home:

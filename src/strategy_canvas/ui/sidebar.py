@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from strategy_canvas.ui import access, links, progress, steps
+from strategy_canvas.ui.context import APP_ICON, APP_NAME
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 
 def _step_label(info: steps.StepInfo, score: float | None) -> str:
@@ -37,8 +38,6 @@ def _completeness(ctx: PageContext) -> tuple[dict[int, Any] | None, float | None
 
 
 def draw(ctx: PageContext) -> None:
-    from strategy_canvas.ui.setup import APP_ICON, APP_NAME
-
     bar = st.sidebar
     canvas = ctx.canvas
     lines = [f"## {APP_ICON} {APP_NAME}"]  # one element: the sidebar is drawn on every rerun

@@ -10,10 +10,11 @@ import streamlit as st
 from strategy_canvas.services import items, progress
 from strategy_canvas.ui import board, editor, guidance, step_views
 from strategy_canvas.ui import progress as cached_progress
+from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 #: kind -> a function drawing that kind's editor (default: picker + generic editor)
 Editors = dict[str, Callable[["PageContext"], None]]
@@ -92,7 +93,7 @@ def edit_panel(ctx: PageContext, kinds: Sequence[str], editors: Editors) -> None
 
 
 def section(
-    frames: board.Frames,
+    frames: Frames,
     kind: str,
     *,
     columns: Sequence[str] | None = None,

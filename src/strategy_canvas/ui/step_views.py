@@ -9,7 +9,7 @@ import streamlit as st
 from strategy_canvas.ui import links, steps
 
 if TYPE_CHECKING:
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 #: columns a reader does not need (bookkeeping, or binary data)
 _HIDDEN = {"id", "version", "image", "media_type"}

@@ -10,12 +10,13 @@ import streamlit as st
 from strategy_canvas import vision_statement
 from strategy_canvas.services import canvases
 from strategy_canvas.ui import board, editor
+from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 
 def _text(value: Any) -> str:
@@ -31,7 +32,7 @@ def _number(value: Any, unit: str) -> str:
     return f"{text} {unit}".strip()
 
 
-def render_board(frames: board.Frames) -> None:
+def render_board(frames: Frames) -> None:
     """The vision as the team and stakeholders read it, then goals and key results."""
     vision = frames["vision"].iloc[0] if len(frames["vision"]) else None
     with st.container(border=True):

@@ -27,7 +27,7 @@ import streamlit as st
 from strategy_canvas import models as m
 from strategy_canvas.services import workshops
 from strategy_canvas.services.errors import PermissionDenied, ServiceError
-from strategy_canvas.ui import messages, setup, steps
+from strategy_canvas.ui import context, messages, steps
 from strategy_canvas.ui import workshop_facilitator as facilitate
 from strategy_canvas.ui import workshop_live as live
 from strategy_canvas.ui import workshop_state as state
@@ -35,7 +35,7 @@ from strategy_canvas.ui.text import md
 from strategy_canvas.ui.timefmt import relative_time
 
 if TYPE_CHECKING:
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 TITLE = "Workshop"
 NOTE_KEY = "ws.note_text"
@@ -65,7 +65,7 @@ def before_setup() -> None:
     for param in ("canvas", *state.SEAT_PARAMS, state.P_JOIN):
         if param in st.query_params:
             del st.query_params[param]
-    st.session_state.pop(setup.TOKEN_KEY, None)
+    context.forget_canvas()
     st.session_state.pop(state.SEAT_KEY, None)
 
 

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from strategy_canvas import models as m
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 SHOW_KEY = "ws.show_key"  # the facilitator link is shown (once, until dismissed)
 PROMOTED_KEY = "ws.promoted"  # the last promotion, confirmed with a link to its step

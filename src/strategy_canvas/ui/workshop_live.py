@@ -26,7 +26,7 @@ from strategy_canvas.ui import workshop_state as state
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 ERROR_KEY = "ws.live_error"  # a refused vote, shown on the next draw of the board
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from strategy_canvas import models as m
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 WORKSHOP_PAGE = steps.WORKSHOP_PAGE
 

@@ -1,0 +1,113 @@
+"""What every page and view shares, and nothing else: the :class:`PageContext` that
+:func:`strategy_canvas.ui.setup.page_setup` hands each page, the :class:`Frames` a
+board is drawn from, the app's name and icon, and which canvas this session has open.
+
+A leaf of the UI: it imports no other module of ``strategy_canvas.ui``, so every view can
+import it without pulling in the composition root (``setup.py``), which only app.py and
+the pages call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import streamlit as st
+
+from strategy_canvas import db
+from strategy_canvas.config import Settings
+from strategy_canvas.services import canvases
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlmodel import Session
+
+    from strategy_canvas import models as m
+
+APP_NAME = "Strategy Canvas"
+APP_ICON = "🧭"
+#: the session-state key of the canvas this session has open (owned here)
+_OPEN_CANVAS_KEY = "canvas_token"
+
+
+def remembered_canvas() -> str | None:
+    """The token of the canvas this session had open, if any."""
+    return st.session_state.get(_OPEN_CANVAS_KEY)
+
+
+def remember_canvas(token: str) -> None:
+    st.session_state[_OPEN_CANVAS_KEY] = token
+
+
+def forget_canvas(token: str | None = None) -> None:
+    """Forget the open canvas (only if it is ``token``, when given)."""
+    if token is None or st.session_state.get(_OPEN_CANVAS_KEY) == token:
+        st.session_state.pop(_OPEN_CANVAS_KEY, None)
+
+
+class Frames(dict[str, pd.DataFrame]):
+    """The loaded tables (kind -> DataFrame) and which state of which canvas they show,
+    so that what is derived from them (charts, rankings) can be cached by that state."""
+
+    database_url: str = ""
+    canvas_token: str = ""
+    revision: int = 0
+
+
+@dataclass
+class PageContext:
+    """What :func:`page_setup` hands each page.
+
+    ``canvas`` is the open canvas (None when none is open); ``problem`` says why a link
+    did not open one (page_setup has shown it already); ``can_list`` says whether this
+    visitor may see the list of every canvas (always in local mode; in shared mode only
+    after the admin passcode or a login).
+    """
+
+    title: str
+    step: int | None
+    settings: Settings
+    engine: Engine
+    canvas: m.Canvas | None = None
+    problem: str | None = None
+    can_list: bool = False
+    is_home: bool = False
+    _revision: int | None = None
+
+    @property
+    def token(self) -> str | None:
+        return self.canvas.token if self.canvas is not None else None
+
+    @property
+    def link_params(self) -> dict[str, str]:
+        """Query params that keep the open canvas when following a link."""
+        return {"canvas": self.canvas.token} if self.canvas is not None else {}
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session (never waits for writers)."""
+        with db.session_scope(self.engine, readonly=True) as session:
+            yield session
+
+    @property
+    def revision(self) -> int:
+        """The canvas's change counter, read once per run (for caches keyed by it)."""
+        if self._revision is None:
+            assert self.canvas is not None
+            with self.read() as session:
+                self._revision = canvases.get_revision(
+                    session=session, canvas_token=self.canvas.token
+                )
+        return self._revision
+
+    def changed(self) -> None:
+        """Forget the change counter read in this run (after this run wrote something)."""
+        self._revision = None
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with db.session_scope(self.engine) as session:
+            yield session
