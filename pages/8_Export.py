@@ -3,7 +3,7 @@
 import streamlit as st
 
 from strategy_canvas import ui
-from strategy_canvas.ui import export_page, step_views
+from strategy_canvas.ui import backlog_import, export_page, step_views
 
 ctx = ui.page_setup("Export")
 if ctx.canvas is None:
@@ -22,6 +22,6 @@ export_tab, backlog_tab, canvas_tab = st.tabs(
 with export_tab:
     export_page.export_panel(ctx)
 with backlog_tab:
-    export_page.backlog_import(ctx)
+    backlog_import.backlog_import(ctx)
 with canvas_tab:
     export_page.canvas_import(ctx)

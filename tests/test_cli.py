@@ -3,6 +3,7 @@ temporary SQLite database named by DATABASE_URL."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from strategy_canvas import cli, config, db
-from strategy_canvas.services import canvases
+from strategy_canvas.services import canvases, items
 
 SCRIPT = Path(sys.executable).with_name("strategy-canvas")
 
@@ -291,7 +292,10 @@ def test_import_a_backlog_csv_into_a_canvas(
     code, _, err = run(capsys, "import", str(data / "jira_export.csv"))
     assert code == 2 and "--canvas TOKEN" in err
     code, _, err = run(capsys, "import", str(data / "jira_bad_rows.csv"), "--canvas", token)
-    assert code == 2 and "row 3: Title is required" in err and "nothing was imported" in err
+    assert code == 2 and "row 3: Title (column “Summary”) is required" in err
+    assert "3 row(s) have problems; nothing was imported" in err and "--skip-invalid" in err
+    assert "Priority (MoSCoW) “Whenever” is not one this knows (row 6)" in err
+    assert "--priority Whenever=must" in err  # how to map it
     assert features() == 0
     code, out, _ = run(capsys, "import", str(data / "jira_export.csv"), "--canvas", token)
     assert code == 0 and "new" in out
@@ -306,9 +310,79 @@ def test_import_a_backlog_csv_into_a_canvas(
         "--canvas",
         token,
         "--map",
-        "title=No such column",
+        "title=Titel",
     )
-    assert code == 2 and "no column 'No such column'" in err
+    assert code == 2 and "no column “Titel”; closest: “Title”" in err
+    assert "The file's columns: ID, Team, Title," in err
+
+
+def test_import_skips_bad_rows_and_maps_statuses_when_asked(
+    database: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    with db.session_scope(db.get_engine(database)) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Backlog"}).token
+    backlog_csv = tmp_path / "jira-es.csv"
+    backlog_csv.write_bytes(
+        "\ufeffResumen,Clave de incidencia,Estado,Prioridad,Campo personalizado (Story Points)\r\n"
+        'Despensa,TW-1,UAT,Alta,"2,5"\r\n'
+        "Informe,TW-2,On Hold,Media,muchos\r\n"
+        "Recordatorios,TW-3,Tareas por hacer,Baja,3\r\n".encode()
+    )
+    code, out, err = run(
+        capsys,
+        "import",
+        str(backlog_csv),
+        "--canvas",
+        token,
+        "--skip-invalid",
+        "--status",
+        "UAT=building",
+    )
+    assert code == 0, err
+    assert "2 new, 0 updated, 0 unchanged; skipped row 3, which has problems" in out
+    assert "row 3: Effort (column “Campo personalizado (Story Points)”) must be a number" in err
+    assert "“On Hold”" in err and "UAT" not in err  # mapped, so no longer unknown
+    with db.session_scope(db.get_engine(database), readonly=True) as session:
+        stored = {
+            f.external_key: f
+            for f in items.list_items(session=session, canvas_token=token, kind="feature")
+        }
+    assert set(stored) == {"TW-1", "TW-3"}
+    assert (stored["TW-1"].status, stored["TW-1"].effort, stored["TW-1"].moscow) == (
+        "building",
+        0.25,
+        "should",
+    )
+    code, _, err = run(capsys, "import", str(backlog_csv), "--canvas", token, "--status", "X=y")
+    assert code == 2 and "'y' is not one of idea, planned, building, shipped, dropped" in err
+
+
+def test_a_scripted_svg_labelled_png_is_refused_by_the_json_import(
+    database: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    document = {
+        "format": "strategy-canvas",
+        "version": 1,
+        "canvas": {"name": "Sketchy"},
+        "items": {
+            "feature": [{"ref": 1, "title": "F"}],
+            "sketch": [
+                {
+                    "ref": 2,
+                    "feature_id": 1,
+                    "media_type": "image/png",
+                    "image_base64": base64.b64encode(svg).decode(),
+                }
+            ],
+        },
+    }
+    path = tmp_path / "sketchy.json"
+    path.write_text(json.dumps(document))
+    code, _, err = run(capsys, "import", str(path))
+    assert code == 2
+    assert "items.sketch[0].image: must be a PNG, JPEG, GIF or WebP image by its content" in err
+    assert canvas_count(database) == 0
 
 
 def test_a_canvas_token_never_reads_as_an_option(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,6 +1,5 @@
 """Markdown and CSV: the demo as Markdown with literal user text, features and roadmap
-as CSV that pandas reads back, and backlog imports from Jira, Linear and Productboard
-exports: mapping, all-or-nothing validation, re-import by external key."""
+as CSV that pandas reads back (backlog imports: tests/test_backlog_import.py)."""
 
 from __future__ import annotations
 
@@ -13,9 +12,8 @@ import pytest
 from sqlmodel import Session
 
 from strategy_canvas import demo
-from strategy_canvas.export import csv_io, markdown
+from strategy_canvas.export import backlog, csv_io, markdown
 from strategy_canvas.services import canvases, items, progress
-from strategy_canvas.services.errors import ValidationFailed
 
 DATA = Path(__file__).parent / "data"
 
@@ -26,17 +24,6 @@ def _canvas(session: Session, name: str = "Backlog") -> str:
 
 def _features(session: Session, token: str) -> list[items.m.Feature]:
     return items.list_items(session=session, canvas_token=token, kind="feature")
-
-
-def _import(session: Session, token: str, name: str) -> tuple[csv_io.ImportPlan, dict[str, int]]:
-    frame = csv_io.read_backlog((DATA / name).read_bytes())
-    plan = csv_io.plan_import(
-        session=session,
-        canvas_token=token,
-        frame=frame,
-        mapping=csv_io.suggest_mapping(frame.columns),
-    )
-    return plan, csv_io.apply_import(session=session, canvas_token=token, plan=plan)
 
 
 def _table_rows(text: str) -> list[list[str]]:
@@ -185,136 +172,6 @@ def test_csv_cells_that_look_like_formulas_are_guarded(session: Session) -> None
     text = csv_io.features_csv(session=session, canvas_token=token)
     assert "'=HYPERLINK" in text and ",'-5," in text
     # ...and our own reader takes the guard off again.
-    frame = csv_io.read_backlog(text.encode())
+    frame = backlog.read_backlog(text.encode()).frame()
     assert frame.loc[0, "title"] == '=HYPERLINK("http://x")'
     assert frame.loc[0, "external_key"] == "-5"
-
-
-# ----------------------------------------------------------------------- CSV import
-
-
-def test_jira_export_is_mapped_and_imported(session: Session) -> None:
-    token = _canvas(session)
-    plan, counts = _import(session, token, "jira_export.csv")
-    assert counts == {"created": 4, "updated": 0, "unchanged": 0}
-    assert not plan.errors
-    by_key = {f.external_key: f for f in _features(session, token)}
-    assert set(by_key) == {"TW-101", "TW-102", "TW-103", "TW-104"}
-    recipe = by_key["TW-101"]
-    assert recipe.title == "Recipe import from URL"
-    assert recipe.description.startswith("As a parent") and "\n" in recipe.description
-    assert recipe.effort == pytest.approx(5 / csv_io.POINTS_PER_PERSON_MONTH)
-    assert (recipe.status, recipe.moscow, recipe.kind) == ("idea", "should", "story")
-    assert (by_key["TW-102"].status, by_key["TW-102"].moscow) == ("building", "must")
-    assert (by_key["TW-103"].kind, by_key["TW-103"].status) == ("epic", "shipped")
-    assert (by_key["TW-104"].status, by_key["TW-104"].effort) == ("dropped", None)
-    assert '"use by"' in by_key["TW-102"].description
-
-
-def test_linear_and_productboard_exports_are_mapped(session: Session) -> None:
-    token = _canvas(session)
-    _, counts = _import(session, token, "linear_export.csv")
-    assert counts["created"] == 3
-    _, counts = _import(session, token, "productboard_export.csv")  # ";"-separated
-    assert counts["created"] == 2
-    by_key = {f.external_key: f for f in _features(session, token)}
-    offline = by_key["ENG-41"]
-    assert offline.title == "Offline grocery list" and offline.moscow == "must"
-    assert offline.external_url.startswith("https://linear.app/")
-    assert by_key["ENG-42"].title == "Barcode scan for pantry | quick add"
-    assert by_key["ENG-43"].moscow is None and by_key["ENG-43"].effort is None
-    taste = by_key["8f1c2d3e-0001"]
-    assert taste.title == "Family taste profiles" and taste.kind == "feature"
-    assert taste.external_url.endswith("8f1c2d3e-0001")
-    assert "€" in by_key["8f1c2d3e-0002"].description
-
-
-def test_bad_rows_are_listed_and_nothing_is_imported(session: Session) -> None:
-    token = _canvas(session)
-    frame = csv_io.read_backlog((DATA / "jira_bad_rows.csv").read_bytes())
-    plan = csv_io.plan_import(
-        session=session,
-        canvas_token=token,
-        frame=frame,
-        mapping=csv_io.suggest_mapping(frame.columns),
-    )
-    problems = {(e.row, e.field): e.message for e in plan.errors}
-    assert (3, "Title") in problems and "required" in problems[(3, "Title")]
-    assert (4, "Effort") in problems and "number" in problems[(4, "Effort")]
-    assert (5, "Title") in problems and "200" in problems[(5, "Title")]
-    assert (6, "External key") in problems and "row 2" in problems[(6, "External key")]
-    assert (6, "MoSCoW") in problems and "Whenever" in problems[(6, "MoSCoW")]
-    assert not plan.ok and "problems" in plan.summary()
-    revision = canvases.get_revision(session=session, canvas_token=token)
-    with pytest.raises(ValidationFailed) as failed:
-        csv_io.apply_import(session=session, canvas_token=token, plan=plan)
-    assert "Row 3" in str(failed.value)
-    assert _features(session, token) == []
-    assert canvases.get_revision(session=session, canvas_token=token) == revision
-
-
-def test_a_failing_write_rolls_back_the_whole_import(session: Session) -> None:
-    token = _canvas(session)
-    frame = csv_io.read_backlog((DATA / "jira_export.csv").read_bytes())
-    plan = csv_io.plan_import(
-        session=session,
-        canvas_token=token,
-        frame=frame,
-        mapping=csv_io.suggest_mapping(frame.columns),
-    )
-    # A row that only fails when written (it slipped past planning) stops everything.
-    plan.creates.append(csv_io.PlannedRow(99, {"title": "x", "persona_id": 987_654}))
-    with pytest.raises(ValidationFailed):
-        csv_io.apply_import(session=session, canvas_token=token, plan=plan)
-    assert _features(session, token) == []
-
-
-def test_reimporting_an_updated_export_updates_by_external_key(session: Session) -> None:
-    token = _canvas(session)
-    _import(session, token, "jira_export.csv")
-    first = {f.external_key: f for f in _features(session, token)}
-    # The team scores a feature in the canvas; a re-import must not wipe that.
-    items.update_item(
-        session=session,
-        canvas_token=token,
-        kind="feature",
-        item_id=first["TW-103"].id,
-        changes={"reach": 900, "value": 8},
-        expected_version=first["TW-103"].version,
-    )
-
-    plan, counts = _import(session, token, "jira_export_updated.csv")
-    assert counts == {"created": 1, "updated": 2, "unchanged": 2}, plan.summary()
-    after = {f.external_key: f for f in _features(session, token)}
-    assert len(after) == 5 and len(_features(session, token)) == 5  # no duplicates
-    assert after["TW-101"].id == first["TW-101"].id
-    assert after["TW-101"].status == "building"
-    assert after["TW-101"].effort == pytest.approx(8 / csv_io.POINTS_PER_PERSON_MONTH)
-    assert after["TW-102"].title == "Pantry expiry dates and reminders"
-    assert (after["TW-103"].reach, after["TW-103"].value) == (900, 8)
-    assert after["TW-105"].title == "Meal history export"
-
-    _, again = _import(session, token, "jira_export_updated.csv")
-    assert again == {"created": 0, "updated": 0, "unchanged": 5}
-
-
-def test_files_that_cannot_be_imported_get_a_clear_error() -> None:
-    with pytest.raises(ValidationFailed, match="empty"):
-        csv_io.read_backlog(b"  \n")
-    with pytest.raises(ValidationFailed, match="at most 5 MB"):
-        csv_io.read_backlog(b"a" * (csv_io.MAX_BYTES + 1))
-    rows = "Summary\n" + "x\n" * (csv_io.MAX_ROWS + 1)
-    with pytest.raises(ValidationFailed, match="5,001 rows; at most 5,000"):
-        csv_io.read_backlog(rows.encode())
-    with pytest.raises(ValidationFailed, match="no rows"):
-        csv_io.read_backlog(b"Summary,Issue key\n")
-    cp1252 = "Summary;Description\nCaf\xe9 menu;\u20ac price\n".encode("cp1252")
-    assert csv_io.read_backlog(cp1252).loc[0, "Summary"] == "Café menu"
-    with pytest.raises(ValidationFailed, match="FIELD=COLUMN"):
-        csv_io.parse_mapping(["title"])
-    with pytest.raises(ValidationFailed, match="not a field"):
-        csv_io.parse_mapping(["owner=Assignee"])
-    assert csv_io.parse_mapping(["title=Summary", "effort = Story Points"]) == {
-        "title": "Summary",
-        "effort": "Story Points",
-    }

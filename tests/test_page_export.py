@@ -5,6 +5,7 @@ canvas from JSON as a new canvas."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine
@@ -50,35 +51,76 @@ def _upload(at, key: str, name: str, mime: str):
     return at
 
 
-def test_backlog_import_maps_checks_and_imports_all_or_nothing(app_engine: Engine) -> None:
+def _table(at, column: str) -> Any:
+    """The dataframe shown that has ``column`` (the preview: "Action"; problems: "Problem")."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _preview(at) -> Any:
+    return _table(at, "Action")
+
+
+def test_backlog_import_previews_every_row_then_imports_all_or_nothing(
+    app_engine: Engine,
+) -> None:
     with db.session_scope(app_engine) as session:
         token = canvases.create_canvas(session=session, canvas_in={"name": "Backlog"}).token
     at = open_page(PAGE, canvas=token)
 
-    # A file with bad rows: each is listed with its reason, and nothing can be imported.
+    # A file with bad rows: every row is previewed with what happens to it, each problem
+    # is listed, and the import button stays off until the user chooses to skip them.
     _upload(at, "import.csv", "jira_bad_rows.csv", "text/csv")
-    assert any("Nothing will be imported" in e for e in texts(at, "error"))
-    problems = at.dataframe[-1].value
-    assert {3, 4, 5} <= set(problems["Row"])
-    assert "Title" in set(problems["Field"])
-    assert not [b for b in at.button if b.key == "import.apply"]
-    assert _features(app_engine, token) == []
+    preview = _preview(at)
+    assert list(preview["Row"]) == [2, 3, 4, 5, 6]
+    assert list(preview["Action"]) == ["new", "problem", "problem", "new", "problem"]
+    assert preview.loc[3, "Title"].endswith("(cut, 250 characters in the file)")
+    problems = _table(at, "Problem")
+    assert set(problems["Row"]) == {3, 4, 6}
+    assert any("3 rows have problems" in e for e in texts(at, "error"))
+    assert at.button(key="import.apply").disabled
+    assert _features(app_engine, token) == []  # nothing written by looking
+    radio = next(r for r in at.radio if r.key.startswith("import.skip."))
+    radio.set_value("skip").run()
+    assert not at.button(key="import.apply").disabled
+    at.button(key="import.apply").click().run()
+    assert any("skipped rows 3, 4, 6" in s for s in texts(at, "success"))
+    assert {f.external_key for f in _features(app_engine, token)} == {"TW-201", "TW-204"}
 
     # A clean Jira export: the columns are matched by name, previewed, then imported.
     _upload(at, "import.csv", "jira_export.csv", "text/csv")
-    assert at.dataframe[0].value.shape[0] <= 5  # the preview of the first rows
     title_box = next(b for b in at.selectbox if b.key.startswith("import.map.title."))
     assert title_box.value == "Summary"
+    assert len(_preview(at)) == 4
     at.button(key="import.apply").click().run()
     assert any("Imported:" in s for s in texts(at, "success"))
-    imported = _features(app_engine, token)
-    assert imported and all(f.external_key for f in imported)
 
     # The updated export updates those features by their key instead of duplicating them.
     _upload(at, "import.csv", "jira_export_updated.csv", "text/csv")
+    assert "update" in set(_preview(at)["Action"])
     at.button(key="import.apply").click().run()
     again = _features(app_engine, token)
     assert len({f.external_key for f in again}) == len(again)
+
+
+def test_unknown_statuses_are_shown_with_what_they_became_and_can_be_chosen(
+    app_engine: Engine,
+) -> None:
+    with db.session_scope(app_engine) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Backlog"}).token
+    at = open_page(PAGE, canvas=token)
+    raw = (
+        "\ufeffResumen,Clave de incidencia,Estado,Fecha de vencimiento\r\n"
+        "Despensa,TW-1,UAT,24/jun/24\r\nInforme,TW-2,Tareas por hacer,\r\n"
+    ).encode()
+    at.file_uploader(key="import.csv").set_value(("es.csv", raw, "text/csv")).run()
+    assert not at.exception
+    (choice,) = [b for b in at.selectbox if b.key.startswith("import.value.")]
+    assert "Status “UAT” (row 2)" in choice.label and choice.value == "idea"
+    choice.set_value("building").run()
+    assert list(_preview(at)["Status"]) == ["building", "idea"]
+    at.button(key="import.apply").click().run()
+    stored = {f.external_key: f for f in _features(app_engine, token)}
+    assert (stored["TW-1"].status, stored["TW-2"].status) == ("building", "idea")
 
 
 def test_a_json_export_becomes_a_new_canvas(

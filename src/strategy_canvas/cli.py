@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -133,7 +134,7 @@ def _cmd_export(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def _cmd_import(args: argparse.Namespace, engine: Engine) -> int:
-    from strategy_canvas.export import csv_io, json_io
+    from strategy_canvas.export import json_io
 
     is_csv = args.csv or (args.file != "-" and args.file.lower().endswith((".csv", ".tsv")))
     if not is_csv:
@@ -150,39 +151,69 @@ def _cmd_import(args: argparse.Namespace, engine: Engine) -> int:
 
     if not args.canvas:
         raise _UsageError("a CSV backlog is imported into a canvas: give --canvas TOKEN")
-    frame = csv_io.read_backlog(_read_input(args.file, csv_io.MAX_BYTES))
+    return _import_backlog(args, engine)
+
+
+#: the import's option for each field whose unknown values can be mapped, with an example
+VALUE_OPTIONS = {
+    "status": ("--status", "status", "'UAT=building'"),
+    "moscow": ("--priority", "priority", "'P1 - Critical=must'"),
+    "kind": ("--type", "issue type", "'Theme=epic'"),
+    "kano": ("--kano", "Kano category", "'Exciter=delighter'"),
+}
+
+
+def _import_backlog(args: argparse.Namespace, engine: Engine) -> int:
+    from strategy_canvas.export import backlog
+
+    table = backlog.read_backlog(_read_input(args.file, backlog.MAX_BYTES))
     mapping = (
-        csv_io.parse_mapping(args.map, list(frame.columns))
+        backlog.parse_mapping(args.map, table.columns)
         if args.map
-        else csv_io.suggest_mapping(frame.columns)
+        else backlog.suggest_mapping(table.columns)
     )
+    value_map = {
+        field: backlog.parse_value_map(field, getattr(args, field))
+        for field in VALUE_OPTIONS
+        if getattr(args, field)
+    }
     with db.session_scope(engine) as session:
         canvases.get_canvas(session=session, canvas_token=args.canvas)
-        plan = csv_io.plan_import(
+        plan = backlog.plan_import(
             session=session,
             canvas_token=args.canvas,
-            frame=frame,
+            backlog=table,
             mapping=mapping,
             points_per_person_month=args.points_per_month,
+            value_map=value_map,
+            date_order=args.dates,
         )
         session.rollback()
         for warning in plan.warnings:
-            print(f"{PROG}: warning: {warning}", file=sys.stderr)
-        if not plan.ok:
-            for problem in plan.errors:
-                print(f"{PROG}: {problem}", file=sys.stderr)
+            print(f"{PROG}: note: {warning}", file=sys.stderr)
+        for unknown in plan.unknown:
+            option = VALUE_OPTIONS[unknown.field][0]
+            print(
+                f"{PROG}: note: {unknown}; to choose, add {option} "
+                f"{shlex.quote(unknown.value + '=' + backlog.CHOICE_FIELDS[unknown.field][0])}",
+                file=sys.stderr,
+            )
+        for problem in plan.errors:
+            print(f"{PROG}: {problem}", file=sys.stderr)
+        if not plan.ok and not args.skip_invalid:
+            rows = len(plan.bad_rows)
             raise ValidationFailed.single(
                 "rows",
                 "Import",
-                f"{len(plan.errors)} problem(s) in the file; nothing was imported",
+                f"{rows} row(s) have problems; nothing was imported (fix them, or pass "
+                "--skip-invalid to import the other rows)",
                 what="CSV import",
             )
-        counts = csv_io.apply_import(session=session, canvas_token=args.canvas, plan=plan)
+        result = backlog.apply_import(
+            session=session, canvas_token=args.canvas, plan=plan, skip_invalid=args.skip_invalid
+        )
     mapped = ", ".join(f"{field}={column}" for field, column in mapping.items())
-    print(
-        f"Imported {args.file}: {counts['created']} new, {counts['updated']} updated, "
-        f"{counts['unchanged']} unchanged (columns: {mapped})"
-    )
+    print(f"Imported {args.file}: {result.summary()} (columns: {mapped})")
     return EXIT_OK
 
 
@@ -300,6 +331,28 @@ def build_parser() -> argparse.ArgumentParser:
         default=10.0,
         metavar="N",
         help="CSV: story points per person-month, to turn estimates into effort (default 10)",
+    )
+    for field, (option, noun, example) in VALUE_OPTIONS.items():
+        p.add_argument(
+            option,
+            dest=field,
+            metavar="VALUE=CHOICE",
+            action="append",
+            default=[],
+            help=f"CSV: what a {noun} the file uses means here, e.g. {option} {example} "
+            "(repeatable; the import lists the values it does not know)",
+        )
+    p.add_argument(
+        "--dates",
+        choices=["dmy", "mdy"],
+        help="CSV: read dates such as 11/01/2023 as day/month (dmy) or month/day (mdy) "
+        "when the file does not settle it",
+    )
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="CSV: import the good rows and list the rows with problems as skipped "
+        "(by default a file with a bad row imports nothing)",
     )
     p.set_defaults(func=_cmd_import)
     return parser

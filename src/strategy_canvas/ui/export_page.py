@@ -2,20 +2,19 @@
 
 An export is prepared on request (a large PDF takes a few seconds), kept for this
 session keyed by the canvas's change counter and the options, previewed, then
-downloaded. Imports are checked whole and write nothing until the user confirms a
-clean plan.
+downloaded. Imports are checked whole and write nothing until the user confirms; the
+backlog import lives in ``ui/backlog_import.py``.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
-from strategy_canvas.export import csv_io, json_io, markdown, pdf
+from strategy_canvas.export import backlog, csv_io, json_io, markdown, pdf
 from strategy_canvas.services.errors import ServiceError
 from strategy_canvas.services.progress import STEP_TITLES
 from strategy_canvas.ui import links, messages, steps
@@ -82,9 +81,9 @@ def _preview(ctx: PageContext, fmt: str, data: bytes, chosen: tuple[int, ...], t
             )
         st.image(cover, caption="The first page of the report", width=420)
     elif fmt in ("csv_features", "csv_roadmap"):
-        frame = csv_io.read_backlog(data)
-        st.dataframe(frame.head(20), hide_index=True, width="stretch")
-        st.caption(f"{len(frame):,} rows; the first 20 are shown.")
+        table = backlog.read_backlog(data)
+        st.dataframe(table.frame(limit=20), hide_index=True, width="stretch")
+        st.caption(f"{len(table):,} rows; the first 20 are shown.")
     else:
         text = data.decode("utf-8")
         st.code(
@@ -169,113 +168,6 @@ def export_panel(ctx: PageContext) -> None:
 
 
 # ------------------------------------------------------------------------- imports
-
-
-def _read_upload(upload: Any) -> pd.DataFrame | None:
-    try:
-        return csv_io.read_backlog(upload.getvalue())
-    except ServiceError as error:
-        messages.show_error(error)
-        return None
-
-
-def backlog_import(ctx: PageContext) -> None:
-    """A Jira, Linear or Productboard CSV into this canvas's features: map, check, import."""
-    assert ctx.token is not None
-    st.markdown(
-        "Bring in features from a backlog exported by **Jira**, **Linear** or "
-        "**Productboard** as CSV. Features keep their issue key and link; importing "
-        "an updated file updates them instead of adding them twice."
-    )
-    upload = st.file_uploader(
-        "Backlog CSV", type=["csv", "tsv", "txt"], key="import.csv", max_upload_size=6
-    )
-    if upload is None:
-        return
-    frame = _read_upload(upload)
-    if frame is None:
-        return
-    st.caption(f"{len(frame):,} rows, {len(frame.columns)} columns. The first rows:")
-    st.dataframe(frame.head(5), hide_index=True, width="stretch")
-
-    suggested = csv_io.suggest_mapping(frame.columns)
-    st.markdown("**Which column fills which field?**")
-    mapping: dict[str, str] = {}
-    columns = st.columns(3)
-    none = "— not imported —"
-    for index, field_name in enumerate(csv_io.IMPORT_FIELDS):
-        options = [none, *frame.columns]
-        default = suggested.get(field_name)
-        with columns[index % 3]:
-            chosen = st.selectbox(
-                field_name.replace("_", " ").capitalize() + (" *" if field_name == "title" else ""),
-                options,
-                index=options.index(default) if default in options else 0,
-                key=f"import.map.{field_name}.{upload.file_id}",
-            )
-        if chosen != none:
-            mapping[field_name] = chosen
-    points = st.number_input(
-        "Story points per person-month (to turn estimates into effort)",
-        min_value=0.5,
-        max_value=1000.0,
-        value=10.0,
-        step=0.5,
-        key="import.points",
-    )
-    try:
-        with ctx.read() as session:
-            plan = csv_io.plan_import(
-                session=session,
-                canvas_token=ctx.token,
-                frame=frame,
-                mapping=mapping,
-                points_per_person_month=points,
-            )
-    except ServiceError as error:
-        messages.show_error(error)
-        return
-    st.markdown(f"**Check:** {md(plan.summary())}")
-    for warning in plan.warnings[:10]:
-        st.caption(f"Note: {md(warning)}")
-    if not plan.ok:
-        st.error(
-            "Nothing will be imported until every row is valid. Fix these rows in the "
-            "file (or the mapping) and upload it again:",
-            icon=":material/error:",
-        )
-        st.dataframe(
-            pd.DataFrame(
-                [{"Row": e.row, "Field": e.field, "Problem": e.message} for e in plan.errors]
-            ),
-            hide_index=True,
-            width="stretch",
-        )
-        return
-    total = len(plan.creates) + len(plan.updates)
-    if st.button(
-        f"Import {total} feature{'s' if total != 1 else ''}",
-        type="primary",
-        disabled=total == 0,
-        key="import.apply",
-    ):
-        try:
-            with ctx.write() as session:
-                counts = csv_io.apply_import(session=session, canvas_token=ctx.token, plan=plan)
-        except ServiceError as error:
-            messages.show_error(error)
-            return
-        st.success(
-            f"Imported: {counts['created']} new, {counts['updated']} updated, "
-            f"{counts['unchanged']} unchanged.",
-            icon=":material/check_circle:",
-        )
-        links.page_link(
-            steps.STEPS[3].page,
-            label="See them in Designs",
-            icon=":material/arrow_forward:",
-            query_params=ctx.link_params,
-        )
 
 
 def canvas_import(ctx: PageContext) -> None:

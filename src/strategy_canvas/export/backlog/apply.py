@@ -1,0 +1,161 @@
+"""Writing an import's plan: one transaction, all or nothing, or the good rows with the
+bad ones reported as skipped (see ``plan.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from strategy_canvas.export.backlog.plan import ImportPlan, PlannedSchedule, rows_text
+from strategy_canvas.export.backlog.reading import WHAT
+from strategy_canvas.services import items
+from strategy_canvas.services.errors import FieldError, ValidationFailed
+
+#: Bad rows listed in one error (the rest are counted).
+MAX_ERRORS_LISTED = 50
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+    #: rows not imported because of their problems (``skip_invalid``)
+    skipped: tuple[int, ...]
+    #: roadmap items created or moved for features' start and due dates
+    scheduled: int
+    #: rows whose epic was a skipped row, so they came in without one
+    without_epic: tuple[int, ...] = ()
+
+    def summary(self) -> str:
+        text = f"{self.created} new, {self.updated} updated, {self.unchanged} unchanged"
+        if self.scheduled:
+            text += f", {self.scheduled} placed on the roadmap"
+        if self.skipped:
+            verb = "have" if len(self.skipped) > 1 else "has"
+            text += f"; skipped {rows_text(self.skipped)}, which {verb} problems"
+        return text
+
+
+def refusal(plan: ImportPlan) -> ValidationFailed:
+    """The error that lists a plan's bad rows (up to :data:`MAX_ERRORS_LISTED`)."""
+    listed = [
+        FieldError(f"row {e.row}", f"Row {e.row}: {e.field}", e.message)
+        for e in plan.errors[:MAX_ERRORS_LISTED]
+    ]
+    hidden = len(plan.errors) - len(listed)
+    if hidden:
+        listed.append(FieldError("rows", "…", f"and {hidden:,} more problems"))
+    return ValidationFailed(listed, what=WHAT)
+
+
+def apply_import(
+    *, session: Session, canvas_token: str, plan: ImportPlan, skip_invalid: bool = False
+) -> ImportResult:
+    """Write the plan in one transaction: every create and update, or nothing.
+
+    A plan with bad rows raises ValidationFailed listing them (nothing is written),
+    unless ``skip_invalid``: then the good rows are written and the bad ones reported
+    as skipped. Raises ConflictError if someone changed an item since the plan was
+    made (nothing is written; plan again).
+    """
+    if plan.errors and not skip_invalid:
+        raise refusal(plan)
+    created: dict[int, int] = {}
+    scheduled = 0
+    try:
+        for planned in plan.creates:
+            row = items.create_item(
+                session=session,
+                canvas_token=canvas_token,
+                kind="feature",
+                data=planned.data,
+                commit=False,
+            )
+            assert row.id is not None
+            created[planned.row] = row.id
+            scheduled += _write_schedule(session, canvas_token, row.id, planned.schedule)
+        for planned in plan.updates:
+            assert planned.item_id is not None and planned.expected_version is not None
+            if planned.data:
+                items.update_item(
+                    session=session,
+                    canvas_token=canvas_token,
+                    kind=planned.kind,
+                    item_id=planned.item_id,
+                    changes=planned.data,
+                    expected_version=planned.expected_version,
+                    commit=False,
+                )
+            scheduled += _write_schedule(session, canvas_token, planned.item_id, planned.schedule)
+        without_epic = _link_epics(session, canvas_token, plan, created)
+        session.commit()
+    except BaseException:
+        if session.in_transaction():
+            session.rollback()
+        raise
+    return ImportResult(
+        created=len(plan.creates),
+        updated=len(plan.updates),
+        unchanged=len(plan.unchanged),
+        skipped=tuple(plan.bad_rows),
+        scheduled=scheduled,
+        without_epic=without_epic,
+    )
+
+
+def _write_schedule(
+    session: Session, token: str, feature_id: int, schedule: PlannedSchedule | None
+) -> int:
+    if schedule is None:
+        return 0
+    if schedule.item_id is None:
+        items.create_item(
+            session=session,
+            canvas_token=token,
+            kind="roadmap_item",
+            data={**schedule.data, "feature_id": feature_id},
+            commit=False,
+        )
+    else:
+        assert schedule.expected_version is not None
+        items.update_item(
+            session=session,
+            canvas_token=token,
+            kind="roadmap_item",
+            item_id=schedule.item_id,
+            changes=schedule.data,
+            expected_version=schedule.expected_version,
+            commit=False,
+        )
+    return 1
+
+
+def _link_epics(
+    session: Session, token: str, plan: ImportPlan, created: Mapping[int, int]
+) -> tuple[int, ...]:
+    """Point features at epics that were rows of the same file, now that they exist."""
+    without = []
+    for planned in [*plan.creates, *plan.updates]:
+        if planned.epic_row is None:
+            continue
+        epic_id = created.get(planned.epic_row)
+        feature_id = created.get(planned.row, planned.item_id)
+        if epic_id is None or feature_id is None:
+            without.append(planned.row)
+            continue
+        row = items.get_item(
+            session=session, canvas_token=token, kind="feature", item_id=feature_id
+        )
+        items.update_item(
+            session=session,
+            canvas_token=token,
+            kind="feature",
+            item_id=feature_id,
+            changes={"epic_id": epic_id},
+            expected_version=row.version,
+            commit=False,
+        )
+    return tuple(sorted(without))
