@@ -24,7 +24,7 @@ SCREENS: dict[str, set[str]] = {
     "feedback": {"feedback"},
     "overview": {"overview"},
     "workshop": {"workshop", "workshop_facilitator", "workshop_live", "workshop_state"},
-    "export": {"export_page"},
+    "export": {"export_page", "backlog_import"},
 }
 SHARED = {
     "__init__",

@@ -19,7 +19,7 @@ from strategy_canvas.ui import links, messages, steps
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
-    from strategy_canvas.ui.setup import PageContext
+    from strategy_canvas.ui.context import PageContext
 
 _NONE = "— not imported —"
 _UNSET = "— leave unset —"
