@@ -357,6 +357,27 @@ def test_import_skips_bad_rows_and_maps_statuses_when_asked(
     assert code == 2 and "'y' is not one of idea, planned, building, shipped, dropped" in err
 
 
+@pytest.mark.parametrize("tracker", ["jira", "linear"])
+def test_export_for_a_tracker_and_import_it_back_unchanged(
+    database: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, tracker: str
+) -> None:
+    code, out, _ = run(capsys, "demo")
+    token = out.strip()
+    path = tmp_path / f"{tracker}.csv"
+    code, out, err = run(capsys, "export", token, "--format", tracker, "-o", str(path))
+    assert code == 0, err
+    header = path.read_text().splitlines()[0]
+    assert header.startswith(
+        "Issue ID,Issue key,Issue Type,Summary" if tracker == "jira" else "ID,Team,Title"
+    )
+    code, out, err = run(capsys, "import", str(path), "--canvas", token)
+    assert code == 0, err
+    with db.get_engine(database).connect() as conn:  # one row per feature and roadmap item
+        count = "SELECT (SELECT count(*) FROM feature) + (SELECT count(*) FROM roadmap_item)"
+        rows = conn.execute(sa.text(count)).scalar_one()
+    assert f"0 new, 0 updated, {rows} unchanged" in out
+
+
 def test_a_scripted_svg_labelled_png_is_refused_by_the_json_import(
     database: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -23,7 +23,9 @@ def _features(engine: Engine, token: str) -> list[models.Feature]:
         return items.list_items(session=session, canvas_token=token, kind="feature")
 
 
-@pytest.mark.parametrize("fmt", ["md", "csv_features", "csv_roadmap", "json", "pdf"])
+@pytest.mark.parametrize(
+    "fmt", ["md", "csv_features", "csv_roadmap", "csv_jira", "csv_linear", "json", "pdf"]
+)
 def test_prepare_preview_and_download(seeded: models.Canvas, fmt: str) -> None:
     at = open_page(PAGE, canvas=seeded.token)
     assert not at.exception

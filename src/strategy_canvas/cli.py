@@ -105,7 +105,7 @@ def _steps(text: str | None) -> tuple[int, ...]:
 
 
 def _cmd_export(args: argparse.Namespace, engine: Engine) -> int:
-    from strategy_canvas.export import csv_io, json_io, markdown, pdf
+    from strategy_canvas.export import csv_io, json_io, markdown, pdf, tracker_csv
 
     steps = _steps(args.steps)
     with db.session_scope(engine, readonly=True) as session:
@@ -117,6 +117,13 @@ def _cmd_export(args: argparse.Namespace, engine: Engine) -> int:
         elif args.format == "csv":
             writer = csv_io.roadmap_csv if args.table == "roadmap" else csv_io.features_csv
             data = writer(session=session, canvas_token=args.token)
+        elif args.format in tracker_csv.TRACKERS:
+            data = tracker_csv.tracker_csv(
+                session=session,
+                canvas_token=args.token,
+                tracker=args.format,
+                points_per_person_month=args.points_per_month,
+            )
         else:
             output = pdf.render_pdf(
                 session=session, canvas_token=args.token, steps=steps, theme=args.theme
@@ -295,7 +302,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write a canvas to a file")
     p.add_argument("token", metavar="TOKEN", help="the canvas's token (see `list`)")
     p.add_argument(
-        "--format", choices=["json", "pdf", "md", "csv"], default="json", help="file format"
+        "--format",
+        choices=["json", "pdf", "md", "csv", "jira", "linear"],
+        default="json",
+        help="file format (jira, linear: features and roadmap items as CSV for that "
+        "tracker's importer)",
     )
     p.add_argument(
         "-o", "--output", metavar="FILE", help="where to write it; '-' or none for standard output"
@@ -306,6 +317,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--table", choices=["features", "roadmap"], default="features", help="CSV: which table"
+    )
+    p.add_argument(
+        "--points-per-month",
+        type=float,
+        default=10.0,
+        metavar="N",
+        help="jira, linear: story points per person-month, to turn effort into points (default 10)",
     )
     p.set_defaults(func=_cmd_export)
 

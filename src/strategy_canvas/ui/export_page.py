@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from strategy_canvas.export import backlog, csv_io, json_io, markdown, pdf
+from strategy_canvas.export import backlog, csv_io, json_io, markdown, pdf, tracker_csv
 from strategy_canvas.services.errors import ServiceError
 from strategy_canvas.services.progress import STEP_TITLES
 from strategy_canvas.ui import links, messages, steps
@@ -28,6 +28,8 @@ FORMATS = {
     "md": "Markdown",
     "csv_features": "CSV: features and scores",
     "csv_roadmap": "CSV: roadmap",
+    "csv_jira": "CSV for Jira's importer: features and roadmap items",
+    "csv_linear": "CSV for Linear's importer: features and roadmap items",
     "json": "JSON (the whole canvas)",
 }
 MIME = {
@@ -35,16 +37,36 @@ MIME = {
     "md": "text/markdown",
     "csv_features": "text/csv",
     "csv_roadmap": "text/csv",
+    "csv_jira": "text/csv",
+    "csv_linear": "text/csv",
     "json": "application/json",
 }
-SUFFIX = {"pdf": "pdf", "md": "md", "csv_features": "csv", "csv_roadmap": "csv", "json": "json"}
+SUFFIX = {
+    "pdf": "pdf",
+    "md": "md",
+    "csv_features": "csv",
+    "csv_roadmap": "csv",
+    "csv_jira": "csv",
+    "csv_linear": "csv",
+    "json": "json",
+}
+#: how to bring each tracker file in (the columns are the importer's own)
+TRACKER_HINTS = {
+    "csv_jira": "One row per feature and roadmap item. In Jira, import it as CSV (a "
+    "project's *Import work*, or *External System Import*); Parent, the Blocks links "
+    "and the date format (dd/MMM/yy h:mm a) are Jira's own. Keep “Strategy Canvas ID” in "
+    "a text field, and a later Jira export updates these same items here.",
+    "csv_linear": "One row per feature and roadmap item, in the columns of Linear's own "
+    "export: import it with Linear's CSV importer. Importing the file back here changes "
+    "nothing; “Strategy Canvas ID” ties each row to its item.",
+}
 _RESULT = "export.result"
 THEMES = {"light": "Light (colour)", "print": "Print (no fills, grey)"}
 
 
 def _file_name(canvas_name: str, fmt: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9]+", "-", canvas_name).strip("-").lower()[:60] or "canvas"
-    extra = "-roadmap" if fmt == "csv_roadmap" else "-features" if fmt == "csv_features" else ""
+    extra = "-" + fmt.removeprefix("csv_") if fmt.startswith("csv_") else ""
     return f"{slug}{extra}-{date.today():%Y-%m-%d}.{SUFFIX[fmt]}"
 
 
@@ -64,6 +86,12 @@ def _render(ctx: PageContext, fmt: str, chosen: tuple[int, ...], theme: str) -> 
             text = csv_io.features_csv(session=session, canvas_token=ctx.token)
         elif fmt == "csv_roadmap":
             text = csv_io.roadmap_csv(session=session, canvas_token=ctx.token)
+        elif fmt in ("csv_jira", "csv_linear"):
+            text = tracker_csv.tracker_csv(
+                session=session,
+                canvas_token=ctx.token,
+                tracker="jira" if fmt == "csv_jira" else "linear",
+            )
         else:
             text = json_io.dumps(json_io.export_canvas(session=session, canvas_token=ctx.token))
     return text.encode("utf-8")
@@ -80,8 +108,12 @@ def _preview(ctx: PageContext, fmt: str, data: bytes, chosen: tuple[int, ...], t
                 theme=theme,  # type: ignore[arg-type]
             )
         st.image(cover, caption="The first page of the report", width=420)
-    elif fmt in ("csv_features", "csv_roadmap"):
-        table = backlog.read_backlog(data)
+    elif fmt.startswith("csv_"):
+        try:
+            table = backlog.read_backlog(data)
+        except ServiceError:  # only the header: the canvas has nothing of this kind yet
+            st.info("The file holds only its header row: nothing to list yet.")
+            return
         st.dataframe(table.frame(limit=20), hide_index=True, width="stretch")
         st.caption(f"{len(table):,} rows; the first 20 are shown.")
     else:
@@ -124,6 +156,8 @@ def export_panel(ctx: PageContext) -> None:
                 )
                 or "light"
             )
+        if fmt in TRACKER_HINTS:
+            st.caption(TRACKER_HINTS[fmt])
         key = (ctx.token, ctx.revision, fmt, chosen, theme)
         if fmt in ("pdf", "md") and not chosen:
             st.warning("Choose at least one step to include.", icon=":material/warning:")

@@ -589,7 +589,7 @@ class _Planner:
         for name, value in entry.data.items():
             stored = getattr(current, name)
             if isinstance(value, str):
-                same = value.strip() == (stored or "").strip()
+                same = _plain(value) == _plain(stored or "")
                 if name == "labels":
                     same = split_values([value]) == split_values([stored or ""])
             elif name == "effort" and entry.effort_cell is not None and stored is not None:
@@ -679,6 +679,11 @@ class _Planner:
         elif values.get("epic_id") is not None and values["epic_id"] in self.features:
             values["epic"] = self.features[values["epic_id"]].title
         return RowPreview(entry.row, action, values, tuple(notes))
+
+
+def _plain(text: str) -> str:
+    """Text as compared for a change: line endings and outer spaces do not count."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 def plan_import(
