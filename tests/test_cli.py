@@ -378,6 +378,34 @@ def test_export_for_a_tracker_and_import_it_back_unchanged(
     assert f"0 new, 0 updated, {rows} unchanged" in out
 
 
+def test_backup_and_restore_backup(
+    database: str,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run(capsys, "demo")
+    listed = list_json(capsys)
+    code, out, err = run(capsys, "backup", str(tmp_path / "nightly.jsonl.gz"))
+    assert code == 0, err
+    assert out.startswith("Backed up 1 canvas (") and "nightly.jsonl.gz" in out
+    code, _, err = run(capsys, "restore-backup", str(tmp_path / "nightly.jsonl.gz"))
+    assert code == 2 and "holds rows already" in err and "empty database" in err
+    code, _, err = run(capsys, "restore-backup", str(tmp_path / "missing.jsonl"))
+    assert code == 2 and "no such backup file" in err
+
+    other = f"sqlite:///{tmp_path / 'restored.db'}"
+    _use_database(other, monkeypatch)
+    try:
+        code, out, err = run(capsys, "restore-backup", str(tmp_path / "nightly.jsonl.gz"))
+        assert code == 0, err
+        assert out.startswith("Restored 1 canvas (") and "restored.db" in out
+        assert list_json(capsys) == listed
+    finally:
+        config.get_settings.cache_clear()
+        db._engines.pop(other).dispose()
+
+
 def test_a_scripted_svg_labelled_png_is_refused_by_the_json_import(
     database: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -1,4 +1,5 @@
-"""The ``strategy-canvas`` command: migrate, demo, list, export and import canvases.
+"""The ``strategy-canvas`` command: migrate, demo, list, export, import, back up and
+restore.
 
 Every command first brings the database (``DATABASE_URL``, SQLite under db/ by default)
 up to the newest migration. Errors are reported on stderr as one line, with exit code 2
@@ -224,6 +225,31 @@ def _import_backlog(args: argparse.Namespace, engine: Engine) -> int:
     return EXIT_OK
 
 
+def _cmd_backup(args: argparse.Namespace, engine: Engine) -> int:
+    from strategy_canvas.services import backup
+
+    if Path(args.file).is_dir():
+        raise _UsageError(f"{args.file}: is a folder; give the backup's file name")
+    summary = backup.write_backup(engine=engine, path=args.file)
+    print(f"Backed up {summary.describe()} to {args.file} ({summary.size:,} bytes)")
+    return EXIT_OK
+
+
+def _cmd_restore_backup(args: argparse.Namespace, engine: Engine) -> int:
+    from strategy_canvas.services import backup
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise _UsageError(f"{args.file}: no such backup file")
+    summary = backup.restore_backup(engine=engine, path=path)
+    total = sum(summary.rows.values())
+    print(
+        f"Restored {summary.canvases:,} canvas{'es' if summary.canvases != 1 else ''} "
+        f"({total:,} rows) from {args.file} into {_describe(engine)}"
+    )
+    return EXIT_OK
+
+
 # ------------------------------------------------------------------------- helpers
 
 
@@ -373,6 +399,22 @@ def build_parser() -> argparse.ArgumentParser:
         "(by default a file with a bad row imports nothing)",
     )
     p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser(
+        "backup",
+        help="write every canvas, with everything it holds, to one file (while the app "
+        "runs; FILE.gz is compressed)",
+    )
+    p.add_argument("file", metavar="FILE", help="where to write the backup")
+    p.set_defaults(func=_cmd_backup)
+
+    p = sub.add_parser(
+        "restore-backup",
+        help="load a backup into the empty database DATABASE_URL names (SQLite or "
+        "PostgreSQL, whichever the backup came from)",
+    )
+    p.add_argument("file", metavar="FILE", help="a file written by `backup`")
+    p.set_defaults(func=_cmd_restore_backup)
     return parser
 
 
