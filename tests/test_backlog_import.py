@@ -606,3 +606,18 @@ def test_every_row_is_imported_with_its_values_or_reported(
             assert placed[feature.id].end_date == date(2024, 6, 24)
         else:
             assert feature.id not in placed
+
+
+def test_features_are_made_in_an_epic_that_comes_later_in_the_file(session: Session) -> None:
+    issues = [
+        JiraIssue("TW-2", "Child A", parent="30001", issue_id=30002),
+        JiraIssue("TW-3", "Child B", parent="30001", issue_id=30003),
+        JiraIssue("TW-1", "The epic", issue_type="Epic", issue_id=30001),
+    ]
+    token = _canvas(session)
+    _, result = _import(session, token, jira_csv(issues, sprints=1, labels=1, attachments=1))
+    assert result.created == 3 and result.without_epic == ()
+    stored = _features(session, token)
+    for key in ("TW-2", "TW-3"):
+        # linked as it was made (version 1), not moved into the epic afterwards
+        assert (stored[key].epic_id, stored[key].version) == (stored["TW-1"].id, 1)

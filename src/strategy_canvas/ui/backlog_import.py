@@ -301,7 +301,8 @@ def _show_plan(ctx: PageContext, plan: backlog.ImportPlan, file_id: str) -> None
         key="import.apply",
     ):
         try:
-            with ctx.write() as session:
+            label = f"Importing {total:,} feature{'s' if total != 1 else ''}…"
+            with st.spinner(label), ctx.write() as session:
                 result = backlog.apply_import(
                     session=session, canvas_token=ctx.token, plan=plan, skip_invalid=skip
                 )

@@ -3,12 +3,12 @@ bad ones reported as skipped (see ``plan.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from strategy_canvas.export.backlog.plan import ImportPlan, PlannedSchedule, rows_text
+from strategy_canvas.export.backlog.plan import ImportPlan, PlannedRow, PlannedSchedule, rows_text
 from strategy_canvas.export.backlog.reading import WHAT
 from strategy_canvas.services import items
 from strategy_canvas.services.errors import FieldError, ValidationFailed
@@ -63,19 +63,25 @@ def apply_import(
     """
     if plan.errors and not skip_invalid:
         raise refusal(plan)
+    planned_links: set[int] = set()  # rows created already in their epic
     created: dict[int, int] = {}
     scheduled = 0
     try:
-        for planned in plan.creates:
+        for planned in _epics_first(plan.creates):
+            data = planned.data
+            if planned.epic_row in created:  # its epic is in already: link it as it is made
+                data = {**data, "epic_id": created[planned.epic_row]}
             row = items.create_item(
                 session=session,
                 canvas_token=canvas_token,
                 kind="feature",
-                data=planned.data,
+                data=data,
                 commit=False,
             )
             assert row.id is not None
             created[planned.row] = row.id
+            if "epic_id" in data and planned.epic_row is not None:
+                planned_links.add(planned.row)
             scheduled += _write_schedule(session, canvas_token, row.id, planned.schedule)
         for planned in plan.updates:
             assert planned.item_id is not None and planned.expected_version is not None
@@ -90,7 +96,7 @@ def apply_import(
                     commit=False,
                 )
             scheduled += _write_schedule(session, canvas_token, planned.item_id, planned.schedule)
-        without_epic = _link_epics(session, canvas_token, plan, created)
+        without_epic = _link_epics(session, canvas_token, plan, created, planned_links)
         session.commit()
     except BaseException:
         if session.in_transaction():
@@ -133,13 +139,35 @@ def _write_schedule(
     return 1
 
 
+def _epics_first(creates: Sequence[PlannedRow]) -> list[PlannedRow]:
+    """The new features in an order where an epic of the file comes before the features
+    in it (so they are made in it, not moved into it afterwards); file order otherwise."""
+    pending = list(creates)
+    ordered: list[PlannedRow] = []
+    placed: set[int] = set()
+    rows = {p.row for p in creates}
+    while pending:
+        ready = [p for p in pending if p.epic_row not in rows or p.epic_row in placed]
+        if not ready:  # epics in a circle: the rest in file order, linked afterwards
+            ready = pending
+        ordered += ready
+        placed.update(p.row for p in ready)
+        pending = [p for p in pending if p.row not in placed]
+    return ordered
+
+
 def _link_epics(
-    session: Session, token: str, plan: ImportPlan, created: Mapping[int, int]
+    session: Session,
+    token: str,
+    plan: ImportPlan,
+    created: Mapping[int, int],
+    done: set[int],
 ) -> tuple[int, ...]:
-    """Point features at epics that were rows of the same file, now that they exist."""
+    """Point features at epics that were rows of the same file, where that could not be
+    done as they were made (updated features, epics later in a circle)."""
     without = []
     for planned in [*plan.creates, *plan.updates]:
-        if planned.epic_row is None:
+        if planned.epic_row is None or planned.row in done:
             continue
         epic_id = created.get(planned.epic_row)
         feature_id = created.get(planned.row, planned.item_id)
