@@ -875,3 +875,85 @@ class BlindScore(BlindScoreBase, Timestamps, table=True):
     canvas_id: int = Field(foreign_key="canvas.id", index=True, ondelete="CASCADE")
     workshop_id: int = Field(foreign_key="workshop.id", index=True, ondelete="CASCADE")
     participant_id: int = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+
+
+# --------------------------------------------------------------------------- history
+#
+# What the canvas remembers (see services/activity.py and docs/ARCHITECTURE.md): every
+# write of its items records an entry in the same transaction; a version is the whole
+# canvas as its JSON export, named; a person's name for their personal key is asked
+# once and kept. Deleting a canvas deletes its history and versions.
+
+ACTOR_NAME_MAX = 80
+VersionKind = Literal["manual", "workshop", "pdf"]
+
+
+class Activity(SQLModel, table=True):
+    """One entry of a canvas's history: who did what to which item, and when.
+
+    ``data`` is JSON: for a create the item's fields (``after``), for an update the
+    changed fields ``before`` and ``after``, for a delete the item and what went with it
+    (the links that pointed to it, the rows that were deleted with it), for a reorder
+    the ``order`` before and after. ``batch`` groups the entries of one action (a grid
+    save of many rows), which an undo takes back together.
+    """
+
+    __table_args__ = (
+        sa.Index("ix_activity_canvas_id_id", "canvas_id", "id"),
+        sa.Index("ix_activity_canvas_id_actor_key_id", "canvas_id", "actor_key", "id"),
+        sa.Index("ix_activity_canvas_id_kind_item_id", "canvas_id", "kind", "item_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    canvas_id: int = Field(foreign_key="canvas.id", ondelete="CASCADE")
+    at: datetime = Field(default_factory=utcnow, nullable=False)
+    actor_name: str = Field(max_length=ACTOR_NAME_MAX)
+    #: an opaque key of the person (a hash; never the secret itself), for "my last change"
+    actor_key: str = Field(default="", max_length=64)
+    #: where the write came from: page, workshop, cli, import, system
+    via: str = Field(default="page", max_length=16)
+    batch: str = Field(default="", max_length=32)
+    action: str = Field(max_length=16)
+    kind: str = Field(default="", max_length=24)
+    item_id: int | None = Field(default=None)
+    step: int | None = Field(default=None)
+    title: str = Field(default="", max_length=200)
+    data: str = Field(default="{}", sa_type=sa.Text)
+    #: the entry this one took back (an undo, a restore from the trash), if any
+    undoes: int | None = Field(default=None, index=True)
+
+
+class CanvasVersion(SQLModel, table=True):
+    """A named state of the canvas: its JSON export, compressed, and where in the
+    history it was taken (the last entry it includes)."""
+
+    __tablename__ = "canvas_version"
+    __table_args__ = (sa.UniqueConstraint("canvas_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    canvas_id: int = Field(foreign_key="canvas.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=120)
+    kind: VersionKind = _choice("manual", width=12)
+    created_at: datetime = Field(default_factory=utcnow, nullable=False)
+    actor_name: str = Field(default="", max_length=ACTOR_NAME_MAX)
+    activity_id: int = Field(default=0, nullable=False)
+    document: bytes = Field(sa_type=sa.LargeBinary)
+
+
+class VersionCreate(SQLModel):
+    name: str = Field(min_length=1, max_length=120, title="Version name")
+
+
+class PersonBase(SQLModel):
+    display_name: str = Field(min_length=1, max_length=40, title="Your name")
+
+
+class PersonCreate(PersonBase):
+    pass
+
+
+class Person(PersonBase, Timestamps, table=True):
+    """The name a person gave once for their personal key (``?me=``), kept by a hash of
+    the key, so the history can say who changed what."""
+
+    key_hash: str = Field(max_length=64, primary_key=True)

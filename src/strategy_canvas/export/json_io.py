@@ -35,26 +35,26 @@ import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from strategy_canvas import models as m
-from strategy_canvas.services import canvas_copy, canvases, items
+from strategy_canvas.services import activity, canvas_copy, documents, items
+from strategy_canvas.services.activity import Actor
 from strategy_canvas.services.errors import FieldError, ValidationFailed
 from strategy_canvas.services.validation import validate
 
-FORMAT = "strategy-canvas"
-VERSION = 1
+FORMAT = documents.FORMAT
+VERSION = documents.VERSION
 #: Largest document :func:`load_document` reads (the CLI and the upload use it).
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 #: Most items of one type a document may hold.
 MAX_ITEMS_PER_KIND = 20_000
 #: Most errors listed in one ValidationFailed (the rest are counted).
 MAX_ERRORS_LISTED = 50
-IMAGE_FIELD = "image_base64"
+IMAGE_FIELD = activity.IMAGE_FIELD
 #: base64 text of the largest image a sketch may hold, plus padding.
 _MAX_IMAGE_BASE64 = (m.SKETCH_MAX_BYTES + 2) // 3 * 4
 _TOP_LEVEL_KEYS = ("format", "version", "exported_at", "canvas", "items")
@@ -64,33 +64,9 @@ _WHAT = "Import"
 # --------------------------------------------------------------------------- export
 
 
-def _item_to_json(spec: items.ItemType, row: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"ref": row.id}
-    for name in spec.fields:
-        value = getattr(row, name)
-        if name == "image":
-            out[IMAGE_FIELD] = None if value is None else base64.b64encode(value).decode("ascii")
-        elif isinstance(value, datetime | date):
-            out[name] = value.isoformat()
-        else:
-            out[name] = value
-    return out
-
-
 def export_canvas(*, session: Session, canvas_token: str) -> dict[str, Any]:
     """The canvas and every item, as a JSON-ready dict (see the module docstring)."""
-    canvas = canvases.get_canvas(session=session, canvas_token=canvas_token)
-    document: dict[str, Any] = {
-        "format": FORMAT,
-        "version": VERSION,
-        "exported_at": m.utcnow().isoformat(),
-        "canvas": {name: getattr(canvas, name) for name in m.CanvasCreate.model_fields},
-        "items": {},
-    }
-    for kind, spec in items.ITEM_TYPES.items():
-        rows = items.list_items(session=session, canvas_token=canvas_token, kind=kind)
-        document["items"][kind] = [_item_to_json(spec, row) for row in rows]
-    return document
+    return documents.canvas_document(session=session, canvas_token=canvas_token)
 
 
 def dumps(document: Mapping[str, Any]) -> str:
@@ -440,15 +416,26 @@ def validate_document(document: Any) -> None:
     _validate_document(document)
 
 
-def import_canvas(*, session: Session, document: Mapping[str, Any]) -> m.Canvas:
+def import_canvas(
+    *,
+    session: Session,
+    document: Mapping[str, Any],
+    actor: Actor | None = None,
+    origin: str = "an import",
+) -> m.Canvas:
     """A NEW canvas holding everything in ``document``.
 
     The whole document is validated first (ValidationFailed lists every error with its
     location); then the canvas and its items are written through the services in one
     transaction (:func:`strategy_canvas.services.canvas_copy.create_canvas_with_items`),
-    so nothing is written unless everything is.
+    so nothing is written unless everything is. Its history starts with one entry:
+    created by ``actor`` from ``origin``.
     """
     plan = _validate_document(document)
     return canvas_copy.create_canvas_with_items(
-        session=session, canvas_in=plan.canvas, entries=plan.items
+        session=session,
+        canvas_in=plan.canvas,
+        entries=plan.items,
+        actor=actor or activity.importer("JSON"),
+        origin=origin,
     )

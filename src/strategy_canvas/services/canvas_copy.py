@@ -17,18 +17,27 @@ from sqlmodel import Session
 
 from strategy_canvas import models as m
 from strategy_canvas.services import canvases, items
+from strategy_canvas.services.activity import Actor
 
 #: kind -> [(ref, values)]; a link field's value is the ref of the item it points to
 Entries = Mapping[str, Sequence[tuple[int, Mapping[str, Any]]]]
 
 
 def create_canvas_with_items(
-    *, session: Session, canvas_in: Mapping[str, Any], entries: Entries
+    *,
+    session: Session,
+    canvas_in: Mapping[str, Any],
+    entries: Entries,
+    actor: Actor | None = None,
+    origin: str = "",
 ) -> m.Canvas:
     """A NEW canvas holding ``entries`` (see the module docstring), committed at the
-    end: nothing is written unless everything is."""
+    end: nothing is written unless everything is. Its history starts with one entry,
+    "created" by ``actor`` from ``origin`` (e.g. "a copy of Tidewater")."""
     try:
-        canvas = canvases.create_canvas(session=session, canvas_in=canvas_in, commit=False)
+        canvas = canvases.create_canvas(
+            session=session, canvas_in=canvas_in, commit=False, actor=actor, origin=origin
+        )
         token = canvas.token
         _write_items(session, token, entries)
         session.commit()
@@ -38,11 +47,18 @@ def create_canvas_with_items(
     return canvases.get_canvas(session=session, canvas_token=token)
 
 
-def duplicate_canvas(*, session: Session, canvas_token: str, name: str | None = None) -> m.Canvas:
+def duplicate_canvas(
+    *,
+    session: Session,
+    canvas_token: str,
+    name: str | None = None,
+    actor: Actor | None = None,
+) -> m.Canvas:
     """A full copy of the canvas, with a new token, named "<name> (copy)" by default."""
     canvas = canvases.get_canvas(session=session, canvas_token=canvas_token)
     canvas_in = {field: getattr(canvas, field) for field in m.CanvasCreate.model_fields}
-    canvas_in["name"] = name if name is not None else f"{canvas.name} (copy)"[:120]
+    original = canvas.name
+    canvas_in["name"] = name if name is not None else f"{original} (copy)"[:120]
     entries = {
         kind: [
             (int(row.id), {field: getattr(row, field) for field in spec.fields})
@@ -51,7 +67,13 @@ def duplicate_canvas(*, session: Session, canvas_token: str, name: str | None = 
         for kind, spec in items.ITEM_TYPES.items()
     }
     session.rollback()  # end the read before the write begins
-    return create_canvas_with_items(session=session, canvas_in=canvas_in, entries=entries)
+    return create_canvas_with_items(
+        session=session,
+        canvas_in=canvas_in,
+        entries=entries,
+        actor=actor,
+        origin=f"a copy of {original}",
+    )
 
 
 def _write_items(session: Session, token: str, entries: Entries) -> None:

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from strategy_canvas import models as m
-from strategy_canvas.services import items
+from strategy_canvas.services import activity, items
+from strategy_canvas.services.activity import Actor
 from strategy_canvas.services.errors import ConflictError, NotFound, ValidationFailed
 from strategy_canvas.services.validation import validate
 
@@ -47,12 +48,19 @@ class CanvasSummary:
 
 
 def create_canvas(
-    *, session: Session, canvas_in: m.CanvasCreate | Mapping[str, Any], commit: bool = True
+    *,
+    session: Session,
+    canvas_in: m.CanvasCreate | Mapping[str, Any],
+    commit: bool = True,
+    actor: Actor | None = None,
+    origin: str = "",
 ) -> m.Canvas:
     """A new, empty canvas (with its vision row and change counter).
 
     ``commit=False`` flushes instead of committing, so import and the demo can write the
-    canvas and all its items in one transaction.
+    canvas and all its items in one transaction: its history starts with one entry
+    ("created", by ``actor``, ``origin`` saying from what, e.g. "a copy of Tidewater")
+    that stands for every item written into it in that transaction.
     """
     data = canvas_in.model_dump() if isinstance(canvas_in, m.CanvasCreate) else canvas_in
     valid = validate(m.CanvasCreate, data, what="Canvas")
@@ -62,6 +70,16 @@ def create_canvas(
     assert canvas.id is not None
     session.add(m.CanvasRevision(canvas_id=canvas.id, revision=1))
     session.add(m.Vision(canvas_id=canvas.id))
+    activity.record(
+        session,
+        canvas_id=canvas.id,
+        actor=actor,
+        action="create",
+        kind=activity.CANVAS_KIND,
+        title=canvas.name,
+        data={"origin": origin},
+    )
+    activity.mark_new_canvas(session, canvas.id)
     if not commit:
         session.flush()
         return canvas
@@ -114,14 +132,22 @@ def list_canvases(*, session: Session, include_archived: bool = False) -> list[C
 
 
 def update_canvas(
-    *, session: Session, canvas_token: str, changes: Mapping[str, Any], expected_version: int
+    *,
+    session: Session,
+    canvas_token: str,
+    changes: Mapping[str, Any],
+    expected_version: int,
+    actor: Actor | None = None,
+    undoes: int | None = None,
+    commit: bool = True,
 ) -> m.Canvas:
-    """Rename the canvas or change its product, description or authors."""
+    """Rename the canvas or change its product, description or authors (``commit=False``
+    leaves the transaction open; ``undoes`` names the history entry an undo takes back)."""
     canvas_id = items.begin_write(session, canvas_token)
     current = session.get(m.Canvas, canvas_id)
     assert current is not None
-    merged = {name: getattr(current, name) for name in m.CanvasCreate.model_fields}
-    merged.update(changes)
+    earlier = {name: getattr(current, name) for name in m.CanvasCreate.model_fields}
+    merged = {**earlier, **changes}
     try:
         values = validate(m.CanvasCreate, merged, what="Canvas").model_dump()
     except ValidationFailed:
@@ -146,29 +172,63 @@ def update_canvas(
             attempted=dict(changes),
             expected_version=expected_version,
         )
-    session.commit()
+    differing = [k for k in changed if earlier[k] != changed[k]]
+    activity.record(
+        session,
+        canvas_id=canvas_id,
+        actor=actor,
+        action="update",
+        kind=activity.CANVAS_KIND,
+        title=values["name"],
+        data={
+            "before": {k: earlier[k] for k in differing},
+            "after": {k: changed[k] for k in differing},
+            "version": expected_version + 1,
+        },
+        undoes=undoes,
+        by_undo=undoes is not None,
+    )
+    if commit:
+        session.commit()
     session.expire_all()
     return get_canvas(session=session, canvas_token=canvas_token)
 
 
 def rename_canvas(
-    *, session: Session, canvas_token: str, name: str, expected_version: int
+    *,
+    session: Session,
+    canvas_token: str,
+    name: str,
+    expected_version: int,
+    actor: Actor | None = None,
 ) -> m.Canvas:
     return update_canvas(
         session=session,
         canvas_token=canvas_token,
         changes={"name": name},
         expected_version=expected_version,
+        actor=actor,
     )
 
 
-def set_archived(*, session: Session, canvas_token: str, archived: bool) -> m.Canvas:
+def set_archived(
+    *, session: Session, canvas_token: str, archived: bool, actor: Actor | None = None
+) -> m.Canvas:
     """Archive (hide from the list, keep everything) or restore a canvas."""
     canvas_id = items.begin_write(session, canvas_token)
     session.exec(
         sa.update(m.Canvas)
         .where(col(m.Canvas.id) == canvas_id)
         .values(archived_at=m.utcnow() if archived else None, updated_at=m.utcnow())
+    )
+    name = session.exec(select(m.Canvas.name).where(m.Canvas.id == canvas_id)).one()
+    activity.record(
+        session,
+        canvas_id=canvas_id,
+        actor=actor,
+        action="archive" if archived else "unarchive",
+        kind=activity.CANVAS_KIND,
+        title=name,
     )
     session.commit()
     session.expire_all()
@@ -192,6 +252,9 @@ def delete_canvas(*, session: Session, canvas_token: str, confirm_name: str) -> 
     for kind in reversed(items.CREATION_ORDER):
         table = items.ITEM_TYPES[kind].table
         session.exec(sa.delete(table).where(col(table.canvas_id) == canvas_id))
+    # Its history goes with it (the activity log and the versions).
+    session.exec(sa.delete(m.Activity).where(col(m.Activity.canvas_id) == canvas_id))
+    session.exec(sa.delete(m.CanvasVersion).where(col(m.CanvasVersion.canvas_id) == canvas_id))
     session.exec(sa.delete(m.CanvasRevision).where(col(m.CanvasRevision.canvas_id) == canvas_id))
     session.exec(sa.delete(m.Canvas).where(col(m.Canvas.id) == canvas_id))
     session.commit()

@@ -5,11 +5,14 @@ validated through the type's Create schema, links to other items are checked to 
 to the same canvas, the canvas's change counter is bumped first (it takes the write lock
 on SQLite, and on PostgreSQL it orders writers of one canvas, so they cannot deadlock),
 and an update or delete names the version the user started from and checks it in the
-write itself.
+write itself. Every write records who made it and what changed in the canvas's history,
+in the same transaction (:mod:`strategy_canvas.services.activity`); a delete records the
+item with everything that went with it, so the trash can bring it back.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +23,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
 from strategy_canvas import models as m
+from strategy_canvas.services import activity
+from strategy_canvas.services.activity import Actor
 from strategy_canvas.services.errors import (
     ConflictError,
     FieldError,
@@ -47,6 +52,10 @@ class ItemType:
     @property
     def fields(self) -> list[str]:
         return list(self.create.model_fields)
+
+    @property
+    def table_name(self) -> str:
+        return str(self.table.__tablename__)
 
 
 ITEM_TYPES: dict[str, ItemType] = {
@@ -294,7 +303,7 @@ def _check_links(
         raise ValidationFailed(errors, what=spec.label)
 
 
-def _unique_violation(spec: ItemType) -> ValidationFailed:
+def unique_violation(spec: ItemType) -> ValidationFailed:
     if spec.key == "decision":
         return ValidationFailed.single(
             "feature_id",
@@ -322,7 +331,7 @@ def _unique_violation(spec: ItemType) -> ValidationFailed:
     )
 
 
-def _next_position(session: Session, table: type[m.CanvasItem], canvas_id: int) -> int:
+def next_position(session: Session, table: type[m.CanvasItem], canvas_id: int) -> int:
     top = session.exec(
         select(sa.func.max(table.position)).where(table.canvas_id == canvas_id)
     ).one()
@@ -330,12 +339,19 @@ def _next_position(session: Session, table: type[m.CanvasItem], canvas_id: int) 
 
 
 def create_item(
-    *, session: Session, canvas_token: str, kind: str, data: Mapping[str, Any], commit: bool = True
+    *,
+    session: Session,
+    canvas_token: str,
+    kind: str,
+    data: Mapping[str, Any],
+    commit: bool = True,
+    actor: Actor | None = None,
 ) -> m.CanvasItem:
     """Validate ``data`` and add it as a new item at the end of its list.
 
     ``commit=False`` flushes instead of committing, so a caller (import, demo) can make
     many writes in one transaction; any error still rolls the whole transaction back.
+    ``actor`` is who adds it, for the canvas's history.
     """
     spec = item_type(kind)
     valid = validate(spec.create, data, what=spec.label)
@@ -344,13 +360,25 @@ def create_item(
         values = valid.model_dump()
         _check_links(session, spec, canvas_id, values)
         row = spec.table(
-            **values, canvas_id=canvas_id, position=_next_position(session, spec.table, canvas_id)
+            **values, canvas_id=canvas_id, position=next_position(session, spec.table, canvas_id)
         )
         session.add(row)
         session.flush()
+        assert row.id is not None
+        activity.record(
+            session,
+            canvas_id=canvas_id,
+            actor=actor,
+            action="create",
+            kind=kind,
+            item_id=row.id,
+            step=spec.step,
+            title=entry_title(session, spec, canvas_id, values, row.id),
+            data={"after": activity.json_fields(values)},
+        )
     except IntegrityError:
         session.rollback()
-        raise _unique_violation(spec) from None
+        raise unique_violation(spec) from None
     except Exception:
         session.rollback()
         raise
@@ -369,12 +397,16 @@ def update_item(
     changes: Mapping[str, Any],
     expected_version: int,
     commit: bool = True,
+    actor: Actor | None = None,
+    undoes: int | None = None,
 ) -> m.CanvasItem:
     """Apply ``changes`` to the item if it is still at ``expected_version``.
 
     Raises ConflictError (carrying the stored row) if someone saved it since; the check
     is part of the UPDATE itself, so two sessions can never both win. ``commit=False``
-    leaves the transaction open, as in :func:`create_item`.
+    leaves the transaction open, as in :func:`create_item`. The history records the
+    fields whose value changed, before and after, as made by ``actor``; ``undoes``
+    names the history entry an undo takes back.
     """
     spec = item_type(kind)
     canvas_id = begin_write(session, canvas_token)
@@ -387,7 +419,8 @@ def update_item(
                 f"This {spec.label.lower()} no longer exists; it may have been "
                 "deleted by someone else."
             )
-        merged = {name: getattr(current, name) for name in spec.fields}
+        stored = {name: getattr(current, name) for name in spec.fields}
+        merged = dict(stored)
         unknown = [k for k in changes if k not in spec.create.model_fields]
         if unknown:
             raise ValidationFailed(
@@ -415,9 +448,21 @@ def update_item(
                 attempted=dict(changes),
                 expected_version=expected_version,
             )
+        _record_update(
+            session,
+            spec,
+            canvas_id,
+            item_id,
+            stored,
+            values,
+            changed,
+            expected_version + 1,
+            actor,
+            undoes,
+        )
     except IntegrityError:
         session.rollback()
-        raise _unique_violation(spec) from None
+        raise unique_violation(spec) from None
     except Exception:
         if session.in_transaction():
             session.rollback()
@@ -429,44 +474,201 @@ def update_item(
     return updated
 
 
-def delete_item(
-    *, session: Session, canvas_token: str, kind: str, item_id: int, expected_version: int
+def _record_update(
+    session: Session,
+    spec: ItemType,
+    canvas_id: int,
+    item_id: int,
+    stored: Mapping[str, Any],
+    values: Mapping[str, Any],
+    changed: Mapping[str, Any],
+    version: int,
+    actor: Actor | None,
+    undoes: int | None,
 ) -> None:
-    """Delete the item if it is still at ``expected_version`` (else ConflictError)."""
+    """Record an update: the fields whose value changed (``stored`` → ``changed``);
+    ``values`` is the whole item after it."""
+    differing = [k for k, v in changed.items() if stored[k] != v]
+    before = {k: stored[k] for k in differing}
+    after = {k: changed[k] for k in differing}
+    activity.record(
+        session,
+        canvas_id=canvas_id,
+        actor=actor,
+        action="update",
+        kind=spec.key,
+        item_id=item_id,
+        step=spec.step,
+        title=entry_title(session, spec, canvas_id, values, item_id),
+        data={
+            "before": activity.json_fields(before),
+            "after": activity.json_fields(after),
+            "version": version,
+        },
+        undoes=undoes,
+        by_undo=undoes is not None,
+    )
+
+
+#: item-type key of each item table's name
+TABLE_KINDS = {t.table_name: t.key for t in ITEM_TYPES.values()}
+
+
+@functools.cache
+def _dependents(table_name: str) -> list[tuple[sa.Table, str, str]]:
+    """(table, column, ON DELETE action) of every foreign key pointing at the table."""
+    target = SQLModel.metadata.tables[table_name]
+    found = []
+    for table in SQLModel.metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table is target and fk.ondelete in ("CASCADE", "SET NULL"):
+                found.append((table, fk.parent.name, fk.ondelete))
+    return found
+
+
+def take_out(
+    session: Session, table_name: str, ids: Sequence[int]
+) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Before rows of ``table_name`` are deleted: clear the links that point at them and
+    read the rows their delete takes with it (recursively).
+
+    Returns ``(links, rows)``: ``[kind, id, field, target id]`` of every link cleared, and
+    ``[table, {column: value}]`` of every row that goes with them (parents before their
+    own dependents), as the history's delete entry keeps them for the trash.
+    """
+    links: list[list[Any]] = []
+    rows: list[list[Any]] = []
+    for table, column, ondelete in _dependents(table_name):
+        name = TABLE_KINDS.get(table.name, table.name)
+        if ondelete == "SET NULL":
+            pointing = (
+                session.connection()
+                .execute(sa.select(table.c.id, table.c[column]).where(table.c[column].in_(ids)))
+                .all()
+            )
+            if pointing:
+                session.exec(
+                    sa.update(table).where(table.c[column].in_(ids)).values({column: None})
+                )
+            links.extend([name, int(row_id), column, int(target)] for row_id, target in pointing)
+            continue
+        found = (
+            session.connection()
+            .execute(sa.select(table).where(table.c[column].in_(ids)).order_by(table.c.id))
+            .mappings()
+            .all()
+        )
+        if not found:
+            continue
+        rows.extend([table.name, activity.row_json(table, row)] for row in found)
+        more_links, more_rows = take_out(session, table.name, [row["id"] for row in found])
+        links.extend(more_links)
+        rows.extend(more_rows)
+    return links, rows
+
+
+def delete_item(
+    *,
+    session: Session,
+    canvas_token: str,
+    kind: str,
+    item_id: int,
+    expected_version: int,
+    actor: Actor | None = None,
+    commit: bool = True,
+    undoes: int | None = None,
+) -> None:
+    """Delete the item if it is still at ``expected_version`` (else ConflictError).
+
+    The item goes to the canvas's trash: the history keeps it with the links that
+    pointed to it and the rows deleted with it (see :mod:`services.trash`).
+    """
     spec = item_type(kind)
     if kind == "vision":
         raise ValidationFailed.single(
             "id", "Vision", "cannot be deleted; clear its fields instead", what="Vision"
         )
     canvas_id = begin_write(session, canvas_token)
-    result = session.exec(
-        sa.delete(spec.table).where(
-            col(spec.table.id) == item_id,
-            col(spec.table.canvas_id) == canvas_id,
-            col(spec.table.version) == expected_version,
+    try:
+        current = session.exec(
+            select(spec.table).where(spec.table.id == item_id, spec.table.canvas_id == canvas_id)
+        ).first()
+        if current is None or current.version != expected_version:
+            stored = _stored_snapshot(session, spec, canvas_id, item_id)
+            if stored is None:
+                raise NotFound(f"This {spec.label.lower()} was already deleted.")
+            raise ConflictError(
+                kind,
+                item_id,
+                current=stored,
+                attempted={"deleted": True},
+                expected_version=expected_version,
+            )
+        fields = {name: getattr(current, name) for name in spec.fields}
+        title = entry_title(session, spec, canvas_id, fields, item_id)
+        links, rows = take_out(session, spec.table_name, [item_id])
+        session.expunge(current)
+        session.exec(
+            sa.delete(spec.table).where(
+                col(spec.table.id) == item_id,
+                col(spec.table.canvas_id) == canvas_id,
+                col(spec.table.version) == expected_version,
+            )
         )
-    )
-    if result.rowcount == 0:
-        stored = _stored_snapshot(session, spec, canvas_id, item_id)
-        if stored is None:
-            raise NotFound(f"This {spec.label.lower()} was already deleted.")
-        raise ConflictError(
-            kind,
-            item_id,
-            current=stored,
-            attempted={"deleted": True},
-            expected_version=expected_version,
+        activity.record(
+            session,
+            canvas_id=canvas_id,
+            actor=actor,
+            action="delete",
+            kind=kind,
+            item_id=item_id,
+            step=spec.step,
+            title=title,
+            data={
+                "item": activity.json_fields(fields),
+                "version": expected_version,
+                "position": current.position,
+                "links": links,
+                "rows": rows,
+            },
+            undoes=undoes,
+            by_undo=undoes is not None,
         )
-    session.commit()
+    except Exception:
+        if session.in_transaction():
+            session.rollback()
+        raise
+    if commit:
+        session.commit()
+
+
+def list_order(session: Session, spec: ItemType, canvas_id: int) -> list[int]:
+    """The ids of the canvas's items of ``spec``, in list order."""
+    return [
+        int(i or 0)
+        for i in session.exec(
+            select(spec.table.id)
+            .where(spec.table.canvas_id == canvas_id)
+            .order_by(col(spec.table.position), col(spec.table.id))
+        )
+    ]
 
 
 def reorder_items(
-    *, session: Session, canvas_token: str, kind: str, ordered_ids: Sequence[int]
+    *,
+    session: Session,
+    canvas_token: str,
+    kind: str,
+    ordered_ids: Sequence[int],
+    actor: Actor | None = None,
+    undoes: int | None = None,
+    commit: bool = True,
 ) -> None:
     """Put the items of ``kind`` in the order given (every item, each once)."""
     spec = item_type(kind)
     canvas_id = begin_write(session, canvas_token)
-    existing = set(session.exec(select(spec.table.id).where(spec.table.canvas_id == canvas_id)))
+    before = list_order(session, spec, canvas_id)
+    existing = set(before)
     if set(ordered_ids) != existing or len(ordered_ids) != len(existing):
         session.rollback()
         raise ValidationFailed.single(
@@ -480,10 +682,31 @@ def reorder_items(
         session.exec(
             sa.update(spec.table).where(col(spec.table.id) == item_id).values(position=position)
         )
-    session.commit()
+    activity.record(
+        session,
+        canvas_id=canvas_id,
+        actor=actor,
+        action="reorder",
+        kind=kind,
+        step=spec.step,
+        title=spec.plural,
+        data={"before": before, "after": [int(i) for i in ordered_ids]},
+        undoes=undoes,
+        by_undo=undoes is not None,
+    )
+    if commit:
+        session.commit()
 
 
-def move_item(*, session: Session, canvas_token: str, kind: str, item_id: int, offset: int) -> None:
+def move_item(
+    *,
+    session: Session,
+    canvas_token: str,
+    kind: str,
+    item_id: int,
+    offset: int,
+    actor: Actor | None = None,
+) -> None:
     """Move one item up (negative offset) or down in its list."""
     with session.no_autoflush:
         ids = [row.id for row in list_items(session=session, canvas_token=canvas_token, kind=kind)]
@@ -498,6 +721,7 @@ def move_item(*, session: Session, canvas_token: str, kind: str, item_id: int, o
         canvas_token=canvas_token,
         kind=kind,
         ordered_ids=[i for i in ids if i is not None],
+        actor=actor,
     )
 
 
@@ -565,9 +789,104 @@ def items_frame(*, session: Session, canvas_token: str, kind: str) -> pd.DataFra
 
 def item_title(row: Any) -> str:
     spec = ITEM_TYPES[row.kind_key]
-    text = str(getattr(row, spec.title_field) or "").strip()
+    return titled(spec, getattr(row, spec.title_field), row.id)
+
+
+def in_sentence(kind: str) -> str:
+    """An item type's name inside a sentence: "persona", "KPI reading"."""
+    label = ITEM_TYPES[kind].label
+    return label if label[:2].isupper() else label[0].lower() + label[1:]
+
+
+def counted(kind: str, count: int) -> str:
+    """So many items of a type: "1 goal", "3 features", "2 feedback"."""
+    name = in_sentence(kind)
+    if count != 1 and not name.endswith(("feedback", "evidence")):
+        name += "s"
+    return f"{count:,} {name}"
+
+
+#: item types named by what they link to rather than by a title of their own
+DESCRIBED = ("kpi_reading", "decision", "criterion_score", "dependency", "sketch")
+
+
+def phrase(kind: str, title: str) -> str:
+    """An item's name inside a sentence: “Busy parent”, or for the item types named by
+    their links the phrase itself ("of “Weekly plans”: 120 on 2027-01-05")."""
+    return title if kind in DESCRIBED else f"“{title}”"
+
+
+def describe_item(
+    kind: str, fields: Mapping[str, Any], ref: Any, titles: Mapping[str, Mapping[Any, str]]
+) -> str:
+    """How the history and a diff name an item: its title (:func:`titled`), or for the
+    item types that have none of their own (:data:`DESCRIBED`), what they link to;
+    ``titles`` names the linked items (kind -> id -> title)."""
+    spec = ITEM_TYPES[kind]
+    if kind not in DESCRIBED:
+        return titled(spec, fields.get(spec.title_field), ref)
+
+    def linked(name: str) -> str:
+        target = fields.get(name)
+        found = titles.get(spec.links[name], {}).get(target) if target is not None else None
+        return f"“{found}”" if found else f"{in_sentence(spec.links[name])} #{target}"
+
+    if kind == "kpi_reading":
+        value, day = _plain(fields.get("value")), fields.get("measured_on")
+        return f"of {linked('key_result_id')}: {value} on {day}"
+    if kind == "decision":
+        from strategy_canvas.services.loop import DECISION_LABELS  # loop builds on this module
+
+        choice = DECISION_LABELS.get(str(fields.get("decision")), str(fields.get("decision")))
+        return f"“{choice}” for {linked('feature_id')}"
+    if kind == "criterion_score":
+        return (
+            f"of {linked('feature_id')} on {linked('criterion_id')}: {_plain(fields.get('score'))}"
+        )
+    if kind == "dependency":
+        return f"of {linked('item_id')} on {linked('depends_on_id')}"
+    caption = str(fields.get("caption") or "").strip()
+    return f"“{caption}” of {linked('feature_id')}" if caption else f"of {linked('feature_id')}"
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _linked_titles(
+    session: Session, spec: ItemType, canvas_id: int, values: Mapping[str, Any]
+) -> dict[str, dict[Any, str]]:
+    """The titles of the items ``values`` links to (for :func:`describe_item`)."""
+    found: dict[str, dict[Any, str]] = {}
+    for name, target_kind in spec.links.items():
+        target = values.get(name)
+        if target is None:
+            continue
+        table = ITEM_TYPES[target_kind].table
+        row = session.exec(
+            select(table).where(table.id == target, table.canvas_id == canvas_id)
+        ).first()
+        if row is not None:
+            found.setdefault(target_kind, {})[target] = item_title(row)
+    return found
+
+
+def entry_title(
+    session: Session, spec: ItemType, canvas_id: int, values: Mapping[str, Any], item_id: Any
+) -> str:
+    """The title a history entry gives an item with ``values``."""
+    titles = _linked_titles(session, spec, canvas_id, values) if spec.key in DESCRIBED else {}
+    return describe_item(spec.key, values, item_id, titles)
+
+
+def titled(spec: ItemType, value: Any, item_id: Any) -> str:
+    """How an item is named in lists: its title field, cut at 80 characters, or
+    "Persona #12" when that is empty."""
+    text = str(value or "").strip()
     if not text:
-        return f"{spec.label} #{row.id}"
+        return f"{spec.label} #{item_id}"
     return text if len(text) <= 80 else text[:79] + "…"
 
 
