@@ -245,3 +245,82 @@ def test_default_database_file_is_ignored_by_git() -> None:
     ignored = (REPO_ROOT / ".gitignore").read_text().splitlines()
     assert "db/*.db" in ignored or "/db/*.db" in ignored
     assert os.path.basename(config.DEFAULT_SQLITE_PATH).endswith(".db")
+
+
+def _insert_linked_canvas(engine: Engine) -> None:
+    """A canvas with a persona that a goal links to, written with plain SQL (the
+    models may be ahead of the schema being upgraded)."""
+    now = "2026-01-01 00:00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO canvas (id, name, product, description, authors, token, version, "
+                "created_at, updated_at) VALUES (1, 'Old', '', '', '', 'old-token', 1, :t, :t)"
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO canvas_revision (canvas_id, revision, changed_at) VALUES (1, 1, :t)"
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO persona (id, canvas_id, position, version, name, kind, description, "
+                "jobs, pains, gains, created_at, updated_at) "
+                "VALUES (7, 1, 0, 1, 'Busy parent', 'persona', '', '', '', '', :t, :t)"
+            ),
+            {"t": now},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO goal (id, canvas_id, position, version, title, description, "
+                "persona_id, created_at, updated_at) VALUES (3, 1, 0, 1, 'Grow', '', 7, :t, :t)"
+            ),
+            {"t": now},
+        )
+
+
+def test_upgrading_keeps_canvases_and_their_links_and_starts_their_history(
+    empty_engine: Engine,
+) -> None:
+    """From before the history (and before 0005, which copies the persona table on
+    SQLite): the canvas, its items and the links between them come through whole, and
+    its history starts with one entry saying so."""
+    config_ = db.alembic_config(empty_engine)
+    command.upgrade(config_, "0004")
+    _insert_linked_canvas(empty_engine)
+    command.upgrade(config_, "head")
+    with empty_engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT persona_id FROM goal")).scalar() == 7
+        assert conn.execute(sa.text("SELECT name FROM persona")).scalar() == "Busy parent"
+        started = conn.execute(sa.text("SELECT canvas_id, action, actor_name FROM activity")).all()
+    assert [tuple(r) for r in started] == [(1, "start", "Strategy Canvas")]
+    assert schema_diffs(empty_engine) == []
+
+
+def test_after_the_upgrade_a_deleted_items_id_is_never_given_again(empty_engine: Engine) -> None:
+    """The history names items by id: on SQLite too, the newest item's id is not reused
+    after it is deleted (AUTOINCREMENT), as PostgreSQL's sequences never reuse one."""
+    from sqlmodel import Session
+
+    from strategy_canvas.services import canvases, items
+
+    db.migrate(empty_engine)
+    with Session(empty_engine) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Ids"}).token
+        first = items.create_item(
+            session=session, canvas_token=token, kind="persona", data={"name": "A"}
+        )
+        items.delete_item(
+            session=session,
+            canvas_token=token,
+            kind="persona",
+            item_id=first.id,
+            expected_version=first.version,
+        )
+        second = items.create_item(
+            session=session, canvas_token=token, kind="persona", data={"name": "B"}
+        )
+    assert second.id != first.id

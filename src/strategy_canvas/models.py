@@ -101,8 +101,16 @@ class CanvasRevision(SQLModel, table=True):
     changed_at: datetime = Field(default_factory=utcnow, nullable=False)
 
 
+#: SQLite reuses the id of the newest row once it is deleted, unless the table says
+#: AUTOINCREMENT; the history names items by id, so ids must never come back (as on
+#: PostgreSQL, whose sequences never reuse one).
+NEVER_REUSE_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 class CanvasItem(Timestamps):
     """What every item of a step has besides its own fields."""
+
+    __table_args__: Any = NEVER_REUSE_IDS
 
     id: int | None = Field(default=None, primary_key=True)
     canvas_id: int = Field(foreign_key="canvas.id", index=True, ondelete="CASCADE")
@@ -240,7 +248,7 @@ class VisionCreate(VisionBase):
 class Vision(VisionBase, CanvasItem, table=True):
     """One per canvas (the services create it with the canvas)."""
 
-    __table_args__ = (sa.UniqueConstraint("canvas_id"),)
+    __table_args__ = (sa.UniqueConstraint("canvas_id"), NEVER_REUSE_IDS)
     kind_key: ClassVar[str] = "vision"
 
 
@@ -378,7 +386,7 @@ class CriterionScoreCreate(CriterionScoreBase):
 
 class CriterionScore(CriterionScoreBase, CanvasItem, table=True):
     __tablename__ = "criterion_score"
-    __table_args__ = (sa.UniqueConstraint("feature_id", "criterion_id"),)
+    __table_args__ = (sa.UniqueConstraint("feature_id", "criterion_id"), NEVER_REUSE_IDS)
     kind_key: ClassVar[str] = "criterion_score"
 
 
@@ -513,7 +521,7 @@ class RoadmapDependencyCreate(RoadmapDependencyBase):
 
 class RoadmapDependency(RoadmapDependencyBase, CanvasItem, table=True):
     __tablename__ = "roadmap_dependency"
-    __table_args__ = (sa.UniqueConstraint("item_id", "depends_on_id"),)
+    __table_args__ = (sa.UniqueConstraint("item_id", "depends_on_id"), NEVER_REUSE_IDS)
     kind_key: ClassVar[str] = "dependency"
 
 
@@ -625,7 +633,7 @@ class DecisionCreate(DecisionBase):
 class Decision(DecisionBase, CanvasItem, table=True):
     """Per feature: declare victory, iterate, or roll back, and why."""
 
-    __table_args__ = (sa.UniqueConstraint("feature_id"),)
+    __table_args__ = (sa.UniqueConstraint("feature_id"), NEVER_REUSE_IDS)
     kind_key: ClassVar[str] = "decision"
 
 
@@ -902,6 +910,7 @@ class Activity(SQLModel, table=True):
         sa.Index("ix_activity_canvas_id_id", "canvas_id", "id"),
         sa.Index("ix_activity_canvas_id_actor_key_id", "canvas_id", "actor_key", "id"),
         sa.Index("ix_activity_canvas_id_kind_item_id", "canvas_id", "kind", "item_id"),
+        NEVER_REUSE_IDS,
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -116,6 +116,9 @@ class Diff:
             if n
         ]
         counts = [", ".join(parts)] if parts else []
+        links = sum(len(s.links) + s.more.get("links", 0) for s in self.steps)
+        if links:
+            counts.append(f"{links} link{'s' * (links != 1)} made or broken")
         if self.canvas:
             counts.append("the canvas's details changed")
         moves = len(self.ranks) + self.ranks_more

@@ -159,6 +159,9 @@ def field_changes(
     kind: str, data: Mapping[str, Any], titles: Mapping[str, Mapping[int, str]]
 ) -> list[FieldChange]:
     before, after = data.get("before", {}), data.get("after", {})
+    spec = items.ITEM_TYPES.get(kind)
+    order = [activity.IMAGE_FIELD if n == "image" else n for n in spec.fields] if spec else []
+    names = sorted(after, key=lambda n: order.index(n) if n in order else len(order))
     return [
         FieldChange(
             name,
@@ -166,7 +169,7 @@ def field_changes(
             show_value(kind, name, before.get(name), titles),
             show_value(kind, name, after.get(name), titles),
         )
-        for name in after
+        for name in names
     ]
 
 

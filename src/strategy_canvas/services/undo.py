@@ -5,12 +5,12 @@ delete, a grid saved row by row, a promote) that has not been taken back. Undo w
 back through their changes: undoing twice takes back the change before, never the undo
 itself.
 
-Each entry is taken back through the ordinary write path, with the same version check
-as any other write: an update is undone only if the item is still at the version that
-update left it at; otherwise someone saved it since, and :func:`undo` raises
-:class:`UndoConflict` with their version and what the undo would write, so the person
-chooses — keep theirs, or undo anyway on top of the version they have now seen (passed
-back in ``overwrite``; if it moved again meanwhile, that is a new conflict).
+Each entry is taken back through the ordinary write path, inside the canvas's write
+lock (``begin_write``). If anyone else saved the item after the change, :func:`undo`
+raises :class:`UndoConflict` with their version and what the undo would write, and the
+person chooses — keep theirs, or undo anyway on top of the version they have now seen
+(passed back in ``overwrite``, checked like any ``expected_version``: if it moved again
+meanwhile, that is a new conflict).
 
 - an update is undone by writing the fields' earlier values;
 - a create, by deleting the item (to the trash, so even that can be brought back);
@@ -165,6 +165,23 @@ def order_checksum(order: list[int]) -> int:
     return zlib.crc32(",".join(map(str, order)).encode())
 
 
+def _saved_since_by_others(session: Session, canvas_id: int, entry: m.Activity) -> bool:
+    """Whether anyone other than the entry's author wrote the same item (for a reorder,
+    reordered the same list) after it. A person's own later changes, and their undos,
+    never stand in the way of undoing their earlier one."""
+    query = select(m.Activity.id).where(
+        m.Activity.canvas_id == canvas_id,
+        m.Activity.kind == entry.kind,
+        col(m.Activity.id) > (entry.id or 0),
+        m.Activity.actor_key != entry.actor_key,
+    )
+    if entry.action == "reorder":
+        query = query.where(m.Activity.action == "reorder")
+    else:
+        query = query.where(m.Activity.item_id == entry.item_id)
+    return session.exec(query.limit(1)).first() is not None
+
+
 def _check(
     session: Session,
     canvas_id: int,
@@ -172,22 +189,17 @@ def _check(
     data: Mapping[str, Any],
     overwrite: Mapping[int, int],
 ) -> Clash | None:
-    """Whether taking ``entry`` back would overwrite a later save (a Clash) or not."""
+    """Whether taking ``entry`` back would overwrite someone's later save (a Clash)."""
     entry_id = entry.id or 0
-    if entry.action == "delete":
+    if entry.action == "delete" or not _saved_since_by_others(session, canvas_id, entry):
         return None
     if entry.action == "reorder":
         now = items.list_order(session, items.ITEM_TYPES[entry.kind], canvas_id)
         checksum = order_checksum(now)
-        if now == data.get("after") or overwrite.get(entry_id) == checksum:
-            return None
-        return _clash(entry, data, None, checksum)
+        return None if overwrite.get(entry_id) == checksum else _clash(entry, data, None, checksum)
     current = _current(session, entry.kind, entry.item_id or 0, canvas_id)
-    if current is None:
-        return None  # gone since: nothing to overwrite (taking it back says so)
-    expected = 1 if entry.action == "create" else int(data.get("version", 0))
-    if current.version == expected or overwrite.get(entry_id) == current.version:
-        return None
+    if current is None or overwrite.get(entry_id) == current.version:
+        return None  # gone since (taking it back says so), or seen and chosen to overwrite
     return _clash(entry, data, current, int(current.version))
 
 
