@@ -615,6 +615,12 @@ class KpiReading(KpiReadingBase, CanvasItem, table=True):
 
 
 DecisionChoice = Literal["victory", "iterate", "rollback"]
+#: how each decision is said (the pages, the reports and the history)
+DECISION_LABELS: dict[str, str] = {
+    "victory": "Declare victory",
+    "iterate": "Iterate",
+    "rollback": "Roll back",
+}
 
 
 class DecisionBase(SQLModel):

@@ -835,9 +835,7 @@ def describe_item(
         value, day = _plain(fields.get("value")), fields.get("measured_on")
         return f"of {linked('key_result_id')}: {value} on {day}"
     if kind == "decision":
-        from strategy_canvas.services.loop import DECISION_LABELS  # loop builds on this module
-
-        choice = DECISION_LABELS.get(str(fields.get("decision")), str(fields.get("decision")))
+        choice = m.DECISION_LABELS.get(str(fields.get("decision")), str(fields.get("decision")))
         return f"“{choice}” for {linked('feature_id')}"
     if kind == "criterion_score":
         return (

@@ -47,7 +47,7 @@ _MARKER = "Sent back from step 5: feedback #"
 _MARKER_RE = re.compile(re.escape(_MARKER) + r"(\d+)\b")
 _SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
 
-DECISION_LABELS = {"victory": "Declare victory", "iterate": "Iterate", "rollback": "Roll back"}
+DECISION_LABELS = m.DECISION_LABELS
 #: features whose outcome needs a decision; others appear in the log once decided
 DECIDABLE_STATUSES = ("shipped", "building")
 _STATUS_ORDER = {"shipped": 0, "building": 1}
