@@ -1,7 +1,8 @@
 """Every benchmark, one after the other; each prints its own figures.
 
 The page reruns (home page first, against a bare one-line page measured in the same
-run) come first, then scoring, exports, live sync and the Designs page.
+run) come first, then scoring, exports, live sync, the Designs page, and data in and
+out (a tracker's import, the tracker exports, backups).
 """
 
 from __future__ import annotations
@@ -9,7 +10,14 @@ from __future__ import annotations
 import importlib
 import time
 
-ORDER = ["bench_pages", "bench_scoring", "bench_export", "bench_live", "bench_designs"]
+ORDER = [
+    "bench_pages",
+    "bench_scoring",
+    "bench_export",
+    "bench_live",
+    "bench_designs",
+    "bench_data",
+]
 
 
 def main() -> None:
