@@ -393,6 +393,8 @@ def test_backup_and_restore_backup(
     assert code == 2 and "holds rows already" in err and "empty database" in err
     code, _, err = run(capsys, "restore-backup", str(tmp_path / "missing.jsonl"))
     assert code == 2 and "no such backup file" in err
+    code, _, err = run(capsys, "backup", str(tmp_path / "no" / "such" / "folder.jsonl"))
+    assert code == 2 and "does not exist" in err
 
     other = f"sqlite:///{tmp_path / 'restored.db'}"
     _use_database(other, monkeypatch)

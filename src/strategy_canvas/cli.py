@@ -228,8 +228,11 @@ def _import_backlog(args: argparse.Namespace, engine: Engine) -> int:
 def _cmd_backup(args: argparse.Namespace, engine: Engine) -> int:
     from strategy_canvas.services import backup
 
-    if Path(args.file).is_dir():
+    target = Path(args.file)
+    if target.is_dir():
         raise _UsageError(f"{args.file}: is a folder; give the backup's file name")
+    if not target.absolute().parent.is_dir():
+        raise _UsageError(f"{args.file}: the folder {target.absolute().parent} does not exist")
     summary = backup.write_backup(engine=engine, path=args.file)
     print(f"Backed up {summary.describe()} to {args.file} ({summary.size:,} bytes)")
     return EXIT_OK
