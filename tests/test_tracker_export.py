@@ -7,14 +7,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
 from sqlmodel import Session
 
-from strategy_canvas import demo
+from strategy_canvas import db, demo
 from strategy_canvas.export import backlog, json_io, tracker_csv
 from strategy_canvas.services import canvases, items
 
@@ -84,11 +85,18 @@ def hostile(session: Session) -> str:
     return _hostile_canvas(session)
 
 
-@pytest.fixture
-def on_sqlite(sqlite_engine: Engine) -> Iterator[tuple[Session, str]]:
-    """The file's form does not depend on the database: one is enough."""
-    with Session(sqlite_engine, expire_on_commit=False) as session:
+@pytest.fixture(scope="module")
+def on_sqlite(
+    _sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Session, str]]:
+    """The file's form does not depend on the database: one is enough, made once for the
+    tests that only read it."""
+    path = tmp_path_factory.mktemp("tracker") / "tracker.db"
+    shutil.copy(_sqlite_template, path)
+    engine = db.make_engine(f"sqlite:///{path}")
+    with Session(engine, expire_on_commit=False) as session:
         yield session, _hostile_canvas(session)
+    engine.dispose()
 
 
 def test_jira_file_has_its_columns_one_row_per_item_and_parents_first(
