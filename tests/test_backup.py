@@ -116,6 +116,7 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(
     first = backup.write_backup(engine=new_sqlite, path=tmp_path / "a.jsonl.gz")
     assert first.canvases == 2 and first.rows["feature"] == len(original["feature"])
     assert set(first.rows) == set(original)  # every table, none named in the code
+    assert first.rows["activity"] > 0  # the canvases' history comes along
     with gzip.open(tmp_path / "a.jsonl.gz", "rt") as handle:
         assert json.loads(handle.readline())["format"] == "strategy-canvas-backup"
 
