@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from strategy_canvas import models as m
 from strategy_canvas.export import backlog
-from strategy_canvas.services import canvases, items
+from strategy_canvas.services import activity, canvases, items
 from strategy_canvas.services.errors import ValidationFailed
 from tests.backlog_files import (
     JIRA_LANGUAGES,
@@ -133,6 +133,24 @@ def test_reimporting_an_updated_export_updates_by_external_key(session: Session)
     assert (after["TW-103"].reach, after["TW-103"].value) == (900, 8)
     _, again = _import(session, token, (DATA / "jira_export_updated.csv").read_bytes())
     assert _counts(again) == (0, 0, 5)
+
+
+def test_the_history_shows_an_import_as_one_action_of_the_importer(session: Session) -> None:
+    token = _canvas(session)
+    canvas_id = canvases.get_canvas(session=session, canvas_token=token).id
+    plan = _plan(session, token, (DATA / "jira_export.csv").read_bytes())
+    backlog.apply_import(
+        session=session,
+        canvas_token=token,
+        plan=plan,
+        actor=activity.importer("jira_export.csv"),
+    )
+    entries = session.exec(
+        select(m.Activity).where(m.Activity.canvas_id == canvas_id, m.Activity.kind == "feature")
+    ).all()
+    assert len(entries) == 4
+    assert {(e.actor_name, e.via) for e in entries} == {("import: jira_export.csv", "import")}
+    assert len({e.batch for e in entries}) == 1 and entries[0].batch  # undone together
 
 
 # -------------------------------------------------------------- bad rows, skipping

@@ -173,6 +173,7 @@ VALUE_OPTIONS = {
 
 def _import_backlog(args: argparse.Namespace, engine: Engine) -> int:
     from strategy_canvas.export import backlog
+    from strategy_canvas.services import activity
 
     table = backlog.read_backlog(_read_input(args.file, backlog.MAX_BYTES))
     mapping = (
@@ -218,7 +219,11 @@ def _import_backlog(args: argparse.Namespace, engine: Engine) -> int:
                 what="CSV import",
             )
         result = backlog.apply_import(
-            session=session, canvas_token=args.canvas, plan=plan, skip_invalid=args.skip_invalid
+            session=session,
+            canvas_token=args.canvas,
+            plan=plan,
+            skip_invalid=args.skip_invalid,
+            actor=activity.importer(Path(args.file).name if args.file != "-" else "CSV backlog"),
         )
     mapped = ", ".join(f"{field}={column}" for field, column in mapping.items())
     print(f"Imported {args.file}: {result.summary()} (columns: {mapped})")

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from strategy_canvas.export import backlog
+from strategy_canvas.services import activity
 from strategy_canvas.services.errors import ServiceError, ValidationFailed
 from strategy_canvas.ui import links, messages, steps
 from strategy_canvas.ui.text import md
@@ -254,10 +255,10 @@ def backlog_import(ctx: PageContext) -> None:
     if plan is None:
         return
     _unknown_values(plan, file_id)
-    _show_plan(ctx, plan, file_id)
+    _show_plan(ctx, plan, file_id, upload.name)
 
 
-def _show_plan(ctx: PageContext, plan: backlog.ImportPlan, file_id: str) -> None:
+def _show_plan(ctx: PageContext, plan: backlog.ImportPlan, file_id: str, file_name: str) -> None:
     assert ctx.token is not None
     st.markdown(f"**Check:** {md(plan.summary())}")
     st.dataframe(preview_frame(plan), hide_index=True, width="stretch")
@@ -304,7 +305,11 @@ def _show_plan(ctx: PageContext, plan: backlog.ImportPlan, file_id: str) -> None
             label = f"Importing {total:,} feature{'s' if total != 1 else ''}…"
             with st.spinner(label), ctx.write() as session:
                 result = backlog.apply_import(
-                    session=session, canvas_token=ctx.token, plan=plan, skip_invalid=skip
+                    session=session,
+                    canvas_token=ctx.token,
+                    plan=plan,
+                    skip_invalid=skip,
+                    actor=activity.importer(file_name),
                 )
         except ServiceError as error:
             messages.show_error(error)

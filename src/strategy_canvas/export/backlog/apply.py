@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from strategy_canvas.export.backlog.plan import ImportPlan, PlannedRow, PlannedSchedule, rows_text
 from strategy_canvas.export.backlog.reading import WHAT
-from strategy_canvas.services import items
+from strategy_canvas.services import activity, items
 from strategy_canvas.services.errors import FieldError, ValidationFailed
 
 #: Bad rows listed in one error (the rest are counted).
@@ -52,17 +52,24 @@ def refusal(plan: ImportPlan) -> ValidationFailed:
 
 
 def apply_import(
-    *, session: Session, canvas_token: str, plan: ImportPlan, skip_invalid: bool = False
+    *,
+    session: Session,
+    canvas_token: str,
+    plan: ImportPlan,
+    skip_invalid: bool = False,
+    actor: activity.Actor | None = None,
 ) -> ImportResult:
     """Write the plan in one transaction: every create and update, or nothing.
 
     A plan with bad rows raises ValidationFailed listing them (nothing is written),
     unless ``skip_invalid``: then the good rows are written and the bad ones reported
     as skipped. Raises ConflictError if someone changed an item since the plan was
-    made (nothing is written; plan again).
+    made (nothing is written; plan again). The canvas's history shows every write as
+    ``actor``'s (by default "import: CSV backlog"), as one action.
     """
     if plan.errors and not skip_invalid:
         raise refusal(plan)
+    who = (actor or activity.importer("CSV backlog")).one_action()
     planned_links: set[int] = set()  # rows created already in their epic
     created: dict[int, int] = {}
     scheduled = 0
@@ -77,12 +84,13 @@ def apply_import(
                 kind="feature",
                 data=data,
                 commit=False,
+                actor=who,
             )
             assert row.id is not None
             created[planned.row] = row.id
             if "epic_id" in data and planned.epic_row is not None:
                 planned_links.add(planned.row)
-            scheduled += _write_schedule(session, canvas_token, row.id, planned.schedule)
+            scheduled += _write_schedule(session, canvas_token, row.id, planned.schedule, who)
         for planned in plan.updates:
             assert planned.item_id is not None and planned.expected_version is not None
             if planned.data:
@@ -94,9 +102,12 @@ def apply_import(
                     changes=planned.data,
                     expected_version=planned.expected_version,
                     commit=False,
+                    actor=who,
                 )
-            scheduled += _write_schedule(session, canvas_token, planned.item_id, planned.schedule)
-        without_epic = _link_epics(session, canvas_token, plan, created, planned_links)
+            scheduled += _write_schedule(
+                session, canvas_token, planned.item_id, planned.schedule, who
+            )
+        without_epic = _link_epics(session, canvas_token, plan, created, planned_links, who)
         session.commit()
     except BaseException:
         if session.in_transaction():
@@ -113,7 +124,11 @@ def apply_import(
 
 
 def _write_schedule(
-    session: Session, token: str, feature_id: int, schedule: PlannedSchedule | None
+    session: Session,
+    token: str,
+    feature_id: int,
+    schedule: PlannedSchedule | None,
+    who: activity.Actor,
 ) -> int:
     if schedule is None:
         return 0
@@ -124,6 +139,7 @@ def _write_schedule(
             kind="roadmap_item",
             data={**schedule.data, "feature_id": feature_id},
             commit=False,
+            actor=who,
         )
     else:
         assert schedule.expected_version is not None
@@ -135,6 +151,7 @@ def _write_schedule(
             changes=schedule.data,
             expected_version=schedule.expected_version,
             commit=False,
+            actor=who,
         )
     return 1
 
@@ -162,6 +179,7 @@ def _link_epics(
     plan: ImportPlan,
     created: Mapping[int, int],
     done: set[int],
+    who: activity.Actor,
 ) -> tuple[int, ...]:
     """Point features at epics that were rows of the same file, where that could not be
     done as they were made (updated features, epics later in a circle)."""
@@ -185,5 +203,6 @@ def _link_epics(
             changes={"epic_id": epic_id},
             expected_version=row.version,
             commit=False,
+            actor=who,
         )
     return tuple(sorted(without))
