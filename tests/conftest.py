@@ -22,6 +22,8 @@ from sqlmodel import Session, SQLModel
 from strategy_canvas import db, models
 from strategy_canvas.config import get_settings
 from strategy_canvas.demo import create_demo_canvas
+from strategy_canvas.services import canvases
+from tests.dbkit import use_database_file
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -110,8 +112,25 @@ def app_engine(
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def _demo_template(
+    _sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, str]:
+    """A SQLite file holding the demo canvas, written once for the run, and its token."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copy(_sqlite_template, path)
+    engine = db.make_engine(f"sqlite:///{path}")
+    with db.session_scope(engine) as session:
+        token = create_demo_canvas(session=session).token
+    engine.dispose()  # closing the last connection checkpoints the WAL into the file
+    return path, token
+
+
 @pytest.fixture
-def seeded(app_engine: Engine) -> models.Canvas:
-    """The demo canvas (every item type, linked) in the app's database."""
-    with db.session_scope(app_engine) as session:
-        return create_demo_canvas(session=session)
+def seeded(app_engine: Engine, _demo_template: tuple[Path, str]) -> models.Canvas:
+    """The demo canvas (every item type, linked) in the app's database: a copy of one
+    written once for the run (writing it takes most of a second)."""
+    path, token = _demo_template
+    use_database_file(app_engine, path)
+    with db.session_scope(app_engine, readonly=True) as session:
+        return canvases.get_canvas(session=session, canvas_token=token)

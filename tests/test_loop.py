@@ -289,44 +289,16 @@ def test_kpis_against_target(session: Session, token: str) -> None:
     assert table.loc[up.id, "latest"] == 40 and table.loc[up.id, "previous"] == 30
     assert table.loc[up.id, "progress"] == pytest.approx(0.5)
     assert table.loc[up.id, "readings"] == 3
-    assert table.loc[down.id, "progress"] == 0.0  # clamped
+    assert table.loc[up.id, "percent"] == 50
+    # worse than the baseline: below 0 %, the same number everywhere (rules/kpi_progress.py)
+    assert table.loc[down.id, "progress"] == pytest.approx((60 - 47) / (10 - 47))
+    assert table.loc[down.id, "percent"] == -35
     assert math.isnan(table.loc[unread.id, "progress"]) and table.loc[unread.id, "readings"] == 0
+    assert pd.isna(table.loc[unread.id, "percent"])
     assert math.isnan(table.loc[no_target.id, "progress"])
 
 
-@pytest.mark.parametrize(
-    ("latest", "baseline", "target", "expected"),
-    [
-        (24, 47, 10, (47 - 24) / 37),
-        (100, 20, 60, 1.0),
-        (None, 20, 60, math.nan),
-        (5, 5, 5, 1.0),
-        (4, 5, 5, math.nan),
-    ],
-)
-def test_progress_to_target(latest: Any, baseline: Any, target: Any, expected: float) -> None:
-    got = loop.progress_to_target(latest, baseline, target)
-    assert (math.isnan(got) and math.isnan(expected)) or got == pytest.approx(expected)
-
-
-def test_flaws_and_feedback_order() -> None:
-    flaws = pd.DataFrame(
-        {
-            "id": [1, 2, 3, 4],
-            "title": ["low open", "critical fixed", "high open", "critical in progress"],
-            "severity": ["low", "critical", "high", "critical"],
-            "fix_status": ["open", "fixed", "open", "in_progress"],
-        }
-    )
-    ordered = loop.flaws_by_urgency(flaws)
-    assert list(ordered["title"]) == [
-        "critical in progress",
-        "high open",
-        "low open",
-        "critical fixed",
-    ]
-    assert list(ordered["is_open"]) == [True, True, True, False]
-
+def test_feedback_newest_first() -> None:
     feedback = pd.DataFrame(
         {"id": [1, 2, 3], "received_on": [date(2026, 1, 1), None, date(2026, 3, 1)]}
     )

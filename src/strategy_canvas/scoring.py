@@ -34,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from strategy_canvas.rules.percent import percent
+
 IMPACT_SCALE: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 3.0)
 MOSCOW_ORDER: tuple[str, ...] = ("must", "should", "could", "wont")
 MOSCOW_LABELS = {"must": "Must", "should": "Should", "could": "Could", "wont": "Won't"}
@@ -416,6 +418,16 @@ def rank_table(
     return out.iloc[order]
 
 
+def ranked_by(table: pd.DataFrame, framework: str) -> pd.DataFrame:
+    """The :func:`rank_table` in ``framework``'s order: best first, ties by their median
+    rank over the frameworks, then in the table's own order; unranked features last.
+    The order the Designs page, the PDF and the Markdown list the features in."""
+    rank = table[f"{framework}_rank"].fillna(math.inf)
+    median = table["median_rank"].fillna(math.inf)
+    order = np.lexsort((np.arange(len(table)), median.to_numpy(), rank.to_numpy()))
+    return table.iloc[order]
+
+
 def _row_nanmedian(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """np.nanmedian per row without the all-NaN warning."""
     if values.shape[1] == 0:
@@ -584,7 +596,7 @@ def _percent(p: float) -> str:
     """A share as a whole percent that never rounds to a misleading 0 % or 100 %."""
     if 0 < p < 0.005:
         return "under 1%"
-    shown = round(p * 100)
+    shown = percent(p) or 0
     if p < 1 and shown == 100:
         shown = 99
     return f"{shown}%"

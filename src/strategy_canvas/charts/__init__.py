@@ -40,7 +40,6 @@ from strategy_canvas.charts.feedback import (
     feedback_chart,
     flaws_chart,
     kpi_chart,
-    kpi_progress,
 )
 from strategy_canvas.charts.implementation import (
     roadmap_lanes,
@@ -127,7 +126,6 @@ __all__ = [
     "feedback_chart",
     "flaws_chart",
     "kpi_chart",
-    "kpi_progress",
     "progress_chart",
     "roadmap_lanes",
     "roadmap_timeline",

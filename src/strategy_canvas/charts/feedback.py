@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
 from strategy_canvas.charts.common import (
@@ -38,6 +37,8 @@ from strategy_canvas.charts.theme import (
     SENTIMENT_COLOURS,
     SEVERITY_ORDER,
 )
+from strategy_canvas.rules import flaw_urgency, kpi_progress
+from strategy_canvas.rules.percent import percent_text
 
 
 def feedback_chart(
@@ -173,12 +174,9 @@ def flaws_chart(
             ],
         )
     )
-    still_open = int(data["fix"].isin(["open", "in_progress"]).sum())
-    critical = int(
-        (
-            data["severity"].isin(["high", "critical"]) & data["fix"].isin(["open", "in_progress"])
-        ).sum()
-    )
+    unfixed = data["fix"].isin(flaw_urgency.OPEN_FIX_STATUSES)
+    still_open = int(unfixed.sum())
+    critical = int((data["severity"].isin(flaw_urgency.SERIOUS) & unfixed).sum())
     subtitle = (
         f"{still_open:,} of {len(data):,} not fixed yet, {critical:,} of them high or critical"
     )
@@ -188,15 +186,6 @@ def flaws_chart(
 
 
 # ----------------------------------------------------------------------------- KPIs
-
-
-def kpi_progress(values: pd.Series, baseline: float | None, target: float | None) -> pd.Series:
-    """The share of the way from baseline to target (from 0 without a baseline); NaN
-    without a target or when baseline equals target."""
-    base = 0.0 if baseline is None or pd.isna(baseline) else float(baseline)
-    if target is None or pd.isna(target) or float(target) == base:
-        return pd.Series(np.nan, index=values.index)
-    return (values - base) / (float(target) - base)
 
 
 def kpi_chart(
@@ -217,6 +206,7 @@ def kpi_chart(
             "kr": numbers_of(readings_df, "key_result_id"),
             "measured_on": dates_of(readings_df, "measured_on"),
             "value": numbers_of(readings_df, "value"),
+            "id": numbers_of(readings_df.assign(id=ids_of(readings_df)), "id"),
         }
     ).dropna()
     if krs.empty:
@@ -249,10 +239,12 @@ def _kpi_panel(kr: pd.Series, readings: pd.DataFrame, width: int) -> alt.LayerCh
     has_target = target is not None and not pd.isna(target)
     has_baseline = baseline is not None and not pd.isna(baseline)
     target_date = pd.to_datetime(kr.get("target_date"), errors="coerce")
-    readings = readings.sort_values("measured_on")
-    progress = kpi_progress(readings["value"], baseline, target)
+    readings = kpi_progress.latest_first_order(readings).drop(columns="id")
+    progress = kpi_progress.readings_progress(readings["value"], baseline, target)
     points = readings.assign(
-        progress=progress.map(lambda p: "" if pd.isna(p) else f"{p:.0%} of the way to target")
+        progress=progress.map(
+            lambda p: "" if p is None else f"{percent_text(p)} of the way to target"
+        )
     )
     y_title = unit or "Value"
     y = alt.Y("value:Q", title=y_title, scale=alt.Scale(zero=False))
@@ -326,8 +318,8 @@ def _kpi_panel(kr: pd.Series, readings: pd.DataFrame, width: int) -> alt.LayerCh
     lines = []
     if len(points):
         latest = f"Latest {format_number(float(points['value'].iloc[-1]))}{suffix}"
-        if not pd.isna(progress.iloc[-1]):
-            latest += f", {progress.iloc[-1]:.0%} of the way"
+        if progress.iloc[-1] is not None:
+            latest += f", {percent_text(progress.iloc[-1])} of the way"
         lines.append(latest)
     goal_text = []
     if has_target:

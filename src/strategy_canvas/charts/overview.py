@@ -15,6 +15,7 @@ from strategy_canvas.charts.common import (
     text_of,
 )
 from strategy_canvas.charts.theme import ACCENT, GREEN, INK
+from strategy_canvas.rules.percent import percent_text
 
 
 def progress_chart(
@@ -36,7 +37,7 @@ def progress_chart(
         for s, n in zip(data["step"], data["name"], strict=True)
     ]
     data["done"] = np.where(data["score"] >= 1, "Complete", "In progress")
-    data["percent"] = data["score"].map(lambda v: f"{v:.0%}")
+    data["percent"] = data["score"].map(percent_text)
     data["full"] = 1.0
     order = data["label"].tolist()
     y = alt.Y(
@@ -79,7 +80,7 @@ def progress_chart(
     return finish_chart(
         layered(track, bars, text),
         title=title,
-        subtitle=f"{overall:.0%} complete overall",
+        subtitle=f"{percent_text(overall)} complete overall",
         width=single_width(width),
         height=alt.Step(30),
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from strategy_canvas.rules import flaw_urgency
+
 DEFAULT_WIDTH = 640
 EMPTY_TEXT = "No data yet"
 
@@ -44,7 +46,8 @@ ASSUMPTION_STATUS = {
 ROADMAP_STATUS = {"planned": GREY, "in_progress": BLUE, "done": GREEN, "blocked": VERMILLION}
 SENTIMENT_COLOURS = {"positive": GREEN, "neutral": LIGHT_GREY, "negative": VERMILLION}
 FEEDBACK_KINDS = ("praise", "problem", "request", "question", "bug")
-SEVERITY_ORDER = ("low", "medium", "high", "critical")
+#: the severities on a chart's axis, least serious first
+SEVERITY_ORDER = flaw_urgency.SEVERITIES
 FIX_STATUS = {
     "open": VERMILLION,
     "in_progress": ORANGE,

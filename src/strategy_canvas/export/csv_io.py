@@ -15,9 +15,8 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
-from strategy_canvas import scoring
 from strategy_canvas.export.backlog.reading import FORMULA_START
-from strategy_canvas.services import items
+from strategy_canvas.services import snapshot
 
 # ----------------------------------------------------------------------- export
 
@@ -83,27 +82,18 @@ def _to_csv(frame: pd.DataFrame) -> str:
     return guarded.to_csv(index=False, lineterminator="\n")
 
 
-def _titles(session: Session, canvas_token: str, kind: str) -> dict[int, str]:
-    return {
-        row.id: items.item_title(row)
-        for row in items.list_items(session=session, canvas_token=canvas_token, kind=kind)
-    }
-
-
 def features_frame(*, session: Session, canvas_token: str) -> pd.DataFrame:
-    """Every feature with its fields, the titles it links to and every score."""
-    features = items.items_frame(session=session, canvas_token=canvas_token, kind="feature")
+    """Every feature with its fields, the titles it links to and every score, from the
+    canvas's snapshot (the ranks the pages show)."""
+    snap = snapshot.snapshot(session=session, canvas_token=canvas_token)
+    features = snap["feature"]
     if features.empty:
         return pd.DataFrame(columns=FEATURE_COLUMNS)
-    criteria = items.items_frame(session=session, canvas_token=canvas_token, kind="criterion")
-    scores = items.items_frame(session=session, canvas_token=canvas_token, kind="criterion_score")
-    ranks = scoring.rank_table(features, criteria_df=criteria, scores_df=scores)
-    personas = _titles(session, canvas_token, "persona")
-    goals = _titles(session, canvas_token, "goal")
+    ranks = snap.ranks
     titles = dict(zip(features["id"], features["title"], strict=True))
     out = features.assign(
-        persona=features["persona_id"].map(personas),
-        goal=features["goal_id"].map(goals),
+        persona=features["persona_id"].map(snap.titles("persona")),
+        goal=features["goal_id"].map(snap.titles("goal")),
         epic=features["epic_id"].map(titles),
         rice=ranks["rice_score"].round(2),
         ice=ranks["ice_score"].round(2),
@@ -123,16 +113,16 @@ def features_csv(*, session: Session, canvas_token: str) -> str:
 
 def roadmap_csv(*, session: Session, canvas_token: str) -> str:
     """Every roadmap item as CSV, with the feature's title and what it depends on."""
-    roadmap = items.items_frame(session=session, canvas_token=canvas_token, kind="roadmap_item")
+    snap = snapshot.snapshot(session=session, canvas_token=canvas_token)
+    roadmap = snap["roadmap_item"]
     if roadmap.empty:
         return _to_csv(pd.DataFrame(columns=ROADMAP_COLUMNS))
-    features = _titles(session, canvas_token, "feature")
     titles = dict(zip(roadmap["id"], roadmap["title"], strict=True))
     depends: dict[int, list[str]] = {}
-    for dep in items.list_items(session=session, canvas_token=canvas_token, kind="dependency"):
+    for dep in snap.rows["dependency"]:
         depends.setdefault(dep.item_id, []).append(titles.get(dep.depends_on_id, ""))
     out = roadmap.assign(
-        feature=roadmap["feature_id"].map(features),
+        feature=roadmap["feature_id"].map(snap.titles("feature")),
         depends_on=roadmap["id"].map(lambda i: "; ".join(depends.get(i, []))),
     )
     return _to_csv(out[ROADMAP_COLUMNS])

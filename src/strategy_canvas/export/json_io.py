@@ -41,7 +41,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from strategy_canvas import models as m
-from strategy_canvas.services import activity, canvas_copy, documents, items
+from strategy_canvas.services import activity, canvas_copy, documents, items, snapshot
 from strategy_canvas.services.activity import Actor
 from strategy_canvas.services.errors import FieldError, ValidationFailed
 from strategy_canvas.services.validation import validate
@@ -65,8 +65,10 @@ _WHAT = "Import"
 
 
 def export_canvas(*, session: Session, canvas_token: str) -> dict[str, Any]:
-    """The canvas and every item, as a JSON-ready dict (see the module docstring)."""
-    return documents.canvas_document(session=session, canvas_token=canvas_token)
+    """The canvas and every item, as a JSON-ready dict (see the module docstring), from
+    the canvas's snapshot (the state the pages show)."""
+    snap = snapshot.snapshot(session=session, canvas_token=canvas_token)
+    return documents.document_of(snap.canvas, snap.rows)
 
 
 def dumps(document: Mapping[str, Any]) -> str:

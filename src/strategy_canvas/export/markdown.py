@@ -86,8 +86,9 @@ def _number(value: Any, digits: int = 0) -> str:
     return f"{value:,}"
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{round(value * 100)}%"
+def _pct(value: int | None) -> str:
+    """A whole percentage the report data gives (rules/percent.py), as text."""
+    return "—" if value is None else f"{value}%"
 
 
 def _with_unit(value: Any, unit: str) -> str:
@@ -135,7 +136,7 @@ def _summary(data: Mapping[str, Any]) -> list[str | None]:
         table(
             ["Step", "Complete", "Next to do"],
             [
-                (f"{p['step']}. {p['title']}", _pct(p["score"]), (p["missing"] or ["—"])[0])
+                (f"{p['step']}. {p['title']}", _pct(p["percent"]), (p["missing"] or ["—"])[0])
                 for p in data["progress"]
             ],
         ),
@@ -144,7 +145,10 @@ def _summary(data: Mapping[str, Any]) -> list[str | None]:
     if top:
         parts.append(
             "**Highest-ranked features (RICE):** "
-            + "; ".join(f"{escape(f['title'], inline=True)} ({_number(f['rice'])})" for f in top)
+            + "; ".join(
+                f"{f['rice_rank']}. {escape(f['title'], inline=True)} ({_number(f['rice'])})"
+                for f in top
+            )
         )
     return parts
 
@@ -170,7 +174,7 @@ def _goals_table(goals: Sequence[Mapping[str, Any]]) -> str:
                     "—"
                     if latest is None
                     else f"{_with_unit(latest['value'], kr['unit'])} ({latest['measured_on']})",
-                    _pct(kr["progress"]),
+                    _pct(kr["percent"]),
                 )
             )
     return table(["Goal", "Key result", "Baseline", "Target", "Latest", "Progress"], rows)
@@ -329,7 +333,7 @@ def _step3(s: Mapping[str, Any]) -> list[str | None]:
                 ],
                 [
                     (
-                        i,
+                        _dash(f["rice_rank"]),
                         f["title"]
                         + (f"\n{f['description']}" if f["description"] else "")
                         + (f"\n{f['external_url']}" if f["external_url"] else "")
@@ -349,7 +353,7 @@ def _step3(s: Mapping[str, Any]) -> list[str | None]:
                         _dash(f["kano_label"]),
                         _dash(f["external_key"]),
                     )
-                    for i, f in enumerate(features, 1)
+                    for f in features
                 ],
             )
         )
@@ -460,7 +464,7 @@ def _step5(s: Mapping[str, Any]) -> list[str | None]:
                     else f"{_with_unit(kr['latest']['value'], kr['unit'])} "
                     f"({kr['latest']['measured_on']})",
                     "" if kr["latest"] is None else kr["latest"]["note"],
-                    _pct(kr["progress"]),
+                    _pct(kr["percent"]),
                 )
                 for kr in s["kpis"]
             ],

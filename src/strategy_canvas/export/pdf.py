@@ -35,7 +35,6 @@ import json
 import re
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -43,6 +42,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from strategy_canvas import charts, scoring
 from strategy_canvas.export import report_data
+from strategy_canvas.lru import LRUCache
 
 if TYPE_CHECKING:
     import altair as alt
@@ -73,34 +73,8 @@ CACHE_SIZE = 160
 # ------------------------------------------------------------------- chart cache
 
 
-class _LRU:
-    """A small thread-safe LRU of chart SVGs (Streamlit serves sessions on threads)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[Any, ...], str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> str | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: tuple[Any, ...], value: str) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_svg_cache = _LRU(CACHE_SIZE)
+#: chart and sketch SVGs, by the canvas's state and, behind that, by the chart's spec
+_svg_cache: LRUCache[str] = LRUCache(CACHE_SIZE)
 
 
 def clear_cache() -> None:

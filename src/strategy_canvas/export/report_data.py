@@ -1,24 +1,30 @@
 """A whole canvas gathered into one plain dict, for every writer (PDF, Markdown).
 
-:func:`gather` reads the canvas once through the services and returns JSON-ready data:
-strings, numbers, booleans, None, lists and dicts; dates as ISO text. Links between items
-are resolved to the linked item's title (``persona_id`` → ``persona``), features carry
-their scores from :mod:`strategy_canvas.scoring`, and the summary parts a stakeholder
-reads first (vision, progress, decisions, open flaws and risks) are ready made.
+:func:`gather` reads the canvas's snapshot (:mod:`strategy_canvas.services.snapshot`,
+the read model the pages read too) and returns JSON-ready data: strings, numbers,
+booleans, None, lists and dicts; dates as ISO text. Links between items are resolved to
+the linked item's title (``persona_id`` → ``persona``), features carry their scores and
+ranks, KPIs their progress, flaws their place by urgency — each from the snapshot, so the
+report says what the pages say — and the summary parts a stakeholder reads first
+(vision, progress, decisions, open flaws and risks) are ready made. Every percentage is
+given as a whole number (``percent``), to be printed as it is.
 
 The shape (every list in the canvas's own order unless said otherwise)::
 
     {
       "meta": {"name", "product", "description", "authors", "date", "revision", ...},
       "steps": [1, 2, ...],                     # the steps chosen for the report
+      "completeness": {"score", "percent"},     # the mean of the five steps
       "step_titles": {"1": "Problem & audience", ...},
-      "progress": [{"step", "title", "score", "missing", "done"}, ...],
+      "progress": [{"step", "title", "score", "percent", "missing", "done"}, ...],
       "vision": {...every vision field},
       "goals": [{...goal, "persona", "key_results": [...]}, ...],
       "step1": {"problems", "personas", "alternatives", "evidence", "assumptions"},
-      "step3": {"features" (ranked by RICE), "criteria", "sketches", "totals"},
+      "step3": {"features" (in RICE order, each with its rank under every
+                framework), "criteria", "sketches", "totals"},
       "step4": {"roadmap", "risks"},
-      "step5": {"feedback" (newest first), "flaws", "kpis", "decisions"},
+      "step5": {"feedback" (newest first), "flaws" (most urgent first), "kpis",
+                "decisions"},
       "decisions", "open_flaws", "open_risks", "highlights", "counts", "limits"
     }
 
@@ -29,7 +35,7 @@ always there, since the report leads with them.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
 from typing import Any, Literal, get_args, get_origin
@@ -38,7 +44,10 @@ import pandas as pd
 from sqlmodel import Session
 
 from strategy_canvas import scoring
-from strategy_canvas.services import canvases, items, progress
+from strategy_canvas.rules import kpi_progress
+from strategy_canvas.rules.percent import percent
+from strategy_canvas.services import items, loop, progress, snapshot
+from strategy_canvas.services.snapshot import CanvasSnapshot
 
 ALL_STEPS: tuple[int, ...] = (1, 2, 3, 4, 5)
 
@@ -46,9 +55,9 @@ ALL_STEPS: tuple[int, ...] = (1, 2, 3, 4, 5)
 #: is in the CSV and JSON exports. Charts always use every item.
 LIMITS = {"features": 60, "feedback": 40, "roadmap": 80}
 
-SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-OPEN_FIX = ("open", "in_progress")
 DECISION_LABELS = {"victory": "Declare victory", "iterate": "Iterate", "rollback": "Roll back"}
+#: how many top features the summary names
+TOP_FEATURES = 3
 
 #: Human labels for the stored choices of every item type.
 CHOICE_LABELS: dict[str, str] = {
@@ -157,17 +166,11 @@ def _link_key(field_name: str) -> str:
 
 
 class _Canvas:
-    """Every item of the canvas, loaded once, with titles by kind and id."""
+    """The canvas's snapshot, its items as plain records."""
 
-    def __init__(self, session: Session, canvas_token: str) -> None:
-        self.rows: dict[str, list[Any]] = {
-            kind: items.list_items(session=session, canvas_token=canvas_token, kind=kind)
-            for kind in items.ITEM_TYPES
-        }
-        self.titles: dict[str, dict[int, str]] = {
-            kind: {row.id: items.item_title(row) for row in rows}
-            for kind, rows in self.rows.items()
-        }
+    def __init__(self, snap: CanvasSnapshot) -> None:
+        self.snap = snap
+        self.rows = snap.rows
 
     def record(self, kind: str, row: Any, *, with_image: bool = False) -> dict[str, Any]:
         """The item's id and fields (plain values), each link also as the linked title."""
@@ -184,7 +187,7 @@ class _Canvas:
         for field_name, target in spec.links.items():
             target_id = getattr(row, field_name)
             out[_link_key(field_name)] = (
-                None if target_id is None else self.titles[target].get(target_id)
+                None if target_id is None else self.snap.titles(target).get(target_id)
             )
         for name in _choice_fields(kind):
             out[f"{name}_label"] = label(out.get(name))
@@ -193,91 +196,60 @@ class _Canvas:
     def records(self, kind: str, **kwargs: Any) -> list[dict[str, Any]]:
         return [self.record(kind, row, **kwargs) for row in self.rows[kind]]
 
-    def frame(self, kind: str) -> pd.DataFrame:
-        """The items as a DataFrame: the columns of ``items.items_frame``, then each link's
-        title (``persona`` beside ``persona_id``)."""
-        spec = items.ITEM_TYPES[kind]
-        columns = ["id", "version", *spec.fields]
-        links = {_link_key(f): (f, t) for f, t in spec.links.items()}
-        rows = []
-        for row in self.rows[kind]:
-            values = {c: getattr(row, c) for c in columns}
-            for key, (field_name, target) in links.items():
-                target_id = values[field_name]
-                values[key] = None if target_id is None else self.titles[target].get(target_id)
-            rows.append(values)
-        return pd.DataFrame(rows, columns=[*columns, *links])
+    def in_order(self, kind: str, ids: Iterable[Any], **kwargs: Any) -> list[dict[str, Any]]:
+        """The records of ``kind`` in the order of ``ids``."""
+        by_id = {row.id: row for row in self.rows[kind]}
+        return [self.record(kind, by_id[int(i)], **kwargs) for i in ids]
 
 
 # ------------------------------------------------------------------------ the parts
 
 
-def _feature_scores(canvas: _Canvas) -> pd.DataFrame:
-    features = canvas.frame("feature")
-    if features.empty:
-        return pd.DataFrame()
-    criteria = canvas.frame("criterion")
-    scores = canvas.frame("criterion_score")
-    table = scoring.rank_table(features, criteria_df=criteria, scores_df=scores)
-    return table.set_index("id")
-
-
 def _features(canvas: _Canvas) -> list[dict[str, Any]]:
-    records = canvas.records("feature")
-    table = _feature_scores(canvas)
-    for record in records:
-        row = table.loc[record["id"]] if record["id"] in table.index else None
-        for key in ("rice", "ice", "value_effort", "weighted"):
-            record[key] = None if row is None else _plain(row.get(f"{key}_score"))
-            record[f"{key}_rank"] = None if row is None else _plain(row.get(f"{key}_rank"))
-        record["median_rank"] = None if row is None else _plain(row.get("median_rank"))
-        record["discuss"] = bool(row.get("discuss")) if row is not None else False
-        record["note"] = "" if row is None else str(row.get("note") or "")
-    # Ranked by RICE (unscored last), then by the median rank over the frameworks.
-    return sorted(
-        records,
-        key=lambda r: (
-            r["rice"] is None,
-            -(r["rice"] or 0),
-            r["median_rank"] if r["median_rank"] is not None else float("inf"),
-        ),
-    )
-
-
-def _latest(readings: list[dict[str, Any]]) -> dict[str, Any] | None:
-    dated = [r for r in readings if r.get("measured_on")]
-    return max(dated, key=lambda r: r["measured_on"]) if dated else None
+    """The features in RICE order (:func:`scoring.ranked_by`), each with its score and
+    rank under every framework, from the snapshot's :attr:`~CanvasSnapshot.ranks`."""
+    ranks = canvas.snap.ranks
+    if ranks.empty:
+        return []
+    ordered = scoring.ranked_by(ranks, "rice")
+    records = canvas.in_order("feature", ordered["id"])
+    for record, row in zip(records, ordered.to_dict("records"), strict=True):
+        for key in scoring.FRAMEWORKS:
+            record[key] = _plain(row.get(f"{key}_score"))
+            rank = _plain(row.get(f"{key}_rank"))
+            record[f"{key}_rank"] = None if rank is None else int(rank)
+        record["median_rank"] = _plain(row.get("median_rank"))
+        record["discuss"] = bool(row.get("discuss"))
+        record["note"] = str(row.get("note") or "")
+    return records
 
 
 def _kpis(canvas: _Canvas) -> list[dict[str, Any]]:
+    """The key results with their readings, the latest one and the progress toward the
+    target, from the snapshot's :attr:`~CanvasSnapshot.kpis`."""
     readings = canvas.records("kpi_reading")
+    by_id = {r["id"]: r for r in readings}
+    table = canvas.snap.kpis.set_index("key_result_id")
     out = []
     for kr in canvas.records("key_result"):
-        own = sorted(
-            (r for r in readings if r["key_result_id"] == kr["id"]),
-            key=lambda r: r["measured_on"],
-        )
-        latest = _latest(own)
-        kr["readings"] = own
-        kr["latest"] = latest
-        kr["progress"] = _kpi_progress(kr, latest)
+        own = [r for r in readings if r["key_result_id"] == kr["id"]]
+        row = table.loc[kr["id"]]
+        latest_id = row["latest_id"]
+        kr["readings"] = sorted(own, key=lambda r: (r["measured_on"] or "", r["id"]))
+        kr["latest"] = None if pd.isna(latest_id) else by_id[int(latest_id)]
+        kr["progress"] = _plain(row["progress"])
+        kr["percent"] = None if pd.isna(row["percent"]) else int(row["percent"])
+        kr["reached"] = bool(row["reached"])
+        kr["bar"] = kpi_progress.bar_fill(kr["progress"])
         out.append(kr)
     return out
-
-
-def _kpi_progress(kr: Mapping[str, Any], latest: Mapping[str, Any] | None) -> float | None:
-    """The share of the way from baseline to target the latest reading has come (0..1+)."""
-    baseline, target = kr.get("baseline"), kr.get("target")
-    if latest is None or baseline is None or target is None or baseline == target:
-        return None
-    return round((latest["value"] - baseline) / (target - baseline), 3)
 
 
 def _roadmap(canvas: _Canvas) -> list[dict[str, Any]]:
     records = canvas.records("roadmap_item")
     depends: dict[int, list[str]] = {}
     for dep in canvas.rows["dependency"]:
-        title = canvas.titles["roadmap_item"].get(dep.depends_on_id)
+        title = canvas.snap.titles("roadmap_item").get(dep.depends_on_id)
         if title is not None:
             depends.setdefault(dep.item_id, []).append(title)
     lane_order = {"now": 0, "next": 1, "later": 2}
@@ -297,8 +269,15 @@ def _risks(canvas: _Canvas) -> list[dict[str, Any]]:
 
 
 def _flaws(canvas: _Canvas) -> list[dict[str, Any]]:
-    records = canvas.records("flaw")
-    return sorted(records, key=lambda r: SEVERITY_ORDER.get(r["severity"], 9))
+    """The flaws, most urgent first (:attr:`CanvasSnapshot.flaws`), numbered."""
+    ordered = canvas.snap.flaws
+    records = canvas.in_order("flaw", ordered["id"])
+    for record, position, is_open in zip(
+        records, ordered["position"], ordered["is_open"], strict=True
+    ):
+        record["position"] = int(position)
+        record["is_open"] = bool(is_open)
+    return records
 
 
 def _decisions(canvas: _Canvas) -> list[dict[str, Any]]:
@@ -321,10 +300,11 @@ def _progress(canvas: _Canvas) -> list[dict[str, Any]]:
             "step": p.step,
             "title": p.title,
             "score": round(p.score, 3),
+            "percent": percent(p.score),
             "missing": list(p.missing),
             "done": list(p.done),
         }
-        for p in progress.evaluate(canvas.rows)
+        for p in canvas.snap.steps
     ]
 
 
@@ -373,14 +353,15 @@ def gather_with_frames(
     """:func:`gather`, and every item type as a DataFrame for the charts (read once):
     the columns of ``items.items_frame`` plus each link's title."""
     chosen = _steps(steps)
-    canvas_row = canvases.get_canvas(session=session, canvas_token=canvas_token)
-    revision = canvases.get_revision(session=session, canvas_token=canvas_token)
-    canvas = _Canvas(session, canvas_token)
+    snap = snapshot.snapshot(session=session, canvas_token=canvas_token)
+    canvas_row, revision = snap.canvas, snap.revision
+    canvas = _Canvas(snap)
 
     vision_rows = canvas.rows["vision"]
     vision = canvas.record("vision", vision_rows[0]) if vision_rows else {}
     kpis = _kpis(canvas)
     features = _features(canvas)
+    by_id = {f["id"]: f for f in features}
     flaws = _flaws(canvas)
     risks = _risks(canvas)
     decisions = _decisions(canvas)
@@ -397,21 +378,29 @@ def gather_with_frames(
             "revision": revision,
         },
         "steps": chosen,
+        "completeness": {
+            "score": round(snap.completeness, 3),
+            "percent": percent(snap.completeness),
+        },
         "step_titles": {str(k): v for k, v in progress.STEP_TITLES.items()},
         "progress": _progress(canvas),
         "vision": vision,
         "goals": _goals(canvas, kpis),
         "decisions": decisions,
-        "open_flaws": [f for f in flaws if f["fix_status"] in OPEN_FIX],
+        "open_flaws": [f for f in flaws if f["is_open"]],
         "open_risks": sorted(
             (r for r in risks if r["status"] != "closed"), key=lambda r: -r["score"]
         ),
         "highlights": {
             "top_features": [
-                {"title": f["title"], "rice": f["rice"], "moscow_label": f.get("moscow_label")}
-                for f in features
-                if f["rice"] is not None
-            ][:3],
+                {
+                    "title": by_id[i]["title"],
+                    "rice": by_id[i]["rice"],
+                    "rice_rank": by_id[i]["rice_rank"],
+                    "moscow_label": by_id[i].get("moscow_label"),
+                }
+                for i in snap.top_features["id"].head(TOP_FEATURES)
+            ],
         },
         "counts": {kind: len(rows) for kind, rows in canvas.rows.items()},
         "limits": dict(LIMITS),
@@ -444,9 +433,7 @@ def gather_with_frames(
             "totals": {"roadmap": len(roadmap)},
         }
     if 5 in chosen:
-        feedback = sorted(
-            canvas.records("feedback"), key=lambda r: r["received_on"] or "", reverse=True
-        )
+        feedback = canvas.in_order("feedback", loop.feedback_latest_first(snap["feedback"])["id"])
         data["step5"] = {
             "feedback": feedback[: LIMITS["feedback"]],
             "flaws": flaws,
@@ -454,4 +441,4 @@ def gather_with_frames(
             "decisions": decisions,
             "totals": {"feedback": len(feedback)},
         }
-    return data, {kind: canvas.frame(kind) for kind in items.ITEM_TYPES}
+    return data, {kind: snap.linked_frame(kind) for kind in items.ITEM_TYPES}

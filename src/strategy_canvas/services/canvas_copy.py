@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from strategy_canvas import models as m
-from strategy_canvas.services import canvases, items
+from strategy_canvas.services import canvases, items, snapshot
 from strategy_canvas.services.activity import Actor
 
 #: kind -> [(ref, values)]; a link field's value is the ref of the item it points to
@@ -54,19 +54,21 @@ def duplicate_canvas(
     name: str | None = None,
     actor: Actor | None = None,
 ) -> m.Canvas:
-    """A full copy of the canvas, with a new token, named "<name> (copy)" by default."""
-    canvas = canvases.get_canvas(session=session, canvas_token=canvas_token)
+    """A full copy of the canvas, with a new token, named "<name> (copy)" by default:
+    every item of its snapshot (one consistent state of it)."""
+    snap = snapshot.snapshot(session=session, canvas_token=canvas_token)
+    canvas = snap.canvas
     canvas_in = {field: getattr(canvas, field) for field in m.CanvasCreate.model_fields}
     original = canvas.name
     canvas_in["name"] = name if name is not None else f"{original} (copy)"[:120]
     entries = {
         kind: [
             (int(row.id), {field: getattr(row, field) for field in spec.fields})
-            for row in items.list_items(session=session, canvas_token=canvas_token, kind=kind)
+            for row in snap.rows[kind]
         ]
         for kind, spec in items.ITEM_TYPES.items()
     }
-    session.rollback()  # end the read before the write begins
+    session.rollback()  # end the counter's read before the write begins
     return create_canvas_with_items(
         session=session,
         canvas_in=canvas_in,

@@ -15,6 +15,7 @@ list order; links hold the ``ref`` of the item they point to. Values are written
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlmodel import Session
@@ -32,19 +33,29 @@ def item_json(spec: items.ItemType, row: Any) -> dict[str, Any]:
     return {"ref": row.id, **activity.json_fields({n: getattr(row, n) for n in spec.fields})}
 
 
-def canvas_document(*, session: Session, canvas_token: str) -> dict[str, Any]:
-    """The canvas and every item, as a JSON-ready dict (see the module docstring)."""
-    canvas_id = canvas_id_for(session, canvas_token)
-    canvas = session.get(m.Canvas, canvas_id)
-    assert canvas is not None
-    document: dict[str, Any] = {
+def document_of(canvas: m.Canvas, rows: Mapping[str, Sequence[Any]]) -> dict[str, Any]:
+    """The document of ``canvas`` and its items by kind, in list order (a canvas
+    snapshot's rows, or rows read in a session)."""
+    return {
         "format": FORMAT,
         "version": VERSION,
         "exported_at": m.utcnow().isoformat(),
         "canvas": {name: getattr(canvas, name) for name in m.CanvasCreate.model_fields},
-        "items": {},
+        "items": {
+            kind: [item_json(spec, row) for row in rows[kind]]
+            for kind, spec in items.ITEM_TYPES.items()
+        },
     }
-    for kind, spec in items.ITEM_TYPES.items():
-        rows = items.list_items(session=session, canvas_token=canvas_token, kind=kind)
-        document["items"][kind] = [item_json(spec, row) for row in rows]
-    return document
+
+
+def canvas_document(*, session: Session, canvas_token: str) -> dict[str, Any]:
+    """The canvas and every item as ``session`` sees them now (inside its transaction,
+    writes not yet committed included), as a JSON-ready dict (see the module docstring)."""
+    canvas_id = canvas_id_for(session, canvas_token)
+    canvas = session.get(m.Canvas, canvas_id)
+    assert canvas is not None
+    rows = {
+        kind: items.list_items(session=session, canvas_token=canvas_token, kind=kind)
+        for kind in items.ITEM_TYPES
+    }
+    return document_of(canvas, rows)

@@ -6,17 +6,16 @@
   :func:`sent_from` finds the items a feedback has become.
 - :func:`decision_log` / :func:`decisions_by_feature`: every shipped or building feature
   with its decision (declare victory, iterate, roll back) or none yet.
-- :func:`kpi_progress` / :func:`kpis_against_target`: each key result's latest reading
-  against its baseline and target.
+- :func:`kpis_against_target`: each key result's latest reading against its baseline and
+  target, by the rule of :mod:`strategy_canvas.rules.kpi_progress`.
 
-The ``*_log`` and ``kpi_progress`` functions are pure (DataFrames in, a DataFrame out), so
-the live board computes them from the frames it has cached by the canvas's change
-counter; the ``session`` functions load those frames and call them.
+:func:`decision_log` and :func:`feedback_latest_first` are pure (DataFrames in, a
+DataFrame out), so the canvas snapshot derives them from the tables it holds; the
+``session`` functions load those tables and call them.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any, Literal, get_args
 
@@ -24,6 +23,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from strategy_canvas import models as m
+from strategy_canvas.rules import kpi_progress
 from strategy_canvas.services import items
 from strategy_canvas.services.errors import ConflictError, ValidationFailed
 
@@ -241,108 +241,16 @@ def decisions_by_feature(*, session: Session, canvas_token: str) -> pd.DataFrame
 # --------------------------------------------------------------- KPIs vs target
 
 
-def progress_to_target(latest: Any, baseline: Any, target: Any) -> float:
-    """(latest − baseline) / (target − baseline), clamped to 0..1; NaN when unknown.
-
-    Works for targets below the baseline (a time to cut) as for targets above it.
-    """
-    values = [_number(v) for v in (latest, baseline, target)]
-    if any(math.isnan(v) for v in values):
-        return math.nan
-    latest_f, baseline_f, target_f = values
-    if target_f == baseline_f:
-        return 1.0 if latest_f == target_f else math.nan
-    share = (latest_f - baseline_f) / (target_f - baseline_f)
-    return max(0.0, min(1.0, share))
-
-
-def _number(value: Any) -> float:
-    if value is None:
-        return math.nan
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
-
-
-def kpi_progress(key_results: pd.DataFrame, readings: pd.DataFrame) -> pd.DataFrame:
-    """Per key result (in its list order): the latest reading against the target.
-
-    Columns: ``key_result_id``, ``metric``, ``unit``, ``baseline``, ``latest``,
-    ``latest_on``, ``previous``, ``target``, ``target_date``, ``readings`` (count) and
-    ``progress`` (0..1, NaN without a reading, a baseline or a target).
-    """
-    columns = [
-        "key_result_id",
-        "metric",
-        "unit",
-        "baseline",
-        "latest",
-        "latest_on",
-        "previous",
-        "target",
-        "target_date",
-        "readings",
-        "progress",
-    ]
-    by_kr: dict[int, list[dict[str, Any]]] = {}
-    if not readings.empty:
-        ordered = readings.assign(_on=pd.to_datetime(readings["measured_on"])).sort_values(
-            ["_on", "id"]
-        )
-        for row in ordered.to_dict("records"):
-            by_kr.setdefault(int(row["key_result_id"]), []).append(row)
-    rows = []
-    for kr in key_results.to_dict("records"):
-        history = by_kr.get(int(kr["id"]), [])
-        latest = history[-1] if history else None
-        previous = history[-2] if len(history) > 1 else None
-        rows.append(
-            {
-                "key_result_id": int(kr["id"]),
-                "metric": kr["metric"],
-                "unit": kr["unit"],
-                "baseline": _number(kr["baseline"]),
-                "latest": _number(latest["value"]) if latest else math.nan,
-                "latest_on": latest["measured_on"] if latest else None,
-                "previous": _number(previous["value"]) if previous else math.nan,
-                "target": _number(kr["target"]),
-                "target_date": kr["target_date"],
-                "readings": len(history),
-                "progress": progress_to_target(
-                    latest["value"] if latest else None, kr["baseline"], kr["target"]
-                ),
-            }
-        )
-    return pd.DataFrame(rows, columns=columns)
-
-
 def kpis_against_target(*, session: Session, canvas_token: str) -> pd.DataFrame:
-    """:func:`kpi_progress` of the canvas."""
-    return kpi_progress(
+    """Each key result's latest reading against its target
+    (:func:`strategy_canvas.rules.kpi_progress.kpi_table`)."""
+    return kpi_progress.kpi_table(
         items.items_frame(session=session, canvas_token=canvas_token, kind="key_result"),
         items.items_frame(session=session, canvas_token=canvas_token, kind="kpi_reading"),
     )
 
 
-# ----------------------------------------------------------------------- flaws
-
-SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
-OPEN_FIX_STATUSES = ("open", "in_progress")
-
-
-def flaws_by_urgency(flaws: pd.DataFrame) -> pd.DataFrame:
-    """The flaws with open fixes first (open, in progress), each group by severity
-    (critical first), then in list order. Adds a boolean ``is_open`` column."""
-    if flaws.empty:
-        return flaws.assign(is_open=pd.Series(dtype=bool))
-    frame = flaws.assign(
-        is_open=flaws["fix_status"].isin(OPEN_FIX_STATUSES),
-        _severity=flaws["severity"].map(SEVERITY_ORDER).fillna(len(SEVERITY_ORDER)),
-        _order=range(len(flaws)),
-    )
-    frame = frame.sort_values(["is_open", "_severity", "_order"], ascending=[False, True, True])
-    return frame.drop(columns=["_severity", "_order"]).reset_index(drop=True)
+# --------------------------------------------------------------------- feedback
 
 
 def feedback_latest_first(feedback: pd.DataFrame) -> pd.DataFrame:

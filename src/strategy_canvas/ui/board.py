@@ -1,16 +1,16 @@
 """The read-only live board of a step: what everyone on the canvas sees, kept current.
 
 It is drawn inside a fragment that reruns every few seconds (``STRATEGY_CANVAS_SYNC_
-SECONDS``): one indexed query reads the canvas's change counter, and the step's items
-are loaded again only when it moved. The loaded tables are cached by (canvas, change
-counter) for every session at once, so thirty people watching one canvas cost one load
-per change. Nothing here is an input, so a refresh never loses anyone's typing; the
-editor lives outside the fragment (see :mod:`strategy_canvas.ui.editor`).
+SECONDS``): one indexed query reads the canvas's change counter, and the canvas is read
+again only when it moved — as its snapshot (:mod:`strategy_canvas.services.snapshot`),
+cached by (canvas, change counter) for every session at once, so thirty people
+watching one canvas cost one load per change. Nothing here is an input, so a refresh
+never loses anyone's typing; the editor lives outside the fragment (see
+:mod:`strategy_canvas.ui.editor`).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
-from strategy_canvas import db
-from strategy_canvas.services import canvases, items, loop
+from strategy_canvas.services import items, snapshot
 from strategy_canvas.services.validation import field_label
 from strategy_canvas.ui import chart_view, editing
 from strategy_canvas.ui.context import Frames
@@ -42,56 +41,17 @@ def table_height(rows: int, row: int = 35) -> int:
     return row * min(rows, TALL_TABLE_ROWS) + 38
 
 
-@functools.lru_cache(maxsize=64)
-def load_frames(
-    database_url: str, canvas_token: str, revision: int, kinds: tuple[str, ...]
-) -> dict[str, pd.DataFrame]:
-    """The items of ``kinds`` (and of what they link to) at ``revision`` of the canvas.
-
-    ``revision`` is part of the cache key: a change anywhere in the canvas makes a new
-    entry, and an unchanged canvas is served from the cache. The frames are shared by
-    every session, not copied for each (``st.cache_data`` unpickled them on every rerun,
-    and Streamlit's caches cost more than a plain LRU to look up): read them, never
-    change them in place (pandas copies on write anything derived from them).
-    """
-    wanted = set(kinds)
-    for kind in kinds:
-        wanted.update(items.ITEM_TYPES[kind].links.values())
-    with db.session_scope(db.get_engine(database_url), readonly=True) as session:
-        return {
-            kind: items.items_frame(session=session, canvas_token=canvas_token, kind=kind)
-            for kind in sorted(wanted)
-        }
-
-
-def current_frames(
-    ctx: PageContext, kinds: Sequence[str], *, revision: int | None = None
-) -> tuple[int, Frames]:
-    """The frames of ``kinds`` at ``revision``, or at the change counter read now."""
+def current_frames(ctx: PageContext, *, revision: int | None = None) -> tuple[int, Frames]:
+    """The canvas's snapshot at ``revision``, or at the change counter read now."""
     assert ctx.token is not None
-    if revision is None:
-        with ctx.read() as session:
-            revision = canvases.get_revision(session=session, canvas_token=ctx.token)
-    frames = Frames(load_frames(ctx.settings.database_url, ctx.token, revision, tuple(kinds)))
-    frames.database_url, frames.canvas_token, frames.revision = (
-        ctx.settings.database_url,
-        ctx.token,
-        revision,
-    )
-    return revision, frames
+    with ctx.read() as session:
+        frames = snapshot.snapshot(session=session, canvas_token=ctx.token, revision=revision)
+    return frames.revision, frames
 
 
 def titles(frames: Frames, kind: str) -> dict[int, str]:
-    """id -> title of the items of ``kind`` in ``frames``."""
-    spec = items.ITEM_TYPES[kind]
-    frame = frames.get(kind)
-    if frame is None or frame.empty:
-        return {}
-    names = frame[spec.title_field].astype(str)
-    return {
-        int(i): (t if t.strip() else f"{spec.label} #{i}")
-        for i, t in zip(frame["id"], names, strict=True)
-    }
+    """id -> title of the items of ``kind`` (:meth:`CanvasSnapshot.titles`)."""
+    return frames.titles(kind)
 
 
 def readable(frames: Frames, kind: str, *, columns: Sequence[str] | None = None) -> pd.DataFrame:
@@ -146,7 +106,7 @@ def _changed_underneath(frames: Frames) -> None:
             )
 
 
-def live_frames(ctx: PageContext, kinds: Sequence[str]) -> Callable[[], tuple[int, Frames]]:
+def live_frames(ctx: PageContext) -> Callable[[], tuple[int, Frames]]:
     """What a self-refreshing fragment calls for its frames: drawn with the page, the
     change counter the page read; on each tick after that, the counter read again."""
     with_page = [True]
@@ -154,15 +114,15 @@ def live_frames(ctx: PageContext, kinds: Sequence[str]) -> Callable[[], tuple[in
     def read() -> tuple[int, Frames]:
         known = ctx.revision if with_page[0] else None
         with_page[0] = False
-        return current_frames(ctx, kinds, revision=known)
+        return current_frames(ctx, revision=known)
 
     return read
 
 
-def live_board(ctx: PageContext, kinds: Sequence[str], render: Renderer) -> None:
+def live_board(ctx: PageContext, render: Renderer) -> None:
     """Draw ``render(frames)`` inside a self-refreshing fragment."""
     every = timedelta(seconds=ctx.settings.live_sync_seconds)
-    read = live_frames(ctx, kinds)
+    read = live_frames(ctx)
 
     def board() -> None:
         revision, frames = read()
@@ -243,22 +203,3 @@ def _card_texts(
                 lines.append(f":gray[{label}:] {md(text)}")
         texts.append("  \n".join(lines))
     return texts
-
-
-# ------------------------------------------------------------ derived tables
-
-
-def kpi_progress(frames: Frames) -> pd.DataFrame:
-    """Each KPI's progress toward its target (:func:`loop.kpi_progress`), once per state
-    of the canvas for this page and the Overview."""
-    return chart_view.cached(
-        frames,
-        "loop.kpi_progress",
-        lambda: loop.kpi_progress(frames["key_result"], frames["kpi_reading"]),
-    )
-
-
-def flaws_by_urgency(frames: Frames) -> pd.DataFrame:
-    """The flaws, most urgent first (:func:`loop.flaws_by_urgency`), once per state of
-    the canvas for this page and the Overview."""
-    return chart_view.cached(frames, "loop.flaws", lambda: loop.flaws_by_urgency(frames["flaw"]))

@@ -9,13 +9,13 @@ The results are shared, not copied for each rerun: they are only read.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 from streamlit import dataframe_util
+
+from strategy_canvas.lru import LRUCache
 
 if TYPE_CHECKING:
     import altair as alt
@@ -23,37 +23,14 @@ if TYPE_CHECKING:
     from strategy_canvas.ui.context import Frames
 
 
-class _Results:
-    """The last ``size`` results by key, least recently used dropped first. Safe across
-    the sessions' threads; two sessions asking at once may both compute, one wins."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._data: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        value = compute()
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-        return value
-
-
-_RESULTS = _Results(1024)
+_RESULTS: LRUCache[Any] = LRUCache(1024)
 
 
 def cached(
     frames: Frames, name: str, compute: Callable[[], Any], options: tuple[Hashable, ...] = ()
 ) -> Any:
     """``compute()`` once per state of the canvas (and ``name`` and ``options``)."""
-    key = (frames.database_url, frames.canvas_token, frames.revision, name, options)
-    return _RESULTS.get(key, compute)
+    return _RESULTS.get_or_compute((*frames.key, name, options), compute)
 
 
 def _with_arrow_datasets(spec: dict[str, Any]) -> dict[str, Any]:

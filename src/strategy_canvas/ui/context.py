@@ -1,6 +1,7 @@
 """What every page and view shares, and nothing else: the :class:`PageContext` that
-:func:`strategy_canvas.ui.setup.page_setup` hands each page, the :class:`Frames` a
-board is drawn from, the app's name and icon, and which canvas this session has open.
+:func:`strategy_canvas.ui.setup.page_setup` hands each page, the :data:`Frames` a
+board is drawn from (the canvas's snapshot), the app's name and icon, and which canvas
+this session has open.
 
 A leaf of the UI: it imports no other module of ``strategy_canvas.ui``, so every view can
 import it without pulling in the composition root (``setup.py``), which only app.py and
@@ -14,12 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import pandas as pd
 import streamlit as st
 
 from strategy_canvas import db
 from strategy_canvas.config import Settings
-from strategy_canvas.services import canvases
+from strategy_canvas.services import canvases, snapshot
+from strategy_canvas.services.snapshot import CanvasSnapshot
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -48,13 +49,9 @@ def forget_canvas(token: str | None = None) -> None:
         st.session_state.pop(_OPEN_CANVAS_KEY, None)
 
 
-class Frames(dict[str, pd.DataFrame]):
-    """The loaded tables (kind -> DataFrame) and which state of which canvas they show,
-    so that what is derived from them (charts, rankings) can be cached by that state."""
-
-    database_url: str = ""
-    canvas_token: str = ""
-    revision: int = 0
+#: What a board and its charts are drawn from: the canvas's read model at one change
+#: counter (kind -> items, and everything derived from them), shared by every session.
+Frames = CanvasSnapshot
 
 
 @dataclass
@@ -106,6 +103,17 @@ class PageContext:
     def changed(self) -> None:
         """Forget the change counter read in this run (after this run wrote something)."""
         self._revision = None
+
+    def snapshot(self, revision: int | None = None) -> CanvasSnapshot:
+        """The open canvas's read model at ``revision`` (default: this run's change
+        counter), from the process's cache: no query when it is there."""
+        assert self.canvas is not None
+        with self.read() as session:
+            return snapshot.snapshot(
+                session=session,
+                canvas_token=self.canvas.token,
+                revision=self.revision if revision is None else revision,
+            )
 
     @contextmanager
     def write(self) -> Iterator[Session]:

@@ -8,7 +8,6 @@ outside it (see :mod:`strategy_canvas.ui.editor`).
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
@@ -18,8 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from strategy_canvas import db
 from strategy_canvas import models as m
+from strategy_canvas import scoring
 from strategy_canvas.services import items
 from strategy_canvas.services.errors import NotFound
 from strategy_canvas.services.validation import field_label
@@ -63,16 +62,11 @@ _CHOICE_COLUMNS = ("kind", "status", "moscow", "kano")
 # ------------------------------------------------------------------------- scoring
 
 
-def rice_score(reach: Any, impact: Any, confidence: Any, effort: Any) -> float | None:
-    """Reach × impact × confidence (%) ÷ effort, or None while an input is missing.
-
-    A stand-in until the prioritisation module's ``rice_score`` is wired in.
-    """
-    values = [pd.to_numeric(v, errors="coerce") for v in (reach, impact, confidence, effort)]
-    if any(v is None or pd.isna(v) for v in values) or values[3] <= 0:
-        return None
-    reach_, impact_, confidence_, effort_ = (float(v) for v in values)
-    return reach_ * impact_ * (confidence_ / 100) / effort_
+def rice_of(values: dict[str, Any]) -> float | None:
+    """The RICE score of one feature's values as typed (:func:`scoring.rice_score`, the
+    one RICE rule), or None while an input is missing."""
+    score = scoring.rice_score(pd.DataFrame([values])).iloc[0]
+    return None if pd.isna(score) else float(score)
 
 
 def _choice_text(value: Any) -> Any:
@@ -89,12 +83,7 @@ def feature_table(frames: Frames) -> pd.DataFrame:
     """
     raw = frames["feature"]
     table = board.readable(frames, "feature", columns=_FEATURE_COLUMNS)
-    rice = [
-        rice_score(r, i, c, e)
-        for r, i, c, e in zip(
-            raw["reach"], raw["impact"], raw["confidence"], raw["effort"], strict=True
-        )
-    ]
+    rice = frames.ranks["rice_score"].reindex(raw.index)
     table.insert(1, "RICE", pd.array(rice, dtype="Float64"))
     stories = raw["epic_id"].dropna().astype(int).value_counts()
     for name in _CHOICE_COLUMNS:
@@ -348,7 +337,7 @@ def _feature_layout(item_id: int | None) -> Callable[[Callable[[str], Any]], Non
         )
         if part == "Scores":
             _pairs(draw, *_RICE_FIELDS)
-            score = rice_score(*(value(n) for n in _RICE_FIELDS))
+            score = rice_of({n: value(n) for n in _RICE_FIELDS})
             st.caption(
                 f"RICE = reach × impact × confidence ÷ effort = **{score:,.1f}**"
                 if score is not None
@@ -385,18 +374,16 @@ def edit_feature(ctx: PageContext) -> None:
         "feature",
         chosen,
         layout=_feature_layout(chosen),
-        link_subsets={"epic_id": _epic_ids(ctx.settings.database_url, ctx.token, ctx.revision)},
+        link_subsets={"epic_id": _epic_ids(ctx)},
     )
 
 
-@functools.lru_cache(maxsize=128)
-def _epic_ids(database_url: str, canvas_token: str | None, revision: int) -> set[int]:
-    """The canvas's epics at ``revision``: what a feature or story can belong to."""
-    del revision  # part of the cache key only
-    assert canvas_token is not None
-    with db.session_scope(db.get_engine(database_url), readonly=True) as session:
-        rows = items.list_items(session=session, canvas_token=canvas_token, kind="feature")
-    return {int(row.id) for row in rows if row.kind == "epic"}
+def _epic_ids(ctx: PageContext) -> set[int]:
+    """The canvas's epics: what a feature or story can belong to."""
+    features = ctx.snapshot()["feature"]
+    return {
+        int(i) for i, kind in zip(features["id"], features["kind"], strict=True) if kind == "epic"
+    }
 
 
 # ------------------------------------------------------------------- sketch editor
@@ -524,9 +511,7 @@ def image_upload(ctx: PageContext) -> Callable[[editor.Edit], dict[str, Any] | N
 
 
 def _names(ctx: PageContext, kind: str) -> dict[int, str]:
-    assert ctx.token is not None
-    with ctx.read() as session:
-        return items.choices(session=session, canvas_token=ctx.token, kind=kind)
+    return ctx.snapshot().titles(kind)
 
 
 def _needs_first(what: str, *, kind_label: str) -> None:
@@ -547,8 +532,7 @@ def edit_sketch(ctx: PageContext) -> None:
         )
         return
     assert ctx.token is not None
-    with ctx.read() as session:
-        sketches = items.list_items(session=session, canvas_token=ctx.token, kind="sketch")
+    sketches = ctx.snapshot().rows["sketch"]
     names = {
         int(s.id): f"{s.caption or 'Untitled sketch'} — {features.get(s.feature_id, '?')}"
         for s in sketches
@@ -586,8 +570,7 @@ def edit_criterion_score(ctx: PageContext) -> None:
         )
         return
     assert ctx.token is not None
-    with ctx.read() as session:
-        scores = items.list_items(session=session, canvas_token=ctx.token, kind="criterion_score")
+    scores = ctx.snapshot().rows["criterion_score"]
     names = {
         int(s.id): (
             f"{features.get(s.feature_id, '?')} — {criteria.get(s.criterion_id, '?')}: {s.score:g}"

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from strategy_canvas import db
 from strategy_canvas.services import drafts, edits, items
 from strategy_canvas.services.errors import ValidationFailed
 from strategy_canvas.ui import editing, fields, messages
@@ -120,17 +119,9 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-@functools.lru_cache(maxsize=512)
-def _titles(database_url: str, canvas_token: str, revision: int, kind: str) -> dict[int, str]:
-    """id -> title of the items of ``kind`` at ``revision`` of the canvas (cached by it)."""
-    with db.session_scope(db.get_engine(database_url), readonly=True) as session:
-        return items.choices(session=session, canvas_token=canvas_token, kind=kind)
-
-
 def titles(ctx: PageContext, kind: str) -> dict[int, str]:
     """The pickers' id -> title of ``kind``, as of this run's change counter."""
-    assert ctx.token is not None
-    return dict(_titles(ctx.settings.database_url, ctx.token, ctx.revision, kind))
+    return dict(ctx.snapshot().titles(kind))
 
 
 def _link_choices(

@@ -22,6 +22,7 @@ import pyarrow as pa
 import streamlit as st
 
 from strategy_canvas import charts
+from strategy_canvas.rules import flaw_urgency
 from strategy_canvas.services import items, loop
 from strategy_canvas.services.errors import ConflictError, ServiceError
 from strategy_canvas.ui import (
@@ -34,7 +35,6 @@ from strategy_canvas.ui import (
     step_page,
     steps,
 )
-from strategy_canvas.ui.board import flaws_by_urgency, kpi_progress
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.formats import SEVERITY_ICONS, choice, number
 from strategy_canvas.ui.text import md
@@ -178,9 +178,9 @@ def flaws_section(frames: Frames) -> None:
 
 def _flaws_view(frames: Frames) -> tuple[int, str, pa.Table]:
     """(count, summary badges, table) of the flaws, most urgent first."""
-    frame = flaws_by_urgency(frames)
+    frame = frames.flaws
     open_flaws = frame[frame["is_open"]]
-    counts = {s: int((open_flaws["severity"] == s).sum()) for s in loop.SEVERITY_ORDER}
+    counts = {s: int((open_flaws["severity"] == s).sum()) for s in flaw_urgency.SEVERITY_RANK}
     colors = {"critical": "red", "high": "orange", "medium": "yellow", "low": "gray"}
     summary = _badges(counts, colors, {s: f"{s} open" for s in counts}) or (
         ":green-badge[every fix done]"
@@ -213,7 +213,7 @@ def kpi_table(kpis: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "KPI": kpis["metric"],
-            "Progress": kpis["progress"] * 100,
+            "Progress": kpis["percent"],
             "Latest": [
                 number(v, u) + t
                 for v, u, t in zip(kpis["latest"], kpis["unit"], trend, strict=True)
@@ -256,7 +256,7 @@ def kpi_section(ctx: PageContext, frames: Frames) -> None:
             query_params=ctx.link_params,
         )
         return
-    kpis = kpi_progress(frames)
+    kpis = frames.kpis
     table = chart_view.cached(frames, "kpi.table", lambda: _arrow(kpi_table(kpis)))
     st.dataframe(table, hide_index=True, width="stretch", column_config=KPI_COLUMNS)
     chart_view.show(
@@ -316,7 +316,7 @@ class _Decisions(NamedTuple):
 
 
 def _decisions_view(frames: Frames) -> _Decisions:
-    log = loop.decision_log(frames["feature"], frames["decision"])
+    log = frames.decision_log
     decided = log[log["decision"].notna()]
     counts = {d: int((decided["decision"] == d).sum()) for d in loop.DECISION_LABELS}
     summary = _badges(
@@ -487,10 +487,7 @@ def _send_back(ctx: PageContext, feedback_id: int, kind: str) -> None:
 
 def kpi_reading_editor(ctx: PageContext) -> None:
     """Readings of the KPIs of step 2; without a KPI, where to make one."""
-    assert ctx.token is not None
-    with ctx.read() as session:
-        kpis = items.list_items(session=session, canvas_token=ctx.token, kind="key_result")
-        readings = items.list_items(session=session, canvas_token=ctx.token, kind="kpi_reading")
+    kpis, readings = ctx.snapshot().rows["key_result"], ctx.snapshot().rows["kpi_reading"]
     if not kpis:
         st.info(
             "There is no KPI to read yet. KPIs are the key results of step 2: add one there "
@@ -520,10 +517,7 @@ def kpi_reading_editor(ctx: PageContext) -> None:
 
 def decision_editor(ctx: PageContext) -> None:
     """One decision per feature; starts on the first shipped feature still waiting."""
-    assert ctx.token is not None
-    with ctx.read() as session:
-        features = items.choices(session=session, canvas_token=ctx.token, kind="feature")
-        log = loop.decisions_by_feature(session=session, canvas_token=ctx.token)
+    features, log = ctx.snapshot().titles("feature"), ctx.snapshot().decision_log
     if not features:
         st.info(
             "There is no feature to decide on yet. Features come from step 3 (Designs); "

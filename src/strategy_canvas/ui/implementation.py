@@ -274,7 +274,7 @@ def timeline_section(ctx: PageContext) -> None:
         )
     chosen = str(group or "owner")
     every = timedelta(seconds=ctx.settings.live_sync_seconds)
-    read = board.live_frames(ctx, KINDS)
+    read = board.live_frames(ctx)
 
     def view() -> None:
         _, frames = read()
@@ -301,9 +301,7 @@ def timeline(frames: Frames, group: str) -> None:
 
 
 def _names(ctx: PageContext, kind: str) -> dict[int, str]:
-    assert ctx.token is not None
-    with ctx.read() as session:
-        return items.choices(session=session, canvas_token=ctx.token, kind=kind)
+    return ctx.snapshot().titles(kind)
 
 
 def edit_dependency(ctx: PageContext) -> None:
@@ -323,9 +321,7 @@ def edit_dependency(ctx: PageContext) -> None:
             icon=":material/info:",
         )
         return
-    assert ctx.token is not None
-    with ctx.read() as session:
-        rows = items.list_items(session=session, canvas_token=ctx.token, kind="dependency")
+    rows = ctx.snapshot().rows["dependency"]
     names = {
         int(d.id): f"{roadmap.get(d.item_id, '?')} → depends on {roadmap.get(d.depends_on_id, '?')}"
         for d in rows

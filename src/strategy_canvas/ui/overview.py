@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from strategy_canvas import charts, scoring, vision_statement
+from strategy_canvas import charts, vision_statement
+from strategy_canvas.rules import kpi_progress
+from strategy_canvas.rules.percent import percent_text
 from strategy_canvas.services import progress
 from strategy_canvas.ui import board, chart_view, links, steps
-from strategy_canvas.ui import progress as cached_progress
-from strategy_canvas.ui.board import flaws_by_urgency, kpi_progress
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.formats import SEVERITY_ICONS, choice, number
 from strategy_canvas.ui.text import md
@@ -93,11 +93,11 @@ def show(ctx: PageContext) -> None:
     byline = " · ".join(md(t) for t in (canvas.product, canvas.authors) if t)
     if byline:
         st.markdown(f":gray[{byline}]")
-    board.live_board(ctx, KINDS, partial(render, ctx))
+    board.live_board(ctx, partial(render, ctx))
 
 
 def render(ctx: PageContext, frames: Frames) -> None:
-    step_rows = cached_progress.steps_at(frames)
+    step_rows = list(frames.steps)
     next_action(ctx, step_rows)
     left, middle, right = st.columns([4, 3, 4])
     with left:
@@ -140,7 +140,7 @@ def next_action(ctx: PageContext, step_rows: list[progress.StepProgress]) -> Non
                 st.markdown(f"#### :material/lightbulb: Next: {md(action)}")
                 _go(ctx, step.step, f"Go to step {step.step}: {step.title}")
     with right:
-        st.metric("Canvas complete", f"{round(overall * 100)}%")
+        st.metric("Canvas complete", percent_text(overall))
         st.progress(overall)
 
 
@@ -202,14 +202,6 @@ def vision_card(ctx: PageContext, frames: Frames) -> None:
             )
 
 
-def top_features(features: pd.DataFrame, limit: int = TOP_FEATURES) -> pd.DataFrame:
-    """The features (not dropped) with the highest RICE score, best first; unscored ones
-    are left out. Adds a ``rice`` column."""
-    live = features[features["status"] != "dropped"] if not features.empty else features
-    scored = live.assign(rice=scoring.rice_score(live)).dropna(subset=["rice"])
-    return scored.sort_values("rice", ascending=False, kind="stable").head(limit)
-
-
 def features_card(ctx: PageContext, frames: Frames) -> None:
     features = frames["feature"]
     with card("Top features by RICE", ":material/star:"):
@@ -217,11 +209,7 @@ def features_card(ctx: PageContext, frames: Frames) -> None:
             st.caption("No features yet — design what reaches the goals, then score it.")
             _go(ctx, 3, "Design features in step 3")
             return
-        top, unscored = chart_view.cached(
-            frames,
-            "overview.top_features",
-            lambda: (top_features(features), int(scoring.rice_score(features).isna().sum())),
-        )
+        top = frames.top_features.head(TOP_FEATURES)
         if top.empty:
             st.caption(
                 "No feature is scored yet — give reach, impact, confidence and effort to "
@@ -230,13 +218,15 @@ def features_card(ctx: PageContext, frames: Frames) -> None:
             _go(ctx, 3, "Score features in step 3")
             return
         lines = []
-        for rank, row in enumerate(top.to_dict("records"), start=1):
+        for row in top.to_dict("records"):
             status = row["status"]
             badge = f":{STATUS_COLORS.get(status, 'gray')}-badge[{choice(status)}]"
             lines.append(
-                f"{rank}\\. **{md(_text(row['title']))}** {badge} :gray[· RICE {row['rice']:,.0f}]"
+                f"{int(row['rice_rank'])}\\. **{md(_text(row['title']))}** {badge} "
+                f":gray[· RICE {row['rice_score']:,.0f}]"
             )
         st.markdown("  \n".join(lines))
+        unscored = int(frames.ranks["rice_score"].isna().sum())
         if unscored:
             st.caption(f"{unscored} more not scored yet.")
 
@@ -284,26 +274,27 @@ def kpis_card(ctx: PageContext, frames: Frames) -> None:
             st.caption("No KPIs yet — give each goal a key result with a baseline and a target.")
             _go(ctx, 2, "Set key results in step 2")
             return
-        kpis = kpi_progress(frames)
+        kpis = frames.kpis
         for row in kpis.head(LIST_LIMIT).to_dict("records"):
             unit = _text(row["unit"])
             target = md(number(row["target"], unit))
             st.markdown(f"**{md(_text(row['metric']))}**")
             if row["readings"] == 0:
                 st.caption(f"No reading yet · target {target}")
-            elif pd.isna(row["progress"]):
+            elif pd.isna(row["percent"]):
                 st.caption(f"Latest {md(number(row['latest'], unit))} · no target to compare")
             else:
+                reached = " · target reached" if row["reached"] else ""
                 st.progress(
-                    float(row["progress"]),
+                    kpi_progress.bar_fill(row["progress"]),
                     text=f"{md(number(row['latest'], unit))} → target {target} · "
-                    f"**{round(row['progress'] * 100)}%**",
+                    f"**{percent_text(row['progress'])}**{reached}",
                 )
         _more(len(kpis) - LIST_LIMIT, "KPIs")
 
 
 def flaws_card(ctx: PageContext, frames: Frames) -> None:
-    flaws = flaws_by_urgency(frames)
+    flaws = frames.flaws
     open_flaws = flaws[flaws["is_open"]] if not flaws.empty else flaws
     with card(f"Open flaws · {len(open_flaws)}", ":material/bug_report:"):
         if flaws.empty:
@@ -352,7 +343,7 @@ def progress_strip(
         info = steps.STEPS[row.step]
         with column, st.container(border=True, height="stretch"):
             st.markdown(f"**{row.step}. {info.title}**")
-            st.progress(row.score, text=f"{round(row.score * 100)}%")
+            st.progress(row.score, text=percent_text(row.score))
             if row.missing:
                 st.caption(f"Next: {md(row.missing[0])}")
             else:

@@ -112,12 +112,8 @@ def section(ctx: PageContext) -> None:
 
 
 def _frames(ctx: PageContext) -> Frames:
-    """The step's tables as of this run's change counter (read once per run)."""
-    assert ctx.token is not None
-    url, revision = ctx.settings.database_url, ctx.revision
-    frames = Frames(board.load_frames(url, ctx.token, revision, tuple(KINDS)))
-    frames.database_url, frames.canvas_token, frames.revision = url, ctx.token, revision
-    return frames
+    """The canvas's snapshot as of this run's change counter (read once per run)."""
+    return ctx.snapshot()
 
 
 def _live(ctx: PageContext, frames: Frames, render: Callable[[Frames], None]) -> None:
@@ -129,7 +125,7 @@ def _live(ctx: PageContext, frames: Frames, render: Callable[[Frames], None]) ->
     loaded = [frames]
 
     def view() -> None:
-        render(loaded.pop() if loaded else board.current_frames(ctx, KINDS)[1])
+        render(loaded.pop() if loaded else board.current_frames(ctx)[1])
 
     st.fragment(view, run_every=every)()
 

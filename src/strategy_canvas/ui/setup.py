@@ -9,7 +9,6 @@ config, the database, the open canvas, the access gate and the sidebar — happe
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,7 @@ import streamlit as st
 
 from strategy_canvas import db
 from strategy_canvas.config import get_settings
-from strategy_canvas.services import canvases
+from strategy_canvas.services import snapshot
 from strategy_canvas.services.errors import NotFound
 from strategy_canvas.ui import access, context, links, sidebar, steps
 from strategy_canvas.ui.context import APP_ICON, APP_NAME, PageContext
@@ -25,7 +24,6 @@ from strategy_canvas.ui.context import APP_ICON, APP_NAME, PageContext
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from strategy_canvas import models as m
 
 #: what a canvas token can look like (secrets.token_urlsafe); anything else is not looked up
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -42,15 +40,6 @@ def _migrated_engine(url: str) -> Engine:
     return engine
 
 
-@functools.lru_cache(maxsize=256)
-def _canvas_at(database_url: str, canvas_token: str, revision: int) -> m.Canvas:
-    """The canvas at ``revision`` of its change counter, which every change of the canvas
-    itself moves too: one shared, read-only copy per state instead of a query per rerun."""
-    del revision  # part of the cache key only
-    with db.session_scope(db.get_engine(database_url), readonly=True) as session:
-        return canvases.get_canvas(session=session, canvas_token=canvas_token)
-
-
 def _open_canvas(ctx: PageContext) -> None:
     """Open the canvas named by ``?canvas=`` or, failing that, the one this session had."""
     from_link = (st.query_params.get("canvas") or "").strip()
@@ -60,9 +49,9 @@ def _open_canvas(ctx: PageContext) -> None:
     canvas = None
     if _TOKEN_RE.match(token):
         try:
-            with ctx.read() as session:
-                ctx._revision = canvases.get_revision(session=session, canvas_token=token)
-            canvas = _canvas_at(ctx.settings.database_url, token, ctx._revision)
+            with ctx.read() as session:  # the read model every part of the page reads
+                opened = snapshot.snapshot(session=session, canvas_token=token)
+            ctx._revision, canvas = opened.revision, opened.canvas
         except NotFound:
             canvas = None
     if canvas is None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from strategy_canvas.rules import percent as shares
 from strategy_canvas.services import items, progress
 from strategy_canvas.ui import board, editor, guidance, step_views
 from strategy_canvas.ui import progress as cached_progress
@@ -31,7 +32,7 @@ def header(ctx: PageContext) -> None:
 
 def completeness(step: progress.StepProgress) -> None:
     """How complete the step is, and what is missing, named."""
-    percent = round(step.score * 100)
+    percent = shares.percent(step.score)
     if step.complete:
         st.success(
             f"This step is complete ({percent}%): every check passes.", icon=":material/task_alt:"
@@ -56,7 +57,7 @@ def workspace(
     left, right = st.columns([3, 2], gap="medium")
     with left:
         st.subheader(board_title)
-        board.live_board(ctx, kinds, render)
+        board.live_board(ctx, render)
     with right:
         edit_panel(ctx, kinds, editors or {})
 

@@ -1,0 +1,97 @@
+"""services/snapshot.py: the read model, on SQLite and PostgreSQL — one consistent read
+per change of the canvas, shared by every reader, carrying the derived tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from strategy_canvas import db, scoring
+from strategy_canvas.demo import create_demo_canvas
+from strategy_canvas.rules import flaw_urgency, kpi_progress, top_features
+from strategy_canvas.services import canvases, items, progress, snapshot
+from strategy_canvas.services.errors import NotFound
+
+
+@pytest.fixture
+def demo(engine: Engine) -> str:
+    snapshot.clear_cache()
+    with db.session_scope(engine) as session:
+        return create_demo_canvas(session=session).token
+
+
+def _read(engine: Engine, token: str, revision: int | None = None) -> snapshot.CanvasSnapshot:
+    with db.session_scope(engine, readonly=True) as session:
+        return snapshot.snapshot(session=session, canvas_token=token, revision=revision)
+
+
+def test_it_holds_every_item_in_list_order_and_survives_its_session(
+    engine: Engine, demo: str
+) -> None:
+    snap = _read(engine, demo)
+    with db.session_scope(engine, readonly=True) as session:
+        for kind in items.ITEM_TYPES:
+            stored = items.list_items(session=session, canvas_token=demo, kind=kind)
+            assert [r.id for r in snap.rows[kind]] == [r.id for r in stored], kind
+            frame = items.items_frame(session=session, canvas_token=demo, kind=kind)
+            pd.testing.assert_frame_equal(snap[kind], frame, check_dtype=False)
+        assert snap.revision == canvases.get_revision(session=session, canvas_token=demo)
+    # the session is closed: the rows and the canvas are still readable
+    assert snap.canvas.token == demo and snap.rows["feature"][0].title
+    assert snap.titles("persona") == {int(r.id): items.item_title(r) for r in snap.rows["persona"]}
+    linked = snap.linked_frame("feature")
+    assert list(linked["persona"]) == [snap.titles("persona").get(i) for i in linked["persona_id"]]
+
+
+def test_one_load_per_change_for_every_reader(engine: Engine, demo: str) -> None:
+    first = _read(engine, demo)
+    assert _read(engine, demo) is first  # every session gets the same snapshot
+    assert _read(engine, demo, revision=first.revision) is first  # no query at all
+    with db.session_scope(engine) as session:
+        [flaw] = items.list_items(session=session, canvas_token=demo, kind="flaw")[:1]
+        items.update_item(
+            session=session,
+            canvas_token=demo,
+            kind="flaw",
+            item_id=flaw.id,
+            changes={"title": "Renamed flaw"},
+            expected_version=flaw.version,
+        )
+    after = _read(engine, demo)
+    assert after is not first and after.revision == first.revision + 1
+    assert "Renamed flaw" in list(after["flaw"]["title"])
+    assert "Renamed flaw" not in list(first["flaw"]["title"])  # the old one is unchanged
+
+
+def test_asked_for_an_old_counter_it_is_never_older(engine: Engine, demo: str) -> None:
+    old = _read(engine, demo).revision
+    with db.session_scope(engine) as session:
+        items.create_item(session=session, canvas_token=demo, kind="problem", data={"title": "New"})
+    snapshot.clear_cache()
+    snap = _read(engine, demo, revision=old)
+    assert snap.revision == old + 1 and "New" in list(snap["problem"]["title"])
+
+
+def test_the_derived_tables_are_the_rules_own(engine: Engine, demo: str) -> None:
+    snap = _read(engine, demo)
+    features = snap["feature"]
+    ranks = scoring.rank_table(
+        features, criteria_df=snap["criterion"], scores_df=snap["criterion_score"]
+    )
+    pd.testing.assert_frame_equal(snap.ranks, ranks)
+    pd.testing.assert_frame_equal(
+        snap.kpis, kpi_progress.kpi_table(snap["key_result"], snap["kpi_reading"])
+    )
+    pd.testing.assert_frame_equal(snap.flaws, flaw_urgency.by_urgency(snap["flaw"]))
+    pd.testing.assert_frame_equal(snap.top_features, top_features.top_features(features, ranks))
+    with db.session_scope(engine, readonly=True) as session:
+        assert snap.steps == progress.step_progress(session=session, canvas_token=demo)
+    assert snap.completeness == pytest.approx(sum(s.score for s in snap.steps) / 5)
+    assert snap.ranks is snap.ranks  # computed once
+
+
+def test_a_token_that_names_no_canvas_is_not_found(session: Session) -> None:
+    with pytest.raises(NotFound):
+        snapshot.snapshot(session=session, canvas_token="no-such-canvas")
