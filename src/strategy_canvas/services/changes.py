@@ -8,7 +8,7 @@ broken, how the features' ranks moved under each framework ("Household sync: 2nd
 by RICE"), how each KPI moved against its target, and which decisions are new.
 
 Ranks come from :func:`strategy_canvas.scoring.rank_table` and KPI progress from
-:func:`strategy_canvas.services.loop.kpi_progress`, the functions the pages use, on the
+:func:`strategy_canvas.rules.kpi_progress.kpi_table`, the rules the pages use, on the
 same tables the pages load; values are shown by :func:`services.history.show_value`, as
 the history feed shows them. The text here is plain: user text is inside it as it was
 typed, and whoever draws it (page, Markdown, PDF) escapes it for its medium.
@@ -25,6 +25,8 @@ import pandas as pd
 from sqlmodel import Session
 
 from strategy_canvas import scoring
+from strategy_canvas.rules import kpi_progress
+from strategy_canvas.rules.percent import percent_text
 from strategy_canvas.services import activity, documents, history, items, loop, versions
 from strategy_canvas.services.progress import STEP_TITLES
 
@@ -352,16 +354,15 @@ def _number(value: Any, unit: str) -> str:
 
 
 def _percent(progress: Any) -> str:
-    if progress is None or pd.isna(progress):
-        return "—"
-    return f"{round(float(progress) * 100)}%"
+    """A KPI's progress as every place prints it (rules/percent.py)."""
+    return percent_text(progress)
 
 
 def _kpi_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Line]:
     kinds = ("key_result", "kpi_reading")
     old, new = frames(before, kinds), frames(after, kinds)
-    was = loop.kpi_progress(old["key_result"], old["kpi_reading"]).set_index("key_result_id")
-    now = loop.kpi_progress(new["key_result"], new["kpi_reading"]).set_index("key_result_id")
+    was = kpi_progress.kpi_table(old["key_result"], old["kpi_reading"]).set_index("key_result_id")
+    now = kpi_progress.kpi_table(new["key_result"], new["kpi_reading"]).set_index("key_result_id")
     lines = []
     for ref in now.index:
         row = now.loc[ref]
