@@ -24,6 +24,7 @@ from streamlit.testing.v1 import AppTest
 from strategy_canvas import db
 from strategy_canvas.export import markdown, pdf
 from strategy_canvas.rules.percent import percent_text
+from strategy_canvas.rules.top_features import left_out_note
 from strategy_canvas.sample_data import create_large_canvas
 from strategy_canvas.services import canvases, snapshot
 from strategy_canvas.ui import designs
@@ -46,6 +47,8 @@ class Said:
     flaws: list[str] = field(default_factory=list)
     open_flaws: list[str] = field(default_factory=list)
     top: list[tuple[str, str]] = field(default_factory=list)
+    top_note: str = ""
+    captions: list[str] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------- canvases
@@ -126,6 +129,7 @@ def read_pages(token: str) -> tuple[Said, Said]:
         for rank, title in re.findall(r"^(\d+)\\\. \*\*(.+?)\*\*", text, flags=re.M):
             overview.top.append((rank, _unescape_md(title)))
     overview.open_flaws = [_unescape_md(t) for t in overview.open_flaws]
+    overview.captions = texts(at, "caption")
     return said, overview
 
 
@@ -174,7 +178,8 @@ def read_markdown(text: str) -> Said:
     said.open_flaws = [row["Flaw"] for row in open_flaws]
     top = re.search(r"\*\*Highest-ranked features \(RICE\):\*\* (.+)", text)
     if top:
-        for part in top.group(1).split("; "):
+        listed, _, said.top_note = top.group(1).partition(" — ")
+        for part in listed.split("; "):
             rank, title = re.match(r"(\d+)\. (.+) \([\d,.]+\)$", part).groups()  # type: ignore[union-attr]
             said.top.append((rank, _unescape_md(title)))
     return said
@@ -260,8 +265,9 @@ def test_the_page_the_pdf_and_the_markdown_say_the_same_numbers(
         md = markdown.render_markdown(session=session, canvas_token=canvas)
     page, overview = read_pages(canvas)
     from_md = read_markdown(md)
+    pdf_text = pdf_layout_text(document, tmp_path)
     from_pdf = read_pdf(
-        pdf_layout_text(document, tmp_path),
+        pdf_text,
         features=list(snap["feature"]["title"]),
         metrics=list(snap.kpis["metric"]),
         flaws=list(snap["flaw"]["title"]),
@@ -297,6 +303,12 @@ def test_the_page_the_pdf_and_the_markdown_say_the_same_numbers(
     assert from_pdf.ranks == from_md.ranks
     assert from_md.top == from_pdf.top == top[: len(from_md.top)] and from_md.top
     assert overview.top == top[: len(overview.top)] and overview.top
+    # where a dropped feature's rank is skipped, all three say why, in the same words
+    in_report = left_out_note(snap.top_features.head(3), snap["feature"], snap.ranks)
+    assert from_md.top_note == in_report
+    assert " ".join(in_report.split()) in " ".join(pdf_text.split())
+    on_page = left_out_note(snap.top_features.head(len(overview.top)), snap["feature"], snap.ranks)
+    assert on_page in " ".join(overview.captions)
 
     # every flaw's position
     assert page.flaws == from_md.flaws == from_pdf.flaws == flaws

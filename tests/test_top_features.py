@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from strategy_canvas import scoring
-from strategy_canvas.rules.top_features import top_features
+from strategy_canvas.rules.top_features import left_out_note, top_features
 
 
 def test_dropped_and_unscored_features_are_not_top_features() -> None:
@@ -26,6 +26,14 @@ def test_dropped_and_unscored_features_are_not_top_features() -> None:
     # the ranks are the framework's own: the dropped feature keeps rank 1, ties share one
     assert list(top["rice_rank"]) == [2, 2, 4]
     assert list(top["status"]) == ["planned", "building", "shipped"]
+    # the best-ranked feature is dropped: the list starts at rank 2, and says why
+    assert left_out_note(top.head(2), features, ranks) == (
+        "Numbers are RICE ranks among all features; "
+        "1 dropped feature ranked among them is left out."
+    )
+    assert left_out_note(top.head(0), features, ranks) == ""
+    kept = features.assign(status="planned")
+    assert left_out_note(top_features(kept, ranks).head(3), kept, ranks) == ""
 
 
 def test_no_features_no_top_features() -> None:

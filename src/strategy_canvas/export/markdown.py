@@ -142,6 +142,7 @@ def _summary(data: Mapping[str, Any]) -> list[str | None]:
         ),
     ]
     top = data["highlights"]["top_features"]
+    note = data["highlights"].get("top_features_note")
     if top:
         parts.append(
             "**Highest-ranked features (RICE):** "
@@ -149,6 +150,7 @@ def _summary(data: Mapping[str, Any]) -> list[str | None]:
                 f"{f['rice_rank']}. {escape(f['title'], inline=True)} ({_number(f['rice'])})"
                 for f in top
             )
+            + (f" — {note}" if note else "")
         )
     return parts
 

@@ -44,7 +44,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from strategy_canvas import scoring
-from strategy_canvas.rules import kpi_progress
+from strategy_canvas.rules import kpi_progress, top_features
 from strategy_canvas.rules.percent import percent
 from strategy_canvas.services import items, loop, progress, snapshot
 from strategy_canvas.services.snapshot import CanvasSnapshot
@@ -401,6 +401,9 @@ def gather_with_frames(
                 }
                 for i in snap.top_features["id"].head(TOP_FEATURES)
             ],
+            "top_features_note": top_features.left_out_note(
+                snap.top_features.head(TOP_FEATURES), snap["feature"], snap.ranks
+            ),
         },
         "counts": {kind: len(rows) for kind, rows in canvas.rows.items()},
         "limits": dict(LIMITS),

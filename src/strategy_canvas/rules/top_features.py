@@ -25,3 +25,22 @@ def top_features(features: pd.DataFrame, ranks: pd.DataFrame) -> pd.DataFrame:
     table = ranks.assign(status=ranks["id"].map(status))
     live = table[~table["status"].isin(OUT_OF_PLAY) & table["rice_score"].notna()]
     return scoring.ranked_by(live, "rice")
+
+
+def left_out_note(top: pd.DataFrame, features: pd.DataFrame, ranks: pd.DataFrame) -> str:
+    """Why the ranks of the top features shown (``top``, the first of
+    :func:`top_features`) skip a number, when they do: the features out of play ranked
+    among them. "" when nothing is skipped."""
+    if top.empty:
+        return ""
+    last = top["rice_rank"].max()
+    out = set(features.loc[features["status"].isin(OUT_OF_PLAY), "id"])
+    skipped = int((ranks["rice_rank"].le(last) & ranks["id"].isin(out)).sum())
+    if not skipped:
+        return ""
+    noun = (
+        "dropped feature ranked among them is"
+        if skipped == 1
+        else "dropped features ranked among them are"
+    )
+    return f"Numbers are RICE ranks among all features; {skipped} {noun} left out."

@@ -20,7 +20,7 @@ import pandas as pd
 import streamlit as st
 
 from strategy_canvas import charts, vision_statement
-from strategy_canvas.rules import kpi_progress
+from strategy_canvas.rules import kpi_progress, top_features
 from strategy_canvas.rules.percent import percent_text
 from strategy_canvas.services import progress
 from strategy_canvas.ui import board, chart_view, links, steps
@@ -226,9 +226,12 @@ def features_card(ctx: PageContext, frames: Frames) -> None:
                 f":gray[· RICE {row['rice_score']:,.0f}]"
             )
         st.markdown("  \n".join(lines))
+        notes = [top_features.left_out_note(top, features, frames.ranks)]
         unscored = int(frames.ranks["rice_score"].isna().sum())
         if unscored:
-            st.caption(f"{unscored} more not scored yet.")
+            notes.append(f"{unscored} more not scored yet.")
+        if any(notes):
+            st.caption(" ".join(n for n in notes if n))
 
 
 def roadmap_card(ctx: PageContext, frames: Frames) -> None:
