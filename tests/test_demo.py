@@ -3,6 +3,7 @@ scores, deterministic dates; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import date
 from typing import Any
@@ -13,7 +14,9 @@ from sqlmodel import Session, select
 
 from strategy_canvas import demo
 from strategy_canvas import models as m
+from strategy_canvas.export import json_io
 from strategy_canvas.services import canvases, items
+from tests.dbkit import normalise
 
 ByKind = dict[str, list[Any]]
 
@@ -163,6 +166,25 @@ def test_demo_canvas_is_complete_linked_and_deterministic(session: Session) -> N
 
     assert snapshot(canvas.token) == snapshot(second.token)
     assert len(canvases.list_canvases(session=session)) == 2
+
+
+def test_the_demo_is_its_json_file_loaded_through_the_import(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo is data in the export format, written by the import a user's file takes."""
+    imported: list[dict[str, Any]] = []
+    real = json_io.import_canvas
+
+    def spy(**kwargs: Any) -> Any:
+        imported.append(kwargs["document"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(json_io, "import_canvas", spy)
+    canvas = demo.create_demo_canvas(session=session)
+    file = json.loads(demo.DEMO_FILE.read_text(encoding="utf-8"))
+    assert imported == [file]
+    exported = json_io.export_canvas(session=session, canvas_token=canvas.token)
+    assert normalise(exported) == normalise(file)
 
 
 def test_a_failing_demo_writes_nothing(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,6 +24,7 @@ from strategy_canvas.export.json_io import _unique_columns
 from strategy_canvas.services import canvas_copy, canvases, items
 from strategy_canvas.services.errors import ValidationFailed
 from strategy_canvas.services.validation import validate
+from tests.dbkit import normalise
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 #: the first bytes of each image type a sketch accepts
@@ -37,26 +38,6 @@ COUNTED = [m.Canvas, m.CanvasRevision] + [t.table for t in items.ITEM_TYPES.valu
 def row_counts(session: Session) -> dict[str, int]:
     session.rollback()
     return {t.__name__: session.exec(select(func.count()).select_from(t)).one() for t in COUNTED}
-
-
-def normalise(document: dict[str, Any]) -> dict[str, Any]:
-    """The document with refs replaced by list positions and the timestamp dropped."""
-    doc = copy.deepcopy(document)
-    doc.pop("exported_at", None)
-    position = {
-        kind: {entry["ref"]: i for i, entry in enumerate(entries)}
-        for kind, entries in doc["items"].items()
-    }
-    for kind, entries in doc["items"].items():
-        spec = items.ITEM_TYPES[kind]
-        for entry in entries:
-            entry["ref"] = position[kind][entry["ref"]]
-            for link, target in spec.links.items():
-                if entry.get(link) is not None:
-                    entry[link] = position[target][entry[link]]
-    for kind in items.ITEM_TYPES:  # a missing list is an empty one
-        doc["items"].setdefault(kind, [])
-    return doc
 
 
 def export(session: Session, canvas: m.Canvas) -> dict[str, Any]:
