@@ -805,11 +805,14 @@ def test_presence_heartbeat_and_ready(
     assert bool(people.loc["Alice", "here"]) and not bool(people.loc["Bob", "here"])
     assert bool(people.loc["Bob", "ready"]) and bool(people.loc["Alice", "me"])
     assert bool(people.loc["Fran", "is_facilitator"])
-    assert (seen.total, seen.ready) == (3, 1)
+    # Bob is ready but gone: a ready flag of someone who left is not counted.
+    assert (seen.total, seen.here, seen.ready) == (3, 1, 0)
     assert not any(t in _everything_said([seen.people]) for t in (alice.token, bob.token))
     assert started.facilitator_key not in _everything_said([seen.people])
+    back = ws.presence(session=session, viewer_token=alice.token, now=T0 + timedelta(seconds=52))
+    assert (back.here, back.ready) == (2, 1)  # at 52 s both are here, Bob ready
     # Heartbeats closer than a few seconds are not written.
-    ws.heartbeat(session=session, participant_token=alice.token, now=T0 + timedelta(seconds=102))
+    ws.heartbeat(session=session, participant_token=alice.token, now=T0 + timedelta(seconds=101))
     stored = session.get(m.Participant, alice.id, populate_existing=True)
     assert stored is not None and stored.last_seen_at == T0 + timedelta(seconds=100)
     ws.set_ready(session=session, participant_token=bob.token, ready=False)

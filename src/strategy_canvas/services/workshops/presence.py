@@ -1,7 +1,17 @@
-"""Who is in the workshop, who is here and who is ready."""
+"""Who is in the workshop, who is here and who is ready.
+
+"Here" goes by time: a participant is here when their screen was seen within
+:data:`PRESENCE_SECONDS`. A screen that receives pushed changes beats every
+:data:`strategy_canvas.live.watch.BEAT_SECONDS` (the app process writes the beats of all
+its screens at once, :func:`record_beats`) and says when its tab closes
+(:func:`mark_away`); a polling screen writes :func:`heartbeat` itself. So a closed tab or
+a lost connection shows as away within a few seconds, and a ready flag counts only
+while its holder is here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,15 +31,16 @@ from strategy_canvas.services.workshops.common import (
 )
 
 #: a participant counts as here when seen within this many seconds
-PRESENCE_SECONDS = 30
+PRESENCE_SECONDS = 3.5
 #: heartbeats closer together than this are not written
-HEARTBEAT_MIN_SECONDS = 5
+HEARTBEAT_MIN_SECONDS = 1.5
 
 
 @dataclass(frozen=True)
 class Presence:
     """``people``: participant_id, display_name, is_facilitator, ready, here, me,
-    last_seen_at, facilitator first, then in order of joining."""
+    last_seen_at, facilitator first, then in order of joining. ``ready`` counts only
+    the people here: a ready flag of someone who left is not counted."""
 
     people: pd.DataFrame
     total: int
@@ -114,5 +125,59 @@ def presence(
         people=people,
         total=len(rows),
         here=sum(bool(r["here"]) for r in rows),
-        ready=sum(bool(r["ready"]) for r in rows),
+        ready=sum(bool(r["ready"]) and bool(r["here"]) for r in rows),
     )
+
+
+def record_beats(*, session: Session, seen: Mapping[str, datetime]) -> int:
+    """Write when each screen (participant token -> time) was last seen, in one
+    statement; tokens that name no one are ignored. Does not bump the change counter
+    (presence goes by time). Returns how many participants were updated."""
+    if not seen:
+        return 0
+    statement = (
+        sa.update(m.Participant)
+        .where(col(m.Participant.token) == sa.bindparam("seen_token"))
+        .values(last_seen_at=sa.bindparam("seen_at"))
+        .execution_options(synchronize_session=False)
+    )
+    result = session.connection().execute(
+        statement, [{"seen_token": token, "seen_at": at} for token, at in seen.items()]
+    )
+    session.commit()
+    return int(result.rowcount or 0)
+
+
+def mark_away(*, session: Session, participant_token: str, now: datetime | None = None) -> None:
+    """The participant's tab closed: away at once (not after :data:`PRESENCE_SECONDS`)."""
+    gone = resolve_now(now) - timedelta(seconds=PRESENCE_SECONDS + 1)
+    session.exec(
+        sa.update(m.Participant)
+        .where(col(m.Participant.token) == participant_token)
+        .values(last_seen_at=gone)
+    )
+    session.commit()
+
+
+def here_by_canvas(
+    *, session: Session, canvas_ids: Collection[int], now: datetime | None = None
+) -> dict[int, frozenset[tuple[int, bool]]]:
+    """Per canvas, who is here in its running workshop: (participant id, ready) pairs.
+    One query for every canvas; what the process's watcher compares to tell the open
+    screens that someone came, left or got ready."""
+    if not canvas_ids:
+        return {}
+    cutoff = resolve_now(now) - timedelta(seconds=PRESENCE_SECONDS)
+    here: dict[int, set[tuple[int, bool]]] = {c: set() for c in canvas_ids}
+    for canvas_id, participant_id, ready in session.exec(
+        select(m.Workshop.canvas_id, m.Participant.id, m.Participant.ready)
+        .join(m.Workshop, col(m.Workshop.id) == m.Participant.workshop_id)
+        .where(
+            col(m.Workshop.canvas_id).in_(list(canvas_ids)),
+            m.Workshop.status == "active",
+            col(m.Participant.last_seen_at) >= cutoff,
+        )
+    ):
+        here[canvas_id].add((int(participant_id or 0), bool(ready)))
+    session.rollback()
+    return {c: frozenset(v) for c, v in here.items()}
