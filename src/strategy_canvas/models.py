@@ -734,6 +734,10 @@ class Workshop(WorkshopBase, table=True):
     started_at: datetime = Field(default_factory=utcnow, nullable=False)
     ended_at: datetime | None = Field(default=None)
     version: int = Field(default=1, nullable=False)
+    #: when the holder of the canvas last took over the facilitator's seat (the key
+    #: changed); the old key's holder is told, by :attr:`superseded_key_hash`
+    taken_over_at: datetime | None = Field(default=None)
+    superseded_key_hash: str | None = Field(default=None, max_length=64)
 
 
 class WorkshopStep(SQLModel, table=True):

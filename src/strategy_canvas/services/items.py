@@ -250,13 +250,20 @@ def item_type(kind: str) -> ItemType:
 # ------------------------------------------------------------------------- writes
 
 
+#: ``session.info`` key: {canvas id: change counter} of the canvases the session's
+#: transaction wrote, announced to the open screens after the commit
+#: (strategy_canvas.live.hub; docs/ARCHITECTURE.md, "Live sync")
+CHANGED_CANVASES = "strategy_canvas.changed_canvases"
+
+
 def begin_write(session: Session, canvas_token: str) -> int:
     """Start a write on the canvas: bump its change counter, return its id.
 
     It is the first statement of every write transaction, for the reasons in the module
-    docstring. Raises NotFound for a token that names no canvas.
+    docstring. Raises NotFound for a token that names no canvas. The new counter is
+    noted in ``session.info[CHANGED_CANVASES]`` for the announcement after the commit.
     """
-    canvas_id = session.exec(
+    row = session.exec(
         sa.update(m.CanvasRevision)
         .where(
             col(m.CanvasRevision.canvas_id)
@@ -265,12 +272,14 @@ def begin_write(session: Session, canvas_token: str) -> int:
             .scalar_subquery()
         )
         .values(revision=m.CanvasRevision.revision + 1, changed_at=m.utcnow())
-        .returning(col(m.CanvasRevision.canvas_id))
-    ).scalar_one_or_none()
-    if canvas_id is None:
+        .returning(col(m.CanvasRevision.canvas_id), col(m.CanvasRevision.revision))
+    ).one_or_none()
+    if row is None:
         session.rollback()
         raise NotFound("No canvas has this link; check the link or ask for a new one.")
-    return int(canvas_id)
+    canvas_id, revision = int(row[0]), int(row[1])
+    session.info.setdefault(CHANGED_CANVASES, {})[canvas_id] = revision
+    return canvas_id
 
 
 def _check_links(

@@ -1,7 +1,8 @@
 """The read-only live board of a step: what everyone on the canvas sees, kept current.
 
-It is drawn inside a fragment that reruns every few seconds (``STRATEGY_CANVAS_SYNC_
-SECONDS``): one indexed query reads the canvas's change counter, and the canvas is read
+It is drawn inside a fragment that reruns when the canvas changes, pushed by the server
+(:mod:`strategy_canvas.ui.push`; every ``STRATEGY_CANVAS_SYNC_SECONDS`` where no stream
+is served): one indexed query reads the canvas's change counter, and the canvas is read
 again only when it moved — as its snapshot (:mod:`strategy_canvas.services.snapshot`),
 cached by (canvas, change counter) for every session at once, so thirty people
 watching one canvas cost one load per change. Nothing here is an input, so a refresh
@@ -12,7 +13,6 @@ never loses anyone's typing; the editor lives outside the fragment (see
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -20,7 +20,7 @@ import streamlit as st
 
 from strategy_canvas.services import items, snapshot
 from strategy_canvas.services.validation import field_label
-from strategy_canvas.ui import chart_view, editing
+from strategy_canvas.ui import chart_view, editing, push
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
@@ -119,21 +119,27 @@ def live_frames(ctx: PageContext) -> Callable[[], tuple[int, Frames]]:
     return read
 
 
+def drawn(ctx: PageContext, revision: int) -> push.Drawn:
+    """What a live view of the open canvas drew (for :func:`push.follow`)."""
+    assert ctx.canvas is not None and ctx.canvas.id is not None
+    return push.Drawn(ctx.canvas.token, ctx.canvas.id, revision)
+
+
 def live_board(ctx: PageContext, render: Renderer) -> None:
-    """Draw ``render(frames)`` inside a self-refreshing fragment."""
-    every = timedelta(seconds=ctx.settings.live_sync_seconds)
+    """Draw ``render(frames)`` inside a fragment that follows the canvas by itself."""
     read = live_frames(ctx)
 
-    def board() -> None:
+    def board() -> push.Drawn:
         revision, frames = read()
         _changed_underneath(frames)
         render(frames)
         st.caption(
             f"Live · change {revision}",
-            help="This board refreshes by itself when anyone changes the canvas.",
+            help="This board shows others' changes by itself as soon as they save.",
         )
+        return drawn(ctx, revision)
 
-    st.fragment(board, run_every=every)()
+    push.follow(board, every_seconds=ctx.settings.live_sync_seconds, key="sc.live.board")
 
 
 def _text(value: object) -> str:

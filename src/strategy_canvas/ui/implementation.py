@@ -8,7 +8,7 @@ and only reads the frames it is given; the editors live outside it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -16,7 +16,7 @@ import streamlit as st
 
 from strategy_canvas import charts
 from strategy_canvas.services import items
-from strategy_canvas.ui import board, chart_view, editor
+from strategy_canvas.ui import board, chart_view, editor, push
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
@@ -273,14 +273,14 @@ def timeline_section(ctx: PageContext) -> None:
             persist_state="session",
         )
     chosen = str(group or "owner")
-    every = timedelta(seconds=ctx.settings.live_sync_seconds)
     read = board.live_frames(ctx)
 
-    def view() -> None:
-        _, frames = read()
+    def view() -> push.Drawn:
+        revision, frames = read()
         timeline(frames, chosen)
+        return board.drawn(ctx, revision)
 
-    st.fragment(view, run_every=every)()
+    push.follow(view, every_seconds=ctx.settings.live_sync_seconds, key="sc.live.timeline")
 
 
 def timeline(frames: Frames, group: str) -> None:

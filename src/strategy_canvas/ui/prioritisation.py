@@ -14,13 +14,12 @@ It is the Designs page's *Prioritise* tab (only the open tab runs):
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from strategy_canvas import scoring
-from strategy_canvas.ui import board
+from strategy_canvas.ui import board, push
 from strategy_canvas.ui import prioritisation_grid as grid
 from strategy_canvas.ui import prioritisation_views as views
 from strategy_canvas.ui.context import Frames
@@ -101,14 +100,16 @@ def section(ctx: PageContext) -> None:
     ranking_tab, matrix_tab, robustness_tab = st.tabs(VIEWS, key=VIEW_KEY, on_change="rerun")
     if ranking_tab.open:
         with ranking_tab:
-            _live(ctx, frames, lambda live: views.ranking_panel(live, framework))
+            _live(ctx, frames, lambda live: views.ranking_panel(live, framework), "ranking")
     if matrix_tab.open:
         with matrix_tab:
-            _live(ctx, frames, views.matrix_panel)
+            _live(ctx, frames, views.matrix_panel, "matrix")
     if robustness_tab.open:
         with robustness_tab:
             k = k_control() if framework in scoring.MONTE_CARLO_INPUTS else views.DEFAULT_K
-            _live(ctx, frames, lambda live: views.robustness_panel(live, framework, k))
+            _live(
+                ctx, frames, lambda live: views.robustness_panel(live, framework, k), "robustness"
+            )
 
 
 def _frames(ctx: PageContext) -> Frames:
@@ -116,18 +117,19 @@ def _frames(ctx: PageContext) -> Frames:
     return ctx.snapshot()
 
 
-def _live(ctx: PageContext, frames: Frames, render: Callable[[Frames], None]) -> None:
+def _live(ctx: PageContext, frames: Frames, render: Callable[[Frames], None], name: str) -> None:
     """``render(frames)`` in a fragment that follows the canvas by itself.
 
     The first draw, inside the page's run, uses the tables the page has loaded already;
     each refresh of the fragment on its own reads the change counter again."""
-    every = timedelta(seconds=ctx.settings.live_sync_seconds)
     loaded = [frames]
 
-    def view() -> None:
-        render(loaded.pop() if loaded else board.current_frames(ctx)[1])
+    def view() -> push.Drawn:
+        shown = loaded.pop() if loaded else board.current_frames(ctx)[1]
+        render(shown)
+        return board.drawn(ctx, shown.revision)
 
-    st.fragment(view, run_every=every)()
+    push.follow(view, every_seconds=ctx.settings.live_sync_seconds, key=f"sc.live.{name}")
 
 
 # ------------------------------------------------------------------- the ranking

@@ -1,8 +1,10 @@
 """The live part of the workshop screen: timer, presence and the step's board.
 
-It is drawn inside a fragment that reruns every ``live_sync_seconds``: each tick reads
-:func:`workshops.sync_state` (one indexed query), sends a heartbeat every few seconds,
-and draws the board again, reading it only when the canvas's change counter moved. The
+It is drawn inside a fragment that reruns when the canvas changes or who is here
+changes, pushed by the server (:mod:`strategy_canvas.ui.push`; where no stream is
+served, every ``live_sync_seconds``, sending a heartbeat every few seconds): each run
+reads :func:`workshops.sync_state` (one indexed query) and draws the board again,
+reading it only when the canvas's change counter moved. The
 whole page is rerun only when what the inputs outside depend on changes (the step, the
 phase, follow-me, being allowed to write, the end: :func:`workshop_state.page_key`), so
 a note being typed next to the board is never lost to someone else's change. The vote
@@ -12,7 +14,6 @@ buttons live here (a click reruns only the fragment); nothing here takes typing.
 from __future__ import annotations
 
 import html
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -21,7 +22,7 @@ import streamlit as st
 from strategy_canvas import charts
 from strategy_canvas.services import items, workshops
 from strategy_canvas.services.errors import PermissionDenied, ServiceError
-from strategy_canvas.ui import messages, steps
+from strategy_canvas.ui import messages, push, steps
 from strategy_canvas.ui import workshop_state as state
 from strategy_canvas.ui.text import md
 
@@ -71,6 +72,19 @@ def timer(sync: workshops.SyncState, *, projector: bool = False) -> None:
             st.caption("No timer running.")
         return
     label = sync.timer_label.strip()
+    if push.available():  # the countdown ticks in the browser, on the server's clock
+        with st.container(border=True):
+            push.countdown(
+                ends_at=sync.timer_ends_at,
+                now=workshops.clock(),
+                label=label or "Timer",
+                was_up=sync.time_is_up,
+                projector=projector,
+                key="ws.countdown",
+            )
+            if sync.time_is_up and sync.timer_read_only:
+                st.caption("The board is read-only until the facilitator restarts the timer.")
+        return
     if sync.time_is_up:
         text = "Time is up"
         colour = "#B91C1C"
@@ -450,10 +464,11 @@ def _features_votable(sync: workshops.SyncState, loaded: state.Loaded, step: int
 
 
 def live(ctx: PageContext, token: str, *, projector: bool = False) -> None:
-    """The live board as a fragment that polls every ``live_sync_seconds``."""
-    every = timedelta(seconds=ctx.settings.live_sync_seconds)
+    """The live board as a fragment that follows the workshop: rerun by pushed changes
+    (:mod:`strategy_canvas.ui.push`), or every ``live_sync_seconds`` where no stream is
+    served."""
 
-    def tick() -> None:
+    def tick() -> push.Drawn:
         try:
             sync = state.read_sync(ctx, token)
             loaded = state.load(ctx, token, sync)
@@ -462,17 +477,21 @@ def live(ctx: PageContext, token: str, *, projector: bool = False) -> None:
         step = loaded.step
         if state.page_key(sync, loaded, step) != st.session_state.get(state.SEEN_KEY):
             st.rerun(scope="app")
-        if loaded.view.role != "audience":
+        seated = loaded.view.role != "audience"
+        if seated and not push.available():
             state.heartbeat(ctx, token)
         if projector:
             projector_status(sync, loaded, step)
         draw(ctx, token, sync, loaded, step, projector=projector)
         st.caption(
             f"Live · change {sync.revision}",
-            help="This board refreshes by itself; your typing elsewhere is never touched.",
+            help="This board shows every change by itself; your typing elsewhere is never touched.",
+        )
+        return push.Drawn(
+            token, loaded.view.workshop.canvas_id, sync.revision, token if seated else None
         )
 
-    st.fragment(tick, run_every=every)()
+    push.follow(tick, every_seconds=ctx.settings.live_sync_seconds, key="ws.live")
 
 
 def projector_status(sync: workshops.SyncState, loaded: state.Loaded, step: int) -> None:

@@ -19,6 +19,7 @@ Session-state keys are all ``ws.…``, owned by the workshop modules.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -29,7 +30,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from strategy_canvas.services import workshops
-from strategy_canvas.ui import links, steps
+from strategy_canvas.ui import links, push, steps
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -216,9 +217,13 @@ class Loaded:
     def steps(self) -> pd.DataFrame:
         return self.view.steps
 
+    @functools.cached_property
+    def _flags(self) -> dict[int, dict[str, Any]]:
+        """step -> its lock and reveals (read once: every draw asks several times)."""
+        return {int(row["step"]): row for row in self.steps.to_dict("records")}
+
     def step_flag(self, step: int, flag: str) -> bool:
-        rows = self.steps[self.steps["step"] == step]
-        return bool(rows[flag].iloc[0]) if len(rows) else False
+        return bool(self._flags.get(step, {}).get(flag, False))
 
 
 def shown_step(sync: workshops.SyncState, role: str) -> int:
@@ -258,7 +263,8 @@ def load(ctx: PageContext, token: str, sync: workshops.SyncState) -> Loaded:
             and cached.step == step
             and cached.view.workshop.id == sync.workshop_id
         ):
-            if now - cached.presence_at < PRESENCE_EVERY_SECONDS:
+            # Pushed screens rerun when who is here changes: read presence each time.
+            if now - cached.presence_at < PRESENCE_EVERY_SECONDS and not push.available():
                 return cached
             people = workshops.presence(session=session, viewer_token=token)
             loaded = Loaded(

@@ -111,7 +111,10 @@ from strategy_canvas.services.workshops.presence import (
     PRESENCE_SECONDS,
     Presence,
     heartbeat,
+    here_by_canvas,
+    mark_away,
     presence,
+    record_beats,
     set_ready,
 )
 from strategy_canvas.services.workshops.promotion import (
@@ -129,6 +132,8 @@ from strategy_canvas.services.workshops.summary import (
 )
 from strategy_canvas.services.workshops.sync import (
     SyncState,
+    revisions,
+    stream_target,
     sync_state,
 )
 
@@ -184,17 +189,21 @@ __all__ = [
     "get_workshop_for_facilitator",
     "go_to_step",
     "heartbeat",
+    "here_by_canvas",
     "join",
     "list_workshops",
     "lock_step",
+    "mark_away",
     "normalise_join_code",
     "presence",
     "promote_note",
+    "record_beats",
     "recover_facilitator_key",
     "rejoin",
     "remove_note",
     "rename_theme",
     "reveal",
+    "revisions",
     "score_summary",
     "set_follow_me",
     "set_phase",
@@ -203,6 +212,7 @@ __all__ = [
     "start_timer",
     "start_workshop",
     "stop_timer",
+    "stream_target",
     "summary",
     "sync_state",
     "unlock_step",

@@ -121,3 +121,43 @@ def sync_state(
         workshop_version=version,
         changed_at=changed_at,
     )
+
+
+def stream_target(*, session: Session, secret: str) -> tuple[int, int]:
+    """(canvas id, change counter) of the canvas that ``secret`` opens: a canvas token,
+    a participant's token, a facilitator key or a workshop's public link. For the event
+    stream of live screens, which sends nothing but that counter. PermissionDenied for
+    anything else."""
+    if secret:
+        base = sa.select(col(m.CanvasRevision.canvas_id), col(m.CanvasRevision.revision))
+        queries = [
+            base.join(m.Canvas, col(m.Canvas.id) == m.CanvasRevision.canvas_id).where(
+                col(m.Canvas.token) == secret
+            ),
+            base.join(m.Workshop, col(m.Workshop.canvas_id) == m.CanvasRevision.canvas_id)
+            .join(m.Participant, col(m.Participant.workshop_id) == m.Workshop.id)
+            .where(col(m.Participant.token) == secret),
+            base.join(m.Workshop, col(m.Workshop.canvas_id) == m.CanvasRevision.canvas_id).where(
+                col(m.Workshop.link_token) == secret
+            ),
+        ]
+        for query in queries:
+            row = session.exec(query).first()  # type: ignore[call-overload]
+            if row is not None:
+                session.rollback()
+                return int(row[0]), int(row[1])
+    session.rollback()
+    raise PermissionDenied("This link does not open a canvas or a workshop.")
+
+
+def revisions(*, session: Session, canvas_ids: list[int]) -> dict[int, int]:
+    """The change counters of ``canvas_ids`` (one query), for the process's watcher."""
+    if not canvas_ids:
+        return {}
+    rows = session.exec(  # type: ignore[call-overload]
+        sa.select(col(m.CanvasRevision.canvas_id), col(m.CanvasRevision.revision)).where(
+            col(m.CanvasRevision.canvas_id).in_(canvas_ids)
+        )
+    ).all()
+    session.rollback()
+    return {int(c): int(r) for c, r in rows}

@@ -1,0 +1,17 @@
+"""Push, not poll: every committed write announces its canvas's change counter to every
+open screen of that canvas (docs/ARCHITECTURE.md, "Live sync").
+
+- :mod:`.hub` — one per process: the latest counter (and presence epoch) of each watched
+  canvas, and the streams waiting on it; writes in this process announce themselves
+  after their commit;
+- :mod:`.watch` — one watcher per process for what other processes write: PostgreSQL's
+  ``LISTEN`` on the channel a trigger notifies, or SQLite's ``PRAGMA data_version``;
+  and the presence of the people whose screens beat.
+
+Nothing here imports streamlit: the event route (:mod:`strategy_canvas.server`) and the
+listener in the pages (:mod:`strategy_canvas.ui.push`) build on it.
+"""
+
+from strategy_canvas.live.hub import HUB, Hub
+
+__all__ = ["HUB", "Hub"]

@@ -1,0 +1,308 @@
+"""Live parts of a page that rerun when the canvas changes, pushed by the server
+(docs/ARCHITECTURE.md, "Live sync").
+
+:func:`live_fragment` draws a body inside a fragment. Where this process serves the
+event stream (``app.py``'s ASGI app, :mod:`strategy_canvas.server`), the body mounts
+:func:`listen`: a tiny components-v2 element whose JavaScript holds one EventSource per
+canvas and page, and calls ``setTriggerValue`` — which reruns only the fragment that
+holds it — when the stream's change counter passes the one the fragment drew (or who is
+here changed). Nothing reruns while nothing changes. A dropped stream reconnects by
+itself (the browser's EventSource), and the first event after a reconnect carries the
+current counter, so the screen catches up; while it is down for more than two seconds
+the element says so ("Reconnecting…"). Where the route answers with an error (a proxy
+that does not pass it through), the element falls back to rerunning the fragment every
+``STRATEGY_CANVAS_SYNC_SECONDS``; where this process serves no stream at all (AppTest,
+a page file run on its own) the fragment polls with ``run_every`` as before.
+
+A participant's screen also beats (``POST /api/live/here``) while it is open and says
+when its tab closes (``navigator.sendBeacon``), which is what presence goes by.
+
+The JavaScript is trusted code of ours; the only data it gets are two URLs, numbers,
+and — for the countdown — a label it writes with ``textContent`` (user text is never
+markup).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import quote
+
+import streamlit as st
+from streamlit import config as st_config
+
+from strategy_canvas.config import get_settings
+from strategy_canvas.live.hub import HUB
+from strategy_canvas.live.watch import BEAT_SECONDS
+from strategy_canvas.server import EVENTS_PATH, HERE_PATH, LEAVE_PATH
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+LISTENER_JS = """
+const REG = "__strategyCanvasLive";
+const QUIET_MS = 2000;   // a drop shorter than this is not worth a word
+
+function registry() {
+  if (!window[REG]) window[REG] = { streams: new Map() };
+  return window[REG];
+}
+
+function paint(s) {
+  let text = "";
+  if (s.mode === "reconnecting" && Date.now() - s.downSince > QUIET_MS) {
+    text = "Reconnecting… this board may be out of date until the connection is back.";
+  } else if (s.mode === "polling") {
+    text = `Live updates are unavailable: checking for changes every ${s.pollSeconds} s.`;
+  }
+  for (const l of s.listeners.values()) {
+    let box = l.root.querySelector(".sc-live-status");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "sc-live-status";
+      box.setAttribute("role", "status");
+      l.root.appendChild(box);
+    }
+    box.textContent = text;
+    box.dataset.mode = s.mode;
+  }
+}
+
+function ask(s, l) {
+  const newer = s.rev > l.drawnRev && s.rev > l.askedRev;
+  const moved = s.pres !== null && s.pres !== l.drawnPres && s.pres !== l.askedPres;
+  if (newer || moved) {
+    l.askedRev = Math.max(l.askedRev, s.rev);
+    l.askedPres = s.pres;
+    l.trigger("rev", `${s.rev}.${s.pres}`);
+  }
+}
+
+function poll(s) {
+  if (s.pollTimer) return;
+  s.mode = "polling";
+  paint(s);
+  s.pollTimer = setInterval(() => {
+    for (const l of s.listeners.values()) l.trigger("rev", `poll.${Date.now()}`);
+  }, s.pollSeconds * 1000);
+  // try the stream again now and then
+  s.retryTimer = setTimeout(() => { stopPolling(s); connect(s); }, 30000);
+}
+
+function stopPolling(s) {
+  clearInterval(s.pollTimer); s.pollTimer = null;
+  clearTimeout(s.retryTimer); s.retryTimer = null;
+}
+
+function connect(s) {
+  const es = new EventSource(s.url);
+  s.es = es;
+  es.onopen = () => { s.mode = "live"; stopPolling(s); paint(s); };
+  es.onmessage = (event) => {
+    const [rev, pres] = event.data.split(" ").map(Number);
+    s.rev = Math.max(s.rev, rev);
+    s.pres = pres;
+    s.mode = "live";
+    paint(s);
+    for (const l of s.listeners.values()) ask(s, l);
+  };
+  es.onerror = () => {
+    if (s.mode !== "reconnecting") { s.mode = "reconnecting"; s.downSince = Date.now(); }
+    setTimeout(() => paint(s), QUIET_MS + 50);
+    if (es.readyState === EventSource.CLOSED) { es.close(); poll(s); }
+  };
+}
+
+function beat(s) {
+  if (!s.beatToken || s.beatTimer) return;
+  const send = () => fetch(s.hereUrl, {method: "POST", body: s.beatToken, keepalive: true})
+    .catch(() => {});
+  send();
+  s.beatTimer = setInterval(send, s.beatSeconds * 1000);
+  s.onHide = () => navigator.sendBeacon(s.leaveUrl, s.beatToken);
+  window.addEventListener("pagehide", s.onHide);
+}
+
+function close(s) {
+  if (s.es) s.es.close();
+  stopPolling(s);
+  clearInterval(s.beatTimer);
+  if (s.onHide) { window.removeEventListener("pagehide", s.onHide); s.onHide(); }
+  registry().streams.delete(s.url);
+}
+
+export default function (component) {
+  const { data, setTriggerValue, parentElement, key } = component;
+  const streams = registry().streams;
+  let s = streams.get(data.url);
+  if (!s) {
+    s = { url: data.url, listeners: new Map(), rev: -1, pres: null, mode: "connecting",
+          downSince: Date.now(), pollSeconds: data.pollSeconds, pollTimer: null,
+          retryTimer: null, closeTimer: null, beatToken: data.beat, beatTimer: null,
+          beatSeconds: data.beatSeconds, hereUrl: data.hereUrl, leaveUrl: data.leaveUrl };
+    streams.set(data.url, s);
+    connect(s);
+  }
+  clearTimeout(s.closeTimer);
+  const old = s.listeners.get(key);
+  const l = { root: parentElement, trigger: setTriggerValue, drawnRev: data.rev,
+              drawnPres: data.pres, askedRev: old ? old.askedRev : -1,
+              askedPres: old ? old.askedPres : null };
+  s.listeners.set(key, l);
+  beat(s);
+  paint(s);
+  ask(s, l);  // what the stream heard while the fragment was being drawn
+  return () => {
+    s.listeners.delete(key);
+    if (s.listeners.size === 0) s.closeTimer = setTimeout(() => close(s), 5000);
+  };
+}
+"""
+
+LISTENER_CSS = """
+.sc-live-status:empty { display: none; }
+.sc-live-status {
+  font-size: 0.85rem; padding: 0.35rem 0.6rem; border-radius: 0.5rem;
+  background: var(--st-orange-background-color, #FEF3C7);
+  color: var(--st-orange-text-color, #92400E);
+}
+"""
+
+COUNTDOWN_JS = """
+function text(ms) {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
+  const two = (n) => String(n).padStart(2, "0");
+  return h ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
+}
+
+export default function (component) {
+  const { data, setTriggerValue, parentElement } = component;
+  let root = parentElement.querySelector(".sc-countdown");
+  if (!root) {
+    root = document.createElement("div");
+    root.className = "sc-countdown";
+    root.innerHTML = '<div class="sc-label"></div><div class="sc-clock"></div>';
+    parentElement.appendChild(root);
+  }
+  root.classList.toggle("sc-big", !!data.projector);
+  root.querySelector(".sc-label").textContent = data.label;
+  const clock = root.querySelector(".sc-clock");
+  const skew = data.nowMs - Date.now();   // the server's clock decides
+  let told = false;
+  const tick = () => {
+    const left = data.endsMs - (Date.now() + skew);
+    const up = left <= 0;
+    clock.textContent = up ? "Time is up" : text(left);
+    clock.dataset.state = up ? "up" : (left <= 30000 ? "soon" : "running");
+    if (up && !told && !data.wasUp) { told = true; setTriggerValue("up", data.endsMs); }
+  };
+  tick();
+  const timer = setInterval(tick, 250);
+  return () => clearInterval(timer);
+}
+"""
+
+COUNTDOWN_CSS = """
+.sc-countdown { font-family: var(--st-font, sans-serif); }
+.sc-label { font-size: 0.85rem; color: var(--st-gray-text-color, #6B7280); }
+.sc-clock { font-size: 2.4rem; font-weight: 700; line-height: 1.1;
+  font-variant-numeric: tabular-nums; color: var(--st-text-color, #1F2937); }
+.sc-clock[data-state="soon"] { color: #B45309; }
+.sc-clock[data-state="up"] { color: #B91C1C; }
+.sc-big .sc-clock { font-size: 4.5rem; }
+"""
+
+_listener = st.components.v2.component(
+    "strategy_canvas.live_listener", js=LISTENER_JS, css=LISTENER_CSS, isolate_styles=False
+)
+_countdown = st.components.v2.component(
+    "strategy_canvas.countdown", js=COUNTDOWN_JS, css=COUNTDOWN_CSS, isolate_styles=False
+)
+
+
+def available() -> bool:
+    """Whether this process serves the event stream (else the fragments poll)."""
+    return HUB.running
+
+
+def _url(path: str) -> str:
+    base = (st_config.get_option("server.baseUrlPath") or "").strip("/")
+    return f"/{base}{path}" if base else path
+
+
+def _rerun() -> None:
+    """A trigger's callback: nothing to do, the fragment's rerun is the point."""
+
+
+def listen(
+    *, secret: str, canvas_id: int, revision: int, beat_token: str | None = None, key: str
+) -> None:
+    """Mount the listener in the current fragment: it reruns the fragment when the
+    canvas's change counter passes ``revision`` (what the fragment just drew).
+
+    ``secret`` opens the canvas (canvas token or a workshop token); ``beat_token`` is a
+    participant's token, whose screen then beats for presence."""
+    data: dict[str, Any] = {
+        "url": f"{_url(EVENTS_PATH)}?token={quote(secret)}",
+        "rev": revision,
+        "pres": HUB.presence_epoch(canvas_id),
+        "pollSeconds": _poll_seconds(),
+        "beat": beat_token,
+        "beatSeconds": BEAT_SECONDS,
+        "hereUrl": _url(HERE_PATH),
+        "leaveUrl": _url(LEAVE_PATH),
+    }
+    _listener(key=key, data=data, on_rev_change=_rerun)
+
+
+def countdown(
+    *, ends_at: datetime, now: datetime, label: str, was_up: bool, projector: bool, key: str
+) -> None:
+    """The shared countdown, ticking in the browser against the server's clock; when it
+    reaches zero it reruns the fragment once (so read-only and the hints follow)."""
+    data = {
+        "endsMs": int(ends_at.timestamp() * 1000),
+        "nowMs": int(now.timestamp() * 1000),
+        "label": label,
+        "wasUp": was_up,
+        "projector": projector,
+    }
+    _countdown(key=key, data=data, on_up_change=_rerun)
+
+
+def _poll_seconds() -> float:
+    return get_settings().live_sync_seconds
+
+
+class Drawn(NamedTuple):
+    """What a live body drew: the canvas (and the secret that opens its stream) at
+    which change counter; ``beat``: a participant's token, for presence."""
+
+    secret: str
+    canvas_id: int
+    revision: int
+    beat: str | None = None
+
+
+def follow(body: Callable[[], Drawn | None], *, every_seconds: float, key: str) -> None:
+    """Run ``body`` as a fragment that follows the canvas: rerun by pushed changes
+    where this process serves the stream (the listener goes in after the body), else
+    every ``every_seconds``. ``key`` names the listener (unique on the page)."""
+
+    def run() -> None:
+        drawn = body()
+        if drawn is not None and available():
+            listen(
+                secret=drawn.secret,
+                canvas_id=drawn.canvas_id,
+                revision=drawn.revision,
+                beat_token=drawn.beat,
+                key=key,
+            )
+
+    if available():
+        st.fragment(run)()
+    else:
+        st.fragment(run, run_every=timedelta(seconds=every_seconds))()
