@@ -60,6 +60,21 @@ def all_text(at: AppTest) -> str:
     return "\n".join(t for kind in kinds for t in texts(at, kind))
 
 
+def rendered(at: AppTest) -> str:
+    """Everything the page sent to the browser: every element's and block's message."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            parts.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(parts)
+
+
 def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.message for e in at.exception]
 

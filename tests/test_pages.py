@@ -18,7 +18,16 @@ from strategy_canvas.config import get_settings
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import setup, steps
 from strategy_canvas.ui.text import md
-from tests.pagekit import APP, ROOT, TIMEOUT, all_text, no_exception, open_page, texts
+from tests.pagekit import (
+    APP,
+    ROOT,
+    TIMEOUT,
+    all_text,
+    no_exception,
+    open_page,
+    rendered,
+    texts,
+)
 
 PAGES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
 ALL_PAGES = ["app.py", *PAGES]
@@ -274,6 +283,31 @@ def test_delete_needs_the_name_typed(seeded: models.Canvas, app_engine: Engine) 
 
 
 # ------------------------------------------------------------------------------ access
+
+
+@pytest.mark.parametrize(
+    ("address", "listed"),
+    [(None, True), ("127.0.0.1", True), ("::1", True), ("192.0.2.7", False), ("fe80::1", False)],
+)
+def test_local_mode_lists_the_canvases_only_on_this_machine(
+    seeded: models.Canvas, monkeypatch: pytest.MonkeyPatch, address: str | None, listed: bool
+) -> None:
+    """A participant who opens the app's bare address from their laptop must not get every
+    canvas's token, and with it the facilitator's seat (ui/access.py)."""
+    from strategy_canvas.ui import access
+
+    monkeypatch.setattr(access, "client_address", lambda: address)
+    at = home()
+    no_exception(at)
+    shown = all_text(at)
+    assert (md(seeded.name) in shown) is listed
+    assert (seeded.token in rendered(at)) is listed
+    if not listed:
+        assert any("listed only on the computer this app runs on" in t for t in texts(at, "info"))
+        # the canvas's own link still opens it (its token is the owner's secret)
+        again = open_page(steps.STEPS[2].page, canvas=seeded.token)
+        no_exception(again)
+        assert texts(again, "title")[0] == steps.STEPS[2].title
 
 
 @pytest.fixture

@@ -251,10 +251,22 @@ def archived_card(ctx: PageContext, row: Row) -> None:
 
 
 def access_gate(ctx: PageContext) -> None:
-    """Shared mode, not unlocked: a way in for admins, and a word for everyone else."""
-    st.info(
-        "This app is shared: each canvas opens from its own link. Ask the facilitator for yours.",
-        icon=":material/lock:",
+    """Shared mode, or local mode seen from another machine, not unlocked: a way in for
+    admins, and a word for everyone else."""
+    if ctx.settings.access_mode == "local":
+        st.info(
+            "The canvases are listed only on the computer this app runs on. Open yours "
+            "through its link, or join a workshop with the code the facilitator shows.",
+            icon=":material/lock:",
+        )
+    else:
+        st.info(
+            "This app is shared: each canvas opens from its own link. Ask the facilitator "
+            "for yours.",
+            icon=":material/lock:",
+        )
+    links.page_link(
+        steps.WORKSHOP_PAGE, label="Join a workshop with its code", icon=":material/login:"
     )
     if access.auth_configured():
         st.button(
@@ -268,7 +280,7 @@ def access_gate(ctx: PageContext) -> None:
             if access.unlock_with_passcode(ctx.settings, passcode):
                 st.rerun()
             st.error("That passcode is not right.", icon=":material/error:")
-    elif not access.auth_configured():
+    elif not access.auth_configured() and ctx.settings.access_mode == "shared":
         st.caption(
             "The canvas list is locked. An administrator opens it by setting "
             "STRATEGY_CANVAS_ADMIN_PASSCODE or configuring login."

@@ -175,17 +175,25 @@ def canvas_home(ctx: PageContext) -> None:
                 f"**A workshop is running:** {md(running.title)} — started "
                 f"{relative_time(running.started_at)}."
             )
+            st.caption(
+                "You hold the canvas's link, so you may run its workshop. Taking over gives "
+                "the facilitator a new link: whoever holds the old one is told that you "
+                "took over, and can no longer pace the workshop."
+            )
             if st.button(
                 "Take over as facilitator",
                 key="ws.take_over",
                 icon=":material/co_present:",
                 type="primary",
-                help="You hold the canvas's link, so you may run its workshop.",
             ):
-                with ctx.read() as session:
-                    key = workshops.recover_facilitator_key(
-                        session=session, canvas_token=ctx.canvas.token, workshop_id=running.id
-                    )
+                try:
+                    with ctx.write() as session:
+                        key = workshops.take_over(
+                            session=session, canvas_token=ctx.canvas.token, workshop_id=running.id
+                        )
+                except ServiceError as error:
+                    messages.show_error(error)
+                    return
                 state.take_seat(state.P_FACILITATOR, key)
                 st.rerun()
     else:
@@ -240,7 +248,6 @@ def start_form(ctx: PageContext) -> None:
                 messages.show_error(error)
                 return
             state.take_seat(state.P_FACILITATOR, started.facilitator_key)
-            st.session_state[facilitate.SHOW_KEY] = True
             st.rerun()
 
 
@@ -259,7 +266,7 @@ def seated(ctx: PageContext, seat: state.Seat) -> str | None:
         loaded = state.load(ctx, token, sync)
     except PermissionDenied:
         state.leave_seat()
-        return NOT_A_SEAT
+        return _taken_over(ctx, token) if seat.param == state.P_FACILITATOR else NOT_A_SEAT
     step = loaded.step
     view = loaded.view
     if view.role == "audience":  # the public token is not a seat
@@ -273,8 +280,6 @@ def seated(ctx: PageContext, seat: state.Seat) -> str | None:
     st.session_state[state.SEEN_KEY] = state.page_key(sync, loaded, step)
     _header(sync, loaded, step)
     facilitator = view.role == "facilitator"
-    if facilitator:
-        facilitate.show_key_once(token)
     if sync.status != "active" and facilitator:
         with st.container(border=True):
             st.subheader("Summary")
@@ -286,7 +291,7 @@ def seated(ctx: PageContext, seat: state.Seat) -> str | None:
         if facilitator:
             facilitate.controls(ctx, token, sync, loaded)
             if sync.status == "active":
-                facilitate.invite(view.workshop, loaded.presence.total)
+                facilitate.invite(view.workshop, loaded.presence.total, token)
             note_form(ctx, token, sync, loaded, step)
         else:
             _joined_message()
@@ -298,6 +303,20 @@ def seated(ctx: PageContext, seat: state.Seat) -> str | None:
     with board:
         live.live(ctx, token)
     return None
+
+
+def _taken_over(ctx: PageContext, key: str) -> str:
+    """Why a facilitator key stopped working: the seat was taken over from the canvas."""
+    with ctx.read() as session:
+        at = workshops.seat_taken_over(session=session, facilitator_key=key)
+    if at is None:
+        return NOT_A_SEAT
+    return (
+        f"The facilitator's seat was taken over {relative_time(at)} from the canvas's own "
+        "page, so this facilitator link no longer works. Whoever holds the canvas's link "
+        "runs the workshop now; ask them, or take the seat back from the canvas's "
+        "Workshop page if the canvas is yours."
+    )
 
 
 def _header(sync: workshops.SyncState, loaded: state.Loaded, step: int) -> None:

@@ -3,7 +3,9 @@
 Rights come only from the secret the caller holds, checked here (never from a role flag):
 
 - the **canvas token** (full rights on the canvas): start a workshop, list the canvas's
-  workshops, read a workshop's summary, poll :func:`sync_state`;
+  workshops, read a workshop's summary, poll :func:`sync_state`, and take over the
+  facilitator's seat (:func:`take_over`, which replaces the key, so the facilitator
+  is told and never silently shares the seat);
 - the **facilitator key** (``secrets.token_urlsafe(24)``, returned once by
   :func:`start_workshop`, never part of a URL shown to others): pace the workshop, lock
   steps, run the timer, reveal, group, promote notes to items, apply blind scores, end
@@ -58,11 +60,13 @@ from strategy_canvas.services.workshops.access import (
     WorkshopView,
     get_workshop_for_facilitator,
     join,
+    key_hash,
     list_workshops,
     normalise_join_code,
-    recover_facilitator_key,
     rejoin,
+    seat_taken_over,
     start_workshop,
+    take_over,
     workshop_view,
 )
 from strategy_canvas.services.workshops.boards import (
@@ -119,6 +123,8 @@ from strategy_canvas.services.workshops.presence import (
 )
 from strategy_canvas.services.workshops.promotion import (
     ACTION_KINDS,
+    CARRIES_THE_NOTE,
+    COMPLETING_FIELDS,
     DETAIL_FIELDS,
     EFFORT_PERSON_MONTHS,
     PROMOTION_KINDS,
@@ -126,9 +132,12 @@ from strategy_canvas.services.workshops.promotion import (
     blind_value,
     effort_person_months,
     promote_note,
+    promotion_choices,
 )
 from strategy_canvas.services.workshops.summary import (
+    SUMMARY_TABLES,
     summary,
+    summary_tables,
 )
 from strategy_canvas.services.workshops.sync import (
     SyncState,
@@ -147,7 +156,9 @@ __all__ = [
     "ACTION_KINDS",
     "ATTEMPTS_KEPT",
     "ATTEMPT_WINDOW",
+    "CARRIES_THE_NOTE",
     "CODE_PREFIX_LENGTH",
+    "COMPLETING_FIELDS",
     "DETAIL_FIELDS",
     "DISCUSS_RANGE",
     "DISCUSS_STD",
@@ -164,6 +175,7 @@ __all__ = [
     "PROMOTION_KINDS",
     "REVEALABLE",
     "SCORE_COLUMNS",
+    "SUMMARY_TABLES",
     "TIMER_MAX_SECONDS",
     "TOKEN_BYTES",
     "Board",
@@ -191,20 +203,22 @@ __all__ = [
     "heartbeat",
     "here_by_canvas",
     "join",
+    "key_hash",
     "list_workshops",
     "lock_step",
     "mark_away",
     "normalise_join_code",
     "presence",
     "promote_note",
+    "promotion_choices",
     "record_beats",
-    "recover_facilitator_key",
     "rejoin",
     "remove_note",
     "rename_theme",
     "reveal",
     "revisions",
     "score_summary",
+    "seat_taken_over",
     "set_follow_me",
     "set_phase",
     "set_ready",
@@ -214,7 +228,9 @@ __all__ = [
     "stop_timer",
     "stream_target",
     "summary",
+    "summary_tables",
     "sync_state",
+    "take_over",
     "unlock_step",
     "unvote",
     "update_workshop",

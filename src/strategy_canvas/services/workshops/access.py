@@ -20,6 +20,7 @@ token has 144 random bits.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -281,19 +282,68 @@ def rejoin(
     return seat.participant
 
 
-def recover_facilitator_key(*, session: Session, canvas_token: str, workshop_id: int) -> str:
-    """The facilitator key of one of the canvas's workshops, for the holder of the canvas
-    token (who has every right on the canvas anyway): a facilitator who lost their key
-    link takes the workshop back from the canvas."""
-    canvas_id = items.canvas_id_for(session, canvas_token)
-    key = session.exec(
-        select(m.Workshop.facilitator_key).where(
-            m.Workshop.id == workshop_id, m.Workshop.canvas_id == canvas_id
+def key_hash(key: str) -> str:
+    """How a superseded facilitator key is remembered (never the key itself)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def take_over(
+    *, session: Session, canvas_token: str, workshop_id: int, now: datetime | None = None
+) -> str:
+    """The holder of the canvas token takes the facilitator's seat of one of the
+    canvas's workshops (a facilitator who lost their link, or the owner stepping in).
+
+    The seat is never handed over silently: the facilitator key is **replaced** (the
+    facilitator's participant row keeps its notes and votes), so the old key stops
+    working at once, and its holder's screen is told that the seat was taken over and
+    when (:func:`seat_taken_over`). Returns the new key.
+    """
+    now = resolve_now(now)
+    canvas_id = items.begin_write(session, canvas_token)
+    with rollback_on_error(session):
+        workshop = session.exec(
+            select(m.Workshop).where(
+                m.Workshop.id == workshop_id, m.Workshop.canvas_id == canvas_id
+            )
+        ).first()
+        if workshop is None:
+            raise NotFound("This canvas has no such workshop.")
+        old_key = workshop.facilitator_key
+        key = secrets.token_urlsafe(FACILITATOR_KEY_BYTES)
+        session.exec(
+            sa.update(m.Participant)
+            .where(
+                col(m.Participant.workshop_id) == workshop_id,
+                col(m.Participant.token) == old_key,
+            )
+            .values(token=key)
+        )
+        session.exec(
+            sa.update(m.Workshop)
+            .where(col(m.Workshop.id) == workshop_id)
+            .values(
+                facilitator_key=key,
+                superseded_key_hash=key_hash(old_key),
+                taken_over_at=now,
+                version=m.Workshop.version + 1,
+            )
+        )
+        session.commit()
+    return key
+
+
+def seat_taken_over(*, session: Session, facilitator_key: str) -> datetime | None:
+    """When the seat this (old) facilitator key held was taken over from the canvas,
+    or None: for the screen of a facilitator whose key stopped working."""
+    if not facilitator_key:
+        return None
+    at = session.exec(
+        select(m.Workshop.taken_over_at).where(
+            m.Workshop.superseded_key_hash == key_hash(facilitator_key)
         )
     ).first()
-    if key is None:
-        raise NotFound("This canvas has no such workshop.")
-    return key
+    session.rollback()
+    return at
 
 
 def get_workshop_for_facilitator(*, session: Session, facilitator_key: str) -> m.Workshop:
