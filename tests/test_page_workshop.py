@@ -24,7 +24,7 @@ from strategy_canvas.ui import workshop as workshop_ui
 from strategy_canvas.ui import workshop_facilitator as facilitate
 from strategy_canvas.ui import workshop_state as state
 from strategy_canvas.ui.text import md
-from tests.pagekit import APP, TIMEOUT, texts
+from tests.pagekit import APP, TIMEOUT, rendered, texts
 
 WORKSHOP = steps.WORKSHOP_PAGE
 
@@ -69,21 +69,6 @@ def button(at: AppTest, label: str) -> Any:
 def click(at: AppTest, label: str) -> AppTest:
     button(at, label).click().run()
     return ok(at)
-
-
-def rendered(at: AppTest) -> str:
-    """Everything the page sent to the browser: every element's and block's message."""
-    parts: list[str] = []
-
-    def walk(node: Any) -> None:
-        proto = getattr(node, "proto", None)
-        if proto is not None:
-            parts.append(str(proto))
-        for child in getattr(node, "children", {}).values():
-            walk(child)
-
-    walk(at._tree)
-    return "\n".join(parts)
 
 
 def words(at: AppTest) -> str:
@@ -166,20 +151,21 @@ def test_start_a_workshop(canvas: models.Canvas, app_engine: Engine) -> None:
     assert row.anonymous_notes is False and row.status == "active"
     key = param(at, "facilitator")
     assert key and workshop_row_by_key(app_engine, key).id == row.id
-    # The key is shown once, with the warning to keep it private.
-    [warning] = [w for w in texts(at, "warning") if "facilitator link" in w]
-    assert "never show it on the projector" in warning
-    assert any(f"facilitator={key}" in c.value for c in at.code)
+    # The key is never drawn in the open: only behind "Your facilitator link" (a
+    # popover, which a shared screen does not show until it is opened).
+    [popover] = [b for b in at.get("popover") if "Your facilitator link" in str(b.proto)]
+    hidden = [c.value for c in popover.get("code")]
+    assert any(f"facilitator={key}" in v for v in hidden)
+    assert any("never show it on the projector" in w.value for w in popover.get("warning"))
+    in_the_open = [c.value for c in at.code if c.value not in hidden]
+    assert not any(key in v for v in in_the_open)
     # The code is shown large, with the QR code of the join link and the link itself.
     assert any(row.join_code[:3] in t and "font-size" in t for t in texts(at, "markdown"))
     assert at.get("image")
     assert any(f"join={row.link_token}" in c.value for c in at.code)
     assert "Q3 strategy workshop" in texts(at, "title")
     assert "Facilitate" in texts(at, "subheader")
-
-    click(at, "I have saved it")
-    assert not any(f"facilitator={key}" in c.value for c in at.code)
-    assert param(at, "facilitator") == key  # still the facilitator's own address
+    assert param(at, "facilitator") == key  # the facilitator's own address
 
 
 def workshop_row_by_key(engine: Engine, key: str) -> models.Workshop:
@@ -204,16 +190,20 @@ def test_the_owner_can_take_over_the_running_workshop(
     at = ok(open_workshop(canvas=canvas.token))
     assert any("A workshop is running" in t for t in texts(at, "markdown"))
     click(at, "Take over as facilitator")
-    assert param(at, "facilitator") == started.facilitator_key
+    key = param(at, "facilitator")
+    assert key and key != started.facilitator_key  # a new key: the old one stops working
     assert "Facilitate" in texts(at, "subheader")
+    # The facilitator who held the old key is told, not silently sharing the seat.
+    old = ok(open_workshop(facilitator=started.facilitator_key))
+    [told] = [e for e in texts(old, "error") if "taken over" in e]
+    assert "no longer works" in told and not old.tabs
 
 
 def test_the_facilitator_link_opens_the_controls(started: workshops.StartedWorkshop) -> None:
     at = as_facilitator(started)
     assert "Spring strategy day" in texts(at, "title")
     assert "Step 1 of 5 · Problem & audience" in texts(at, "subheader")
-    assert [t.label for t in at.tabs][:5] == ["Pace", "Timer", "Reveal", "Themes", "Promote"]
-    assert not any("facilitator link" in w for w in texts(at, "warning"))  # shown once only
+    assert [t.label for t in at.tabs][:5] == ["Pace", "Reveal", "Themes", "Promote", "End"]
 
 
 def test_join_with_the_code(
@@ -637,7 +627,11 @@ def test_end_the_workshop_shows_the_summary(
     assert any("**Decisions** · 1" in t for t in texts(f, "markdown"))
     tables = [d.value for d in f.dataframe]
     assert any("Keep it" in set(t.get("From the note", [])) for t in tables)
-    assert any("Appendix note" in set(t.get("text", [])) for t in tables)
+    assert any("Appendix note" in set(t.get("Note", [])) for t in tables)
+    # The summary's tables speak the product's words, never column names.
+    for table in tables:
+        for column in table.columns:
+            assert "_" not in str(column) and str(column)[:1].isupper(), column
     assert not [t for t in f.text_area if t.key == workshop_ui.NOTE_KEY]
 
     a = as_participant(ann)
@@ -675,3 +669,56 @@ def test_the_workshop_page_is_in_the_sidebar_of_every_page(canvas: models.Canvas
     [link] = [p for p in at.sidebar.get("page_link") if p.proto.label == "Workshop"]
     assert f"canvas={canvas.token}" in link.proto.query_string
     assert setup.BAD_LINK not in texts(at, "warning")
+
+
+# ------------------------------------------------------------- facilitation flow
+
+
+def test_voting_with_the_notes_hidden_asks_the_facilitator_first(
+    started: workshops.StartedWorkshop, app_engine: Engine
+) -> None:
+    ann = join(app_engine, started, "Ann")
+    with db.session_scope(app_engine) as session:
+        workshops.add_note(session=session, participant_token=ann, step=1, text="Hidden idea")
+    facilitate_with(app_engine, started, workshops.set_phase, phase="group")
+    f = as_facilitator(started)
+    click(f, "Next: Vote")
+    assert workshop_row(app_engine, started).phase == "group"  # nothing changed yet
+    [warning] = [w for w in texts(f, "warning") if "still hidden" in w]
+    assert "vote only on notes they can read" in warning
+    click(f, "Reveal and vote")
+    row = workshop_row(app_engine, started)
+    assert row.phase == "vote" and step_state(app_engine, row.id or 0, 1).notes_revealed
+    assert not any("still hidden" in w for w in texts(f, "warning"))
+
+
+def test_promoting_a_note_asks_what_the_step_needs(
+    started: workshops.StartedWorkshop, app_engine: Engine, canvas: models.Canvas
+) -> None:
+    ann = join(app_engine, started, "Ann")
+    with db.session_scope(app_engine) as session:
+        persona = items.create_item(
+            session=session, canvas_token=canvas.token, kind="persona", data={"name": "Dana"}
+        ).id
+        goal = items.create_item(
+            session=session, canvas_token=canvas.token, kind="goal", data={"title": "Retain"}
+        ).id
+        note = workshops.add_note(session=session, participant_token=ann, step=3, text="Offline").id
+    facilitate_with(app_engine, started, workshops.go_to_step, step=3)
+    f = as_facilitator(started)
+    f.selectbox(key="ws.pr.kind").set_value("feature").run()
+    f.selectbox(key="ws.pr.note").set_value(note)
+    f.selectbox(key="ws.pr.feature.persona_id").set_value(persona)
+    f.selectbox(key="ws.pr.feature.goal_id").set_value(goal)
+    f.selectbox(key="ws.pr.feature.moscow").set_value("must")
+    click(f, "Promote")
+    with db.session_scope(app_engine, readonly=True) as session:
+        every = items.list_items(session=session, canvas_token=canvas.token, kind="feature")
+    [feature] = [f for f in every if f.title == "Offline"]
+    assert (feature.title, feature.persona_id, feature.goal_id, feature.moscow) == (
+        "Offline",
+        persona,
+        goal,
+        "must",
+    )
+    assert any("is now feature" in t for t in texts(f, "success"))

@@ -111,27 +111,50 @@ def test_start_returns_secrets_and_a_facilitator_seat(
     assert key not in view.workshop.model_dump_json()
     listed = ws.list_workshops(session=session, canvas_token=canvas.token)
     assert [w.id for w in listed] == [workshop.id] and key not in listed[0].model_dump_json()
-    # Whoever holds the canvas token can take the facilitation back (a lost key link);
-    # no other secret can.
+    # No other secret than the canvas token takes the seat over.
     wid = workshop.id or 0
-    assert (
-        ws.recover_facilitator_key(session=session, canvas_token=canvas.token, workshop_id=wid)
-        == key
-    )
     for other in (link, key, code):
         _fails(
             NotFound,
-            lambda other=other: ws.recover_facilitator_key(  # type: ignore[misc]
+            lambda other=other: ws.take_over(  # type: ignore[misc]
                 session=session, canvas_token=other, workshop_id=wid
             ),
         )
     elsewhere = canvases.create_canvas(session=session, canvas_in={"name": "Elsewhere"})
     _fails(
         NotFound,
-        lambda: ws.recover_facilitator_key(
-            session=session, canvas_token=elsewhere.token, workshop_id=wid
-        ),
+        lambda: ws.take_over(session=session, canvas_token=elsewhere.token, workshop_id=wid),
     )
+    assert ws.get_workshop_for_facilitator(session=session, facilitator_key=key).id == wid
+
+
+def test_taking_over_the_seat_replaces_the_key_and_tells_the_old_holder(
+    session: Session, canvas: m.Canvas, started: ws.StartedWorkshop, alice: m.Participant
+) -> None:
+    old = started.facilitator_key
+    note = ws.add_note(session=session, participant_token=old, step=1, text="Mine")
+    assert ws.seat_taken_over(session=session, facilitator_key=old) is None
+    before = _revision(session, canvas.token)
+    wid = started.workshop.id or 0
+    new = ws.take_over(session=session, canvas_token=canvas.token, workshop_id=wid, now=T0)
+    assert new != old and len(new) >= 32
+    assert _revision(session, canvas.token) == before + 1  # every screen hears of it
+    # The old key opens nothing any more, and its holder is told when the seat went.
+    _fails(
+        PermissionDenied, lambda: ws.set_phase(session=session, facilitator_key=old, phase="vote")
+    )
+    _fails(PermissionDenied, lambda: ws.workshop_view(session=session, viewer_token=old))
+    assert ws.seat_taken_over(session=session, facilitator_key=old) == T0
+    assert ws.seat_taken_over(session=session, facilitator_key=alice.token) is None
+    # The new key is the facilitator's, with the same seat (their notes stay theirs).
+    view = ws.workshop_view(session=session, viewer_token=new)
+    assert view.role == "facilitator" and view.me is not None and view.me.display_name == "Fran"
+    board = ws.board(session=session, viewer_token=new, step=1)
+    assert board.notes.set_index("note_id").loc[note.id, "mine"]
+    ws.set_phase(session=session, facilitator_key=new, phase="vote")
+    stored = session.get(m.Workshop, wid, populate_existing=True)
+    assert stored is not None and stored.superseded_key_hash == ws.key_hash(old)
+    assert old not in str(stored.superseded_key_hash)
 
 
 def test_start_validates_and_allows_one_running_workshop_per_canvas(
@@ -712,6 +735,27 @@ def test_read_only_timer_refuses_notes_once_time_is_up(
     assert error.errors[0].field == "timer_label"  # type: ignore[attr-defined]
 
 
+def test_a_finished_timer_does_not_follow_the_room_into_the_next_step(
+    session: Session,
+    started: ws.StartedWorkshop,
+    alice: m.Participant,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    key = started.facilitator_key
+    ws.start_timer(session=session, facilitator_key=key, seconds=60, read_only_when_up=True, now=T0)
+    monkeypatch.setattr(ws, "clock", lambda: T0 + timedelta(minutes=2))
+    assert ws.sync_state(session=session, viewer_token=alice.token).time_is_up
+    ws.go_to_step(session=session, facilitator_key=key, step=2)
+    state = ws.sync_state(session=session, viewer_token=alice.token)
+    assert (state.timer_ends_at, state.time_is_up, state.timer_read_only) == (None, False, False)
+    ws.add_note(session=session, participant_token=alice.token, step=2, text="Not read-only")
+    # A timer still running goes on across the move (a timebox may span two steps).
+    ws.start_timer(session=session, facilitator_key=key, seconds=600, label="Two steps")
+    ws.go_to_step(session=session, facilitator_key=key, step=3)
+    state = ws.sync_state(session=session, viewer_token=alice.token)
+    assert state.timer_label == "Two steps" and not state.time_is_up
+
+
 # ------------------------------------------------------------- pacing, presence, sync
 
 
@@ -1004,6 +1048,67 @@ def test_promotion_rules(
         match="is already a feature",
     )
     assert len(items.list_items(session=session, canvas_token=canvas.token, kind="feature")) == 1
+
+
+def test_a_promoted_note_is_one_target_with_its_item_and_keeps_the_step_complete(
+    session: Session,
+    canvas: m.Canvas,
+    started: ws.StartedWorkshop,
+    alice: m.Participant,
+    bob: m.Participant,
+) -> None:
+    from strategy_canvas.services import progress
+
+    key = started.facilitator_key
+    persona = items.create_item(
+        session=session,
+        canvas_token=canvas.token,
+        kind="persona",
+        data={"name": "Dana", "jobs": "plan", "pains": "chaos"},
+    )
+    goal = items.create_item(
+        session=session, canvas_token=canvas.token, kind="goal", data={"title": "Retain"}
+    )
+    idea = ws.add_note(session=session, participant_token=alice.token, step=3, text="Offline")
+    ws.reveal(session=session, facilitator_key=key, step=3, what="notes")
+    for token in (alice.token, bob.token):
+        ws.vote(session=session, participant_token=token, note_id=idea.id)
+    feature = ws.promote_note(
+        session=session,
+        facilitator_key=key,
+        note_id=idea.id or 0,
+        kind="feature",
+        fields={"persona_id": persona.id, "goal_id": goal.id, "moscow": "must", "value": None},
+    )
+    assert (feature.persona_id, feature.goal_id, feature.moscow) == (persona.id, goal.id, "must")
+    # No more votes on the note: the feature is the target; a vote given may be taken back.
+    _fails(
+        ValidationFailed,
+        lambda: ws.vote(session=session, participant_token=bob.token, note_id=idea.id),
+        match="vote for the feature instead",
+    )
+    ws.vote(session=session, participant_token=bob.token, feature_id=feature.id)
+    tally = ws.board(session=session, viewer_token=key, step=3).tally
+    assert tally.to_dict("records") == [
+        {"target_kind": "feature", "target_id": feature.id, "label": "Offline", "votes": 3}
+    ]
+    ws.unvote(session=session, participant_token=bob.token, note_id=idea.id)
+    summary = ws.summary(session=session, canvas_token=canvas.token, workshop_id=idea.workshop_id)
+    assert [(v["target_kind"], v["votes"]) for v in summary["appendix"]["votes"]] == [
+        ("feature", 2)
+    ]
+    # A problem carries the note's text as its statement: step 1 does not lose the rule.
+    problem_note = ws.add_note(
+        session=session, participant_token=alice.token, step=1, text="Dinner is a daily fight"
+    )
+    problem = ws.promote_note(
+        session=session, facilitator_key=key, note_id=problem_note.id or 0, kind="problem"
+    )
+    assert problem.statement == "Dinner is a daily fight"
+    [step1] = [p for p in progress.step_progress(session=session, canvas_token=canvas.token)
+               if p.step == 1]  # fmt: skip
+    assert not any("statement" in line for line in step1.missing)
+    assert set(ws.COMPLETING_FIELDS["feature"]) == {"persona_id", "goal_id", "moscow"}
 
 
 # ----------------------------------------------------------------------- blind scores

@@ -259,7 +259,7 @@ def test_a_facilitated_workshop_in_three_browsers(
     )
 
     # The timer counts down on every screen.
-    start = _open_tab(fac, "Timer", "Start the timer")
+    start = _open_tab(fac, "Pace", "Start the timer")
     live(fac).get_by_label("Minutes", exact=True).fill("1")
     live(fac).get_by_label("Label", exact=True).fill("Last call")
     clicked = time.monotonic()

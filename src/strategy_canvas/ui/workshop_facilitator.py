@@ -9,6 +9,7 @@ page is drawn again once.
 from __future__ import annotations
 
 import io
+import typing
 from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -17,9 +18,11 @@ import pandas as pd
 import qrcode
 import streamlit as st
 
+from strategy_canvas import models as m
 from strategy_canvas.config import PROJECT_ROOT
 from strategy_canvas.services import items, workshops
 from strategy_canvas.services.errors import ServiceError
+from strategy_canvas.services.validation import field_label
 from strategy_canvas.ui import links, messages, steps
 from strategy_canvas.ui import workshop_live as live
 from strategy_canvas.ui import workshop_state as state
@@ -28,12 +31,14 @@ from strategy_canvas.ui.text import md
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from strategy_canvas import models as m
     from strategy_canvas.ui.context import PageContext
 
-SHOW_KEY = "ws.show_key"  # the facilitator link is shown (once, until dismissed)
+TABS_KEY = "ws.fac.tabs"  # the control panel's open tab
+VOTE_WARNING_KEY = "ws.vote_warning"  # voting was asked for while the notes are hidden
 PROMOTED_KEY = "ws.promoted"  # the last promotion, confirmed with a link to its step
 APPLIED_KEY = "ws.applied"  # the blind scores just applied to the features
+#: completing fields that are a choice among fixed values
+_CHOICE_FIELDS: dict[str, tuple[str, ...]] = {"moscow": typing.get_args(m.MoSCoW)}
 
 
 # ---------------------------------------------------------------------- invitation
@@ -73,25 +78,22 @@ def join_panel(workshop: m.WorkshopPublic, *, projector: bool = False) -> None:
         st.code(join_url, language=None)
 
 
-def show_key_once(key: str) -> None:
-    """The facilitator link, right after the start, until dismissed."""
-    if not st.session_state.get(SHOW_KEY):
-        return
-    with st.container(border=True):
+def my_link(key: str) -> None:
+    """The facilitator's own link, behind a "show" action (a popover): a shared or
+    projected screen never shows it unless the facilitator opens it."""
+    with st.popover("Your facilitator link", icon=":material/key:"):
         st.warning(
-            "**Keep your facilitator link private.** It is your way back to this seat "
-            "(bookmark it, or keep this tab). Whoever holds it runs the workshop: never "
-            "show it on the projector — project the projector view instead.",
+            "**Keep it private.** It is your way back to this seat (bookmark it, or keep "
+            "this tab). Whoever holds it runs the workshop: never show it on the "
+            "projector — project the projector view instead.",
             icon=":material/key:",
         )
         st.code(state.page_url(**{state.P_FACILITATOR: key}), language=None)
-        if st.button("I have saved it", key="ws.key_saved", icon=":material/check:"):
-            st.session_state.pop(SHOW_KEY, None)
-            st.rerun()
 
 
-def invite(workshop: m.WorkshopPublic, participants: int) -> None:
-    """The invitation, for the facilitator: code, QR, link, and the projector view."""
+def invite(workshop: m.WorkshopPublic, participants: int, key: str) -> None:
+    """The invitation, for the facilitator: code, QR, link, the projector view, and
+    (behind a click) their own link."""
     with st.expander("Invite people", expanded=participants <= 1, icon=":material/qr_code_2:"):
         join_panel(workshop)
         st.link_button(
@@ -101,6 +103,7 @@ def invite(workshop: m.WorkshopPublic, participants: int) -> None:
             help="A separate page for the projector: the code, the QR, the step, the "
             "timer and what you have revealed. It holds no secret.",
         )
+    my_link(key)
 
 
 # ------------------------------------------------------------------------ controls
@@ -145,18 +148,18 @@ def controls(ctx: PageContext, key: str, sync: workshops.SyncState, loaded: stat
     _promoted_confirmation(ctx)
     st.subheader("Facilitate")
     active = sync.status == "active"
-    # After the end there is nothing left to pace; grouping and promoting go on.
-    names = ["Pace", "Timer"] if active else []
+    # Five short tabs fit the side column at 1280 px; the timer sits with the pacing and
+    # the blind scores with promoting. After the end there is nothing left to pace.
+    names = ["Pace"] if active else []
     names += ["Reveal", "Themes", "Promote"]
-    if step == 3:
-        names.append("Scores")
     if active:
         names.append("End")
-    tabs = dict(zip(names, st.tabs(names), strict=True))
+    # A key of its own: the tab you used stays open when the page is drawn again.
+    tabs = dict(zip(names, st.tabs(names, key=TABS_KEY), strict=True))
     if active:
         with tabs["Pace"]:
             _pace(ctx, key, sync, loaded, step)
-        with tabs["Timer"]:
+            st.markdown("**Timer**")
             _timer(ctx, key, sync)
     with tabs["Reveal"]:
         _reveal(ctx, key, loaded, step)
@@ -164,8 +167,8 @@ def controls(ctx: PageContext, key: str, sync: workshops.SyncState, loaded: stat
         _themes(ctx, key, loaded, step)
     with tabs["Promote"]:
         _promote(ctx, key, loaded, step)
-    if "Scores" in tabs:
-        with tabs["Scores"]:
+        if step == 3:
+            st.markdown("**Blind scores**")
             _apply_scores(ctx, key)
     if active:
         with tabs["End"]:
@@ -177,23 +180,26 @@ def _pace(
 ) -> None:
     phase = sync.phase or "brainstorm"
     upcoming = state.next_phase(step, phase)
+    hidden = not loaded.step_flag(step, "notes_revealed") and len(loaded.board.notes) > 0
+    if st.session_state.get(VOTE_WARNING_KEY) == step and hidden:
+        _vote_warning(ctx, key, step)
     left, right = st.columns(2)
-    if (
-        upcoming is not None
-        and left.button(
-            f"Next: {state.PHASES[upcoming][0]}",
-            key="ws.next_phase",
-            icon=":material/skip_next:",
-            type="primary",
-            width="stretch",
-        )
-        and _act(
+    if upcoming is not None and left.button(
+        f"Next: {state.PHASES[upcoming][0]}",
+        key="ws.next_phase",
+        icon=":material/skip_next:",
+        type="primary",
+        width="stretch",
+    ):
+        if upcoming == "vote" and hidden:
+            st.session_state[VOTE_WARNING_KEY] = step  # ask first
+            st.rerun()
+        if _act(
             ctx,
             lambda s: workshops.set_phase(session=s, facilitator_key=key, phase=upcoming),
             f"Phase: {state.PHASES[upcoming][0]}.",
-        )
-    ):
-        st.rerun()
+        ):
+            st.rerun()
     if (
         step < len(steps.STEPS)
         and right.button(
@@ -260,6 +266,34 @@ def _pace(
             f"Step {step} {'unlocked' if locked else 'locked'}.",
         ):
             st.rerun()
+
+
+def _vote_warning(ctx: PageContext, key: str, step: int) -> None:
+    """Voting was asked for while the step's notes are hidden: people could vote only on
+    the features (step 3) and their own notes. Reveal first, or go on anyway."""
+    st.warning(
+        "The notes of this step are still hidden: people can vote only on notes they "
+        "can read. Reveal them first?",
+        icon=":material/visibility_off:",
+    )
+    reveal_first, anyway, cancel = st.columns(3)
+
+    def to_vote(session: Session, *, reveal: bool) -> m.Workshop:
+        if reveal:
+            workshops.reveal(session=session, facilitator_key=key, step=step, what="notes")
+        return workshops.set_phase(session=session, facilitator_key=key, phase="vote")
+
+    if reveal_first.button("Reveal and vote", key="ws.vote.reveal", type="primary"):
+        st.session_state.pop(VOTE_WARNING_KEY, None)
+        if _act(ctx, partial(to_vote, reveal=True), "Notes revealed; voting is open."):
+            st.rerun()
+    if anyway.button("Vote anyway", key="ws.vote.anyway"):
+        st.session_state.pop(VOTE_WARNING_KEY, None)
+        if _act(ctx, partial(to_vote, reveal=False), "Voting is open; the notes stay hidden."):
+            st.rerun()
+    if cancel.button("Not yet", key="ws.vote.cancel", type="tertiary"):
+        st.session_state.pop(VOTE_WARNING_KEY, None)
+        st.rerun()
 
 
 def _timer(ctx: PageContext, key: str, sync: workshops.SyncState) -> None:
@@ -431,21 +465,22 @@ def _promote(ctx: PageContext, key: str, loaded: state.Loaded, step: int) -> Non
         _refresh_button("promote")
         return
     by_id = {int(n["note_id"]): n for n in notes}
+    kind = st.selectbox(
+        "Becomes a",
+        list(kinds),
+        format_func=lambda k: items.ITEM_TYPES[k].label,
+        key="ws.pr.kind",
+    )
     with st.form("ws.f.promote", border=True):
         note_id = st.selectbox(
             "Note", list(by_id), format_func=lambda i: _note_label(by_id[i]), key="ws.pr.note"
         )
-        kind = st.selectbox(
-            "Becomes a",
-            list(kinds),
-            format_func=lambda k: items.ITEM_TYPES[k].label,
-            key="ws.pr.kind",
-        )
+        fields = _completing_inputs(ctx, key, kind)
         if st.form_submit_button("Promote", icon=":material/upgrade:", type="primary"):
             outcome = _act(
                 ctx,
                 lambda s: workshops.promote_note(
-                    session=s, facilitator_key=key, note_id=note_id, kind=kind
+                    session=s, facilitator_key=key, note_id=note_id, kind=kind, fields=fields
                 ),
             )
             if outcome:
@@ -458,6 +493,40 @@ def _promote(ctx: PageContext, key: str, loaded: state.Loaded, step: int) -> Non
                 }
                 st.rerun()
     _refresh_button("promote")
+
+
+def _completing_inputs(ctx: PageContext, key: str, kind: str) -> dict[str, Any]:
+    """What the step's completeness needs of the new item besides its title
+    (:data:`workshops.COMPLETING_FIELDS`), asked here so that promoting a note does not
+    leave the step less complete. Left blank, a field keeps its default."""
+    wanted = workshops.COMPLETING_FIELDS.get(kind, ())
+    if not wanted:
+        return {}
+    spec = items.ITEM_TYPES[kind]
+    with ctx.read() as session:
+        choices = workshops.promotion_choices(session=session, facilitator_key=key, kind=kind)
+    st.caption("So that the step stays complete (each may be filled in later):")
+    values: dict[str, Any] = {}
+    for field in wanted:
+        label = field_label(spec.create, field)
+        widget_key = f"ws.pr.{kind}.{field}"
+        if field in choices:
+            titles: dict[int | None, str] = {None: "(none yet)", **dict(choices[field])}
+            values[field] = st.selectbox(
+                label, list(titles), format_func=titles.__getitem__, key=widget_key
+            )
+        elif field in _CHOICE_FIELDS:
+            picks: list[str | None] = [None, *_CHOICE_FIELDS[field]]
+            values[field] = st.selectbox(
+                label,
+                picks,
+                format_func=lambda v: "(not yet)" if v is None else str(v).capitalize(),
+                key=widget_key,
+            )
+        else:
+            placeholder = "the note's text" if field in workshops.CARRIES_THE_NOTE.values() else ""
+            values[field] = st.text_input(label, key=widget_key, placeholder=placeholder)
+    return values
 
 
 def _promoted_confirmation(ctx: PageContext) -> None:
@@ -534,24 +603,6 @@ def export_page() -> str | None:
     return found[0].relative_to(PROJECT_ROOT).as_posix() if found else None
 
 
-def _items_table(rows: list[dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame(
-        rows,
-        columns=["step", "kind_label", "title", "votes", "note", "theme", "still_exists"],
-    )
-    return frame.rename(
-        columns={
-            "step": "Step",
-            "kind_label": "Became",
-            "title": "Item",
-            "votes": "Votes",
-            "note": "From the note",
-            "theme": "Theme",
-            "still_exists": "On the canvas",
-        }
-    )
-
-
 def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
@@ -570,47 +621,29 @@ def summary(ctx: PageContext, workshop_id: int) -> None:
         f"{_count(counts['notes'], 'note')} · {counts['promoted']} promoted · "
         f"{_count(counts['votes'], 'vote')} · {counts['scorers']} gave blind scores"
     )
-    st.markdown(f"**Decisions** · {len(data['decisions'])}")
-    if data["decisions"]:
-        st.dataframe(_items_table(data["decisions"]), hide_index=True, width="stretch")
-    else:
-        st.caption("No note became a problem, persona, goal, feature or feedback item.")
-    st.markdown(f"**Actions** · {len(data['actions'])}")
-    if data["actions"]:
-        st.dataframe(_items_table(data["actions"]), hide_index=True, width="stretch")
-    else:
-        st.caption("No note became a roadmap item, risk or flaw.")
-    appendix = data["appendix"]
-    unpromoted = _count(len(appendix["notes"]), "note")
-    with st.expander(f"Appendix: {unpromoted} never promoted, themes, votes, scores"):
-        if appendix["notes"]:
-            st.dataframe(
-                pd.DataFrame(appendix["notes"]).drop(columns=["note_id"]),
-                hide_index=True,
-                width="stretch",
-            )
-        if appendix["themes"]:
-            st.markdown("**Themes**")
-            st.dataframe(
-                pd.DataFrame(appendix["themes"]).drop(columns=["theme_id"]),
-                hide_index=True,
-                width="stretch",
-            )
-        if appendix["votes"]:
-            st.markdown("**Vote results**")
-            st.dataframe(
-                pd.DataFrame(appendix["votes"])[["step", "target_kind", "label", "votes"]],
-                hide_index=True,
-                width="stretch",
-            )
-        if appendix["scores"]:
-            st.markdown("**Blind scores**")
-            st.dataframe(pd.DataFrame(appendix["scores"]), hide_index=True, width="stretch")
+    tables = workshops.summary_tables(data)
+    titles = dict(workshops.SUMMARY_TABLES)
+    empty = {
+        "decisions": "No note became a problem, persona, goal, feature or feedback item.",
+        "actions": "No note became a roadmap item, risk or flaw.",
+    }
+    for name in ("decisions", "actions"):
+        st.markdown(f"**{titles[name]}** · {len(tables[name])}")
+        if tables[name].empty:
+            st.caption(empty[name])
+        else:
+            st.dataframe(tables[name], hide_index=True, width="stretch")
+    unpromoted = _count(len(tables["notes"]), "note")
+    with st.expander(f"Appendix: themes, votes, scores, {unpromoted} never promoted"):
+        for name in ("themes", "votes", "scores", "notes"):
+            if not tables[name].empty:
+                st.markdown(f"**{titles[name]}**")
+                st.dataframe(tables[name], hide_index=True, width="stretch")
     page = export_page()
     if page is not None:
         links.page_link(
             page,
-            label="Export the canvas (PDF, Markdown)",
+            label="Export the canvas with this summary (PDF, Markdown, JSON)",
             icon=":material/download:",
             query_params=ctx.link_params,
         )

@@ -144,7 +144,16 @@ def _note_card(
         if bits:
             st.caption(" · ".join(bits))
         if voting:
-            _vote_buttons(ctx, token, board, "note", int(note["note_id"]), int(note["my_votes"]))
+            closed = None
+            if isinstance(kind, str):
+                closed = (
+                    "It became a feature: vote for the feature."
+                    if kind == "feature"
+                    else "It is decided: it takes no more votes."
+                )
+            _vote_buttons(
+                ctx, token, board, "note", int(note["note_id"]), int(note["my_votes"]), closed
+            )
 
 
 def hidden_notes(notes: list[dict[str, Any]]) -> None:
@@ -170,17 +179,21 @@ def _vote_buttons(
     kind: str,
     target_id: int,
     mine: int,
+    closed: str | None = None,
 ) -> None:
+    """+1 and −1 for one item; ``closed`` says why it takes no more votes (a promoted
+    note), when it does not: a vote given may still be taken back."""
     left = board.my_votes_left or 0
     with st.container(horizontal=True, gap="small"):
         st.button(
             "+1",
             key=f"ws.vote.{kind}.{target_id}",
             icon=":material/how_to_vote:",
-            disabled=left <= 0 or mine >= board.vote_cap,
+            disabled=left <= 0 or mine >= board.vote_cap or closed is not None,
             on_click=_cast,
             args=(ctx, token, kind, target_id, True, mine),
-            help=f"Give it a vote: {left} of your {board.vote_budget} left; at most "
+            help=closed
+            or f"Give it a vote: {left} of your {board.vote_budget} left; at most "
             f"{board.vote_cap} on one item.",
         )
         st.button(

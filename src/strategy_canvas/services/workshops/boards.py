@@ -24,6 +24,7 @@ from strategy_canvas import models as m
 from strategy_canvas.services.workshops.common import (
     Role,
     check_step,
+    merge_promoted,
     shorten,
     step_state,
     viewer_of,
@@ -45,7 +46,8 @@ class Board:
     author's name when notes are not anonymous. ``votes`` (totals) is <NA> until votes
     are revealed (the facilitator always sees them). ``features`` (step 3) has
     feature_id, title, votes, my_votes the same way. ``tally`` ranks every voted item
-    once totals are visible: target_kind, target_id, label, votes.
+    once totals are visible: target_kind, target_id, label, votes; a note promoted to a
+    feature is counted as that feature (one idea, one target).
     """
 
     step: int
@@ -146,6 +148,7 @@ def board(*, session: Session, viewer_token: str, step: int) -> Board:
         )
     }
     rows, hidden = [], 0
+    became_feature: dict[int, int] = {}
     theme_notes: Counter[int] = Counter()
     theme_votes: Counter[int] = Counter()
     labels: dict[tuple[str, int], str] = {}
@@ -163,6 +166,8 @@ def board(*, session: Session, viewer_token: str, step: int) -> Board:
             continue
         target = ("note", note.id or 0)
         labels[target] = shorten(note.text)
+        if note.promoted_kind == "feature" and note.promoted_item_id is not None:
+            became_feature[note.id or 0] = note.promoted_item_id
         theme = themes.get(note.theme_id)
         if theme is not None:
             theme_notes[theme.id or 0] += 1
@@ -220,7 +225,7 @@ def board(*, session: Session, viewer_token: str, step: int) -> Board:
     )
     tally_rows = []
     if sees_totals:
-        for (kind, target_id), count in totals.most_common():
+        for (kind, target_id), count in merge_promoted(totals, became_feature).most_common():
             tally_rows.append(
                 {
                     "target_kind": kind,

@@ -7,6 +7,7 @@ Internal to :mod:`strategy_canvas.services.workshops`; callers use the package.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -180,6 +181,20 @@ def vote_key(note_id: int | None, feature_id: int | None) -> tuple[str, int]:
     if note_id is not None:
         return "note", note_id
     return "feature", feature_id or 0
+
+
+def merge_promoted(
+    totals: Counter[tuple[str, int]], became_feature: dict[int, int]
+) -> Counter[tuple[str, int]]:
+    """Vote totals with each note that became a feature counted as that feature (note id
+    -> feature id): one idea, one target in the results."""
+    merged: Counter[tuple[str, int]] = Counter()
+    for (kind, target_id), count in totals.items():
+        if kind == "note" and target_id in became_feature:
+            merged[("feature", became_feature[target_id])] += count
+        else:
+            merged[(kind, target_id)] += count
+    return merged
 
 
 def shorten(text: str, width: int = 80) -> str:

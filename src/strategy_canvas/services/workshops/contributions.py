@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from strategy_canvas import models as m
+from strategy_canvas.services import items
 from strategy_canvas.services.errors import (
     ConflictError,
     NotFound,
@@ -139,15 +140,37 @@ def delete_own_note(
 
 
 def _vote_target(
-    session: Session, seat: Seat, note_id: int | None, feature_id: int | None
+    session: Session,
+    seat: Seat,
+    note_id: int | None,
+    feature_id: int | None,
+    *,
+    giving: bool = True,
 ) -> tuple[int, Any]:
-    """(step, where-clause naming the target) after checking the target is reachable."""
+    """(step, where-clause naming the target) after checking the target is reachable.
+
+    A note promoted to an item takes no more votes (``giving``; votes given before may
+    be taken back): it is decided, and a note that became a feature is voted on as that
+    feature, so the idea is not two targets splitting its votes."""
     valid = validate(m.VoteCreate, {"note_id": note_id, "feature_id": feature_id}, what="Vote")
     if valid.note_id is not None:
         note = note_of(session, seat.workshop.id or 0, valid.note_id)
         if not step_state(session, seat.workshop.id or 0, note.step).notes_revealed:
             raise PermissionDenied(
                 f"The notes of step {note.step} are not revealed yet; vote once they are."
+            )
+        if giving and note.promoted_kind is not None:
+            instead = (
+                "vote for the feature instead"
+                if note.promoted_kind == "feature"
+                else "it is decided, so it takes no more votes"
+            )
+            raise ValidationFailed.single(
+                "note_id",
+                "Note",
+                f"became a {items.item_type(note.promoted_kind).label.lower()} "
+                f"(#{note.promoted_item_id}): {instead}",
+                what="Vote",
             )
         return note.step, col(m.Vote.note_id) == note.id
     assert valid.feature_id is not None
@@ -236,7 +259,7 @@ def unvote(
     now = resolve_now(now)
     seat = begin_participant_write(session, participant_token)
     with rollback_on_error(session):
-        step, on_target = _vote_target(session, seat, note_id, feature_id)
+        step, on_target = _vote_target(session, seat, note_id, feature_id, giving=False)
         _votes_open(session, seat, step, now)
         mine = select(m.Vote.id).where(m.Vote.participant_id == seat.participant.id, on_target)
         if seen is not None and len(session.exec(mine).all()) != seen:

@@ -86,6 +86,14 @@ def update_workshop(
                 .where(col(m.Participant.workshop_id) == workshop.id)
                 .values(ready=False)
             )
+            # A timer that ran out belonged to the step left behind: its "time is up"
+            # (and the read-only it may bring) does not follow the room.
+            if workshop.timer_ends_at is not None and workshop.timer_ends_at <= resolve_now(None):
+                session.exec(
+                    sa.update(m.Workshop)
+                    .where(col(m.Workshop.id) == workshop.id)
+                    .values(timer_ends_at=None, timer_label="", timer_read_only=False)
+                )
         commit_detached(session, workshop)
     return workshop
 
@@ -98,7 +106,8 @@ def go_to_step(
     phase: m.WorkshopPhase = "brainstorm",
 ) -> m.Workshop:
     """Move the workshop to ``step`` (and ``phase``, brainstorm by default); clears
-    everyone's ready flag. With follow-me on, every screen goes there."""
+    everyone's ready flag and a timer that has run out. With follow-me on, every screen
+    goes there."""
     return update_workshop(
         session=session,
         facilitator_key=facilitator_key,

@@ -21,6 +21,7 @@ from strategy_canvas.services.workshops.boards import score_rows
 from strategy_canvas.services.workshops.common import (
     begin_facilitator_write,
     commit_detached,
+    facilitator_ids,
     feature_of,
     note_of,
     rollback_on_error,
@@ -46,6 +47,21 @@ DETAIL_FIELDS = {
     "roadmap_item": "notes",
     "flaw": "description",
 }
+
+#: what the step's completeness rules (services/progress.py) need of a promoted item
+#: besides its title: the promote form asks for them, so a promoted note does not leave
+#: its step less complete than before. The note's own text fills the first text field.
+COMPLETING_FIELDS: dict[str, tuple[str, ...]] = {
+    "problem": ("statement",),
+    "persona": ("jobs", "pains"),
+    "feature": ("persona_id", "goal_id", "moscow"),
+    "roadmap_item": ("feature_id", "owner"),
+    "risk": ("mitigation",),
+    "feedback": ("feature_id",),
+    "flaw": ("fix", "fix_owner"),
+}
+#: the field that carries the note's whole text when the item has one
+CARRIES_THE_NOTE = {"problem": "statement"}
 
 #: Blind effort (1 = tiny .. 10 = huge, the scale participants score on) mapped to the
 #: feature's ``effort`` in person-months (RICE's unit): 1 ≈ a week, 3 ≈ a month,
@@ -82,7 +98,11 @@ def _promotion_data(kind: str, text: str, fields: Mapping[str, Any]) -> dict[str
         detail = DETAIL_FIELDS.get(kind)
         if detail is not None:
             data[detail] = text
-    data.update(fields)
+    carrier = CARRIES_THE_NOTE.get(kind)
+    if carrier is not None:
+        data.setdefault(carrier, text)
+    # a field left blank in the form is not given (the item's default stands)
+    data.update({k: v for k, v in fields.items() if v not in (None, "")})
     return data
 
 
@@ -210,3 +230,22 @@ def apply_blind_scores(*, session: Session, facilitator_key: str) -> pd.DataFram
             )
         session.commit()
     return pd.DataFrame(applied, columns=columns)
+
+
+def promotion_choices(
+    *, session: Session, facilitator_key: str, kind: str
+) -> dict[str, list[tuple[int, str]]]:
+    """For the promote form, per linking field of ``kind``'s :data:`COMPLETING_FIELDS`
+    (e.g. a feature's persona and goal): the canvas's items it may link to, as (id,
+    title). Needs the facilitator key (the facilitator may hold no canvas token)."""
+    _, canvas_token = facilitator_ids(session, facilitator_key)
+    spec = items.item_type(kind)
+    choices: dict[str, list[tuple[int, str]]] = {}
+    for field in COMPLETING_FIELDS.get(kind, ()):
+        target = spec.links.get(field)
+        if target is None:
+            continue
+        rows = items.list_items(session=session, canvas_token=canvas_token, kind=target)
+        choices[field] = [(int(r.id or 0), items.item_title(r)) for r in rows]
+    session.rollback()
+    return choices

@@ -6,6 +6,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
+import pandas as pd
 from sqlmodel import Session, col, select
 
 from strategy_canvas import models as m
@@ -15,6 +16,7 @@ from strategy_canvas.services.errors import (
 )
 from strategy_canvas.services.workshops.boards import score_rows
 from strategy_canvas.services.workshops.common import (
+    merge_promoted,
     shorten,
     vote_key,
 )
@@ -120,6 +122,14 @@ def summary(*, session: Session, canvas_token: str, workshop_id: int) -> dict[st
         select(m.Feature.id, m.Feature.title).where(m.Feature.canvas_id == canvas_id)
     ):
         labels[("feature", feature_id or 0)] = shorten(title)
+    became_feature = {
+        n.id or 0: n.promoted_item_id
+        for n in notes
+        if n.promoted_kind == "feature" and n.promoted_item_id is not None
+    }
+    for note_id, feature_id in became_feature.items():
+        vote_steps.setdefault(("feature", feature_id), vote_steps.get(("note", note_id), 3))
+    totals_by_item = merge_promoted(totals, became_feature)
     vote_results: list[dict[str, Any]] = sorted(
         (
             {
@@ -129,7 +139,7 @@ def summary(*, session: Session, canvas_token: str, workshop_id: int) -> dict[st
                 "label": labels.get(target, ""),
                 "votes": count,
             }
-            for target, count in totals.items()
+            for target, count in totals_by_item.items()
         ),
         key=lambda r: (r["step"], -r["votes"], r["target_kind"], r["target_id"]),
     )
@@ -180,4 +190,81 @@ def summary(*, session: Session, canvas_token: str, workshop_id: int) -> dict[st
             "scorers": scorers,
             "participants": len(people),
         },
+    }
+
+
+#: the summary's tables, in the order the page and the reports show them: (key, title)
+SUMMARY_TABLES: tuple[tuple[str, str], ...] = (
+    ("decisions", "Decisions"),
+    ("actions", "Actions"),
+    ("themes", "Themes"),
+    ("votes", "Vote results"),
+    ("scores", "Blind scores"),
+    ("notes", "Notes never promoted"),
+)
+
+_ITEM_COLUMNS = {
+    "step": "Step",
+    "kind_label": "Became",
+    "title": "Item",
+    "votes": "Votes",
+    "note": "From the note",
+    "theme": "Theme",
+}
+_NOTE_COLUMNS = {
+    "step": "Step",
+    "text": "Note",
+    "theme": "Theme",
+    "author": "Author",
+    "votes": "Votes",
+}
+_THEME_COLUMNS = {"step": "Step", "name": "Theme", "notes": "Notes", "votes": "Votes"}
+_VOTE_COLUMNS = {"step": "Step", "what": "Voted on", "label": "Item", "votes": "Votes"}
+_SCORE_COLUMNS = {
+    "title": "Feature",
+    "scores": "People who scored",
+    "mean_value": "Value (mean)",
+    "value_std": "Value spread (±)",
+    "value_range": "Value range",
+    "mean_effort": "Effort (mean)",
+    "effort_std": "Effort spread (±)",
+    "effort_range": "Effort range",
+    "discuss": "Discuss",
+}
+
+
+def _table(rows: list[dict[str, Any]], columns: dict[str, str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(columns))
+    return frame.rename(columns=columns)
+
+
+def summary_tables(data: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """The tables of a workshop's summary (:func:`summary`'s data) in the product's
+    words, for the page, the PDF and the Markdown alike: one function draws the
+    numbers wherever they appear. Keys as in :data:`SUMMARY_TABLES`; an empty table
+    means nothing of that kind."""
+    appendix = data["appendix"]
+    decisions = [
+        {**r, "title": r["title"] if r["still_exists"] else f"{r['title'] or ''} (deleted)"}
+        for r in data["decisions"]
+    ]
+    actions = [
+        {**r, "title": r["title"] if r["still_exists"] else f"{r['title'] or ''} (deleted)"}
+        for r in data["actions"]
+    ]
+    notes = _NOTE_COLUMNS
+    if data["workshop"]["anonymous_notes"]:
+        notes = {k: v for k, v in _NOTE_COLUMNS.items() if k != "author"}
+    votes = [
+        {**v, "what": "Feature" if v["target_kind"] == "feature" else "Note"}
+        for v in appendix["votes"]
+    ]
+    scores = [{**s, "discuss": "yes" if s.get("discuss") else ""} for s in appendix["scores"]]
+    return {
+        "decisions": _table(decisions, _ITEM_COLUMNS),
+        "actions": _table(actions, _ITEM_COLUMNS),
+        "themes": _table(appendix["themes"], _THEME_COLUMNS),
+        "votes": _table(votes, _VOTE_COLUMNS),
+        "scores": _table(scores, _SCORE_COLUMNS),
+        "notes": _table(appendix["notes"], notes),
     }
