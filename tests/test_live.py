@@ -246,8 +246,8 @@ def test_beats_make_people_here_and_a_closed_tab_away_at_once(
     url = engine.url.render_as_string(hide_password=False)
     watcher = watch.Watcher(hub, url)
     waiter = _subscribe(hub, loop, canvas.id)
-    watcher._presence_tick()  # the first look: nothing to tell yet
-    assert hub.presence_epoch(canvas.id) == 0
+    watcher._presence_tick()  # the first look tells the screens drawn before it
+    assert hub.presence_epoch(canvas.id) == 1 and _wait(waiter.is_set)
 
     def here() -> int:
         with db.session_scope(engine, readonly=True) as session:
@@ -267,7 +267,7 @@ def test_beats_make_people_here_and_a_closed_tab_away_at_once(
     waiter.clear()
     watcher._presence_tick()
     assert here() == 1
-    assert hub.presence_epoch(canvas.id) >= 1 and _wait(waiter.is_set)
+    assert hub.presence_epoch(canvas.id) >= 2 and _wait(waiter.is_set)
     watcher.leave(ann.token)
     watcher._presence_tick()
     assert here() == 0  # at once, not after PRESENCE_SECONDS

@@ -148,8 +148,14 @@ def test_a_facilitated_workshop_in_three_browsers(
     with db.session_scope(browser_db.engine, readonly=True) as session:
         [workshop] = workshops.list_workshops(session=session, canvas_token=workshop_canvas.token)
     assert workshop.join_code is not None
-    expect(fac.get_by_text("Keep your facilitator link private.")).to_be_visible()
+    # The facilitator's own link is never drawn in the open: only behind a click.
     assert "facilitator=" in fac.url
+    key = fac.url.split("facilitator=")[1].split("&")[0]
+    expect(fac.get_by_text("Keep it private.")).to_be_hidden()
+    assert key not in (main(fac).inner_text())
+    fac.get_by_role("button", name=re.compile("Your facilitator link")).first.click()
+    expect(fac.get_by_text("Keep it private.")).to_be_visible()
+    fac.keyboard.press("Escape")
 
     # Ann joins with the code (typed as people do), Bo with the link.
     ann.goto(f"{app_server.url}/Workshop")
@@ -271,6 +277,18 @@ def test_a_facilitated_workshop_in_three_browsers(
     later = [clock.inner_text() for clock in clocks]
     for before, after in zip(first, later, strict=True):
         assert _seconds(after) < _seconds(before) <= 60, (before, after)
+
+    # Bo closes the tab: the others see Bo away within 5 s (presence goes by the beats).
+    expect(fac_main.get_by_text("3 here", exact=False)).to_be_visible()
+    bo.context.close()
+    closed = time.monotonic()
+    seen_within(
+        "presence: a closed tab away on the facilitator's screen",
+        closed,
+        [fac_main.get_by_text("Bo · away")],
+        timings,
+        within_ms=5_000,
+    )
 
     for label, seconds in timings.items():
         print(f"{label}: {seconds:.2f} s")

@@ -142,9 +142,10 @@ class Watcher:
         with db.session_scope(self._engine(), readonly=True) as session:
             here = workshops.here_by_canvas(session=session, canvas_ids=watched)
         for canvas_id, people in here.items():
+            # The first look counts as a change too: a screen drawn before its stream
+            # connected (and before its own first beat was written) draws presence again.
             if self._here.get(canvas_id) != people:
-                if canvas_id in self._here:
-                    self.hub.bump_presence(canvas_id)
+                self.hub.bump_presence(canvas_id)
                 self._here[canvas_id] = people
         for canvas_id in set(self._here) - set(here):
             del self._here[canvas_id]

@@ -291,7 +291,7 @@ def seated(ctx: PageContext, seat: state.Seat) -> str | None:
         if facilitator:
             facilitate.controls(ctx, token, sync, loaded)
             if sync.status == "active":
-                facilitate.invite(view.workshop, loaded.presence.total, token)
+                facilitate.invite(view.workshop, loaded.presence.total)
             note_form(ctx, token, sync, loaded, step)
         else:
             _joined_message()

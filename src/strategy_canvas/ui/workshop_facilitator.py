@@ -91,9 +91,8 @@ def my_link(key: str) -> None:
         st.code(state.page_url(**{state.P_FACILITATOR: key}), language=None)
 
 
-def invite(workshop: m.WorkshopPublic, participants: int, key: str) -> None:
-    """The invitation, for the facilitator: code, QR, link, the projector view, and
-    (behind a click) their own link."""
+def invite(workshop: m.WorkshopPublic, participants: int) -> None:
+    """The invitation, for the facilitator: code, QR, link and the projector view."""
     with st.expander("Invite people", expanded=participants <= 1, icon=":material/qr_code_2:"):
         join_panel(workshop)
         st.link_button(
@@ -103,7 +102,6 @@ def invite(workshop: m.WorkshopPublic, participants: int, key: str) -> None:
             help="A separate page for the projector: the code, the QR, the step, the "
             "timer and what you have revealed. It holds no secret.",
         )
-    my_link(key)
 
 
 # ------------------------------------------------------------------------ controls
@@ -146,7 +144,10 @@ def controls(ctx: PageContext, key: str, sync: workshops.SyncState, loaded: stat
     step = sync.step or 1
     messages.show_flashes()
     _promoted_confirmation(ctx)
-    st.subheader("Facilitate")
+    heading, link = st.columns([3, 2], vertical_alignment="bottom")
+    heading.subheader("Facilitate")
+    with link:
+        my_link(key)
     active = sync.status == "active"
     # Five short tabs fit the side column at 1280 px; the timer sits with the pacing and
     # the blind scores with promoting. After the end there is nothing left to pace.
