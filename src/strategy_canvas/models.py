@@ -740,6 +740,22 @@ class Workshop(WorkshopBase, table=True):
     superseded_key_hash: str | None = Field(default=None, max_length=64)
 
 
+class WorkshopRecord(SQLModel, table=True):
+    """The summary of a workshop brought in by a JSON import (the workshop itself, its
+    people, notes and votes stay where it ran): kept as the summary the export wrote,
+    so the imported canvas's reports can still include it."""
+
+    __tablename__ = "workshop_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    canvas_id: int = Field(foreign_key="canvas.id", index=True, ondelete="CASCADE")
+    title: str = Field(max_length=120)
+    ended_at: datetime | None = Field(default=None)
+    #: the summary as services.workshops.summary returned it, as JSON text
+    summary: str = Field(sa_type=sa.Text)
+    imported_at: datetime = Field(default_factory=utcnow, nullable=False)
+
+
 class WorkshopStep(SQLModel, table=True):
     """Per workshop and step: whether it is locked and what has been revealed."""
 

@@ -1,4 +1,5 @@
-"""live push: PostgreSQL announces every change counter; a taken-over seat is remembered
+"""live push: PostgreSQL announces every change counter; a taken-over seat is remembered;
+imported workshops' summaries are kept
 
 On PostgreSQL a trigger on canvas_revision sends NOTIFY sc_canvas_changed with
 'canvas_id:revision' on every committed write, whoever makes it (see
@@ -8,6 +9,8 @@ PRAGMA data_version instead, so nothing is created there.
 workshop.taken_over_at and workshop.superseded_key_hash: when the holder of the canvas
 takes over a running workshop's seat, the facilitator key changes; the screen of the
 old key's holder is told (by the hash of the old key) instead of "not a seat".
+
+workshop_record: the summary of a workshop that came in with a JSON import.
 
 Revision ID: 0007
 Revises: 0006
@@ -43,6 +46,18 @@ FOR EACH ROW EXECUTE FUNCTION sc_canvas_changed()
 
 
 def upgrade() -> None:
+    op.create_table('workshop_record',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('canvas_id', sa.Integer(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('ended_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('imported_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['canvas_id'], ['canvas.id'], ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('workshop_record', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_workshop_record_canvas_id'), ['canvas_id'], unique=False)
     with op.batch_alter_table('workshop', schema=None) as batch_op:
         batch_op.add_column(sa.Column('taken_over_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('superseded_key_hash', sa.String(length=64), nullable=True))
@@ -58,3 +73,6 @@ def downgrade() -> None:
     with op.batch_alter_table('workshop', schema=None) as batch_op:
         batch_op.drop_column('superseded_key_hash')
         batch_op.drop_column('taken_over_at')
+    with op.batch_alter_table('workshop_record', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_workshop_record_canvas_id'))
+    op.drop_table('workshop_record')

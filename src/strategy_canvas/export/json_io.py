@@ -11,8 +11,15 @@ The document (format version 1)::
         "problem": [{"ref": 1, "title": ..., "statement": ..., "impact": ...}, ...],
         "persona": [{"ref": 4, "name": ..., "problem_id": 1, ...}, ...],
         ...                                  # every item type, in list order
-      }
+      },
+      "workshops": [{"workshop": {...}, "decisions": [...], "actions": [...],
+                     "appendix": {...}, "counts": {...}}, ...]
     }
+
+``workshops`` (optional) holds the summary of each ended workshop of the canvas, as
+:func:`services.workshops.summary` gives it (and the summaries the canvas was imported
+with): an import keeps them, so the new canvas's reports can include them. The
+workshops themselves (their people, notes and votes) are not copied.
 
 Each item carries a ``ref``, unique within its item type, and the fields of its Create
 schema. A link field (``problem_id``, ``feature_id``, ...) holds the ``ref`` of the item
@@ -41,7 +48,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from strategy_canvas import models as m
-from strategy_canvas.services import activity, canvas_copy, documents, items, snapshot
+from strategy_canvas.services import activity, canvas_copy, documents, items, snapshot, workshops
 from strategy_canvas.services.activity import Actor
 from strategy_canvas.services.errors import FieldError, ValidationFailed
 from strategy_canvas.services.validation import validate
@@ -57,7 +64,9 @@ MAX_ERRORS_LISTED = 50
 IMAGE_FIELD = activity.IMAGE_FIELD
 #: base64 text of the largest image a sketch may hold, plus padding.
 _MAX_IMAGE_BASE64 = (m.SKETCH_MAX_BYTES + 2) // 3 * 4
-_TOP_LEVEL_KEYS = ("format", "version", "exported_at", "canvas", "items")
+_TOP_LEVEL_KEYS = ("format", "version", "exported_at", "canvas", "items", "workshops")
+#: Most workshop summaries a document may hold.
+MAX_WORKSHOPS = 200
 _WHAT = "Import"
 
 
@@ -66,9 +75,13 @@ _WHAT = "Import"
 
 def export_canvas(*, session: Session, canvas_token: str) -> dict[str, Any]:
     """The canvas and every item, as a JSON-ready dict (see the module docstring), from
-    the canvas's snapshot (the state the pages show)."""
+    the canvas's snapshot (the state the pages show), with every workshop summary."""
     snap = snapshot.snapshot(session=session, canvas_token=canvas_token)
-    return documents.document_of(snap.canvas, snap.rows)
+    document = documents.document_of(snap.canvas, snap.rows)
+    summaries = workshops.every_summary(session=session, canvas_token=canvas_token)
+    if summaries:
+        document["workshops"] = summaries
+    return document
 
 
 def dumps(document: Mapping[str, Any]) -> str:
@@ -158,6 +171,8 @@ class _Plan:
     canvas: dict[str, Any]
     #: kind -> [(ref, values)], values validated by the Create schema; links are refs.
     items: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
+    #: workshop summaries, checked
+    workshops: list[dict[str, Any]] = field(default_factory=list)
 
 
 class _Checker:
@@ -319,6 +334,7 @@ def _validate_document(document: Any) -> _Plan:
         check.error("items.vision", f"has {len(lists['vision'])} entries; a canvas has one vision")
 
     plan = _Plan(canvas=canvas or {})
+    plan.workshops = _check_workshops(check, document.get("workshops"))
     seen: dict[tuple[Any, ...], str] = {}
     for kind, entries in lists.items():
         spec = items.ITEM_TYPES[kind]
@@ -378,6 +394,21 @@ def _validate_document(document: Any) -> _Plan:
                 plan.items[kind].append((entry["ref"], values))
     check.raise_if_any()
     return plan
+
+
+def _check_workshops(check: _Checker, summaries: Any) -> list[dict[str, Any]]:
+    if summaries is None:
+        return []
+    if not isinstance(summaries, list):
+        check.error("workshops", f"must be a list, not {_json_type(summaries)}")
+        return []
+    if len(summaries) > MAX_WORKSHOPS:
+        check.error("workshops", f"has {len(summaries):,} summaries; at most {MAX_WORKSHOPS}")
+        return []
+    for index, data in enumerate(summaries):
+        for where, rule in workshops.summary_problems(data):
+            check.error(f"workshops[{index}]" + (f".{where}" if where else ""), rule)
+    return [s for s in summaries if isinstance(s, dict)]
 
 
 @functools.cache
@@ -440,4 +471,5 @@ def import_canvas(
         entries=plan.items,
         actor=actor or activity.importer("JSON"),
         origin=origin,
+        summaries=plan.workshops,
     )

@@ -527,6 +527,31 @@ def _flaws_table(flaws: Sequence[Mapping[str, Any]]) -> str:
     )
 
 
+def _workshop(section: Mapping[str, Any]) -> list[str | None]:
+    """The chosen workshop's summary: its facts, then its tables (text escaped)."""
+    counts = section["counts"]
+    facts = " · ".join(
+        part
+        for part in (
+            f"**Ended:** {section['ended_at'][:10]}" if section.get("ended_at") else "",
+            f"**Facilitator:** {escape(section['facilitator'], inline=True)}"
+            if section.get("facilitator")
+            else "",
+            f"**People:** {counts.get('participants', 0)}",
+            f"**Notes:** {counts.get('notes', 0)} ({counts.get('promoted', 0)} promoted)",
+            f"**Votes:** {counts.get('votes', 0)}",
+        )
+        if part
+    )
+    parts: list[str | None] = [_heading(2, f"Workshop: {section['title']}"), facts]
+    if not section["tables"]:
+        parts.append("_The workshop produced no notes, votes or scores._")
+    for found in section["tables"]:
+        parts.append(_heading(3, found["title"]))
+        parts.append(table(found["columns"], found["rows"]))
+    return parts
+
+
 def _closing(data: Mapping[str, Any]) -> list[str | None]:
     return [
         "## Decision log",
@@ -563,12 +588,16 @@ def render_markdown(
     session: Session,
     canvas_token: str,
     steps: Iterable[int] = report_data.ALL_STEPS,
+    workshop: str | None = None,
 ) -> str:
-    """The canvas as a Markdown document (see the module docstring).
+    """The canvas as a Markdown document (see the module docstring); ``workshop`` (a
+    key of ``services.workshops.summary_choices``) adds that workshop's summary.
 
-    Raises NotFound for an unknown canvas, ValueError for a step outside 1–5.
+    Raises NotFound for an unknown canvas or workshop, ValueError for a step outside 1–5.
     """
-    data = report_data.gather(session=session, canvas_token=canvas_token, steps=steps)
+    data = report_data.gather(
+        session=session, canvas_token=canvas_token, steps=steps, workshop=workshop
+    )
     meta = data["meta"]
     byline = " · ".join(
         part
@@ -595,5 +624,7 @@ def render_markdown(
     for step in data["steps"]:
         parts.append(f"## {step}. {data['step_titles'][str(step)]}")
         parts += builders[step]()
+    if "workshop" in data:
+        parts += _workshop(data["workshop"])
     parts += _closing(data)
     return "\n\n".join(p for p in parts if p) + "\n"

@@ -391,6 +391,7 @@ def render_pdf_with_timings(
     steps: Iterable[int] = report_data.ALL_STEPS,
     theme: Theme = "light",
     preview_ppi: float | None = None,
+    workshop: str | None = None,
 ) -> tuple[bytes, dict[str, float]]:
     """:func:`render_pdf`, and the seconds spent gathering, on charts and in Typst.
 
@@ -400,7 +401,11 @@ def render_pdf_with_timings(
     timings: dict[str, float] = {}
     began = time.perf_counter()
     data, frames = report_data.gather_with_frames(
-        session=session, canvas_token=canvas_token, steps=steps, include_images=True
+        session=session,
+        canvas_token=canvas_token,
+        steps=steps,
+        include_images=True,
+        workshop=workshop,
     )
     timings["gather"] = time.perf_counter() - began
     cache_key = (canvas_token, int(data["meta"]["revision"]))
@@ -426,10 +431,16 @@ def render_preview(
     steps: Iterable[int] = report_data.ALL_STEPS,
     theme: Theme = "light",
     ppi: float = 60,
+    workshop: str | None = None,
 ) -> bytes:
     """The PDF's first page (the cover) as a PNG image, for a preview before download."""
     png, _ = render_pdf_with_timings(
-        session=session, canvas_token=canvas_token, steps=steps, theme=theme, preview_ppi=ppi
+        session=session,
+        canvas_token=canvas_token,
+        steps=steps,
+        theme=theme,
+        preview_ppi=ppi,
+        workshop=workshop,
     )
     return png
 
@@ -440,6 +451,7 @@ def render_pdf(
     canvas_token: str,
     steps: Iterable[int] = report_data.ALL_STEPS,
     theme: Theme = "light",
+    workshop: str | None = None,
 ) -> bytes:
     """The canvas as a PDF report for stakeholders.
 
@@ -449,10 +461,13 @@ def render_pdf(
         log and open flaws and risks are always there.
     theme: "light" (colour accents, tinted tables) or "print" (no background colours,
         greyscale charts).
+    workshop: a key of ``services.workshops.summary_choices``: that workshop's summary
+        (decisions and actions, themes, votes, blind scores, notes never promoted) gets
+        a section before the decision log.
 
     Raises NotFound for an unknown canvas, ValueError for a bad step or theme.
     """
     pdf, _ = render_pdf_with_timings(
-        session=session, canvas_token=canvas_token, steps=steps, theme=theme
+        session=session, canvas_token=canvas_token, steps=steps, theme=theme, workshop=workshop
     )
     return pdf

@@ -25,8 +25,14 @@ The shape (every list in the canvas's own order unless said otherwise)::
       "step4": {"roadmap", "risks"},
       "step5": {"feedback" (newest first), "flaws" (most urgent first), "kpis",
                 "decisions"},
-      "decisions", "open_flaws", "open_risks", "highlights", "counts", "limits"
+      "decisions", "open_flaws", "open_risks", "highlights", "counts", "limits",
+      "workshop": {"title", "started_at", "ended_at", "facilitator", "counts",
+                   "tables": [{"key", "title", "columns", "widths", "rows"}, ...]}
     }
+
+``workshop`` is there only when a workshop's summary was chosen (``workshop=`` a key of
+:func:`services.workshops.summary_choices`): its tables are
+:func:`services.workshops.summary_tables` (the product's words), cells as text.
 
 Only the parts of the chosen steps are filled; the vision and the summary parts are
 always there, since the report leads with them.
@@ -35,7 +41,7 @@ always there, since the report leads with them.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from functools import cache
 from typing import Any, Literal, get_args, get_origin
@@ -46,7 +52,7 @@ from sqlmodel import Session
 from strategy_canvas import scoring
 from strategy_canvas.rules import kpi_progress, top_features
 from strategy_canvas.rules.percent import percent
-from strategy_canvas.services import items, loop, progress, snapshot
+from strategy_canvas.services import items, loop, progress, snapshot, workshops
 from strategy_canvas.services.snapshot import CanvasSnapshot
 
 ALL_STEPS: tuple[int, ...] = (1, 2, 3, 4, 5)
@@ -319,6 +325,53 @@ def _steps(steps: Iterable[int]) -> list[int]:
 # ----------------------------------------------------------------------------- gather
 
 
+def workshop_section(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """A workshop's summary as the reports print it: its facts and its non-empty tables
+    in the product's words (one function words them for the page and the reports)."""
+    tables = workshops.summary_tables(dict(summary))
+    out = []
+    for key, title in workshops.SUMMARY_TABLES:
+        frame = tables[key]
+        if frame.empty:
+            continue
+        out.append(
+            {
+                "key": key,
+                "title": title,
+                "columns": [str(c) for c in frame.columns],
+                "widths": [_width(str(c)) for c in frame.columns],
+                "rows": [[_cell(v) for v in row] for row in frame.itertuples(index=False)],
+            }
+        )
+    meta = summary["workshop"]
+    return {
+        "title": meta["title"],
+        "started_at": meta.get("started_at"),
+        "ended_at": meta.get("ended_at"),
+        "facilitator": meta.get("facilitator"),
+        "counts": dict(summary.get("counts", {})),
+        "tables": out,
+    }
+
+
+#: relative column widths of the summary's tables in the PDF: text wide, numbers narrow
+_WIDE = {"Item", "From the note", "Note", "Feature", "Theme"}
+
+
+def _width(column: str) -> float:
+    return 2.6 if column in _WIDE else 0.8
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
 def gather(
     *,
     session: Session,
@@ -326,11 +379,13 @@ def gather(
     steps: Iterable[int] = ALL_STEPS,
     include_images: bool = False,
     today: date | None = None,
+    workshop: str | None = None,
 ) -> dict[str, Any]:
     """The canvas as one plain, JSON-ready dict (see the module docstring).
 
     ``include_images`` adds each uploaded sketch's bytes as ``image_base64`` (the PDF
     needs them, Markdown does not). ``today`` is the report's date (default: today).
+    ``workshop`` adds that workshop's summary (a key of ``summary_choices``).
     """
     data, _ = gather_with_frames(
         session=session,
@@ -338,6 +393,7 @@ def gather(
         steps=steps,
         include_images=include_images,
         today=today,
+        workshop=workshop,
     )
     return data
 
@@ -349,10 +405,14 @@ def gather_with_frames(
     steps: Iterable[int] = ALL_STEPS,
     include_images: bool = False,
     today: date | None = None,
+    workshop: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
     """:func:`gather`, and every item type as a DataFrame for the charts (read once):
     the columns of ``items.items_frame`` plus each link's title."""
     chosen = _steps(steps)
+    summary = None
+    if workshop is not None:
+        summary = workshops.summary_by_key(session=session, canvas_token=canvas_token, key=workshop)
     snap = snapshot.snapshot(session=session, canvas_token=canvas_token)
     canvas_row, revision = snap.canvas, snap.revision
     canvas = _Canvas(snap)
@@ -444,4 +504,6 @@ def gather_with_frames(
             "decisions": decisions,
             "totals": {"feedback": len(feedback)},
         }
+    if summary is not None:
+        data["workshop"] = workshop_section(summary)
     return data, {kind: snap.linked_frame(kind) for kind in items.ITEM_TYPES}

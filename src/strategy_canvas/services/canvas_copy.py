@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from strategy_canvas import models as m
-from strategy_canvas.services import canvases, items, snapshot
+from strategy_canvas.services import canvases, items, snapshot, workshops
 from strategy_canvas.services.activity import Actor
 
 #: kind -> [(ref, values)]; a link field's value is the ref of the item it points to
@@ -30,16 +30,22 @@ def create_canvas_with_items(
     entries: Entries,
     actor: Actor | None = None,
     origin: str = "",
+    summaries: Sequence[dict[str, Any]] = (),
 ) -> m.Canvas:
-    """A NEW canvas holding ``entries`` (see the module docstring), committed at the
-    end: nothing is written unless everything is. Its history starts with one entry,
-    "created" by ``actor`` from ``origin`` (e.g. "a copy of Tidewater")."""
+    """A NEW canvas holding ``entries`` (see the module docstring), and the workshop
+    ``summaries`` an import brought (checked already), committed at the end: nothing is
+    written unless everything is. Its history starts with one entry, "created" by
+    ``actor`` from ``origin`` (e.g. "a copy of Tidewater")."""
     try:
         canvas = canvases.create_canvas(
             session=session, canvas_in=canvas_in, commit=False, actor=actor, origin=origin
         )
         token = canvas.token
         _write_items(session, token, entries)
+        if summaries:
+            workshops.keep_imported_summaries(
+                session=session, canvas_id=canvas.id or 0, summaries=list(summaries)
+            )
         session.commit()
     except BaseException:
         session.rollback()

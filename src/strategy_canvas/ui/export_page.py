@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from strategy_canvas.export import backlog, csv_io, json_io, markdown, pdf, tracker_csv
+from strategy_canvas.services import workshops
 from strategy_canvas.services.errors import ServiceError
 from strategy_canvas.services.progress import STEP_TITLES
 from strategy_canvas.ui import links, messages, steps
@@ -70,7 +71,9 @@ def _file_name(canvas_name: str, fmt: str) -> str:
     return f"{slug}{extra}-{date.today():%Y-%m-%d}.{SUFFIX[fmt]}"
 
 
-def _render(ctx: PageContext, fmt: str, chosen: tuple[int, ...], theme: str) -> bytes:
+def _render(
+    ctx: PageContext, fmt: str, chosen: tuple[int, ...], theme: str, workshop: str | None
+) -> bytes:
     assert ctx.token is not None
     with ctx.read() as session:
         if fmt == "pdf":
@@ -79,9 +82,12 @@ def _render(ctx: PageContext, fmt: str, chosen: tuple[int, ...], theme: str) -> 
                 canvas_token=ctx.token,
                 steps=chosen,
                 theme=theme,  # type: ignore[arg-type]
+                workshop=workshop,
             )
         if fmt == "md":
-            text = markdown.render_markdown(session=session, canvas_token=ctx.token, steps=chosen)
+            text = markdown.render_markdown(
+                session=session, canvas_token=ctx.token, steps=chosen, workshop=workshop
+            )
         elif fmt == "csv_features":
             text = csv_io.features_csv(session=session, canvas_token=ctx.token)
         elif fmt == "csv_roadmap":
@@ -97,7 +103,14 @@ def _render(ctx: PageContext, fmt: str, chosen: tuple[int, ...], theme: str) -> 
     return text.encode("utf-8")
 
 
-def _preview(ctx: PageContext, fmt: str, data: bytes, chosen: tuple[int, ...], theme: str) -> None:
+def _preview(
+    ctx: PageContext,
+    fmt: str,
+    data: bytes,
+    chosen: tuple[int, ...],
+    theme: str,
+    workshop: str | None,
+) -> None:
     assert ctx.token is not None
     if fmt == "pdf":
         with st.spinner("Drawing the cover for the preview…"), ctx.read() as session:
@@ -106,6 +119,7 @@ def _preview(ctx: PageContext, fmt: str, data: bytes, chosen: tuple[int, ...], t
                 canvas_token=ctx.token,
                 steps=chosen,
                 theme=theme,  # type: ignore[arg-type]
+                workshop=workshop,
             )
         st.image(cover, caption="The first page of the report", width=420)
     elif fmt.startswith("csv_"):
@@ -158,7 +172,8 @@ def export_panel(ctx: PageContext) -> None:
             )
         if fmt in TRACKER_HINTS:
             st.caption(TRACKER_HINTS[fmt])
-        key = (ctx.token, ctx.revision, fmt, chosen, theme)
+        workshop = _workshop_choice(ctx) if fmt in ("pdf", "md") else None
+        key = (ctx.token, ctx.revision, fmt, chosen, theme, workshop)
         if fmt in ("pdf", "md") and not chosen:
             st.warning("Choose at least one step to include.", icon=":material/warning:")
             return
@@ -170,7 +185,7 @@ def export_panel(ctx: PageContext) -> None:
         ):
             with st.status(f"Preparing the {FORMATS[fmt]}…", expanded=False) as status:
                 try:
-                    data = _render(ctx, fmt, chosen, theme)
+                    data = _render(ctx, fmt, chosen, theme, workshop)
                 except (ServiceError, ValueError) as error:
                     status.update(label="The export failed", state="error")
                     messages.show_error(error) if isinstance(error, ServiceError) else st.error(
@@ -198,7 +213,33 @@ def export_panel(ctx: PageContext) -> None:
             icon=":material/download:",
             key="export.download",
         )
-        _preview(ctx, fmt, data, chosen, theme)
+        _preview(ctx, fmt, data, chosen, theme, workshop)
+
+
+def _workshop_choice(ctx: PageContext) -> str | None:
+    """Which workshop's summary goes into the report: the latest ended one unless the
+    user chooses another or none (the JSON export holds every summary)."""
+    assert ctx.token is not None
+    with ctx.read() as session:
+        choices = workshops.summary_choices(session=session, canvas_token=ctx.token)
+    if not choices:
+        st.caption("No workshop has ended on this canvas yet: the report has no workshop summary.")
+        return None
+    titles: dict[str | None, str] = {None: "No workshop summary"}
+    for choice in choices:
+        ended = choice["ended_at"]
+        when = f" · ended {ended:%Y-%m-%d}" if ended is not None else ""
+        titles[choice["key"]] = f"{choice['title']}{when}"
+    options = [c["key"] for c in choices] + [None]
+    picked: str | None = st.selectbox(
+        "Workshop summary",
+        options,
+        format_func=titles.__getitem__,
+        key="export.workshop",
+        help="Its decisions and actions, themes, vote results, the spread of the blind "
+        "scores and the notes never promoted, in a section of their own.",
+    )
+    return picked
 
 
 # ------------------------------------------------------------------------- imports

@@ -136,7 +136,12 @@ from strategy_canvas.services.workshops.promotion import (
 )
 from strategy_canvas.services.workshops.summary import (
     SUMMARY_TABLES,
+    every_summary,
+    keep_imported_summaries,
     summary,
+    summary_by_key,
+    summary_choices,
+    summary_problems,
     summary_tables,
 )
 from strategy_canvas.services.workshops.sync import (
@@ -198,11 +203,13 @@ __all__ = [
     "edit_own_note",
     "effort_person_months",
     "end_workshop",
+    "every_summary",
     "get_workshop_for_facilitator",
     "go_to_step",
     "heartbeat",
     "here_by_canvas",
     "join",
+    "keep_imported_summaries",
     "key_hash",
     "list_workshops",
     "lock_step",
@@ -228,6 +235,9 @@ __all__ = [
     "stop_timer",
     "stream_target",
     "summary",
+    "summary_by_key",
+    "summary_choices",
+    "summary_problems",
     "summary_tables",
     "sync_state",
     "take_over",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime
 from typing import Any
@@ -268,3 +269,143 @@ def summary_tables(data: dict[str, Any]) -> dict[str, pd.DataFrame]:
         "scores": _table(scores, _SCORE_COLUMNS),
         "notes": _table(appendix["notes"], notes),
     }
+
+
+# --------------------------------------------------------- summaries for the reports
+
+#: the largest summary an import keeps (its JSON text)
+MAX_SUMMARY_CHARS = 5_000_000
+_SUMMARY_LISTS = ("decisions", "actions")
+_APPENDIX_LISTS = ("notes", "themes", "votes", "scores")
+
+
+def summary_choices(*, session: Session, canvas_token: str) -> list[dict[str, Any]]:
+    """The workshop summaries the canvas's reports can include, newest first: each
+    ended workshop of the canvas, and each one brought in by a JSON import. Each is
+    ``{"key", "title", "ended_at"}``; the key goes to :func:`summary_by_key`."""
+    canvas_id = items.canvas_id_for(session, canvas_token)
+    choices: list[dict[str, Any]] = []
+    for workshop in session.exec(
+        select(m.Workshop).where(m.Workshop.canvas_id == canvas_id, m.Workshop.status == "ended")
+    ):
+        choices.append(
+            {
+                "key": f"workshop-{workshop.id}",
+                "title": workshop.title,
+                "ended_at": workshop.ended_at,
+            }
+        )
+    for record in session.exec(
+        select(m.WorkshopRecord).where(m.WorkshopRecord.canvas_id == canvas_id)
+    ):
+        choices.append(
+            {"key": f"record-{record.id}", "title": record.title, "ended_at": record.ended_at}
+        )
+    choices.sort(key=lambda c: (c["ended_at"] is not None, c["ended_at"] or 0), reverse=True)
+    session.rollback()
+    return choices
+
+
+def summary_by_key(*, session: Session, canvas_token: str, key: str) -> dict[str, Any]:
+    """The summary a key of :func:`summary_choices` names (NotFound for any other)."""
+    kind, _, number = key.partition("-")
+    if not number.isdigit():
+        raise NotFound("This canvas has no such workshop.")
+    if kind == "workshop":
+        return summary(session=session, canvas_token=canvas_token, workshop_id=int(number))
+    if kind == "record":
+        canvas_id = items.canvas_id_for(session, canvas_token)
+        record = session.exec(
+            select(m.WorkshopRecord).where(
+                m.WorkshopRecord.id == int(number), m.WorkshopRecord.canvas_id == canvas_id
+            )
+        ).first()
+        if record is not None:
+            data: dict[str, Any] = json.loads(record.summary)
+            return data
+    raise NotFound("This canvas has no such workshop.")
+
+
+def every_summary(*, session: Session, canvas_token: str) -> list[dict[str, Any]]:
+    """Every summary of :func:`summary_choices`, oldest first (for the JSON export)."""
+    keys = [c["key"] for c in summary_choices(session=session, canvas_token=canvas_token)]
+    return [
+        summary_by_key(session=session, canvas_token=canvas_token, key=key)
+        for key in reversed(keys)
+    ]
+
+
+def summary_problems(data: Any) -> list[tuple[str, str]]:
+    """What is wrong with a summary brought in by an import: (where, rule) pairs, none
+    for a summary of the shape :func:`summary` returns. Values are data only (text,
+    numbers, true/false, null); nothing in them is ever read as markup."""
+    problems: list[tuple[str, str]] = []
+    if not isinstance(data, dict):
+        return [("", "must be an object")]
+    workshop = data.get("workshop")
+    if not isinstance(workshop, dict):
+        problems.append(("workshop", "must be an object"))
+    else:
+        title = workshop.get("title")
+        if not isinstance(title, str) or not title.strip() or len(title) > 120:
+            problems.append(("workshop.title", "must be text of 1 to 120 characters"))
+        ended = workshop.get("ended_at")
+        if ended is not None and not _is_iso(ended):
+            problems.append(("workshop.ended_at", "must be a date and time (ISO) or null"))
+    for name in _SUMMARY_LISTS:
+        if not _list_of_objects(data.get(name)):
+            problems.append((name, "must be a list of objects"))
+    appendix = data.get("appendix")
+    if not isinstance(appendix, dict):
+        problems.append(("appendix", "must be an object"))
+    else:
+        for name in _APPENDIX_LISTS:
+            if not _list_of_objects(appendix.get(name)):
+                problems.append((f"appendix.{name}", "must be a list of objects"))
+    if not isinstance(data.get("counts"), dict):
+        problems.append(("counts", "must be an object"))
+    if not problems and not _plain_values(data):
+        problems.append(("", "may hold only text, numbers, true/false and null"))
+    if not problems and len(json.dumps(data)) > MAX_SUMMARY_CHARS:
+        problems.append(("", f"must be at most {MAX_SUMMARY_CHARS:,} characters of JSON"))
+    return problems
+
+
+def _is_iso(value: Any) -> bool:
+    try:
+        datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _list_of_objects(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, dict) for v in value)
+
+
+def _plain_values(value: Any, depth: int = 0) -> bool:
+    if depth > 5:  # deep enough for every part of a summary (appendix.notes[i].text)
+        return False
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain_values(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain_values(v, depth + 1) for v in value)
+    return value is None or isinstance(value, str | int | float | bool)
+
+
+def keep_imported_summaries(
+    *, session: Session, canvas_id: int, summaries: list[dict[str, Any]]
+) -> None:
+    """Keep the summaries an import brought (checked with :func:`summary_problems`
+    first), in the import's transaction: the caller commits."""
+    for data in summaries:
+        workshop = data["workshop"]
+        ended = workshop.get("ended_at")
+        session.add(
+            m.WorkshopRecord(
+                canvas_id=canvas_id,
+                title=workshop["title"].strip(),
+                ended_at=datetime.fromisoformat(ended) if ended else None,
+                summary=json.dumps(data, ensure_ascii=False),
+            )
+        )
