@@ -4,6 +4,8 @@
 #
 #   make run     the app on http://localhost:$(PORT) (migrates, seeds the demo canvas
 #                into an empty database)
+#   make team    a team server on this machine: PostgreSQL, two app processes and nginx
+#                in front on http://127.0.0.1:8600 (scripts/team.sh); `make team-stop`
 #   make test    the whole test suite, on SQLite and on a throwaway PostgreSQL
 #   make lint    ruff (lint and format) and mypy
 #   make bench   the benchmarks
@@ -26,7 +28,7 @@ PORT ?= 8501
 PYTEST_ARGS ?= --durations=15
 LINT_PATHS := $(wildcard src tests app.py pages bench)
 
-.PHONY: help venv run test lint bench lock clean distclean pg-start pg-stop
+.PHONY: help venv run team team-stop test lint bench lock clean distclean pg-start pg-stop
 
 help:
 	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
@@ -39,6 +41,14 @@ run: venv
 	$(BIN)/strategy-canvas demo --if-empty
 	$(BIN)/streamlit run app.py --server.address localhost --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
+
+# SC_TEAM_ADDRESS=0.0.0.0 to serve the network; STRATEGY_CANVAS_ADMIN_PASSCODE to list
+# the canvases (a team server runs in shared mode). The data stays in db/team/postgres.
+team: venv
+	@scripts/team.sh start
+
+team-stop:
+	@scripts/team.sh stop
 
 # scripts/run-tests.sh: ensure-chromium.sh (CHROMIUM_PATH), ensure-postgres.sh start
 # (TEST_DATABASE_URL), pytest, and ensure-postgres.sh stop on the way out, even on failure.

@@ -15,6 +15,8 @@ ORDER = [
     "bench_scoring",
     "bench_export",
     "bench_live",
+    "bench_push",
+    "bench_room",
     "bench_designs",
     "bench_data",
 ]

@@ -31,6 +31,9 @@
 #   SC_PG_PREFER     preferred major version (default 15)
 #   SC_PG_PACKAGE    Debian package to install when absent (default postgresql)
 #   SC_APT_GET       the apt-get to run (default apt-get; the tests point it at a wrapper)
+#   SC_PG_DURABLE    1: a cluster that keeps its data (`make team`): fsync and full page
+#                    writes on, never re-initialised over existing data, and `stop` stops
+#                    the server without deleting anything
 set -euo pipefail
 
 PORT="${PGPORT_TEST:-54329}"
@@ -42,6 +45,7 @@ BIN_GLOB="${SC_PG_BIN_GLOB:-/usr/lib/postgresql/*/bin}"
 PREFER="${SC_PG_PREFER:-15}"
 PACKAGE="${SC_PG_PACKAGE:-postgresql}"
 APT_GET="${SC_APT_GET:-apt-get}"
+DURABLE="${SC_PG_DURABLE:-0}"
 URL="postgresql+psycopg://postgres@127.0.0.1:${PORT}/${DATABASE}"
 PG_USER=postgres
 
@@ -128,6 +132,9 @@ init_cluster() {
     if [ -f "$DATA/PG_VERSION" ] && [ "$(cat "$DATA/PG_VERSION")" = "$major" ]; then
         return 0
     fi
+    if [ "$DURABLE" = 1 ] && [ -f "$DATA/PG_VERSION" ]; then
+        die "$DATA holds a PostgreSQL $(cat "$DATA/PG_VERSION") cluster; this server is $major (upgrade it with pg_upgrade; nothing was touched)"
+    fi
     # A half-made cluster, or one of another major version: it is throwaway, start over.
     rm -rf "$DATA"
     mkdir -p "$DIR"
@@ -153,9 +160,10 @@ start() {
         ensure_pg_user
         init_cluster
         log "starting PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PORT"
+        local speed="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        [ "$DURABLE" = 1 ] && speed=""
         if ! as_pg "$BIN/pg_ctl" start -D "$DATA" -l "$LOG" -w -t 60 -o \
-            "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off \
-             -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+            "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 $speed -c max_connections=200" \
             >/dev/null 9>&-; then
             tail -n 20 "$LOG" >&2 || true
             die "the server did not start (is port $PORT taken?)"
@@ -176,6 +184,7 @@ stop() {
         log "stopping the server on port $PORT"
         as_pg "$BIN/pg_ctl" stop -D "$DATA" -m fast -w -t 60 >/dev/null
     fi
+    [ "$DURABLE" = 1 ] && return 0  # a team's data stays
     rm -rf "$DIR"
     rm -f "$DIR.lock"
 }

@@ -40,6 +40,7 @@ SHARED = {
     "links",
     "messages",
     "progress",
+    "push",
     "setup",
     "sidebar",
     "step_page",

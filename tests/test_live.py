@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from strategy_canvas import db
 from strategy_canvas import models as m
+from strategy_canvas import live
 from strategy_canvas.live import watch
 from strategy_canvas.live.hub import HUB, Hub, announce_commits, install_commit_hook
 from strategy_canvas.services import canvases, items
@@ -184,7 +185,9 @@ def test_the_event_route_sends_the_counter_and_refuses_other_tokens(
         assert (b"content-type", b"text/event-stream; charset=utf-8") in headers
         assert (b"x-accel-buffering", b"no") in headers  # nginx passes it through at once
         assert first.startswith("retry: ")
-        assert first.splitlines()[1] == f"data: {_revision(sqlite_engine, canvas.token)} 0"
+        # two numbers: the change counter, and a presence epoch (this process's own)
+        counter, epoch = first.splitlines()[1].removeprefix("data: ").split()
+        assert int(counter) == _revision(sqlite_engine, canvas.token) and epoch.isdigit()
         assert canvas.token not in first and canvas.name not in first
     finally:
         config.get_settings.cache_clear()
@@ -211,8 +214,8 @@ async def _request(app: object, token: str) -> tuple[int, list[tuple[bytes, byte
     scope = {
         "type": "http",
         "method": "GET",
-        "path": server.EVENTS_PATH,
-        "raw_path": server.EVENTS_PATH.encode(),
+        "path": live.EVENTS_PATH,
+        "raw_path": live.EVENTS_PATH.encode(),
         "query_string": f"token={token}".encode(),
         "headers": [],
         "asgi": {"version": "3.0", "spec_version": "2.3"},

@@ -146,7 +146,9 @@ def test_thirty_people_add_notes_and_vote_at_once(engine: Engine) -> None:
         board = ws.board(session=s, viewer_token=key, step=1)
         assert len(board.notes) == SEED_NOTES + PARTICIPANTS * (NOTES_EACH // 2 + 1)
         assert int(board.notes["votes"].sum()) == PARTICIPANTS * BUDGET
-        assert ws.presence(session=s, viewer_token=key).here >= PARTICIPANTS
+        # Every heartbeat was written (those who finished first have been gone for more
+        # than the presence window since: ask about the whole run).
+        assert ws.presence(session=s, viewer_token=key, within_seconds=600).here >= PARTICIPANTS
 
 
 def test_budgets_and_caps_hold_when_one_persons_votes_race(engine: Engine) -> None:

@@ -19,8 +19,8 @@ from strategy_canvas.export import json_io, markdown, pdf, report_data
 from strategy_canvas.services import canvases, items
 from strategy_canvas.services import workshops as ws
 from strategy_canvas.services.errors import NotFound, ValidationFailed
+from tests.pagekit import open_page, texts
 from tests.test_export_pdf import _poppler, pdf_text, squash  # noqa: F401
-from tests.test_pages import app_engine, open_page, texts  # noqa: F401
 
 HOSTILE = 'Parents decide at 5 pm — *bold* <b>x</b> #import "x" | pipe'
 

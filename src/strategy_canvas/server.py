@@ -35,6 +35,7 @@ from starlette.routing import Route
 
 from strategy_canvas import db
 from strategy_canvas.config import get_settings
+from strategy_canvas.live import EVENTS_PATH, HERE_PATH, LEAVE_PATH
 from strategy_canvas.live.hub import HUB
 from strategy_canvas.live.watch import Watcher
 from strategy_canvas.services import workshops
@@ -42,9 +43,6 @@ from strategy_canvas.services.errors import PermissionDenied
 
 LOG = logging.getLogger(__name__)
 
-EVENTS_PATH = "/api/live/events"
-HERE_PATH = "/api/live/here"
-LEAVE_PATH = "/api/live/leave"
 #: a comment line this often keeps proxies from closing a quiet stream
 KEEPALIVE_SECONDS = 15.0
 #: what the browser waits before reconnecting a dropped stream (EventSource's retry)
@@ -135,12 +133,19 @@ def routes() -> list[Route]:
 
 
 def warm_up() -> None:
-    """What the first page would otherwise pay for: the database (migrated once) and
-    the imports of every page's modules (pandas, Altair, the charts, the exports)."""
-    from strategy_canvas import ui  # noqa: F401  (imports every page's modules)
-    from strategy_canvas.ui import setup
+    """What the first page would otherwise pay for: the imports of every UI module (and
+    with them pandas, Altair, the charts and the exports), the pages' migrated engine,
+    Altair's schema and the Arrow conversion, before the server answers its first
+    request."""
+    import importlib
+    import pkgutil
 
-    setup.warm_up(get_settings().database_url)
+    import strategy_canvas.ui as ui_package
+
+    for module in pkgutil.iter_modules(ui_package.__path__):
+        importlib.import_module(f"{ui_package.__name__}.{module.name}")
+    importlib.import_module("strategy_canvas.export.pdf")
+    ui_package.warm_up(get_settings().database_url)
 
 
 @asynccontextmanager

@@ -14,4 +14,10 @@ listener in the pages (:mod:`strategy_canvas.ui.push`) build on it.
 
 from strategy_canvas.live.hub import HUB, Hub
 
-__all__ = ["HUB", "Hub"]
+#: the event stream of one canvas (Server-Sent Events), served by strategy_canvas.server
+EVENTS_PATH = "/api/live/events"
+#: a participant's screen is open (its beat) / closed
+HERE_PATH = "/api/live/here"
+LEAVE_PATH = "/api/live/leave"
+
+__all__ = ["EVENTS_PATH", "HERE_PATH", "HUB", "LEAVE_PATH", "Hub"]

@@ -5,6 +5,6 @@ they need; views share only :mod:`.context`.
 """
 
 from strategy_canvas.ui.context import Frames, PageContext
-from strategy_canvas.ui.setup import page_setup
+from strategy_canvas.ui.setup import page_setup, warm_up
 
-__all__ = ["Frames", "PageContext", "page_setup"]
+__all__ = ["Frames", "PageContext", "page_setup", "warm_up"]

@@ -51,9 +51,11 @@ def client_address() -> str | None:
     uvicorn takes the address from X-Forwarded-For, which it trusts only from
     127.0.0.1, so the proxy cannot be used to pass for a local visitor."""
     try:
-        return st.context.ip_address
+        address = st.context.ip_address
     except Exception:  # no script-run context
         return None
+    # AppTest has no browser behind it (its client is a stand-in object)
+    return address if isinstance(address, str) else None
 
 
 def is_local_visitor() -> bool:

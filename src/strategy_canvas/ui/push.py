@@ -33,9 +33,9 @@ import streamlit as st
 from streamlit import config as st_config
 
 from strategy_canvas.config import get_settings
+from strategy_canvas.live import EVENTS_PATH, HERE_PATH, LEAVE_PATH
 from strategy_canvas.live.hub import HUB
 from strategy_canvas.live.watch import BEAT_SECONDS
-from strategy_canvas.server import EVENTS_PATH, HERE_PATH, LEAVE_PATH
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -102,20 +102,10 @@ def page_setup(title: str, *, step: int | None = None, home: bool = False) -> Pa
 
 
 def warm_up(database_url: str) -> None:
-    """Import every UI module (and with them pandas, Altair, the charts and the
-    exports) and open the database, before the server answers its first request
-    (strategy_canvas.server's lifespan): the first page after a start is then drawn
-    as fast as any other."""
-    import importlib
-    import pkgutil
-
-    import strategy_canvas.ui as ui_package
-
-    for module in pkgutil.iter_modules(ui_package.__path__):
-        importlib.import_module(f"{ui_package.__name__}.{module.name}")
-    importlib.import_module("strategy_canvas.export.pdf")
-    _migrated_engine(database_url)  # the pages' own cached engine, migrated once
-    # Altair's schema and the Arrow conversion load on their first use.
+    """Before the server answers its first request (strategy_canvas.server's lifespan):
+    the pages' migrated engine, Altair's schema and the Arrow conversion, which load on
+    their first use, so the first page after a start is drawn as fast as any other."""
+    _migrated_engine(database_url)
     import pandas as pd
     from streamlit import dataframe_util
 
