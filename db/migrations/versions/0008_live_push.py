@@ -12,8 +12,8 @@ old key's holder is told (by the hash of the old key) instead of "not a seat".
 
 workshop_record: the summary of a workshop that came in with a JSON import.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-04 10:00:00
 """
 from __future__ import annotations
@@ -25,8 +25,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0007'
-down_revision: str | None = '0006'
+revision: str = '0008'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
