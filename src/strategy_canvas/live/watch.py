@@ -1,7 +1,7 @@
 """One watcher per app process: what other processes write, and who is here.
 
 - **Other processes' writes.** On PostgreSQL a trigger on ``canvas_revision`` (migration
-  0006) sends ``NOTIFY sc_canvas_changed, 'canvas_id:revision'`` with every committed
+  0008) sends ``NOTIFY sc_canvas_changed, 'canvas_id:revision'`` with every committed
   write, whoever made it (a page, the CLI, an import, another app process); one
   connection per process ``LISTEN``\\ s and hands each to the hub. On SQLite, which has
   no notifications, one thread asks ``PRAGMA data_version`` every
