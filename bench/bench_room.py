@@ -45,7 +45,15 @@ from strategy_canvas.services import canvases, items
 from strategy_canvas.services import workshops as ws
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    # every tab is on someone's screen in a real room: no background throttling
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
+]
 TICKS = os.sysconf("SC_CLK_TCK")
 
 #: in the page: note when ``text`` first shows in the main block (wall clock, ms)

@@ -16,9 +16,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from strategy_canvas import db
+from strategy_canvas import db, live
 from strategy_canvas import models as m
-from strategy_canvas import live
 from strategy_canvas.live import watch
 from strategy_canvas.live.hub import HUB, Hub, announce_commits, install_commit_hook
 from strategy_canvas.services import canvases, items
@@ -196,7 +195,6 @@ def test_the_event_route_sends_the_counter_and_refuses_other_tokens(
 async def _request(app: object, token: str) -> tuple[int, list[tuple[bytes, bytes]], str]:
     """Drive the ASGI app by hand: (status, headers, first chunk of the body), then the
     client leaves."""
-    from strategy_canvas import server
 
     sent: list[dict[str, object]] = []
     got = asyncio.Event()
