@@ -51,7 +51,8 @@ team-stop:
 	@scripts/team.sh stop
 
 # scripts/run-tests.sh: ensure-chromium.sh (CHROMIUM_PATH), ensure-postgres.sh start
-# (TEST_DATABASE_URL), pytest, and ensure-postgres.sh stop on the way out, even on failure.
+# (TEST_DATABASE_URL), pytest on every CPU for all but the browser journeys, then the browser
+# journeys one at a time, and ensure-postgres.sh stop on the way out, even on failure.
 test: venv
 	scripts/run-tests.sh $(PYTEST_ARGS)
 

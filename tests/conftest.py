@@ -55,13 +55,36 @@ def _pg_engine() -> Iterator[Engine]:
         if os.environ.get("CI"):
             pytest.fail("TEST_DATABASE_URL is not set: `make test` starts PostgreSQL and sets it")
         pytest.skip("PostgreSQL: TEST_DATABASE_URL not set (run `make test`)")
-    engine = db.make_engine(TEST_DATABASE_URL)
+    url = sa.engine.make_url(TEST_DATABASE_URL)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker:  # each pytest-xdist worker truncates tables of a database of its own
+        url = url.set(database=f"{url.database}_{worker}")
+        _create_database_if_missing(url)
+    engine = db.make_engine(url.render_as_string(hide_password=False))
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP SCHEMA public CASCADE")
         conn.exec_driver_sql("CREATE SCHEMA public")
     db.migrate(engine)
     yield engine
     engine.dispose()
+
+
+def _create_database_if_missing(url: sa.URL) -> None:
+    admin = db.make_engine(
+        url.set(database="postgres").render_as_string(hide_password=False),
+        isolation_level="AUTOCOMMIT",
+        poolclass=sa.NullPool,
+    )
+    try:
+        with admin.connect() as conn:
+            exists = conn.execute(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": url.database},
+            ).first()
+            if exists is None:
+                conn.exec_driver_sql(f'CREATE DATABASE "{url.database}"')
+    finally:
+        admin.dispose()
 
 
 @pytest.fixture
