@@ -6,21 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from strategy_canvas.charts.common import (
-    clip_text,
-    colour_scale,
-    corner_labels,
-    empty_chart,
-    finish_chart,
-    ids_of,
-    in_list_order,
-    layered,
-    numbers_of,
-    plural,
-    pretty_choice,
-    single_width,
-    text_of,
-)
+from strategy_canvas.charts import common
 from strategy_canvas.charts.theme import (
     ASSUMPTION_QUADRANTS,
     ASSUMPTION_STATUS,
@@ -53,17 +39,21 @@ def assumption_map(
     spread on a small grid so each one shows."""
     data = pd.DataFrame(
         {
-            "id": ids_of(df),
-            "statement": text_of(df, "statement", "Untitled").map(lambda t: clip_text(t, 120)),
-            "importance": numbers_of(df, "importance").clip(1, 5),
-            "evidence": numbers_of(df, "evidence").clip(1, 5),
-            "status": text_of(df, "status", "untested").replace("", "untested").map(pretty_choice),
+            "id": common.ids_of(df),
+            "statement": common.text_of(df, "statement", "Untitled").map(
+                lambda t: common.clip_text(t, 120)
+            ),
+            "importance": common.numbers_of(df, "importance").clip(1, 5),
+            "evidence": common.numbers_of(df, "evidence").clip(1, 5),
+            "status": common.text_of(df, "status", "untested")
+            .replace("", "untested")
+            .map(common.pretty_choice),
         },
         index=df.index,
     ).dropna(subset=["importance", "evidence"])
     if data.empty:
-        return empty_chart(title, width)
-    data = _spread_in_cells(in_list_order(data), "evidence", "importance")
+        return common.empty_chart(title, width)
+    data = _spread_in_cells(common.in_list_order(data), "evidence", "importance")
     # The axes run past 1..5 so the quadrant names in the corners clear the points.
     low, high = 0.2, 5.8
     scale = alt.Scale(domain=[low, high], nice=False)
@@ -95,7 +85,7 @@ def assumption_map(
         side=["left", "right", "left", "right"],
     )
     labels = list(ASSUMPTION_QUADRANTS.values())
-    corner_texts = corner_labels(
+    corner_texts = common.corner_labels(
         corners,
         x=alt.X("tx:Q", scale=scale),
         y=alt.Y("ty:Q", scale=scale),
@@ -112,7 +102,9 @@ def assumption_map(
         .encode(
             x=alt.X("x_at:Q", scale=scale, axis=axis, title="Evidence (1 = none, 5 = strong)"),
             y=alt.Y("y_at:Q", scale=scale, axis=axis, title="Importance (1 = low, 5 = critical)"),
-            color=alt.Color("status:N", title="Status", scale=colour_scale(ASSUMPTION_STATUS)),
+            color=alt.Color(
+                "status:N", title="Status", scale=common.colour_scale(ASSUMPTION_STATUS)
+            ),
             tooltip=[
                 alt.Tooltip("statement:N", title="Assumption"),
                 alt.Tooltip("importance:Q", title="Importance"),
@@ -121,7 +113,7 @@ def assumption_map(
             ],
         )
     )
-    chart = layered(
+    chart = common.layered(
         background,
         rules.encode(x=alt.X("mid:Q", scale=scale)),
         rules.encode(y=alt.Y("mid:Q", scale=scale)),
@@ -129,7 +121,7 @@ def assumption_map(
         points,
     ).resolve_scale(color="independent")  # the corner names' colours are not statuses
     test_first = int(((data["importance"] > 3) & (data["evidence"] < 3)).sum())
-    subtitle = f"{plural(test_first, 'assumption')} to test first" if test_first else None
-    return finish_chart(
-        chart, title=title, subtitle=subtitle, width=single_width(width), height=360
+    subtitle = f"{common.plural(test_first, 'assumption')} to test first" if test_first else None
+    return common.finish_chart(
+        chart, title=title, subtitle=subtitle, width=common.single_width(width), height=360
     )

@@ -312,32 +312,25 @@ def _check_links(
         raise ValidationFailed(errors, what=spec.label)
 
 
+#: what a second item that a unique constraint refuses says, per item type:
+#: (field, its label, the rule)
+_UNIQUE_RULES: dict[str, tuple[str, str, str]] = {
+    "decision": ("feature_id", "Feature", "already has a decision; edit that one instead"),
+    "criterion_score": (
+        "criterion_id",
+        "Criterion",
+        "this feature has a score for it already; edit that one",
+    ),
+    "dependency": ("depends_on_id", "Depends on", "this dependency exists already"),
+    "vision": ("canvas_id", "Canvas", "has a vision already"),
+}
+
+
 def unique_violation(spec: ItemType) -> ValidationFailed:
-    if spec.key == "decision":
-        return ValidationFailed.single(
-            "feature_id",
-            "Feature",
-            "already has a decision; edit that one instead",
-            what=spec.label,
-        )
-    if spec.key == "criterion_score":
-        return ValidationFailed.single(
-            "criterion_id",
-            "Criterion",
-            "this feature has a score for it already; edit that one",
-            what=spec.label,
-        )
-    if spec.key == "dependency":
-        return ValidationFailed.single(
-            "depends_on_id", "Depends on", "this dependency exists already", what=spec.label
-        )
-    if spec.key == "vision":
-        return ValidationFailed.single(
-            "canvas_id", "Canvas", "has a vision already", what=spec.label
-        )
-    return ValidationFailed.single(
-        "id", spec.label, "conflicts with an existing item", what=spec.label
+    field, label, rule = _UNIQUE_RULES.get(
+        spec.key, ("id", spec.label, "conflicts with an existing item")
     )
+    return ValidationFailed.single(field, label, rule, what=spec.label)
 
 
 def next_position(session: Session, table: type[m.CanvasItem], canvas_id: int) -> int:

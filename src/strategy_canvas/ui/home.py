@@ -203,12 +203,7 @@ def canvas_card(ctx: PageContext, row: Row) -> None:
                 st.progress(row.score, text=f"{progress.percent(row.score)} complete")
         notices = st.container()
         with actions, st.container(horizontal=True, horizontal_alignment="right"):
-            links.page_link(
-                steps.OVERVIEW.page,
-                label="Open",
-                icon=":material/open_in_new:",
-                query_params={"canvas": s.token},
-            )
+            _open_link(s)
             with st.popover("Manage", icon=":material/more_horiz:"):
                 _rename_form(ctx, s, notices)
                 st.divider()
@@ -227,6 +222,15 @@ def canvas_card(ctx: PageContext, row: Row) -> None:
                 _delete_form(ctx, s, notices)
 
 
+def _open_link(summary: canvases.CanvasSummary) -> None:
+    links.page_link(
+        steps.OVERVIEW.page,
+        label="Open",
+        icon=":material/open_in_new:",
+        query_params={"canvas": summary.token},
+    )
+
+
 def archived_card(ctx: PageContext, row: Row) -> None:
     s = row.summary
     with st.container(border=True, key=f"archived_{s.id}"):
@@ -235,12 +239,7 @@ def archived_card(ctx: PageContext, row: Row) -> None:
             _describe(row)
         notices = st.container()
         with actions, st.container(horizontal=True, horizontal_alignment="right"):
-            links.page_link(
-                steps.OVERVIEW.page,
-                label="Open",
-                icon=":material/open_in_new:",
-                query_params={"canvas": s.token},
-            )
+            _open_link(s)
             if st.button("Restore", icon=":material/unarchive:", key=f"restore_{s.id}"):
                 _set_archived(ctx, s, False, notices)
             with st.popover("Delete", icon=":material/delete:"):
