@@ -220,9 +220,9 @@ def propagation(browser: Any, database_url: str, participants: int, rounds: int)
         time.sleep(2)
         results: dict[str, list[float]] = {}
 
-        def timed(name: str, watched: list[Any], text: str, action: Callable[..., object],
+        def timed(name: str, watched: list[Any], expect: str, action: Callable[..., object],
                   **kwargs: Any) -> None:  # fmt: skip
-            _watch(watched, text)
+            _watch(watched, expect)
             at = _write(database_url, lambda s: action(session=s, **kwargs))
             results.setdefault(name, []).extend(_collect(watched, at))
 
