@@ -1,0 +1,379 @@
+"""What a user waits for, in Chromium: click-to-settled medians on the large canvas.
+
+Budget (docs/ARCHITECTURE.md, "Budgets"): on a canvas of 300 features, 1,000 feedback
+items and 100 roadmap items, opening a page from the sidebar, saving an item and
+switching the ranking framework each take at most 2x the same click on a bare one-line
+page served by the same server. The PDF, prepared from the Export page right after an
+edit, is ready in under 1 s on the demo canvas and under 2 s on the large one.
+
+How it is measured: one ``streamlit run`` of the app, from a copy of app.py and pages/
+with two bare pages added (``Bare`` and ``Bare_too``: a line of text, a link to the
+other, a button), on a fresh SQLite database holding the demo canvas and the large one.
+A headless Chromium clicks; the time runs from the click until the app has run
+(``data-test-script-state`` went to running and back) and no element is stale any more,
+checked on every animation frame. The live boards' refresh is set to 60 s so that no
+tick lands inside a measurement. Each figure is the median of ``ROUNDS`` clicks after
+a warm-up click.
+
+Run: ``.venv/bin/python -m bench.bench_browser`` (CHROMIUM_PATH, default
+/usr/bin/chromium). Prints figures; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from bench.common import ROOT, create_large_canvas, temp_database
+from strategy_canvas import db
+from strategy_canvas.demo import create_demo_canvas
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+ROUNDS = 5
+BUDGET = 2.0
+PDF_BUDGETS = {"demo": 1.0, "large": 2.0}
+BARE = 'import streamlit as st\n\nst.write("hello")\nst.page_link("pages/{other}.py", label="{other}")\nst.button("Click")\n'  # noqa: E501
+#: the sidebar's links, in the order the benchmark opens them (label start -> heading)
+PAGES = {
+    "Overview": None,
+    "1. Problem & audience": "Problem & audience",
+    "2. Vision": "Vision",
+    "3. Designs": "Designs",
+    "4. Implementation": "Implementation",
+    "5. Feedback, flaws & fixes": "Feedback, flaws & fixes",
+    "Workshop": None,
+    "Export & import": "Share the strategy",
+}
+
+#: no element left from before the run, and the app not running
+_SETTLED = """() => document.querySelector('[data-testid="stApp"]')
+    .getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-stale="true"]')"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _app_copy() -> Path:
+    """app.py, pages/ and .streamlit/ copied to a temporary folder, with the bare pages."""
+    folder = Path(tempfile.mkdtemp(prefix="sc-bench-app-"))
+    shutil.copy(ROOT / "app.py", folder / "app.py")
+    shutil.copytree(ROOT / "pages", folder / "pages")
+    shutil.copytree(ROOT / ".streamlit", folder / ".streamlit")
+    (folder / "pages" / "90_Bare.py").write_text(BARE.format(other="91_Bare_too"))
+    (folder / "pages" / "91_Bare_too.py").write_text(BARE.format(other="90_Bare"))
+    return folder
+
+
+@contextmanager
+def app_server(database_url: str) -> Iterator[str]:
+    folder = _app_copy()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "STRATEGY_CANVAS_MODE": "local",
+        "STRATEGY_CANVAS_SYNC_SECONDS": "60",
+    }
+    log = folder / "streamlit.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true",
+             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+            cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        text = log.read_text(errors="replace")
+        if "Traceback" in text:
+            print("the server logged a traceback:\n" + text[-3000:])
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+class Clicker:
+    """Clicks in one browser tab and times each click until the app has settled.
+
+    A run is known to be over when the server's "script finished" message has arrived
+    (read from the websocket: a quick run can start and end within one frame, leaving
+    no trace in the page), and then the page has drawn it: nothing stale, nothing
+    running, checked on every animation frame.
+    """
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.finished = 0
+        page.on("websocket", self._listen)
+
+    def _listen(self, socket: Any) -> None:
+        socket.on("framereceived", self._frame)
+
+    def _frame(self, payload: Any) -> None:
+        if not isinstance(payload, bytes):
+            return
+        message = ForwardMsg()
+        try:
+            message.ParseFromString(payload)
+        except Exception:
+            return
+        if message.WhichOneof("type") == "script_finished" and (
+            message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY
+        ):
+            self.finished += 1
+
+    def settle(self) -> None:
+        """Wait until nothing is running (after a goto or a typed value)."""
+        self.page.wait_for_timeout(50)
+        self.page.wait_for_function(_SETTLED, polling="raf", timeout=120_000)
+
+    def time(self, click: Callable[[], object]) -> float:
+        before = self.finished
+        began = time.perf_counter()
+        click()
+        deadline = began + 120
+        while self.finished <= before:
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the click started no run")
+            self.page.wait_for_timeout(2)
+        self.page.wait_for_function(_SETTLED, polling="raf", timeout=120_000)
+        return time.perf_counter() - began
+
+
+def _median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def _sidebar_link(page: Any, label: str) -> Any:
+    sidebar = page.get_by_test_id("stSidebar")
+    return sidebar.get_by_role("link", name=re.compile("^" + re.escape(label))).first
+
+
+def open_pages(clicker: Clicker, base: str, token: str) -> dict[str, float]:
+    """Median click-to-settled of opening each page from the sidebar."""
+    page = clicker.page
+    page.goto(f"{base}/Overview?canvas={token}")
+    clicker.settle()
+    samples: dict[str, list[float]] = {name: [] for name in PAGES}
+    names = list(PAGES)
+    for round_ in range(ROUNDS + 1):
+        for index, name in enumerate(names):
+            # from the page before it in the list (Export before Overview)
+            seconds = clicker.time(lambda n=name: _sidebar_link(page, n).click())
+            if round_ > 0:  # the first round warms the server's caches
+                samples[name].append(seconds)
+            del index
+    return {name: _median_ms(s) for name, s in samples.items()}
+
+
+def bare_clicks(clicker: Clicker, base: str) -> tuple[float, float]:
+    """(opening a bare page from a link, clicking a button on it), median ms."""
+    page = clicker.page
+    page.goto(f"{base}/Bare")
+    clicker.settle()
+    opens, buttons = [], []
+    for round_ in range(ROUNDS + 1):
+        for other in ("Bare_too", "Bare"):
+            link = page.get_by_role("link", name=re.compile(f"91_{other}$|90_{other}$"))
+            seconds = clicker.time(lambda link=link: link.first.click())
+            click = clicker.time(lambda: page.get_by_role("button", name="Click").click())
+            if round_ > 0:
+                opens.append(seconds)
+                buttons.append(click)
+    return _median_ms(opens), _median_ms(buttons)
+
+
+def _live(page: Any) -> Any:
+    return page.locator('[data-stale="false"]')
+
+
+def _choose(page: Any, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox ``label``, retrying while a rerun closes the menu."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(10):
+        _live(page).get_by_label(label, exact=True).click()
+        page.keyboard.type(option)  # long lists show only their first options
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=3_000)
+            return
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    raise AssertionError(f"could not choose {option!r} in {label!r}")
+
+
+def _retitle(clicker: Clicker, title: str) -> None:
+    """Type a new title into the open feature and wait until its draft is kept."""
+    box = _live(clicker.page).get_by_label("Title *", exact=True)
+    box.fill(title)
+    box.press("Tab")
+    clicker.settle()
+    _live(clicker.page).get_by_role("button", name="Save", exact=True).wait_for()
+
+
+def save_item(clicker: Clicker, base: str, token: str) -> float:
+    """Median click-to-settled of saving a changed feature title on the Designs page
+    (a different feature each time: Feature 0, Feature 1, …)."""
+    page = clicker.page
+    page.goto(f"{base}/Designs?canvas={token}")
+    clicker.settle()
+    _choose(page, "What to edit", "Features, stories & epics")
+    clicker.settle()
+    samples = []
+    for round_ in range(ROUNDS + 1):
+        _choose(page, "Edit a feature", f"Feature {round_}")
+        clicker.settle()
+        _retitle(clicker, f"Feature {round_} (renamed)")
+        seconds = clicker.time(
+            lambda: _live(page).get_by_role("button", name="Save", exact=True).click()
+        )
+        if round_ > 0:
+            samples.append(seconds)
+    return _median_ms(samples)
+
+
+def switch_framework(clicker: Clicker, base: str, token: str) -> float:
+    """Median click-to-settled of switching the ranking framework on the Prioritise tab."""
+    page = clicker.page
+    page.goto(f"{base}/Designs?canvas={token}")
+    clicker.settle()
+    clicker.time(lambda: page.get_by_role("tab", name=re.compile("Prioritise")).click())
+    samples = []
+    for round_ in range(ROUNDS + 1):
+        for name in ("ICE", "RICE"):
+            seconds = clicker.time(
+                lambda n=name: _live(page).get_by_role("radio", name=n, exact=True).click()
+            )
+            if round_ > 0:
+                samples.append(seconds)
+    return _median_ms(samples)
+
+
+def prepare_pdf(clicker: Clicker, base: str, token: str, feature: str) -> list[float]:
+    """Seconds from clicking "Prepare the export" (PDF) until the download is offered,
+    each right after saving a feature on the Designs page and opening Export."""
+    page = clicker.page
+    samples = []
+    title = feature
+    for round_ in range(ROUNDS):
+        page.goto(f"{base}/Designs?canvas={token}")
+        clicker.settle()
+        _choose(page, "What to edit", "Features, stories & epics")
+        clicker.settle()
+        _choose(page, "Edit a feature", title)
+        clicker.settle()
+        title = f"{feature} (take {round_})"
+        _retitle(clicker, title)
+        clicker.time(lambda: _live(page).get_by_role("button", name="Save", exact=True).click())
+        clicker.time(lambda: _sidebar_link(page, "Export & import").click())
+        began = time.perf_counter()
+        _live(page).get_by_role("button", name="Prepare the export").click()
+        page.get_by_role("button", name=re.compile("^Download")).wait_for(timeout=120_000)
+        samples.append(time.perf_counter() - began)
+        clicker.settle()
+    return samples
+
+
+SECTIONS = ("pages", "save", "framework", "pdf")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m bench.bench_browser [pages] [save] [framework] [pdf]``: the sections
+    to run (default: all)."""
+    from playwright.sync_api import sync_playwright
+
+    wanted = set(argv if argv is not None else sys.argv[1:]) or set(SECTIONS)
+
+    url = temp_database()
+    with db.session_scope(db.get_engine(url)) as s:
+        demo = create_demo_canvas(session=s)
+        demo_token, demo_feature = demo.token, None
+    began = time.perf_counter()
+    large = create_large_canvas(url)
+    print(f"large canvas written in {time.perf_counter() - began:.1f} s")
+    from strategy_canvas.services import items
+
+    with db.session_scope(db.get_engine(url), readonly=True) as s:
+        demo_feature = items.list_items(session=s, canvas_token=demo_token, kind="feature")[0]
+        demo_feature_title = demo_feature.title
+
+    with (
+        app_server(url) as base,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        context = browser.new_context(viewport={"width": 1440, "height": 900})
+        context.set_default_timeout(60_000)
+        clicker = Clicker(context.new_page())
+
+        open_bare, click_bare = bare_clicks(clicker, base)
+        print(
+            f"\nbare one-line page: opening it from a link {open_bare:6.0f} ms, "
+            f"a button click {click_bare:6.0f} ms (medians of {ROUNDS * 2})"
+        )
+        print(f"\nlarge canvas, median of {ROUNDS} clicks each:")
+        print(f"{'':40} {'ms':>7} {'x bare':>7}")
+
+        def line(what: str, ms: float, bare: float) -> None:
+            over = "  OVER budget" if ms / bare > BUDGET else ""
+            print(f"{what:40} {ms:7.0f} {ms / bare:7.1f}{over}")
+
+        if "pages" in wanted:
+            for name, ms in open_pages(clicker, base, large).items():
+                line(f"open {name} from the sidebar", ms, open_bare)
+        if "save" in wanted:
+            line("save a feature (Designs)", save_item(clicker, base, large), click_bare)
+        if "framework" in wanted:
+            ms = switch_framework(clicker, base, large)
+            line("switch framework (Prioritise)", ms, click_bare)
+        print(f"budget: {BUDGET:g}x the bare page")
+        if "pdf" not in wanted:
+            browser.close()
+            return
+
+        print("\nPDF from the Export page right after an edit (click to download offered):")
+        for name, token, feature in (
+            ("demo", demo_token, demo_feature_title),
+            ("large", large, "Feature 20"),
+        ):
+            samples = prepare_pdf(clicker, base, token, feature)
+            median = statistics.median(samples)
+            verdict = "within" if median < PDF_BUDGETS[name] else "OVER"
+            print(
+                f"  {name:5} median {median:5.2f} s, max {max(samples):5.2f} s over "
+                f"{len(samples)} (budget {PDF_BUDGETS[name]:g} s: {verdict})"
+            )
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()
