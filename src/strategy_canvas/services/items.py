@@ -57,6 +57,22 @@ class ItemType:
     def table_name(self) -> str:
         return str(self.table.__tablename__)
 
+    @property
+    def noun(self) -> str:
+        """The label inside a sentence: "roadmap item", but "KPI reading"."""
+        return " ".join(w if w.isupper() else w.lower() for w in self.label.split())
+
+    @property
+    def a_noun(self) -> str:
+        """The noun with its article: "an alternative", "a piece of feedback"."""
+        if self.key in _UNCOUNTABLE:
+            return f"a piece of {self.noun}"
+        return f"{'an' if self.noun[:1] in 'aeiou' else 'a'} {self.noun}"
+
+
+#: item types named by an uncountable noun ("a piece of evidence")
+_UNCOUNTABLE = {"evidence", "feedback"}
+
 
 ITEM_TYPES: dict[str, ItemType] = {
     t.key: t
@@ -308,8 +324,68 @@ def _check_links(
         errors.append(
             FieldError("depends_on_id", "Depends on", "a roadmap item cannot depend on itself")
         )
+    elif spec.key == "dependency" and not errors:
+        cycle = dependency_cycle(
+            session,
+            canvas_id,
+            int(values["item_id"]),
+            int(values["depends_on_id"]),
+            replacing=item_id,
+        )
+        if cycle:
+            errors.append(FieldError("depends_on_id", "Depends on", _cycle_text(session, cycle)))
     if errors:
         raise ValidationFailed(errors, what=spec.label)
+
+
+def dependency_cycle(
+    session: Session, canvas_id: int, item_id: int, depends_on_id: int, *, replacing: int | None
+) -> list[int]:
+    """The roadmap items of the cycle that "``item_id`` depends on ``depends_on_id``"
+    would close, from ``item_id`` round to it again ([] when it closes none).
+
+    The canvas's other dependencies are followed from ``depends_on_id``; a cycle is a
+    way back to ``item_id``, however long. ``replacing`` is the dependency being edited,
+    whose old link no longer counts. Run inside the write (after ``begin_write``), so no
+    other writer can close the cycle meanwhile.
+    """
+    edges: dict[int, list[int]] = {}
+    rows = session.exec(
+        select(
+            m.RoadmapDependency.id,
+            m.RoadmapDependency.item_id,
+            m.RoadmapDependency.depends_on_id,
+        ).where(m.RoadmapDependency.canvas_id == canvas_id)
+    )
+    for dependency_id, source, target in rows:
+        if dependency_id != replacing:
+            edges.setdefault(int(source), []).append(int(target))
+    came_from: dict[int, int] = {depends_on_id: item_id}
+    frontier = [depends_on_id]
+    while frontier:  # breadth first: the shortest way round is the one named
+        following = []
+        for node in frontier:
+            for nxt in edges.get(node, []):
+                if nxt in came_from:
+                    continue
+                came_from[nxt] = node
+                if nxt == item_id:
+                    path = [item_id]
+                    while path[-1] != item_id or len(path) == 1:
+                        path.append(came_from[path[-1]])
+                    return list(reversed(path))
+                following.append(nxt)
+        frontier = following
+    return []
+
+
+def _cycle_text(session: Session, cycle: Sequence[int]) -> str:
+    rows = session.exec(
+        select(m.RoadmapItem.id, m.RoadmapItem.title).where(col(m.RoadmapItem.id).in_(set(cycle)))
+    )
+    names = {i: t for i, t in rows if i is not None}
+    chain = " → ".join(f"“{names.get(i, f'#{i}')}”" for i in cycle)
+    return f"would close a cycle, each depending on the next: {chain}"
 
 
 #: what a second item that a unique constraint refuses says, per item type:
@@ -418,8 +494,7 @@ def update_item(
         ).first()
         if current is None:
             raise NotFound(
-                f"This {spec.label.lower()} no longer exists; it may have been "
-                "deleted by someone else."
+                f"This {spec.noun} no longer exists; it may have been deleted by someone else."
             )
         stored = {name: getattr(current, name) for name in spec.fields}
         merged = dict(stored)
@@ -598,7 +673,7 @@ def delete_item(
         if current is None or current.version != expected_version:
             stored = _stored_snapshot(session, spec, canvas_id, item_id)
             if stored is None:
-                raise NotFound(f"This {spec.label.lower()} was already deleted.")
+                raise NotFound(f"This {spec.noun} was already deleted.")
             raise ConflictError(
                 kind,
                 item_id,
@@ -714,7 +789,7 @@ def move_item(
         ids = [row.id for row in list_items(session=session, canvas_token=canvas_token, kind=kind)]
     session.rollback()
     if item_id not in ids:
-        raise NotFound(f"This {item_type(kind).label.lower()} no longer exists.")
+        raise NotFound(f"This {item_type(kind).noun} no longer exists.")
     old = ids.index(item_id)
     new = max(0, min(len(ids) - 1, old + offset))
     ids.insert(new, ids.pop(old))
@@ -774,7 +849,7 @@ def get_item(*, session: Session, canvas_token: str, kind: str, item_id: int) ->
     spec = item_type(kind)
     row = _fetch(session, spec, canvas_id_for(session, canvas_token), item_id)
     if row is None:
-        raise NotFound(f"This {spec.label.lower()} no longer exists.")
+        raise NotFound(f"This {spec.noun} no longer exists.")
     return row
 
 

@@ -47,10 +47,16 @@ def _names(rows: Sequence[Any], limit: int = 3) -> str:
     return ", ".join(f"“{t}”" for t in titles) + more
 
 
-def _at_least(kind: str, n: int, what: str) -> Callable[[Items], str | None]:
+def _at_least(kind: str, n: int, what: str, whats: str) -> Callable[[Items], str | None]:
+    """At least ``n`` items of ``kind``; the missing ones named ``what`` (one) or
+    ``whats`` (several): "Add 1 more problem", "Add 3 more features or stories"."""
+
     def check(data: Items) -> str | None:
         have = len(data[kind])
-        return None if have >= n else f"Add {n - have} more {what} (have {have}, need {n})"
+        if have >= n:
+            return None
+        short = n - have
+        return f"Add {short} more {what if short == 1 else whats} (have {have}, need {n})"
 
     return check
 
@@ -99,13 +105,54 @@ def _goals_have_key_results(data: Items) -> str | None:
     return None
 
 
-def _musts_on_roadmap(data: Items) -> str | None:
-    planned = {r.feature_id for r in data["roadmap_item"]}
-    musts = [f for f in data["feature"] if f.moscow == "must"]
-    if not musts:
-        return NOT_APPLICABLE
-    bad = [f for f in musts if f.id not in planned]
-    return f"Put every Must-have feature on the roadmap: {_names(bad)}" if bad else None
+def _linked_from(kind: str, field: str, among: Callable[[Any], bool] = lambda _: True) -> Any:
+    """A rule's test: is the row named by ``field`` of some item of ``kind``?"""
+
+    def linked(data: Items) -> set[Any]:
+        return {getattr(r, field) for r in data[kind] if among(r)}
+
+    return linked
+
+
+def _orphans(
+    kind: str,
+    linked: Callable[[Items], set[Any]],
+    problem: str,
+    *,
+    among: Callable[[Any], bool] = lambda _: True,
+) -> Callable[[Items], str | None]:
+    """Every item of ``kind`` (``among`` them) is linked from the next item of the spine."""
+
+    def check(data: Items) -> str | None:
+        subject = [r for r in data[kind] if among(r)]
+        if not subject:
+            return NOT_APPLICABLE
+        have = linked(data)
+        bad = [r for r in subject if r.id not in have]
+        return f"{problem}: {_names(bad)}" if bad else None
+
+    return check
+
+
+def _plannable(data: Items) -> Callable[[Any], bool]:
+    """Features that belong on the roadmap: not dropped, not won't-have, and not an epic
+    whose stories carry it."""
+    with_stories = {f.epic_id for f in data["feature"] if f.epic_id is not None}
+    return lambda f: (
+        f.status != "dropped"
+        and f.moscow != "wont"
+        and not (f.kind == "epic" and f.id in with_stories)
+    )
+
+
+def _features_on_roadmap(data: Items) -> str | None:
+    check = _orphans(
+        "feature",
+        _linked_from("roadmap_item", "feature_id"),
+        "Put each feature on the roadmap (or mark it dropped or won't-have)",
+        among=_plannable(data),
+    )
+    return check(data)
 
 
 def _kpis_read(data: Items) -> str | None:
@@ -129,19 +176,36 @@ def _shipped_decided(data: Items) -> str | None:
 
 RULES: dict[int, list[Rule]] = {
     1: [
-        ("At least one problem", _at_least("problem", 1, "problem")),
+        ("At least one problem", _at_least("problem", 1, "problem", "problems")),
         (
             "A problem statement",
             _each("problem", _filled("statement"), "Write the statement of each problem"),
         ),
-        ("Two or more personas or segments", _at_least("persona", 2, "persona or segment")),
+        (
+            "Someone who has each problem",
+            _orphans(
+                "problem",
+                _linked_from("persona", "problem_id"),
+                "Name who has each problem (a persona or segment)",
+            ),
+        ),
+        (
+            "Two or more personas or segments",
+            _at_least("persona", 2, "persona or segment", "personas or segments"),
+        ),
         (
             "Personas with jobs and pains",
             _each("persona", _filled("jobs", "pains"), "Give each persona its jobs and pains"),
         ),
-        ("Alternatives and competitors", _at_least("alternative", 1, "alternative or competitor")),
-        ("Market evidence", _at_least("evidence", 1, "piece of market evidence")),
-        ("The riskiest assumptions", _at_least("assumption", 3, "assumption")),
+        (
+            "Alternatives and competitors",
+            _at_least("alternative", 1, "alternative or competitor", "alternatives or competitors"),
+        ),
+        (
+            "Market evidence",
+            _at_least("evidence", 1, "piece of market evidence", "pieces of market evidence"),
+        ),
+        ("The riskiest assumptions", _at_least("assumption", 3, "assumption", "assumptions")),
         (
             "A test plan for every important assumption",
             _each(
@@ -172,11 +236,14 @@ RULES: dict[int, list[Rule]] = {
             "Non-goals",
             _vision(lambda v: bool(v.non_goals), "List what is out of scope (non-goals)"),
         ),
-        ("At least one goal", _at_least("goal", 1, "goal")),
+        ("At least one goal", _at_least("goal", 1, "goal", "goals")),
         ("Goals with measurable key results", _goals_have_key_results),
     ],
     3: [
-        ("Three or more features", _at_least("feature", 3, "feature or story")),
+        (
+            "Three or more features",
+            _at_least("feature", 3, "feature or story", "features or stories"),
+        ),
         (
             "Features tied to a persona and a goal",
             _each(
@@ -197,9 +264,28 @@ RULES: dict[int, list[Rule]] = {
             "A MoSCoW call for every feature",
             _each("feature", _filled("moscow"), "Make the MoSCoW call for"),
         ),
+        (
+            "A feature for every persona",
+            _orphans(
+                "persona",
+                _linked_from("feature", "persona_id", lambda f: f.status != "dropped"),
+                "Tie a feature to each persona",
+            ),
+        ),
+        (
+            "A feature for every goal",
+            _orphans(
+                "goal",
+                _linked_from("feature", "goal_id", lambda f: f.status != "dropped"),
+                "Tie a feature to each goal",
+            ),
+        ),
     ],
     4: [
-        ("Three or more roadmap items", _at_least("roadmap_item", 3, "roadmap item")),
+        (
+            "Three or more roadmap items",
+            _at_least("roadmap_item", 3, "roadmap item", "roadmap items"),
+        ),
         (
             "Roadmap items built from features",
             _each("roadmap_item", _filled("feature_id"), "Link each roadmap item to its feature"),
@@ -217,8 +303,8 @@ RULES: dict[int, list[Rule]] = {
                 among=lambda r: r.lane == "now",
             ),
         ),
-        ("Every Must-have on the roadmap", _musts_on_roadmap),
-        ("Risks with mitigations", _at_least("risk", 1, "risk")),
+        ("Every feature on the roadmap", _features_on_roadmap),
+        ("Risks with mitigations", _at_least("risk", 1, "risk", "risks")),
         (
             "A mitigation for every open risk",
             _each(
@@ -230,7 +316,7 @@ RULES: dict[int, list[Rule]] = {
         ),
     ],
     5: [
-        ("Feedback collected", _at_least("feedback", 3, "piece of feedback")),
+        ("Feedback collected", _at_least("feedback", 3, "piece of feedback", "pieces of feedback")),
         (
             "Feedback tied to features",
             _each("feedback", _filled("feature_id"), "Tie feedback to the feature it is about"),
