@@ -24,6 +24,15 @@ def _megabytes(size: int) -> str:
     return f"{size / 1024 / 1024:.1f} MB".replace(".0 MB", " MB")
 
 
+def _bound(value: Any) -> str:
+    """A limit as a person reads it: 1,000,000,000, 0.25, 3."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,g}"
+
+
 def _message(error: Mapping[str, Any]) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -39,13 +48,13 @@ def _message(error: Mapping[str, Any]) -> str:
         got = f" (this one is {_megabytes(len(value))})" if isinstance(value, bytes) else ""
         return f"must be at most {_megabytes(ctx['max_length'])}{got}"
     if kind == "greater_than_equal":
-        return f"must be at least {ctx['ge']}"
+        return f"must be at least {_bound(ctx['ge'])}"
     if kind == "greater_than":
-        return f"must be greater than {ctx['gt']}"
+        return f"must be greater than {_bound(ctx['gt'])}"
     if kind == "less_than_equal":
-        return f"must be at most {ctx['le']}"
+        return f"must be at most {_bound(ctx['le'])}"
     if kind == "less_than":
-        return f"must be less than {ctx['lt']}"
+        return f"must be less than {_bound(ctx['lt'])}"
     if kind == "literal_error":
         return f"must be one of {ctx['expected']}"
     if kind in ("int_parsing", "int_from_float", "int_type"):
