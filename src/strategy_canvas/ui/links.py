@@ -1,4 +1,5 @@
-"""Links between the app's pages that keep the open canvas (``?canvas=``).
+"""Links between the app's pages that keep the open canvas (``?canvas=``) and the
+person's own key for their drafts (``?me=``, see :func:`strategy_canvas.ui.editing.owner_key`).
 
 ``st.page_link`` resolves a page file against the main script's folder and only knows
 the pages Streamlit registered. When a page file is itself run as the main script (a
@@ -29,6 +30,16 @@ def url_path(page: str) -> str:
     return re.sub(r"^\d+[_ -]*", "", PurePosixPath(page).stem)
 
 
+#: what every link between the app's pages keeps from the address it is on: the person's
+#: key for their drafts, so that a reload on any page finds them again
+KEPT_PARAMS = ("me",)
+
+
+def kept_params() -> dict[str, str]:
+    """The query parameters of this address that every link passes on (``me``)."""
+    return {name: str(st.query_params[name]) for name in KEPT_PARAMS if st.query_params.get(name)}
+
+
 def page_link(
     page: str,
     *,
@@ -38,8 +49,10 @@ def page_link(
     where: DeltaGenerator | None = None,
     **kwargs: Any,
 ) -> None:
-    """``st.page_link`` to one of the app's pages, passing ``query_params`` on."""
+    """``st.page_link`` to one of the app's pages, passing ``query_params`` on, and the
+    person's own key (:func:`kept_params`)."""
     target: Any = where if where is not None else st
+    query_params = {**kept_params(), **(query_params or {})}
     try:
         target.page_link(page, label=label, icon=icon, query_params=query_params or None, **kwargs)
     except StreamlitPageNotFoundError:
