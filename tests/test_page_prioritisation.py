@@ -199,13 +199,18 @@ def test_a_refused_value_names_the_field_and_writes_nothing_for_that_row(
     assert not texts(at, "error")
 
 
-def test_the_grid_columns_carry_the_limits(seeded: models.Canvas) -> None:
+def test_the_grid_leaves_the_limits_to_the_services(seeded: models.Canvas) -> None:
+    """A number column with limits would clamp (−3 → 3, 10¹² → the maximum) or cut a
+    value ("2.5" → "25"): the columns carry none, and their help says the rule."""
     at = _prioritise(seeded)
     [grid] = at.data_editor
     assert grid.editing_mode == "fixed"
     config = json.loads(grid.proto.columns)
-    assert config["confidence"]["type_config"]["min_value"] == 0
-    assert config["confidence"]["type_config"]["max_value"] == 100
+    for name in ("reach", "confidence", "effort", "ease", "value", "reach_low", "effort_high"):
+        limits = config[name].get("type_config", {})
+        assert not {"min_value", "max_value", "step"} & set(limits), (name, limits)
+    assert config["confidence"]["help"].endswith("A whole number from 0 to 100.")
+    assert config["effort"]["help"].endswith("A number above 0, up to 1,000.")
     impact = [o["value"] for o in config["impact"]["type_config"]["options"]]
     assert impact == [0.25, 0.5, 1.0, 2.0, 3.0]
     assert config["title"]["disabled"] is True
@@ -252,6 +257,14 @@ def test_the_robustness_cut_can_be_changed(seeded: models.Canvas) -> None:
     at.number_input(key=prio.K_KEY).set_value(3).run()
     [sentences] = [t for t in texts(_ok(at), "markdown") if "runs" in t and t.startswith("- ")]
     assert "top 3 in" in sentences and "top 5 in" not in sentences
+    # Out of range, or a fraction: refused with the rule, the typed value kept, the check
+    # on the last good cut (never clamped to 50 or rounded).
+    for typed in (80, 2.5, 0):
+        at.number_input(key=prio.K_KEY).set_value(typed).run()
+        assert at.number_input(key=prio.K_KEY).value == typed
+        assert any("**Top k** must be a whole number from 1 to 50" in e for e in texts(at, "error"))
+        [sentences] = [t for t in texts(at, "markdown") if "runs" in t and t.startswith("- ")]
+        assert "top 3 in" in sentences
 
 
 def test_judgement_frameworks_say_the_check_needs_estimates(seeded: models.Canvas) -> None:

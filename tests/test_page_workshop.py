@@ -180,6 +180,15 @@ def test_a_bad_start_names_the_field(canvas: models.Canvas, app_engine: Engine) 
     click(at, "Start the workshop")
     [error] = texts(at, "error")
     assert "Votes per person on one item" in error
+    # Out of range or a fraction: refused with the rule, never clamped or cut to a whole
+    # number; the typed value stays.
+    for budget, rule in ((80, "must be at most 50"), (2.5, "must be a whole number")):
+        at.number_input(key="ws.s.budget").set_value(budget)
+        at.number_input(key="ws.s.cap").set_value(1)
+        click(at, "Start the workshop")
+        [error] = texts(at, "error")
+        assert f"**Votes per person and step** {rule}" in error
+        assert at.number_input(key="ws.s.budget").value == budget
     with db.session_scope(app_engine, readonly=True) as session:
         assert workshops.list_workshops(session=session, canvas_token=canvas.token) == []
 
@@ -473,6 +482,11 @@ def test_the_timer_counts_down_on_every_screen(
         assert re.search(r">(2:00|1:5\d)<", shown), shown
         assert any("Silent brainstorm" in t for t in texts(at, "caption"))
     click(f, "Stop the timer")
+    assert workshop_row(app_engine, started).timer_ends_at is None
+    # Five hours is refused with the rule, not cut to four.
+    f.number_input(key="ws.t.minutes").set_value(300.0)
+    click(f, "Start the timer")
+    assert any("must be between 1 second and 4 hours" in e for e in texts(f, "error"))
     assert workshop_row(app_engine, started).timer_ends_at is None
 
 

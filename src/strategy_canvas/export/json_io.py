@@ -365,7 +365,7 @@ def _validate_document(document: Any) -> _Plan:
                     check.error(
                         f"{location}.{link}",
                         "must be the ref (a whole number) of "
-                        f"a {items.ITEM_TYPES[target].label.lower()}, or null; not "
+                        f"{items.ITEM_TYPES[target].a_noun}, or null; not "
                         f"{_json_type(value)}",
                     )
                     data[link] = 0

@@ -79,7 +79,7 @@ def table(
         lambda: readable(frames, kind, columns=columns),
         (tuple(columns) if columns is not None else None,),
     )
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="—")
 
 
 def _changed_underneath(frames: Frames) -> None:
@@ -92,14 +92,14 @@ def _changed_underneath(frames: Frames) -> None:
         spec = items.ITEM_TYPES[kind]
         if row.empty:
             st.warning(
-                f"The {spec.label.lower()} you are editing was deleted by someone "
+                f"The {spec.noun} you are editing was deleted by someone "
                 "else. Saving will let you add yours back.",
                 icon=":material/sync_problem:",
             )
         elif int(row["version"].iloc[0]) > base:
             name = titles(frames, kind).get(item_id, spec.label)
             st.warning(
-                f"Someone else just saved the {spec.label.lower()} “{md(name)}” you "
+                f"Someone else just saved the {spec.noun} “{md(name)}” you "
                 "are editing. Your changes are safe: when you save, you will see "
                 "theirs and yours and choose.",
                 icon=":material/sync_problem:",

@@ -97,7 +97,7 @@ def feature_table(frames: Frames) -> pd.DataFrame:
     ]
     table["Kind"] = kinds
     for label in _LINK_LABELS:  # a missing link reads as blank, not "None"
-        table[label] = table[label].fillna("")
+        table[label] = table[label].astype(object).fillna("")
     table["RICE"] = table["RICE"].round(1)
     return table.sort_values("RICE", ascending=False, na_position="last", kind="stable")
 
@@ -150,6 +150,7 @@ def _features(frames: Frames) -> None:
             "Value": st.column_config.NumberColumn(help="1 (little) to 10 (huge)."),
             "Effort": st.column_config.NumberColumn(help="Person-months.", format="%g"),
         },
+        placeholder="—",
     )
     st.caption(
         ":material/leaderboard: Score them in place, switch framework and see how robust "
@@ -184,6 +185,7 @@ def _scoring(frames: Frames) -> None:
                     format="%d%%", help="This criterion's weight as a share of all weights."
                 ),
             },
+            placeholder="—",
         )
     if _heading(
         frames,
@@ -201,6 +203,7 @@ def _scoring(frames: Frames) -> None:
         width="stretch",
         height=_height(len(matrix)),
         column_config={c: st.column_config.NumberColumn(format="%g") for c in matrix.columns[1:]},
+        placeholder="—",
     )
 
 
@@ -580,7 +583,7 @@ def edit_criterion_score(ctx: PageContext) -> None:
     }
     item_id = editor.picker(ctx, "criterion_score", names=names)
     chosen = item_id if isinstance(item_id, int) else None
-    editor.editor(ctx, "criterion_score", chosen)
+    editor.editor(ctx, "criterion_score", chosen, describe=describe)
 
 
 EDITORS: dict[str, Callable[[PageContext], None]] = {

@@ -84,6 +84,23 @@ def open_item(kind: str, item_id: int | None) -> None:
     st.session_state[picker_key(kind)] = _sid(item_id)
 
 
+def keep_choice(kind: str, label: str) -> None:
+    """Call just before drawing the picker of ``kind``, with the name it shows for the
+    open item: when that name changed since the last run (the item was renamed, here or
+    by someone else), the picker is told its choice again.
+
+    A selectbox sends back the *name* of its choice, not the choice: a browser still
+    holding the old name would otherwise send a name that is no longer an option on the
+    next run, and the editor would jump to a new item, away from the one being edited.
+    """
+    shown_key = f"ed.{kind}.open_name"
+    current = opened(kind)
+    before = st.session_state.get(shown_key)
+    if before is not None and before[0] == current and before[1] != label:
+        st.session_state[picker_key(kind)] = current
+    st.session_state[shown_key] = (current, label)
+
+
 def open_edits() -> list[tuple[str, int, int]]:
     """(kind, item id, version the edit started from) of every open edit of an item."""
     result = []
@@ -119,10 +136,11 @@ class Notice:
         if self.action is None:
             return self.message
         spec = items.item_type(self.kind)
-        verb = f"{self.action.capitalize()} {spec.label.lower()}"
+        verb = f"{self.action.capitalize()} {spec.noun}"
         if describe is not None:
             return f"{verb}: {describe(self.values)}."
-        return f"{verb} “{label_of(spec, self.values)}”."
+        name = label_of(spec, self.values)
+        return f"{verb} “{name}”." if name else f"{verb}."
 
 
 def _notice_key(kind: str) -> str:
@@ -140,8 +158,12 @@ def _tell(notice: Notice) -> None:
 
 
 def label_of(spec: items.ItemType, values: dict[str, Any]) -> str:
-    """The item's title as a confirmation names it (cut at a readable length)."""
-    text = str(values.get(spec.title_field) or spec.label)
+    """The item's title as a confirmation names it (cut at a readable length); "" for
+    an item whose title field is empty or does not hold a name (a score, a link)."""
+    text = values.get(spec.title_field)
+    if not isinstance(text, str) or not text.strip() or spec.title_field in spec.links:
+        return ""
+    text = text.strip()
     return text if len(text) <= _LABEL_LIMIT else text[: _LABEL_LIMIT - 1] + "…"
 
 
@@ -235,7 +257,8 @@ class Edit:
         if found is not None:  # a conflict or a refusal still to settle stays
             edit.outcome = found.outcome
         for name, value in values.items():
-            st.session_state.setdefault(edit.key(name), value)
+            if edit.key(name) not in st.session_state:
+                edit.put(name, value)
         edit._store()
         return edit
 
@@ -256,6 +279,13 @@ class Edit:
         """The session-state key of ``name`` in this edit's scope: a field's widget, or
         a widget of the page's own (an upload) that is cleared with the edit."""
         return f"{_scope_prefix(self.kind, self.item_id)}.{name}"
+
+    def put(self, name: str, value: Any) -> None:
+        """Put ``value`` into the widget of field ``name``, as that widget holds it."""
+        shape = next((f for f in fields.editable_fields(self.spec) if f.name == name), None)
+        st.session_state[self.key(name)] = (
+            fields.widget_value(shape, value) if shape is not None else value
+        )
 
     def value(self, name: str) -> Any:
         """The value of a field as the user has it now."""
@@ -292,7 +322,7 @@ class Edit:
 
     def set_value(self, ctx: PageContext, name: str, value: Any) -> None:
         """Put ``value`` into a field and autosave the draft (callbacks only)."""
-        st.session_state[self.key(name)] = value
+        self.put(name, value)
         self.autosave(ctx)
 
     def keep_undrawn(self, drawn: set[str]) -> None:
@@ -344,7 +374,7 @@ class Edit:
         if not result.created:  # keep the saved item open, now at its new version
             saved = Edit(self.kind, self.item_id, result.row.version, shown)
             for name, value in shown.items():
-                st.session_state[saved.key(name)] = value
+                saved.put(name, value)
             saved._store()
         _tell(Notice(self.kind, "added" if result.created else "saved", shown))
 
@@ -395,7 +425,7 @@ class Edit:
             if choice == "mine":
                 again = Edit(self.kind, None, None, _defaults(self.spec, None))
                 for name, value in values.items():
-                    st.session_state[again.key(name)] = value
+                    again.put(name, value)
                 again._store()
             open_item(self.kind, None)
             return
@@ -409,7 +439,7 @@ class Edit:
             self.delete(ctx)
             return
         for name, value in mine.values.items():
-            st.session_state[self.key(name)] = value
+            self.put(name, value)
         self.save(ctx)
 
     def close(self, ctx: PageContext) -> None:

@@ -10,6 +10,7 @@ sync without losing anyone's typing").
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ __all__ = ["NEW", "Edit", "edit_section", "editor", "notice", "part_control", "p
 
 
 def _show_conflict(ctx: PageContext, edit: Edit, conflict: edits.Conflict) -> None:
-    label = edit.spec.label.lower()
+    label = edit.spec.noun
     with st.container(border=True):
         if conflict.deleted:
             st.warning(
@@ -61,7 +62,7 @@ def _show_conflict(ctx: PageContext, edit: Edit, conflict: edits.Conflict) -> No
                         }
                     )
             if rows:
-                st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+                st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", placeholder="—")
             mine_label, theirs_label = "Keep my changes on top of theirs", "Take theirs"
         left, right = st.columns(2)
         left.button(
@@ -147,6 +148,7 @@ def editor(
     layout: Callable[[Callable[[str], Any]], None] | None = None,
     allow_delete: bool = True,
     link_subsets: dict[str, set[int]] | None = None,
+    describe: Callable[[dict[str, Any]], str] | None = None,
 ) -> Edit | None:
     """The editor of one item (``item_id``) or of a new one (None); returns its edit
     (None when the item no longer exists).
@@ -157,13 +159,14 @@ def editor(
     ``draw(field_name)``, and may draw only some of them (one part of the item at a
     time): the others keep their values, and Save sends them too.
     ``link_subsets`` narrows a link field's choices to some of the target kind's items
-    (the item's current link always stays a choice).
+    (the item's current link always stays a choice). ``describe(values)`` names an
+    item whose title field does not (a dependency: "“A” depends on “B”"), as markdown.
     """
     spec = items.item_type(kind)
     edit = Edit.open(ctx, kind, item_id, preset)
     if edit is None:
         st.info(
-            f"This {spec.label.lower()} no longer exists; someone deleted it.",
+            f"This {spec.noun} no longer exists; someone deleted it.",
             icon=":material/search_off:",
         )
         return None
@@ -205,11 +208,14 @@ def editor(
         st.caption("Unsaved changes — kept as a draft until you save or discard them.")
     if item_id is not None and allow_delete:
         with st.popover("Delete…", icon=":material/delete:"):
-            st.markdown(
-                f"Delete {spec.label.lower()} "
-                f"“{md(editing.label_of(spec, edit.values()))}”? "
-                "This cannot be undone."
+            values = edit.values()
+            name = md(describe(values) if describe is not None else editing.label_of(spec, values))
+            what = (
+                f"{spec.noun} {name}"
+                if describe is not None
+                else (f"{spec.noun} “{name}”" if name else f"this {spec.noun}")
             )
+            st.markdown(f"Delete {what}? This cannot be undone.")
             st.button(
                 "Delete for good",
                 key=edit.key("delete"),
@@ -286,13 +292,23 @@ def picker(
     options = [NEW, *[str(i) for i in shown]]
     if editing.opened(kind) not in options:
         editing.open_item(kind, None)
+
+    # A selectbox tells its options apart by their names: two items of one name get
+    # their number added.
+    counts = Counter(shown.values())
+    unique = {i: f"{t} (#{i})" if counts[t] > 1 else t for i, t in shown.items()}
+
+    def name(option: str) -> str:
+        if option == NEW:
+            return f"➕ New {spec.noun}"
+        return unique.get(int(option), f"#{option}") if option.isdigit() else option
+
+    editing.keep_choice(kind, name(str(editing.opened(kind))))
     st.selectbox(
-        label or f"Edit a {spec.label.lower()}",
+        label or f"Edit {spec.a_noun}",
         options,
         key=editing.picker_key(kind),
-        format_func=lambda o: (
-            f"➕ New {spec.label.lower()}" if o == NEW else shown.get(int(o), f"#{o}")
-        ),
+        format_func=name,
     )
     chosen = editing.opened(kind)
     return None if chosen in (None, NEW) else int(chosen)

@@ -128,7 +128,7 @@ def _preview(
         except ServiceError:  # only the header: the canvas has nothing of this kind yet
             st.info("The file holds only its header row: nothing to list yet.")
             return
-        st.dataframe(table.frame(limit=20), hide_index=True, width="stretch")
+        st.dataframe(table.frame(limit=20), hide_index=True, width="stretch", placeholder="—")
         st.caption(f"{len(table):,} rows; the first 20 are shown.")
     else:
         text = data.decode("utf-8")

@@ -14,6 +14,7 @@ feature waiting for a decision) and says what to do first when there is nothing 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -148,6 +149,7 @@ def feedback_section(frames: Frames) -> None:
             "Feedback": st.column_config.TextColumn(width="large"),
             "Feature": st.column_config.TextColumn(width="medium"),
         },
+        placeholder="—",
     )
     chart_view.show(
         frames, "feedback", lambda: charts.feedback_chart(frames["feedback"], width=BOARD_WIDTH)
@@ -172,6 +174,7 @@ def flaws_section(frames: Frames) -> None:
             "Flaw": st.column_config.TextColumn(width="medium"),
             "Fix": st.column_config.TextColumn(width="large"),
         },
+        placeholder="—",
     )
     chart_view.show(frames, "flaws", lambda: charts.flaws_chart(frames["flaw"]))
 
@@ -258,7 +261,9 @@ def kpi_section(ctx: PageContext, frames: Frames) -> None:
         return
     kpis = frames.kpis
     table = chart_view.cached(frames, "kpi.table", lambda: _arrow(kpi_table(kpis)))
-    st.dataframe(table, hide_index=True, width="stretch", column_config=KPI_COLUMNS)
+    st.dataframe(
+        table, hide_index=True, width="stretch", column_config=KPI_COLUMNS, placeholder="—"
+    )
     chart_view.show(
         frames,
         "kpis",
@@ -276,6 +281,7 @@ def kpi_section(ctx: PageContext, frames: Frames) -> None:
                 hide_index=True,
                 width="stretch",
                 column_config={"Date": st.column_config.DateColumn(format="YYYY-MM-DD")},
+                placeholder="—",
             )
 
 
@@ -371,6 +377,7 @@ def decisions_section(ctx: PageContext, frames: Frames) -> None:
             "Why": st.column_config.TextColumn(width="large"),
             "Decided": st.column_config.DateColumn(format="YYYY-MM-DD"),
         },
+        placeholder="—",
     )
 
 
@@ -384,12 +391,14 @@ def _edit(
     preset: dict[str, Any] | None = None,
     names: dict[int, str] | None = None,
     extra: Any = None,
+    describe: Callable[[dict[str, Any]], str] | None = None,
 ) -> int | None:
-    """The picker and the editor of ``kind``; returns the open item's id (None: new)."""
-    editor.notice(kind)
+    """The picker and the editor of ``kind``; returns the open item's id (None: new).
+    ``describe(values)`` names an item whose title field does not (a KPI reading)."""
+    editor.notice(kind, describe)
     chosen = editor.picker(ctx, kind, names=names)
     item_id = chosen if isinstance(chosen, int) else None
-    editor.editor(ctx, kind, item_id, preset=preset, extra=extra)
+    editor.editor(ctx, kind, item_id, preset=preset, extra=extra, describe=describe)
     return item_id
 
 
@@ -427,7 +436,7 @@ def send_back_panel(ctx: PageContext, feedback_id: int) -> None:
             st.info(error, icon=":material/sync_problem:")
         for kind, row in made:
             if sent is None:
-                label = items.ITEM_TYPES[kind].label.lower()
+                label = items.ITEM_TYPES[kind].noun
                 st.caption(f"Already sent as {label} “{md(items.item_title(row))}”.")
         if made or sent is not None:
             links.page_link(
@@ -439,7 +448,7 @@ def send_back_panel(ctx: PageContext, feedback_id: int) -> None:
         unsaved = _unsaved("feedback", feedback_id)
         with st.container(horizontal=True, gap="small"):
             for kind in loop.SEND_KINDS:
-                label = items.ITEM_TYPES[kind].label.lower()
+                label = items.ITEM_TYPES[kind].noun
                 st.button(
                     f"As {'an' if label[0] in 'aeiou' else 'a'} {label}",
                     key=f"step5.send.{kind}",
@@ -479,7 +488,7 @@ def _send_back(ctx: PageContext, feedback_id: int, kind: str) -> None:
     except ServiceError as error:
         st.session_state[SEND_ERROR_KEY] = error
         return
-    st.session_state[SENT_KEY] = (items.ITEM_TYPES[kind].label.lower(), title)
+    st.session_state[SENT_KEY] = (items.ITEM_TYPES[kind].noun, title)
     # Step 1 opens on the new item, ready to complete.
     step_page.choose_kind(1, kind)
     editing.open_item(kind, new_id)
@@ -502,6 +511,14 @@ def kpi_reading_editor(ctx: PageContext) -> None:
         )
         return
     metric = {kr.id: kr for kr in kpis}
+
+    def describe(values: dict[str, Any]) -> str:
+        kr = metric.get(values.get("key_result_id") or 0)
+        value = number(values.get("value"), kr.unit if kr else "")
+        on = values.get("measured_on")
+        when = f" on {on:%Y-%m-%d}" if isinstance(on, date) else ""
+        return f"“{kr.metric if kr else 'a KPI'}” at {value}{when}"
+
     names = {}
     for r in readings:
         kr = metric.get(r.key_result_id)
@@ -512,6 +529,7 @@ def kpi_reading_editor(ctx: PageContext) -> None:
         "kpi_reading",
         preset={"key_result_id": kpis[0].id, "measured_on": date.today()},
         names=names,
+        describe=describe,
     )
 
 
@@ -570,7 +588,19 @@ def decision_editor(ctx: PageContext) -> None:
             )
         return None
 
-    _edit(ctx, "decision", preset=preset, names=names, extra=already_decided)
+    def describe(values: dict[str, Any]) -> str:
+        feature = features.get(values.get("feature_id") or 0, "a feature")
+        choice = loop.DECISION_LABELS.get(str(values.get("decision")), "no decision")
+        return f"“{feature}”: {choice.lower()}"
+
+    _edit(
+        ctx,
+        "decision",
+        preset=preset,
+        names=names,
+        extra=already_decided,
+        describe=describe,
+    )
 
 
 EDITORS: Editors = {

@@ -59,6 +59,8 @@ class FieldShape:
     min_value: float | None = None
     max_value: float | None = None
     max_length: int | None = None
+    #: the minimum itself is not allowed (effort must be above 0)
+    exclusive_min: bool = False
 
 
 def _strip_optional(annotation: Any) -> tuple[Any, bool]:
@@ -76,11 +78,12 @@ def shape_of(spec: ItemType, name: str) -> FieldShape:
     lo: float | None = None
     hi: float | None = None
     max_length: int | None = None
+    exclusive = False
     for meta in info.metadata:
         if isinstance(meta, at.Ge):
             lo = float(meta.ge)  # type: ignore[arg-type]
         elif isinstance(meta, at.Gt):
-            lo = float(meta.gt)  # type: ignore[arg-type]
+            lo, exclusive = float(meta.gt), True  # type: ignore[arg-type]
         elif isinstance(meta, at.Le):
             hi = float(meta.le)  # type: ignore[arg-type]
         elif isinstance(meta, at.MaxLen):
@@ -94,9 +97,9 @@ def shape_of(spec: ItemType, name: str) -> FieldShape:
     if annotation is bool:
         return FieldShape(name, label, "choice", required, nullable, (True, False))
     if annotation is int:
-        return FieldShape(name, label, "int", required, nullable, (), lo, hi)
+        return FieldShape(name, label, "int", required, nullable, (), lo, hi, None, exclusive)
     if annotation is float:
-        return FieldShape(name, label, "float", required, nullable, (), lo, hi)
+        return FieldShape(name, label, "float", required, nullable, (), lo, hi, None, exclusive)
     if annotation is date:
         return FieldShape(name, label, "date", required, nullable)
     if annotation is bytes:
@@ -123,6 +126,36 @@ def empty_value(shape: FieldShape, default: Any) -> Any:
     if default is not None and not callable(default):
         return default
     return "" if shape.kind in ("text", "long_text") else None
+
+
+def _number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,g}"
+
+
+def number_help(shape: FieldShape, help_text: str | None) -> str:
+    """The field's help, then the rule its value must keep ("A whole number from 1 to
+    10."), which the save checks."""
+    whole = "A whole number" if shape.kind == "int" else "A number"
+    lo, hi = shape.min_value, shape.max_value
+    if lo is not None and hi is not None:
+        rule = f"{whole} from {_number(lo)} to {_number(hi)}."
+        if shape.kind == "float" and shape.exclusive_min:
+            rule = f"{whole} above {_number(lo)}, up to {_number(hi)}."
+    elif lo is not None:
+        rule = f"{whole}, at least {_number(lo)}."
+    elif hi is not None:
+        rule = f"{whole}, at most {_number(hi)}."
+    else:
+        rule = f"{whole}."
+    return f"{help_text} {rule}" if help_text else rule
+
+
+def widget_value(shape: FieldShape, value: Any) -> Any:
+    """A stored value as the field's widget holds it (numbers as floats: the widget is
+    a float input for every number, see :func:`draw`)."""
+    if shape.kind in ("int", "float") and isinstance(value, int | float):
+        return float(value)
+    return value
 
 
 def draw(
@@ -172,17 +205,17 @@ def draw(
             **common,
         )
     if shape.kind in ("int", "float"):
-        is_int = shape.kind == "int"
-        cast = int if is_int else float
+        # No min/max and a float widget whatever the field: Streamlit's number input
+        # leaves a value outside min/max unsent (the field turns red, the save goes on
+        # without it) and an int input cuts 2.5 to 2. The service judges the raw
+        # value and names the field and the rule; the typed value stays on screen.
         return st.number_input(
             label,
             value=None,
-            min_value=None if shape.min_value is None else cast(shape.min_value),
-            max_value=None if shape.max_value is None else cast(shape.max_value),
-            step=1 if is_int else None,
-            format=None if is_int else "%g",
+            step=1.0 if shape.kind == "int" else None,
+            format="%g",
             placeholder="not set",
-            **common,
+            **{**common, "help": number_help(shape, help_text)},
         )
     if shape.kind == "date":
         return st.date_input(label, value=None, format="YYYY-MM-DD", **common)

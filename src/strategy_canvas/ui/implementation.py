@@ -240,6 +240,7 @@ def _risks(frames: Frames) -> None:
             "Likelihood": st.column_config.NumberColumn(help="1 (rare) to 5 (almost certain)."),
             "Impact": st.column_config.NumberColumn(help="1 (minor) to 5 (severe)."),
         },
+        placeholder="—",
     )
     unmitigated = risks[(risks["status"] != "closed") & (risks["mitigation"].fillna("") == "")]
     if not unmitigated.empty:
@@ -329,7 +330,7 @@ def edit_dependency(ctx: PageContext) -> None:
     }
     item_id = editor.picker(ctx, "dependency", names=names)
     chosen = item_id if isinstance(item_id, int) else None
-    editor.editor(ctx, "dependency", chosen)
+    editor.editor(ctx, "dependency", chosen, describe=describe)
 
 
 EDITORS: dict[str, Callable[[PageContext], None]] = {"dependency": edit_dependency}

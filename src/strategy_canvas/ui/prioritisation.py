@@ -34,6 +34,7 @@ KINDS = ["feature", "sketch", "criterion", "criterion_score"]
 FRAMEWORK_KEY = "prio.framework"
 K_KEY = "prio.k"
 VIEW_KEY = "prio.view"
+_GOOD_K = "prio.k.good"
 
 #: the views below the grid; only the open one runs
 VIEWS = [
@@ -69,22 +70,37 @@ def framework_control() -> str:
     return str(framework or "rice")
 
 
+#: the range of the robustness check's cut
+K_RANGE = (1, 50)
+
+
 def k_control() -> int:
-    """How many features make the cut, for the robustness check."""
+    """How many features make the cut, for the robustness check. A value out of range
+    (or a fraction) is refused with the rule; the check keeps the last good cut."""
     left, _ = st.columns([1, 4])
     with left:
         k = st.number_input(
             "Top k",
-            min_value=1,
-            max_value=50,
-            value=views.DEFAULT_K,
-            step=1,
+            value=float(views.DEFAULT_K),
+            step=1.0,
+            format="%g",
             key=K_KEY,
             help="How many features make the cut: the check says how often each one "
-            "lands in the top k when the estimates are off.",
+            f"lands in the top k when the estimates are off. A whole number from "
+            f"{K_RANGE[0]} to {K_RANGE[1]}.",
             persist_state="session",
         )
-    return int(k or views.DEFAULT_K)
+    good = k is not None and float(k).is_integer() and K_RANGE[0] <= k <= K_RANGE[1]
+    if not good:
+        kept = int(st.session_state.get(_GOOD_K, views.DEFAULT_K))
+        st.error(
+            f"**Top k** must be a whole number from {K_RANGE[0]} to {K_RANGE[1]}; the "
+            f"check below still uses the top {kept}.",
+            icon=":material/error:",
+        )
+        return kept
+    st.session_state[_GOOD_K] = int(k)
+    return int(k)
 
 
 def section(ctx: PageContext) -> None:

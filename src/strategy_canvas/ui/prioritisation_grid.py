@@ -30,10 +30,10 @@ import pandas as pd
 import streamlit as st
 
 from strategy_canvas import scoring
-from strategy_canvas.services import edits, scores
+from strategy_canvas.services import edits, items, scores
 from strategy_canvas.services.errors import ValidationFailed
 from strategy_canvas.services.scores import SCORE_FIELDS
-from strategy_canvas.ui import board, chart_view, messages
+from strategy_canvas.ui import board, chart_view, fields, messages
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
@@ -415,20 +415,21 @@ def _grid_columns() -> dict[str, Any]:
     costs a little, and Streamlit copies the mapping before using it)."""
     cc = st.column_config
 
-    def reach(name: str, help: str) -> Any:
+    # No min_value, max_value or step on the number columns: the grid would turn −3
+    # into 3, cap 10¹² at the maximum and make "2.5" of a whole-number column "25".
+    # The services judge the value as typed and name the field and the rule; the
+    # column's help says the rule beforehand.
+    def number(name: str, help: str, format: str = "%g") -> Any:
+        shape = fields.shape_of(items.ITEM_TYPES["feature"], name)
         return cc.NumberColumn(
-            FIELD_LABELS[name],
-            help=help,
-            min_value=0,
-            max_value=1_000_000_000,
-            step=1,
-            format="localized",
+            FIELD_LABELS[name], help=fields.number_help(shape, help), format=format
         )
 
+    def reach(name: str, help: str) -> Any:
+        return number(name, help, "localized")
+
     def effort(name: str, help: str) -> Any:
-        return cc.NumberColumn(
-            FIELD_LABELS[name], help=help, min_value=0.01, max_value=1_000, step=0.01, format="%g"
-        )
+        return number(name, help)
 
     return {
         "title": cc.TextColumn("Feature", disabled=True, pinned=True, width="medium"),
@@ -440,29 +441,12 @@ def _grid_columns() -> dict[str, Any]:
             format_func=lambda v: IMPACT_LABELS.get(float(v), str(v)),
             help="How much it moves the goal for each person: 0.25 minimal … 3 massive.",
         ),
-        "confidence": cc.NumberColumn(
-            FIELD_LABELS["confidence"],
-            help="How sure the team is of these estimates, 0–100 %.",
-            min_value=0,
-            max_value=100,
-            step=1,
-            format="%d%%",
+        "confidence": number(
+            "confidence", "How sure the team is of these estimates, in percent.", "%g%%"
         ),
         "effort": effort("effort", "Person-months."),
-        "ease": cc.NumberColumn(
-            FIELD_LABELS["ease"],
-            help="1 (hard) to 10 (easy), for ICE.",
-            min_value=1,
-            max_value=10,
-            step=1,
-        ),
-        "value": cc.NumberColumn(
-            FIELD_LABELS["value"],
-            help="1 (little) to 10 (huge), for Value/Effort.",
-            min_value=1,
-            max_value=10,
-            step=1,
-        ),
+        "ease": number("ease", "1 (hard) to 10 (easy), for ICE."),
+        "value": number("value", "1 (little) to 10 (huge), for Value/Effort."),
         "moscow": cc.SelectboxColumn(
             FIELD_LABELS["moscow"],
             options=list(scoring.MOSCOW_ORDER),

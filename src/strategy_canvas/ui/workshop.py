@@ -217,11 +217,24 @@ def start_form(ctx: PageContext) -> None:
         title = st.text_input("Title", value=default_title, max_chars=120, key="ws.s.title")
         name = st.text_input("Your name", value="Facilitator", max_chars=40, key="ws.s.name")
         left, right = st.columns(2)
+        # No min/max (an out-of-range value would be left unsent, the form submitted
+        # with the last valid one) and float inputs (an int input cuts 2.5 to 2): the
+        # service judges the value as typed.
         budget = left.number_input(
-            "Votes per person and step", min_value=1, max_value=50, value=5, key="ws.s.budget"
+            "Votes per person and step",
+            value=5.0,
+            step=1.0,
+            format="%g",
+            key="ws.s.budget",
+            help="A whole number from 1 to 50.",
         )
         cap = right.number_input(
-            "Votes per person on one item", min_value=1, max_value=50, value=3, key="ws.s.cap"
+            "Votes per person on one item",
+            value=3.0,
+            step=1.0,
+            format="%g",
+            key="ws.s.cap",
+            help="A whole number from 1 to 50, at most the votes per person and step.",
         )
         anonymous = st.checkbox(
             "Anonymous notes",
@@ -240,8 +253,8 @@ def start_form(ctx: PageContext) -> None:
                         canvas_token=ctx.canvas.token,
                         title=title,
                         facilitator_name=name,
-                        vote_budget=int(budget),
-                        vote_cap=int(cap),
+                        vote_budget=budget,
+                        vote_cap=cap,
                         anonymous_notes=anonymous,
                     )
             except ServiceError as error:

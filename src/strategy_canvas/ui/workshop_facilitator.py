@@ -307,7 +307,12 @@ def _timer(ctx: PageContext, key: str, sync: workshops.SyncState) -> None:
             st.rerun()
     with st.form("ws.f.timer", border=True):
         minutes = st.number_input(
-            "Minutes", min_value=0.25, max_value=240.0, value=5.0, step=0.5, key="ws.t.minutes"
+            "Minutes",
+            value=5.0,
+            step=0.5,
+            format="%g",
+            key="ws.t.minutes",
+            help="From a second to 4 hours (240 minutes).",
         )
         label = st.text_input(
             "Label", max_chars=80, placeholder="e.g. Silent brainstorm", key="ws.t.label"
@@ -322,11 +327,11 @@ def _timer(ctx: PageContext, key: str, sync: workshops.SyncState) -> None:
             lambda s: workshops.start_timer(
                 session=s,
                 facilitator_key=key,
-                seconds=round(minutes * 60),
+                seconds=None if minutes is None else minutes * 60,
                 label=label,
                 read_only_when_up=read_only,
             ),
-            f"Timer started: {state.timer_text(minutes * 60)}.",
+            f"Timer started: {state.timer_text((minutes or 0) * 60)}.",
         ):
             st.rerun()
 
@@ -370,17 +375,30 @@ def _reveal(ctx: PageContext, key: str, loaded: state.Loaded, step: int) -> None
     with st.form("ws.f.rules", border=True):
         st.caption("Vote rules")
         budget = st.number_input(
-            "Votes per person and step", 1, 50, workshop.vote_budget, key="ws.r.budget"
+            "Votes per person and step",
+            value=float(workshop.vote_budget),
+            step=1.0,
+            format="%g",
+            key="ws.r.budget",
+            help="A whole number from 1 to 50.",
         )
         cap = st.number_input(
-            "Votes per person on one item", 1, 50, workshop.vote_cap, key="ws.r.cap"
+            "Votes per person on one item",
+            value=float(workshop.vote_cap),
+            step=1.0,
+            format="%g",
+            key="ws.r.cap",
+            help="A whole number from 1 to 50, at most the votes per person and step.",
         )
         if st.form_submit_button("Save the vote rules") and _act(
             ctx,
             lambda s: workshops.set_vote_rules(
-                session=s, facilitator_key=key, budget=int(budget), cap=int(cap)
+                session=s,
+                facilitator_key=key,
+                budget=budget,
+                cap=cap,
             ),
-            f"Vote rules: {budget} votes per person, at most {cap} on one item.",
+            f"Vote rules: {budget:g} votes per person, at most {cap:g} on one item.",
         ):
             st.rerun()
 
@@ -458,7 +476,7 @@ def _promote(ctx: PageContext, key: str, loaded: state.Loaded, step: int) -> Non
     notes = [n for n in _visible_notes(board) if not isinstance(n["promoted_kind"], str)]
     st.caption(
         "Turn a note into a real item of this step, "
-        + " or ".join(items.ITEM_TYPES[k].label.lower() for k in kinds)
+        + " or ".join(items.ITEM_TYPES[k].noun for k in kinds)
         + ": its text becomes the title."
     )
     if not notes:
@@ -578,6 +596,7 @@ def _apply_scores(ctx: PageContext, key: str) -> None:
                     "previous_value": "Value before",
                     "previous_effort": "Effort before",
                 },
+                placeholder="—",
             )
 
 
@@ -633,13 +652,13 @@ def summary(ctx: PageContext, workshop_id: int) -> None:
         if tables[name].empty:
             st.caption(empty[name])
         else:
-            st.dataframe(tables[name], hide_index=True, width="stretch")
+            st.dataframe(tables[name], hide_index=True, width="stretch", placeholder="—")
     unpromoted = _count(len(tables["notes"]), "note")
     with st.expander(f"Appendix: themes, votes, scores, {unpromoted} never promoted"):
         for name in ("themes", "votes", "scores", "notes"):
             if not tables[name].empty:
                 st.markdown(f"**{titles[name]}**")
-                st.dataframe(tables[name], hide_index=True, width="stretch")
+                st.dataframe(tables[name], hide_index=True, width="stretch", placeholder="—")
     page = export_page()
     if page is not None:
         links.page_link(

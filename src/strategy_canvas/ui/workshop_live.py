@@ -362,6 +362,7 @@ def scores_view(scores: workshops.ScoreSummary | None) -> None:
             "Value ±": st.column_config.NumberColumn(format="%.1f"),
             "Effort ±": st.column_config.NumberColumn(format="%.1f"),
         },
+        placeholder="—",
     )
     st.caption(
         "Value and effort: the mean of the scores (1–10); ±: their standard deviation. "

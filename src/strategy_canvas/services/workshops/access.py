@@ -105,8 +105,8 @@ def start_workshop(
     canvas_token: str,
     title: str,
     facilitator_name: str = "Facilitator",
-    vote_budget: int = 5,
-    vote_cap: int = 3,
+    vote_budget: float = 5,
+    vote_cap: float = 3,
     anonymous_notes: bool = True,
     now: datetime | None = None,
 ) -> StartedWorkshop:

@@ -128,8 +128,11 @@ def set_follow_me(*, session: Session, facilitator_key: str, follow_me: bool) ->
     )
 
 
-def set_vote_rules(*, session: Session, facilitator_key: str, budget: int, cap: int) -> m.Workshop:
-    """Votes per person and step (``budget``) and per person on one item (``cap``)."""
+def set_vote_rules(
+    *, session: Session, facilitator_key: str, budget: float, cap: float
+) -> m.Workshop:
+    """Votes per person and step (``budget``) and per person on one item (``cap``),
+    as typed: whole numbers from 1 to 50 (a fraction is refused, never rounded)."""
     return update_workshop(
         session=session,
         facilitator_key=facilitator_key,
@@ -190,7 +193,7 @@ def start_timer(
     *,
     session: Session,
     facilitator_key: str,
-    seconds: int,
+    seconds: float | None,
     label: str = "",
     read_only_when_up: bool = False,
     now: datetime | None = None,

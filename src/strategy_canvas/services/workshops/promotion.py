@@ -127,7 +127,7 @@ def promote_note(
             raise ValidationFailed.single(
                 "note_id",
                 "Note",
-                f"is already a {items.item_type(note.promoted_kind).label.lower()} "
+                f"is already {items.item_type(note.promoted_kind).a_noun} "
                 f"(#{note.promoted_item_id})",
                 what="Promote",
             )
