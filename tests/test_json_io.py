@@ -226,6 +226,9 @@ def extreme_document(*, persona_size: int | None = None) -> dict[str, Any]:
                     entry[name] = _extreme(info, high=ref == 1)
             entries.append(entry)
         doc["items"][kind] = entries
+    # One dependency between the two roadmap items: a second one, its reverse, would
+    # close a cycle (refused).
+    doc["items"]["dependency"] = doc["items"]["dependency"][:1]
     for dependency in doc["items"]["dependency"]:
         dependency["depends_on_id"] = 3 - dependency["item_id"]
     for feature in doc["items"]["feature"]:
@@ -375,6 +378,7 @@ def canvas_documents(draw: st.DrawFn) -> dict[str, Any]:
         refs[kind] = own_refs
         entries = []
         used: set[Any] = set()
+        depends: dict[int, list[int]] = {}  # the dependencies drawn so far, without a cycle
         for ref in own_refs:
             entry: dict[str, Any] = {"ref": ref}
             for name, info in spec.create.model_fields.items():
@@ -401,13 +405,18 @@ def canvas_documents(draw: st.DrawFn) -> dict[str, Any]:
             _fit_cross_field_rules(kind, entry, draw)
             if not _is_valid(spec, entry):  # a rule this generator does not know yet
                 continue
-            if kind == "dependency" and entry["item_id"] == entry["depends_on_id"]:
+            if kind == "dependency" and (
+                entry["item_id"] == entry["depends_on_id"]
+                or items.closing_cycle(depends, entry["item_id"], entry["depends_on_id"])
+            ):
                 continue
             keys = [(cols, tuple(entry[c] for c in cols)) for cols in _unique_columns(kind)]
             if any(key in used for key in keys):
                 continue
             used.update(keys)
             entries.append(entry)
+            if kind == "dependency":
+                depends.setdefault(entry["item_id"], []).append(entry["depends_on_id"])
         refs[kind] = [e["ref"] for e in entries]
         doc["items"][kind] = entries
     return doc
@@ -568,6 +577,18 @@ BAD_DOCUMENTS = {
             )
         ),
         ["items.dependency[0].depends_on_id: a roadmap item cannot depend on itself"],
+    ),
+    "dependency cycle": (
+        (
+            lambda d: d["items"]["dependency"].append(
+                {
+                    "ref": 10**9,
+                    "item_id": d["items"]["dependency"][0]["depends_on_id"],
+                    "depends_on_id": d["items"]["dependency"][0]["item_id"],
+                }
+            )
+        ),
+        ["items.dependency[3].depends_on_id: would close a cycle, each depending on the next"],
     ),
     "repeated dependency": (
         (lambda d: d["items"]["dependency"].append({**d["items"]["dependency"][0], "ref": 10**9})),

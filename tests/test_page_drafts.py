@@ -13,8 +13,7 @@ from streamlit.testing.v1 import AppTest
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases
 from strategy_canvas.ui import steps
-from tests.pagekit import choose_kind, fill, rows
-from tests.test_pages import APP, TIMEOUT, app_engine, open_page, texts  # noqa: F401
+from tests.pagekit import APP, TIMEOUT, choose_kind, fill, open_page, rows, texts
 
 PROBLEM = steps.STEPS[1].page
 ELSEWHERE = ["app.py", steps.OVERVIEW.page, steps.EXPORT_PAGE, steps.WORKSHOP_PAGE]

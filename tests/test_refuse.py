@@ -18,8 +18,7 @@ from sqlalchemy import Engine
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import designs, fields, steps
-from tests.pagekit import choose_kind, click, fill, rows
-from tests.test_pages import APP, TIMEOUT, app_engine, open_page, texts  # noqa: F401
+from tests.pagekit import APP, TIMEOUT, choose_kind, click, fill, open_page, rows, texts
 
 #: kind -> (valid required fields, {numeric field: an out-of-range value, its rule})
 CASES: dict[str, tuple[dict[str, Any], dict[str, tuple[float, str]]]] = {

@@ -336,6 +336,12 @@ def _validate_document(document: Any) -> _Plan:
     plan = _Plan(canvas=canvas or {})
     plan.workshops = _check_workshops(check, document.get("workshops"))
     seen: dict[tuple[Any, ...], str] = {}
+    dependencies: dict[int, list[int]] = {}  # roadmap ref -> the refs it depends on
+    roadmap_titles: dict[int, str] = {
+        e["ref"]: str(e.get("title", ""))
+        for e in lists.get("roadmap_item", [])
+        if isinstance(e, Mapping) and _is_ref(e.get("ref"))
+    }
     for kind, entries in lists.items():
         spec = items.ITEM_TYPES[kind]
         plan.items[kind] = []
@@ -381,6 +387,16 @@ def _validate_document(document: Any) -> _Plan:
                 continue
             if kind == "dependency" and values["item_id"] == values["depends_on_id"]:
                 check.error(f"{location}.depends_on_id", "a roadmap item cannot depend on itself")
+            elif kind == "dependency":
+                cycle = items.closing_cycle(
+                    dependencies, values["item_id"], values["depends_on_id"]
+                )
+                if cycle:
+                    check.error(
+                        f"{location}.depends_on_id", items.cycle_text(roadmap_titles, cycle)
+                    )
+                else:
+                    dependencies.setdefault(values["item_id"], []).append(values["depends_on_id"])
             for columns in _unique_columns(kind):
                 key = (kind, columns, tuple(values[c] for c in columns))
                 if key in seen:

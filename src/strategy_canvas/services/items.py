@@ -338,16 +338,41 @@ def _check_links(
         raise ValidationFailed(errors, what=spec.label)
 
 
+def closing_cycle(
+    edges: Mapping[int, Sequence[int]], item_id: int, depends_on_id: int
+) -> list[int]:
+    """The cycle that "``item_id`` depends on ``depends_on_id``" would close among the
+    dependencies ``edges`` (item -> the items it depends on): the items from
+    ``item_id`` round to it again, each depending on the next; [] when it closes none.
+    The shortest way round is the one named."""
+    came_from: dict[int, int] = {depends_on_id: item_id}
+    frontier = [depends_on_id]
+    while frontier:  # breadth first
+        following = []
+        for node in frontier:
+            for nxt in edges.get(node, ()):
+                if nxt in came_from:
+                    continue
+                came_from[nxt] = node
+                if nxt == item_id:
+                    path = [item_id, node]
+                    while path[-1] != item_id:
+                        path.append(came_from[path[-1]])
+                    return list(reversed(path))
+                following.append(nxt)
+        frontier = following
+    return []
+
+
 def dependency_cycle(
     session: Session, canvas_id: int, item_id: int, depends_on_id: int, *, replacing: int | None
 ) -> list[int]:
     """The roadmap items of the cycle that "``item_id`` depends on ``depends_on_id``"
-    would close, from ``item_id`` round to it again ([] when it closes none).
+    would close among the canvas's dependencies (:func:`closing_cycle`).
 
-    The canvas's other dependencies are followed from ``depends_on_id``; a cycle is a
-    way back to ``item_id``, however long. ``replacing`` is the dependency being edited,
-    whose old link no longer counts. Run inside the write (after ``begin_write``), so no
-    other writer can close the cycle meanwhile.
+    ``replacing`` is the dependency being edited, whose old link no longer counts. Run
+    inside the write (after ``begin_write``), so no other writer can close the cycle
+    meanwhile.
     """
     edges: dict[int, list[int]] = {}
     rows = session.exec(
@@ -360,32 +385,20 @@ def dependency_cycle(
     for dependency_id, source, target in rows:
         if dependency_id != replacing:
             edges.setdefault(int(source), []).append(int(target))
-    came_from: dict[int, int] = {depends_on_id: item_id}
-    frontier = [depends_on_id]
-    while frontier:  # breadth first: the shortest way round is the one named
-        following = []
-        for node in frontier:
-            for nxt in edges.get(node, []):
-                if nxt in came_from:
-                    continue
-                came_from[nxt] = node
-                if nxt == item_id:
-                    path = [item_id]
-                    while path[-1] != item_id or len(path) == 1:
-                        path.append(came_from[path[-1]])
-                    return list(reversed(path))
-                following.append(nxt)
-        frontier = following
-    return []
+    return closing_cycle(edges, item_id, depends_on_id)
+
+
+def cycle_text(names: Mapping[int, str], cycle: Sequence[int]) -> str:
+    """The refusal of a dependency that closes ``cycle``, naming its items."""
+    chain = " → ".join(f"“{names.get(i, f'#{i}')}”" for i in cycle)
+    return f"would close a cycle, each depending on the next: {chain}"
 
 
 def _cycle_text(session: Session, cycle: Sequence[int]) -> str:
     rows = session.exec(
         select(m.RoadmapItem.id, m.RoadmapItem.title).where(col(m.RoadmapItem.id).in_(set(cycle)))
     )
-    names = {i: t for i, t in rows if i is not None}
-    chain = " → ".join(f"“{names.get(i, f'#{i}')}”" for i in cycle)
-    return f"would close a cycle, each depending on the next: {chain}"
+    return cycle_text({i: t for i, t in rows if i is not None}, cycle)
 
 
 #: what a second item that a unique constraint refuses says, per item type:
