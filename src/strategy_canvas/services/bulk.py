@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from strategy_canvas import models as m
 from strategy_canvas.services import items
+from strategy_canvas.services.activity import Actor
 from strategy_canvas.services.errors import FieldError, ValidationFailed
 from strategy_canvas.services.validation import field_label, validate
 
@@ -289,14 +290,17 @@ def _row_data(
     return data, problems
 
 
-def add_many(*, session: Session, canvas_token: str, kind: str, text: str) -> list[m.CanvasItem]:
+def add_many(
+    *, session: Session, canvas_token: str, kind: str, text: str, actor: Actor | None = None
+) -> list[m.CanvasItem]:
     """Add every row of a pasted list or block (:func:`read_block`) as an item of
     ``kind``, in one transaction, in the order pasted.
 
     Links are given by the linked item's title (a persona by its name, a KPI by its
     metric); a roadmap item given a feature and no title takes the feature's title.
     Every row is checked before anything is written: one bad row refuses the paste,
-    naming each bad row's line, field and rule; nothing is written then.
+    naming each bad row's line, field and rule; nothing is written then. ``actor`` is
+    who adds them, for the history.
     """
     spec = items.item_type(kind)
     block = read_block(kind, text)
@@ -326,7 +330,12 @@ def add_many(*, session: Session, canvas_token: str, kind: str, text: str) -> li
         for data in prepared:
             created.append(
                 items.create_item(
-                    session=session, canvas_token=canvas_token, kind=kind, data=data, commit=False
+                    session=session,
+                    canvas_token=canvas_token,
+                    kind=kind,
+                    data=data,
+                    commit=False,
+                    actor=actor,
                 )
             )
     except ValidationFailed as refused:  # a rule only the database knows (a duplicate)
