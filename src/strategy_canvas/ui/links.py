@@ -52,7 +52,8 @@ def page_link(
     """``st.page_link`` to one of the app's pages, passing ``query_params`` on, and the
     person's own key (:func:`kept_params`)."""
     target: Any = where if where is not None else st
-    query_params = {**kept_params(), **(query_params or {})}
+    given = dict(query_params or {})  # the link's own first: ?canvas=…&me=…
+    query_params = {**given, **{k: v for k, v in kept_params().items() if k not in given}}
     try:
         target.page_link(page, label=label, icon=icon, query_params=query_params or None, **kwargs)
     except StreamlitPageNotFoundError:
