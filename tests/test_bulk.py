@@ -165,3 +165,23 @@ def test_a_duplicate_only_the_database_knows_names_its_line(
             "Stage calendar\tStrategic fit\t7\nStage calendar\tStrategic fit\t8\n",
         )
     assert _rows(session, token, "criterion_score") == []
+
+
+def test_features_go_on_the_roadmap_in_one_step(session: Session, canvas: m.Canvas) -> None:
+    token = canvas.token
+    calendar, notes = _add(session, token, "feature", "Stage calendar\nHand-off notes")
+    added = bulk.roadmap_from_features(
+        session=session, canvas_token=token, feature_ids=[notes.id, calendar.id], lane="now",
+        owner="Ana",
+    )  # fmt: skip
+    assert [(r.title, r.feature_id, r.lane, r.owner) for r in added] == [
+        ("Hand-off notes", notes.id, "now", "Ana"),
+        ("Stage calendar", calendar.id, "now", "Ana"),
+    ]
+    with pytest.raises(ValidationFailed, match="Lane: must be one of"):
+        bulk.roadmap_from_features(
+            session=session, canvas_token=token, feature_ids=[notes.id], lane="someday"
+        )
+    with pytest.raises(ValidationFailed, match="Features: choose at least one"):
+        bulk.roadmap_from_features(session=session, canvas_token=token, feature_ids=[])
+    assert len(_rows(session, token, "roadmap_item")) == 2

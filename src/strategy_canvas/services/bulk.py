@@ -290,6 +290,57 @@ def _row_data(
     return data, problems
 
 
+def roadmap_from_features(
+    *,
+    session: Session,
+    canvas_token: str,
+    feature_ids: Sequence[int],
+    lane: str = "next",
+    owner: str = "",
+    actor: Actor | None = None,
+) -> list[m.CanvasItem]:
+    """A roadmap item for each of ``feature_ids``, named after its feature and linked to
+    it, in ``lane`` with ``owner``; all in one transaction, or none (a refusal names the
+    field and the rule)."""
+    if not feature_ids:
+        raise ValidationFailed.single(
+            "feature_id", "Features", "choose at least one", what="Put on the roadmap"
+        )
+    features = {
+        int(f.id): f
+        for f in items.list_items(session=session, canvas_token=canvas_token, kind="feature")
+    }
+    missing = [i for i in feature_ids if i not in features]
+    if missing:
+        raise ValidationFailed.single(
+            "feature_id",
+            "Features",
+            "must be features of this canvas; one was deleted meanwhile, reload and choose again",
+            what="Put on the roadmap",
+        )
+    rows = [
+        {"title": features[i].title, "feature_id": i, "lane": lane, "owner": owner}
+        for i in feature_ids
+    ]
+    for data in rows:  # every row is checked before anything is written
+        validate(m.RoadmapItemCreate, data, what="Put on the roadmap")
+    created = [
+        items.create_item(
+            session=session,
+            canvas_token=canvas_token,
+            kind="roadmap_item",
+            data=data,
+            commit=False,
+            actor=actor,
+        )
+        for data in rows
+    ]
+    session.commit()
+    for row in created:
+        session.refresh(row)
+    return created
+
+
 def add_many(
     *, session: Session, canvas_token: str, kind: str, text: str, actor: Actor | None = None
 ) -> list[m.CanvasItem]:
