@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from sqlalchemy import func
+from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from strategy_canvas import demo
@@ -169,9 +169,11 @@ def test_demo_canvas_is_complete_linked_and_deterministic(session: Session) -> N
 
 
 def test_the_demo_is_its_json_file_loaded_through_the_import(
-    session: Session, monkeypatch: pytest.MonkeyPatch
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The demo is data in the export format, written by the import a user's file takes."""
+    """The demo is data in the export format, written by the import a user's file takes
+    (the same on either database: the test above builds it on both)."""
+    session = Session(sqlite_engine, expire_on_commit=False)
     imported: list[dict[str, Any]] = []
     real = json_io.import_canvas
 
