@@ -116,6 +116,23 @@ def test_roadmap_item_built_from_a_feature(app_engine: Engine, canvas: models.Ca
     assert not any("Line\\-item OCR" in cards for cards in _lanes(at).values())
 
 
+def test_a_roadmap_item_takes_its_features_title_until_it_has_one(
+    app_engine: Engine, canvas: models.Canvas
+) -> None:
+    [feature] = _ids(app_engine, canvas.token, "feature")
+    before = _ids(app_engine, canvas.token, "roadmap_item")
+    at = choose_kind(_page(canvas), 4, "roadmap_item")
+    at.selectbox(key="ed.roadmap_item.new.feature_id").set_value(feature).run()
+    assert at.text_input(key="ed.roadmap_item.new.title").value == "Receipt scan"
+    click(at, "ed.roadmap_item.new.save")
+    [row] = [r for r in rows(app_engine, canvas.token, "roadmap_item") if r.id not in before]
+    assert (row.title, row.feature_id) == ("Receipt scan", feature)
+    # A title of its own is never replaced.
+    at.text_input(key="ed.roadmap_item.new.title").set_value("Scan v2").run()
+    at.selectbox(key="ed.roadmap_item.new.feature_id").set_value(feature).run()
+    assert at.text_input(key="ed.roadmap_item.new.title").value == "Scan v2"
+
+
 def test_roadmap_item_add_edit_delete(app_engine: Engine, canvas: models.Canvas) -> None:
     add_edit_delete(
         _page(canvas),

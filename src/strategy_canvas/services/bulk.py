@@ -18,9 +18,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import pandas as pd
 from sqlmodel import Session
 
 from strategy_canvas import models as m
+from strategy_canvas import scoring
 from strategy_canvas.services import items
 from strategy_canvas.services.activity import Actor
 from strategy_canvas.services.errors import FieldError, ValidationFailed
@@ -288,6 +290,30 @@ def _row_data(
         # A roadmap item made from a feature is named after it unless given a title.
         data["title"] = targets.titles["feature"][data["feature_id"]]
     return data, problems
+
+
+def unplanned_features(*, session: Session, canvas_token: str) -> dict[int, str]:
+    """id -> title of the features on no roadmap item yet that belong on it (not
+    dropped, not won't-have), the best by RICE first (unscored ones last, in list
+    order): what the roadmap is made from."""
+    features = items.list_items(session=session, canvas_token=canvas_token, kind="feature")
+    planned = {
+        r.feature_id
+        for r in items.list_items(session=session, canvas_token=canvas_token, kind="roadmap_item")
+    }
+    waiting = [
+        f for f in features if f.id not in planned and f.status != "dropped" and f.moscow != "wont"
+    ]
+    frame = pd.DataFrame(
+        [
+            {"id": f.id, **{n: getattr(f, n) for n in scoring.FRAMEWORKS["rice"].inputs}}
+            for f in waiting
+        ],
+        columns=["id", *scoring.FRAMEWORKS["rice"].inputs],
+    )
+    rice = scoring.rice_score(frame).fillna(-1).to_numpy()
+    order = sorted(range(len(waiting)), key=lambda i: -rice[i])
+    return {int(waiting[i].id): waiting[i].title for i in order}
 
 
 def roadmap_from_features(

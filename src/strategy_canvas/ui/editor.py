@@ -149,6 +149,7 @@ def editor(
     allow_delete: bool = True,
     link_subsets: dict[str, set[int]] | None = None,
     describe: Callable[[dict[str, Any]], str] | None = None,
+    follow: dict[str, Callable[[Edit], None]] | None = None,
 ) -> Edit | None:
     """The editor of one item (``item_id``) or of a new one (None); returns its edit
     (None when the item no longer exists).
@@ -161,6 +162,8 @@ def editor(
     ``link_subsets`` narrows a link field's choices to some of the target kind's items
     (the item's current link always stays a choice). ``describe(values)`` names an
     item whose title field does not (a dependency: "“A” depends on “B”"), as markdown.
+    ``follow`` (field -> function of the edit) runs when that field changes, before
+    the draft is kept: a roadmap item takes its feature's title while it has none.
     """
     spec = items.item_type(kind)
     edit = Edit.open(ctx, kind, item_id, preset)
@@ -183,13 +186,24 @@ def editor(
     drawn: set[str] = set()
     autosave = functools.partial(edit.autosave, ctx)
 
+    def changed(name: str) -> Callable[[], None]:
+        if follow is None or name not in follow:
+            return autosave
+        then = follow[name]
+
+        def run() -> None:
+            then(edit)
+            autosave()
+
+        return run
+
     def draw(name: str) -> Any:
         drawn.add(name)
         return fields.draw(
             shapes[name],
             edit.key(name),
             link_choices=links.get(name, {}),
-            on_change=autosave,
+            on_change=changed(name),
         )
 
     if layout is not None:

@@ -333,4 +333,23 @@ def edit_dependency(ctx: PageContext) -> None:
     editor.editor(ctx, "dependency", chosen, describe=describe)
 
 
-EDITORS: dict[str, Callable[[PageContext], None]] = {"dependency": edit_dependency}
+def edit_roadmap_item(ctx: PageContext) -> None:
+    """Picker and editor of roadmap items: an item made from a feature takes the
+    feature's title while it has none of its own."""
+    features = {int(f.id): f.title for f in ctx.snapshot().rows["feature"]}  # uncut
+
+    def title_from_feature(edit: editor.Edit) -> None:
+        feature = features.get(edit.value("feature_id") or 0)
+        if feature and not str(edit.value("title") or "").strip():
+            edit.put("title", feature)
+
+    editor.notice("roadmap_item")
+    item_id = editor.picker(ctx, "roadmap_item")
+    chosen = item_id if isinstance(item_id, int) else None
+    editor.editor(ctx, "roadmap_item", chosen, follow={"feature_id": title_from_feature})
+
+
+EDITORS: dict[str, Callable[[PageContext], None]] = {
+    "roadmap_item": edit_roadmap_item,
+    "dependency": edit_dependency,
+}

@@ -9,7 +9,7 @@ import streamlit as st
 
 from strategy_canvas.rules import percent as shares
 from strategy_canvas.services import items, progress
-from strategy_canvas.ui import board, editor, guidance, step_views
+from strategy_canvas.ui import board, editor, guidance, keyboard, quick_entry, step_views
 from strategy_canvas.ui import progress as cached_progress
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
@@ -86,11 +86,43 @@ def edit_panel(ctx: PageContext, kinds: Sequence[str], editors: Editors) -> None
             format_func=lambda k: items.ITEM_TYPES[k].plural,
         )
     kind = st.session_state.get(key) or editable[0]
-    with st.container(border=True):
-        if kind in editors:
+    mode = entry_mode(ctx, kind)
+    with st.container(border=True, key=keyboard.PANEL_KEY):
+        if mode == "many":
+            quick_entry.add_many(ctx, kind)
+        elif mode == "features":
+            quick_entry.from_features(ctx)
+        elif kind in editors:
             editors[kind](ctx)
         else:
             editor.edit_section(ctx, kind)
+    keyboard.enter_saves()
+
+
+def _mode_key(step: int | None, kind: str) -> str:
+    return f"step{step}.mode.{kind}"
+
+
+def entry_mode(ctx: PageContext, kind: str) -> str:
+    """How items of ``kind`` are entered (:data:`quick_entry.MODES`): one at a time,
+    many at once, or from features; remembered per step and kind for the session."""
+    ways = quick_entry.modes(kind)
+    if len(ways) == 1:
+        return ways[0]
+    key = _mode_key(ctx.step, kind)
+    if st.session_state.get(key) not in ways:
+        st.session_state[key] = ways[0]
+    return str(
+        st.segmented_control(
+            "How to enter them",
+            ways,
+            key=key,
+            required=True,
+            format_func=quick_entry.MODES.__getitem__,
+            label_visibility="collapsed",
+            width="stretch",
+        )
+    )
 
 
 def section(
