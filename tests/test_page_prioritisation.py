@@ -139,6 +139,58 @@ def test_editing_a_score_in_the_grid_saves_it_and_reranks(
     assert at.data_editor[0].value.loc[deals.id, "reach"] == 15_000
 
 
+def _scores(engine: Engine, token: str, feature_id: int) -> dict[str, float]:
+    names = {c.id: c.name for c in rows(engine, token, "criterion")}
+    return {
+        names[s.criterion_id]: s.score
+        for s in rows(engine, token, "criterion_score")
+        if s.feature_id == feature_id
+    }
+
+
+def test_the_grid_ties_features_and_scores_every_weighted_criterion(
+    app_engine: Engine, seeded: models.Canvas
+) -> None:
+    token = seeded.token
+    at = _prioritise(seeded)
+    deals = _feature(app_engine, token, "Deals-aware plans")
+    criteria = {c.name: c.id for c in rows(app_engine, token, "criterion")}
+    persona = rows(app_engine, token, "persona")[-1]
+    goal = rows(app_engine, token, "goal")[-1]
+    before = _scores(app_engine, token, deals.id)
+    [grid] = at.data_editor
+    config = json.loads(grid.proto.columns)
+    for name, criterion_id in criteria.items():  # a column per criterion, its weight in the help
+        assert config[f"crit:{criterion_id}"]["label"] == name
+        assert "weight" in config[f"crit:{criterion_id}"]["help"]
+    first, *others = criteria.items()
+    cells: dict[str, Any] = {
+        "persona_id": persona.name,
+        "goal_id": goal.title,
+        f"crit:{first[1]}": 9.5,  # changed
+        **{f"crit:{cid}": None for _, cid in others[:1]},  # taken away
+    }
+    _edit(at, {_position(at, deals.id): cells})
+    stored = _feature(app_engine, token, "Deals-aware plans")
+    assert (stored.persona_id, stored.goal_id) == (persona.id, goal.id)
+    after = _scores(app_engine, token, deals.id)
+    assert after[first[0]] == 9.5
+    for name, _ in others[:1]:
+        assert name not in after and name in before
+    assert any("criterion score" in t for t in texts(at, "toast"))
+    [grid] = at.data_editor
+    assert grid.value.loc[deals.id, "persona_id"] == persona.name
+    assert grid.value.loc[deals.id, f"crit:{first[1]}"] == 9.5
+
+    # A score out of range: refused with the rule, nothing written, the value kept.
+    _edit(at, {_position(at, deals.id): {f"crit:{first[1]}": 11}})
+    assert any(f"**{first[0]}** must be at most 10" in e for e in texts(at, "error"))
+    assert _scores(app_engine, token, deals.id)[first[0]] == 9.5
+    [grid] = at.data_editor
+    assert grid.value.loc[deals.id, f"crit:{first[1]}"] == 11
+    assert grid.value.loc[deals.id, "unsaved"] == "⚠ not saved"
+
+
 def test_a_row_changed_by_someone_else_is_not_overwritten(
     app_engine: Engine, seeded: models.Canvas
 ) -> None:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # fixtures' types; tests/ is not a package
     from conftest import AppServer, BrowserDatabase
 
 ROW_PX = 35  # the height of a grid row and of its header, in pixels
-REACH_COLUMN = 1  # the grid's columns: Feature, Reach, Impact, ...
+REACH_COLUMN = 3  # the grid's columns: Feature, Persona, Goal, Reach, Impact, ...
 
 
 def _feature(browser_db: BrowserDatabase, token: str, title: str) -> Any:

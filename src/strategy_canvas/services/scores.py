@@ -35,6 +35,12 @@ SCORE_FIELDS: tuple[str, ...] = (
 )
 
 
+#: what else of a feature its row in the grid edits: whom it serves and what it reaches
+LINK_FIELDS: tuple[str, ...] = ("persona_id", "goal_id")
+#: every field of a feature the grid writes
+GRID_FIELDS: tuple[str, ...] = (*LINK_FIELDS, *SCORE_FIELDS)
+
+
 def scores_of(row: Any) -> dict[str, Any]:
     """The scoring fields of a stored feature."""
     return {name: getattr(row, name, None) for name in SCORE_FIELDS}
@@ -55,7 +61,7 @@ class ScoresSaved:
 
 
 def _not_scores(edit: edits.ItemEdit) -> edits.Refused | None:
-    wrong = [name for name in edit.values if name not in SCORE_FIELDS]
+    wrong = [name for name in edit.values if name not in GRID_FIELDS]
     if edit.kind == "feature" and edit.item_id is not None and not wrong:
         return None
     return edits.Refused(
@@ -88,3 +94,55 @@ def save_scores(
         else:
             result.refused[feature_id] = outcome
     return result
+
+
+@dataclass(frozen=True)
+class CriterionCell:
+    """One feature's score on one criterion as the grid showed it (``score_id`` and
+    ``version`` of the stored score, None when there was none; ``shown``, its value) and
+    as the user left it (``value``; None takes the score away)."""
+
+    feature_id: int
+    criterion_id: int
+    score_id: int | None
+    version: int | None
+    shown: float | None
+    value: Any
+
+
+def save_criterion_scores(
+    *, session: Session, canvas_token: str, cells: list[CriterionCell]
+) -> dict[tuple[int, int], edits.Outcome]:
+    """Write each cell on its own (a score added, changed or taken away), with its
+    version check: (feature id, criterion id) -> what came of it. A score someone else
+    changed or took away meanwhile is a conflict; one they added meanwhile is refused,
+    saying so; a value out of range is refused naming the rule."""
+    out: dict[tuple[int, int], edits.Outcome] = {}
+    for cell in cells:
+        where = (cell.feature_id, cell.criterion_id)
+        if cell.score_id is None and cell.value is None:
+            continue
+        if cell.score_id is None:
+            edit = edits.ItemEdit(
+                "criterion_score",
+                None,
+                None,
+                values={
+                    "feature_id": cell.feature_id,
+                    "criterion_id": cell.criterion_id,
+                    "score": cell.value,
+                },
+            )
+        else:
+            edit = edits.ItemEdit(
+                "criterion_score",
+                cell.score_id,
+                cell.version,
+                original={"score": cell.shown},
+                values={"score": cell.value},
+            )
+        if cell.score_id is not None and cell.value is None:
+            out[where] = edits.delete_edit(session=session, canvas_token=canvas_token, edit=edit)
+        else:
+            out[where] = edits.save_edit(session=session, canvas_token=canvas_token, edit=edit)
+    return out

@@ -16,6 +16,11 @@ saved", until saved, reloaded or discarded.
 
 :func:`edits_from_grid` and :func:`clean_value` are plain functions (no Streamlit), so
 reading the grid is tested without a browser.
+
+Besides the scores, a row holds whom the feature serves and what it reaches (Persona,
+Goal: chosen by name) and its score on each of the team's weighted criteria (a column
+per criterion): a criterion cell is a score row of its own, added, changed or taken
+away with its own version check (:func:`strategy_canvas.services.scores.save_criterion_scores`).
 """
 
 from __future__ import annotations
@@ -32,7 +37,7 @@ import streamlit as st
 from strategy_canvas import scoring
 from strategy_canvas.services import edits, items, scores
 from strategy_canvas.services.errors import ValidationFailed
-from strategy_canvas.services.scores import SCORE_FIELDS
+from strategy_canvas.services.scores import GRID_FIELDS, LINK_FIELDS, SCORE_FIELDS
 from strategy_canvas.ui import board, chart_view, fields, messages
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
@@ -47,7 +52,12 @@ _CHOICES = {"moscow": scoring.MOSCOW_ORDER, "kano": scoring.KANO_ORDER}
 _GRID = "prio.grid.{token}"
 _EDITOR = "prio.editor.{token}.{gen}"
 
+#: a criterion's column in the grid: "crit:<criterion id>"
+CRITERION_PREFIX = "crit:"
+
 FIELD_LABELS = {
+    "persona_id": "Persona",
+    "goal_id": "Goal",
     "reach": "Reach",
     "impact": "Impact",
     "confidence": "Confidence %",
@@ -86,6 +96,8 @@ def clean_value(name: str, value: Any) -> Any:
     if name in _CHOICES:
         text = str(value).strip().lower().replace("'", "")
         return text
+    if name in LINK_FIELDS:
+        return value  # a name; :func:`edits_from_grid` finds its item
     if isinstance(value, str):
         try:
             value = float(value.replace(",", ""))
@@ -110,9 +122,12 @@ def edits_from_grid(
     edited_rows: Mapping[Any, Mapping[str, Any]],
     order: list[int],
     shown: Mapping[int, Mapping[str, Any]],
+    names: Mapping[str, Mapping[str, int]] | None = None,
 ) -> dict[int, dict[str, Any]]:
     """The data editor's ``edited_rows`` (row position -> column -> value) as feature id
-    -> only the fields whose value differs from what the grid showed."""
+    -> only the feature's fields whose value differs from what the grid showed; a
+    Persona or Goal cell holds a name, which ``names`` (field -> name -> id) turns into
+    the item it names. Criterion cells are :func:`criterion_edits`."""
     result: dict[int, dict[str, Any]] = {}
     for position, cells in edited_rows.items():
         at = int(position)
@@ -120,14 +135,55 @@ def edits_from_grid(
             continue
         feature_id = order[at]
         before = shown.get(feature_id, {})
-        changes = {
-            name: clean_value(name, value)
-            for name, value in cells.items()
-            if name in SCORE_FIELDS and not same_value(clean_value(name, value), before.get(name))
-        }
+        changes = {}
+        for name, value in cells.items():
+            if name not in GRID_FIELDS:
+                continue
+            cleaned = clean_value(name, value)
+            if same_value(cleaned, before.get(name)):
+                continue
+            if name in LINK_FIELDS and cleaned is not None:
+                cleaned = (names or {}).get(name, {}).get(str(cleaned), cleaned)
+            changes[name] = cleaned
         if changes:
             result[feature_id] = changes
     return result
+
+
+def criterion_edits(
+    edited_rows: Mapping[Any, Mapping[str, Any]],
+    order: list[int],
+    shown: Mapping[int, Mapping[str, Any]],
+    stored: Mapping[tuple[int, int], tuple[int, int]],
+) -> list[scores.CriterionCell]:
+    """The criterion cells the user changed: ``stored`` is (feature id, criterion id)
+    -> (score id, version) of the scores the grid showed."""
+    cells = []
+    for position, row in edited_rows.items():
+        at = int(position)
+        if not 0 <= at < len(order):
+            continue
+        feature_id = order[at]
+        for column, value in row.items():
+            if not str(column).startswith(CRITERION_PREFIX):
+                continue
+            criterion_id = int(str(column).removeprefix(CRITERION_PREFIX))
+            before = shown.get(feature_id, {}).get(column)
+            cleaned = clean_value(column, value)
+            if same_value(cleaned, before):
+                continue
+            score_id, version = stored.get((feature_id, criterion_id), (None, None))
+            cells.append(
+                scores.CriterionCell(
+                    feature_id,
+                    criterion_id,
+                    score_id,
+                    version,
+                    None if before is None or _missing(before) else float(before),
+                    cleaned,
+                )
+            )
+    return cells
 
 
 # ----------------------------------------------------------------- grid state
@@ -148,11 +204,22 @@ class GridState:
     unsaved: dict[int, edits.ItemEdit] = field(default_factory=dict)
     outcomes: dict[int, edits.Conflict | edits.Refused] = field(default_factory=dict)
     notices: list[tuple[str, str]] = field(default_factory=list)
+    #: the Persona and Goal columns' names -> item id
+    names: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: (feature id, criterion id) -> (score id, version) of the scores shown
+    stored_scores: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    #: criterion cells not saved: feature id -> column -> the user's value
+    unsaved_scores: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: why they were not: feature id -> [(criterion column, the reason)]
+    score_problems: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def pending(self) -> dict[int, dict[str, Any]]:
         """The user's unsaved values, drawn on top of the stored ones."""
-        return {fid: edit.values for fid, edit in self.unsaved.items()}
+        out = {fid: dict(edit.values) for fid, edit in self.unsaved.items()}
+        for fid, cells in self.unsaved_scores.items():
+            out.setdefault(fid, {}).update(cells)
+        return out
 
     @property
     def conflicts(self) -> dict[int, edits.Conflict]:
@@ -176,19 +243,63 @@ class GridState:
             "feature",
             feature_id,
             self.versions.get(feature_id, 0),
-            original={name: shown.get(name) for name in SCORE_FIELDS},
+            original={name: self.original(shown, name) for name in GRID_FIELDS},
             values=dict(cells),
         )
+
+    def original(self, shown: Mapping[str, Any], name: str) -> Any:
+        """A field's value as the grid showed it, as stored (a link as its id)."""
+        value = shown.get(name)
+        if name in LINK_FIELDS:
+            return None if _missing(value) else self.names.get(name, {}).get(str(value))
+        return value
 
     def forget(self, feature_id: int) -> None:
         self.unsaved.pop(feature_id, None)
         self.outcomes.pop(feature_id, None)
+        self.unsaved_scores.pop(feature_id, None)
+        self.score_problems.pop(feature_id, None)
+
+    def record_scores(
+        self,
+        results: Mapping[tuple[int, int], edits.Outcome],
+        cells: list[scores.CriterionCell],
+        criteria: Mapping[int, str],
+    ) -> None:
+        """Take the criterion cells' outcomes in: a cell not saved keeps the user's
+        value, with the reason."""
+        saved = 0
+        for cell in cells:
+            outcome = results.get((cell.feature_id, cell.criterion_id))
+            column = f"{CRITERION_PREFIX}{cell.criterion_id}"
+            if outcome is None or isinstance(outcome, edits.Saved):
+                saved += outcome is not None
+                continue
+            name = criteria.get(cell.criterion_id, "a criterion")
+            if isinstance(outcome, edits.Conflict):
+                now = "" if outcome.current is None else f" (now {outcome.current.score:g})"
+                reason = (
+                    f"**{md(name)}**: someone else changed this score after your grid "
+                    f"loaded{now}; yours was not saved"
+                )
+            elif isinstance(outcome.error, ValidationFailed):
+                reason = "; ".join(f"**{md(name)}** {md(e.message)}" for e in outcome.error.errors)
+            else:
+                reason = f"**{md(name)}**: {md(str(outcome.error))}"
+            self.unsaved_scores.setdefault(cell.feature_id, {})[column] = cell.value
+            self.score_problems.setdefault(cell.feature_id, []).append((column, reason))
+        if saved:
+            self.notices.append(
+                ("success", f"Saved {saved} criterion score{'s' if saved != 1 else ''}.")
+            )
+        self.gen += 1
 
     def record(self, result: scores.ScoresSaved, attempted: Mapping[int, edits.ItemEdit]) -> None:
         """Take a save's outcome in: saved rows are done; the others keep the user's
         values and the version they started from, until saved, reloaded or discarded."""
         for feature_id in [*result.saved, *result.gone]:
-            self.forget(feature_id)
+            self.unsaved.pop(feature_id, None)
+            self.outcomes.pop(feature_id, None)
         for feature_id in result.gone:
             self.notices.append(
                 (
@@ -245,10 +356,23 @@ def apply_grid_edits(ctx: PageContext) -> None:
     edited = state.get("edited_rows") if isinstance(state, Mapping) else None
     if not edited:
         return
-    changed = edits_from_grid(edited, grid.order, grid.shown)
+    changed = edits_from_grid(edited, grid.order, grid.shown, grid.names)
+    cells = criterion_edits(edited, grid.order, grid.shown, grid.stored_scores)
     if changed:
         _save(ctx, grid, {fid: grid.edit_of(fid, cells) for fid, cells in changed.items()})
-    else:
+    if cells:
+        for cell in cells:  # a cell typed again replaces its earlier refusal
+            column = f"{CRITERION_PREFIX}{cell.criterion_id}"
+            grid.unsaved_scores.get(cell.feature_id, {}).pop(column, None)
+            problems = grid.score_problems.get(cell.feature_id, [])
+            grid.score_problems[cell.feature_id] = [p for p in problems if p[0] != column]
+        with ctx.write() as session:
+            results = scores.save_criterion_scores(
+                session=session, canvas_token=ctx.token, cells=cells
+            )
+        grid.record_scores(results, cells, ctx.snapshot().titles("criterion"))
+        ctx.changed()
+    if not changed and not cells:
         grid.gen += 1
 
 
@@ -272,7 +396,7 @@ def _keep_mine(ctx: PageContext, feature_id: int) -> None:
     mine = grid.unsaved.get(feature_id)
     if conflict is None or conflict.deleted or mine is None:
         return
-    _save(ctx, grid, {feature_id: edits.rebased(mine, conflict.current, SCORE_FIELDS)})
+    _save(ctx, grid, {feature_id: edits.rebased(mine, conflict.current, GRID_FIELDS)})
 
 
 # --------------------------------------------------------------------- drawing
@@ -341,6 +465,17 @@ def problems(ctx: PageContext, grid: GridState) -> None:
                     on_click=_reload_rows,
                     args=(ctx.token, list(grid.conflicts)),
                 )
+    for feature_id, reasons in list(grid.score_problems.items()):
+        if not reasons:
+            continue
+        lines = "\n".join(f"- {reason}" for _, reason in reasons)
+        st.error(f"**{md(grid.title(feature_id))}** — not saved:\n{lines}", icon=":material/error:")
+        st.button(
+            "Discard my changes to this row",
+            key=f"prio.discard_scores.{feature_id}",
+            on_click=_reload_rows,
+            args=(ctx.token, [feature_id]),
+        )
     for feature_id, refused in grid.refused.items():
         error = refused.error
         text = str(error)
@@ -358,8 +493,14 @@ def problems(ctx: PageContext, grid: GridState) -> None:
 def _conflict_row(ctx: PageContext, grid: GridState, feature_id: int) -> None:
     """One row someone else saved: theirs next to mine, and the two choices."""
     conflict = grid.conflicts[feature_id]
-    mine = grid.unsaved[feature_id].values
-    lines = conflict_lines(mine, scores.scores_of(conflict.current))
+    names = {f: {i: n for n, i in by.items()} for f, by in grid.names.items()}
+
+    def named(values: Mapping[str, Any]) -> dict[str, Any]:
+        return {k: names.get(k, {}).get(v, v) for k, v in values.items()}
+
+    mine = named(grid.unsaved[feature_id].values)
+    theirs = named({n: getattr(conflict.current, n, None) for n in GRID_FIELDS})
+    lines = conflict_lines(mine, theirs)
     st.markdown(f"**{md(grid.title(feature_id))}**\n" + "\n".join(lines))
     left, right, _ = st.columns([2, 2, 3])
     left.button(
@@ -381,12 +522,70 @@ def _conflict_row(ctx: PageContext, grid: GridState, feature_id: int) -> None:
     )
 
 
-def grid_frame(features: pd.DataFrame, pending: Mapping[int, Mapping[str, Any]]) -> pd.DataFrame:
+@dataclass(frozen=True)
+class GridLinks:
+    """What the grid shows besides a feature's own fields: the names of the personas
+    and goals it may be tied to, the team's criteria (id -> name, weight) and their
+    scores ((feature id, criterion id) -> (score id, version, score))."""
+
+    names: dict[str, dict[int, str]] = field(default_factory=dict)
+    criteria: dict[int, tuple[str, float]] = field(default_factory=dict)
+    scores: dict[tuple[int, int], tuple[int, int, float]] = field(default_factory=dict)
+
+    def by_name(self) -> dict[str, dict[str, int]]:
+        return {f: {n: i for i, n in names.items()} for f, names in self.names.items()}
+
+
+def _unique_names(titles: Mapping[int, str]) -> dict[int, str]:
+    """id -> name, a number added to a name two items share (a choice names one item)."""
+    counts: dict[str, int] = {}
+    for title in titles.values():
+        counts[title] = counts.get(title, 0) + 1
+    return {i: (f"{t} (#{i})" if counts[t] > 1 else t) for i, t in titles.items()}
+
+
+def grid_links(frames: Frames) -> GridLinks:
+    """The personas', goals' and criteria's names and the criterion scores of ``frames``."""
+    criteria = frames["criterion"]
+    stored = frames["criterion_score"]
+    return GridLinks(
+        names={
+            "persona_id": _unique_names(board.titles(frames, "persona")),
+            "goal_id": _unique_names(board.titles(frames, "goal")),
+        },
+        criteria={
+            int(i): (str(n), float(w))
+            for i, n, w in zip(criteria["id"], criteria["name"], criteria["weight"], strict=True)
+        },
+        scores={
+            (int(f), int(c)): (int(i), int(v), float(x))
+            for i, v, f, c, x in zip(
+                stored["id"],
+                stored["version"],
+                stored["feature_id"],
+                stored["criterion_id"],
+                stored["score"],
+                strict=True,
+            )
+        },
+    )
+
+
+def grid_frame(
+    features: pd.DataFrame,
+    pending: Mapping[int, Mapping[str, Any]],
+    links: GridLinks | None = None,
+) -> pd.DataFrame:
     """The grid's input: one row per feature (indexed by id), the user's unsaved values
     on top of the stored ones. Column types are fixed, so the editor's identity does
     not change with the values."""
+    links = links or GridLinks()
     ids = pd.Index(pd.to_numeric(features["id"]).astype(int), name="id")
     data: dict[str, Any] = {"title": features["title"].astype(str).to_numpy()}
+    for name in LINK_FIELDS:
+        names = links.names.get(name, {})
+        column = features[name] if name in features.columns else pd.Series(None, index=ids)
+        data[name] = [names.get(int(v)) if not _missing(v) else None for v in column]
     for name in SCORE_FIELDS:
         column = (
             features[name] if name in features.columns else pd.Series(None, index=features.index)
@@ -395,14 +594,21 @@ def grid_frame(features: pd.DataFrame, pending: Mapping[int, Mapping[str, Any]])
             data[name] = column.astype(object).where(column.notna(), None).to_numpy()
         else:
             data[name] = pd.to_numeric(column, errors="coerce").astype(float).to_numpy()
+    for criterion_id in links.criteria:
+        data[f"{CRITERION_PREFIX}{criterion_id}"] = [
+            links.scores.get((int(f), criterion_id), (0, 0, math.nan))[2] for f in ids
+        ]
     frame = pd.DataFrame(data, index=ids)
-    for name in _CHOICES:
+    for name in (*_CHOICES, *LINK_FIELDS):
         frame[name] = frame[name].astype("string")
     if pending:
         frame["unsaved"] = pd.array([""] * len(frame), dtype="string")
+        by_id = {f: dict(names) for f, names in links.names.items()}
         for feature_id, cells in pending.items():
             if feature_id in frame.index:
                 for name, value in cells.items():
+                    if name in LINK_FIELDS and not _missing(value):
+                        value = by_id.get(name, {}).get(value, value)
                     if name in frame.columns:
                         frame.at[feature_id, name] = None if _missing(value) else value
                 frame.at[feature_id, "unsaved"] = "⚠ not saved"
@@ -465,12 +671,39 @@ def _grid_columns() -> dict[str, Any]:
     }
 
 
+def _columns(links: GridLinks) -> dict[str, Any]:
+    """The column configuration: the fixed ones, then Persona and Goal (choices by
+    name) and a column per criterion (0–10, its weight in the help)."""
+    cc = st.column_config
+    total = sum(w for _, w in links.criteria.values() if w > 0) or 1.0
+    columns = dict(_grid_columns())
+    for name, what in (("persona_id", "persona"), ("goal_id", "goal")):
+        options: list[str] = sorted(links.names.get(name, {}).values(), key=str.lower)
+        columns[name] = cc.SelectboxColumn(
+            FIELD_LABELS[name],
+            options=options,
+            help=f"The {what} the feature is for; empty for none.",
+            width="medium",
+        )
+    shape = fields.shape_of(items.ITEM_TYPES["criterion_score"], "score")
+    for criterion_id, (name, weight) in links.criteria.items():
+        share = f"weight {weight:g} ({weight / total:.0%} of the weighted score)"
+        columns[f"{CRITERION_PREFIX}{criterion_id}"] = cc.NumberColumn(
+            name,
+            help=fields.number_help(shape, f"Its score on “{name}”, {share}."),
+            format="%g",
+        )
+    return columns
+
+
 def grid_input(
-    features: pd.DataFrame, pending: Mapping[int, Mapping[str, Any]]
+    features: pd.DataFrame,
+    pending: Mapping[int, Mapping[str, Any]],
+    links: GridLinks | None = None,
 ) -> tuple[pd.DataFrame, list[int], dict[int, dict[str, Any]], dict[int, int]]:
     """The grid's input, its row order (position -> feature id), the values it shows
     per feature and the versions they are at."""
-    frame = grid_frame(features, pending)
+    frame = grid_frame(features, pending, links)
     order = [int(i) for i in frame.index]
     shown = {int(i): row for i, row in zip(frame.index, frame.to_dict("records"), strict=True)}
     versions = {int(i): int(v) for i, v in zip(features["id"], features["version"], strict=True)}
@@ -491,19 +724,30 @@ def scoring_grid(ctx: PageContext, frames: Frames) -> None:
         return
     for gone in set(grid.pending) - set(pd.to_numeric(features["id"]).astype(int)):
         grid.forget(gone)  # deleted by someone else since: nothing left to save
+    links: GridLinks = chart_view.cached(frames, "prio.grid.links", lambda: grid_links(frames))
+    grid.names = links.by_name()
+    grid.stored_scores = {k: (i, v) for k, (i, v, _) in links.scores.items()}
     if grid.pending:
-        frame, grid.order, grid.shown, grid.versions = grid_input(features, grid.pending)
+        frame, grid.order, grid.shown, grid.versions = grid_input(features, grid.pending, links)
     else:  # the usual case: the same input for every session until the canvas changes
         frame, grid.order, grid.shown, grid.versions = chart_view.cached(
-            frames, "prio.grid", lambda: grid_input(features, {})
+            frames, "prio.grid", lambda: grid_input(features, {}, links)
         )
-    columns = ["title", *(["unsaved"] if grid.pending else []), *SCORE_FIELDS]
+    criteria = [f"{CRITERION_PREFIX}{c}" for c in links.criteria]
+    columns = [
+        "title",
+        *(["unsaved"] if grid.pending else []),
+        *LINK_FIELDS,
+        *SCORE_FIELDS[:8],
+        *criteria,
+        *SCORE_FIELDS[8:],
+    ]
     st.data_editor(
         frame,
         key=_editor_key(ctx.token, grid.gen),
         hide_index=True,
         column_order=columns,
-        column_config=_grid_columns(),
+        column_config=chart_view.cached(frames, "prio.grid.columns", lambda: _columns(links)),
         disabled=["title", "unsaved"],
         num_rows="fixed",
         width="stretch",
@@ -512,6 +756,8 @@ def scoring_grid(ctx: PageContext, frames: Frames) -> None:
     )
     st.caption(
         "Click a cell, type, press Enter: it is saved at once, and the ranking below "
-        "follows. Ranges (low/high) are optional: where the team is unsure, they feed the "
-        "robustness check."
+        "follows. Persona and Goal tie the feature to whom it serves and what it reaches; "
+        + ("a column per scoring criterion (0–10) feeds the weighted ranking; " if criteria else "")
+        + "ranges (low/high) are optional: where the team is unsure, they feed the "
+        "robustness check. A block copied from a spreadsheet can be pasted over cells."
     )
