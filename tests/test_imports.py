@@ -25,6 +25,7 @@ SCREENS: dict[str, set[str]] = {
     "overview": {"overview"},
     "workshop": {"workshop", "workshop_facilitator", "workshop_live", "workshop_state"},
     "export": {"export_page", "backlog_import"},
+    "history": {"history_page"},
 }
 SHARED = {
     "__init__",
@@ -37,17 +38,21 @@ SHARED = {
     "fields",
     "formats",
     "guidance",
+    "identity",
+    "item_history",
     "links",
     "messages",
     "progress",
     "push",
     "setup",
+    "since",
     "sidebar",
     "step_page",
     "step_views",
     "steps",
     "text",
     "timefmt",
+    "undo",
 }
 
 

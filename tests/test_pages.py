@@ -72,14 +72,17 @@ def test_page_with_a_canvas(seeded: models.Canvas, page: str, as_main: bool) -> 
         return
     if not as_main:  # the sidebar links pass the canvas on
         links = at.sidebar.get("page_link")
-        assert len(links) == 9
-        assert all(f"canvas={seeded.token}" in link.proto.query_string for link in links[:8])
+        assert len(links) == 10
+        assert all(f"canvas={seeded.token}" in link.proto.query_string for link in links[:9])
     title = texts(at, "title")[0]
     if page == steps.WORKSHOP_PAGE:
         assert title == "Workshop"
         return
     if page == steps.EXPORT_PAGE:
         assert title == "Share the strategy"
+        return
+    if page == steps.HISTORY_PAGE:
+        assert title == md(seeded.name)
         return
     step = next(s for s in [steps.OVERVIEW, *steps.STEPS.values()] if s.page == page)
     assert title == (md(seeded.name) if step is steps.OVERVIEW else step.title)

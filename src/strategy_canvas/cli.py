@@ -1,5 +1,6 @@
 """The ``strategy-canvas`` command: migrate, demo, list, export, import, back up and
-restore.
+restore; a canvas's history, versions, what changed since one, and a version restored
+as a new canvas.
 
 Every command first brings the database (``DATABASE_URL``, SQLite under db/ by default)
 up to the newest migration. Errors are reported on stderr as one line, with exit code 2
@@ -15,6 +16,7 @@ import shlex
 import sys
 import tempfile
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from strategy_canvas import db
-from strategy_canvas.services import canvases
+from strategy_canvas.services import activity, canvases
 from strategy_canvas.services.errors import NotFound, ServiceError, ValidationFailed
 
 PROG = "strategy-canvas"
@@ -107,14 +109,31 @@ def _steps(text: str | None) -> tuple[int, ...]:
 
 def _cmd_export(args: argparse.Namespace, engine: Engine) -> int:
     from strategy_canvas.export import csv_io, json_io, markdown, pdf, tracker_csv
+    from strategy_canvas.services import changes, versions
 
     steps = _steps(args.steps)
+    if args.changes_since and args.format not in ("pdf", "md"):
+        raise _UsageError("--changes-since is for the PDF and Markdown reports")
+    if args.with_history and args.format != "json":
+        raise _UsageError("--with-history is for the JSON export")
     with db.session_scope(engine, readonly=True) as session:
         name = canvases.get_canvas(session=session, canvas_token=args.token).name
+        diff = (
+            changes.since_version(
+                session=session, canvas_token=args.token, since=args.changes_since
+            )
+            if args.changes_since
+            else None
+        )
         if args.format == "json":
-            data = json_io.dumps(json_io.export_canvas(session=session, canvas_token=args.token))
+            document = json_io.export_canvas(
+                session=session, canvas_token=args.token, history=args.with_history
+            )
+            data = json_io.dumps(document)
         elif args.format == "md":
-            data = markdown.render_markdown(session=session, canvas_token=args.token, steps=steps)
+            data = markdown.render_markdown(
+                session=session, canvas_token=args.token, steps=steps, changes=diff
+            )
         elif args.format == "csv":
             writer = csv_io.roadmap_csv if args.table == "roadmap" else csv_io.features_csv
             data = writer(session=session, canvas_token=args.token)
@@ -127,9 +146,23 @@ def _cmd_export(args: argparse.Namespace, engine: Engine) -> int:
             )
         else:
             output = pdf.render_pdf(
-                session=session, canvas_token=args.token, steps=steps, theme=args.theme
+                session=session,
+                canvas_token=args.token,
+                steps=steps,
+                theme=args.theme,
+                changes=diff,
             )
     payload = data.encode("utf-8") if args.format != "pdf" else output
+    if args.format == "pdf":  # for stakeholders: the canvas as they get it is a version
+        with db.session_scope(engine) as session:
+            saved = versions.save_automatic(
+                session=session,
+                canvas_token=args.token,
+                name=f"PDF of {date.today():%d %b %Y}".replace(" 0", " "),
+                kind="pdf",
+                actor=activity.COMMAND_LINE,
+            )
+        print(f"{PROG}: the canvas as exported is version “{saved.name}”", file=sys.stderr)
     if args.output in (None, "-"):
         if args.format == "pdf" and sys.stdout.isatty():
             raise _UsageError("a PDF is not for the terminal: give -o FILE, or pipe it")
@@ -153,7 +186,11 @@ def _cmd_import(args: argparse.Namespace, engine: Engine) -> int:
         raw = _read_input(args.file, json_io.MAX_DOCUMENT_BYTES)
         document = json_io.load_document(raw)
         with db.session_scope(engine) as session:
-            canvas = json_io.import_canvas(session=session, document=document)
+            canvas = json_io.import_canvas(
+                session=session,
+                document=document,
+                actor=activity.importer(f"{Path(args.file).name} (command line)"),
+            )
             print(canvas.token)
         return EXIT_OK
 
@@ -228,6 +265,154 @@ def _import_backlog(args: argparse.Namespace, engine: Engine) -> int:
     mapped = ", ".join(f"{field}={column}" for field, column in mapping.items())
     print(f"Imported {args.file}: {result.summary()} (columns: {mapped})")
     return EXIT_OK
+
+
+# ----------------------------------------------------------------------- history
+
+
+def _cmd_history(args: argparse.Namespace, engine: Engine) -> int:
+    from strategy_canvas.services import history
+
+    with db.session_scope(engine, readonly=True) as session:
+        canvases.get_canvas(session=session, canvas_token=args.token)
+        page = history.feed(session=session, canvas_token=args.token, per_page=args.limit or 10**9)
+    if args.json:
+        print(json.dumps([_entry_json(e) for e in page.entries], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not page.entries:
+        print("No history yet.")
+    for entry in page.entries:
+        detail = f" ({entry.detail})" if entry.detail else ""
+        print(f"{entry.at:%Y-%m-%d %H:%M}  {entry.actor_name}  {entry.sentence}{detail}")
+        for change in entry.changes:
+            print(f"    {change.label}: {change.before} → {change.after}")
+    if args.limit and page.total > len(page.entries):
+        print(f"… and {page.total - len(page.entries):,} older entries (--limit 0 for all)")
+    return EXIT_OK
+
+
+def _entry_json(entry: Any) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "at": entry.at.isoformat(),
+        "who": entry.actor_name,
+        "via": entry.via,
+        "action": entry.action,
+        "kind": entry.kind,
+        "item_id": entry.item_id,
+        "step": entry.step,
+        "title": entry.title,
+        "what": entry.sentence,
+        "detail": entry.detail,
+        "changes": [
+            {"field": c.field, "label": c.label, "before": c.before, "after": c.after}
+            for c in entry.changes
+        ],
+        "undo": entry.by_undo,
+        "undone": entry.undone,
+    }
+
+
+def _cmd_version_save(args: argparse.Namespace, engine: Engine) -> int:
+    from strategy_canvas.services import versions
+
+    with db.session_scope(engine) as session:
+        saved = versions.save_version(
+            session=session, canvas_token=args.token, name=args.name, actor=activity.COMMAND_LINE
+        )
+    print(f"Saved version “{saved.name}”")
+    return EXIT_OK
+
+
+def _cmd_version_list(args: argparse.Namespace, engine: Engine) -> int:
+    from strategy_canvas.services import versions
+
+    with db.session_scope(engine, readonly=True) as session:
+        found = versions.list_versions(session=session, canvas_token=args.token)
+    if args.json:
+        listed = [
+            {
+                "name": v.name,
+                "kind": v.kind,
+                "created_at": v.created_at.isoformat(),
+                "by": v.actor_name,
+            }
+            for v in found
+        ]
+        print(json.dumps(listed, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not found:
+        print("No versions yet; save one with `strategy-canvas version save TOKEN --name …`.")
+    for v in found:
+        how = versions.KIND_LABELS.get(v.kind, v.kind)
+        print(f"{v.created_at:%Y-%m-%d %H:%M}  {v.name}  ({how} by {v.actor_name})")
+    return EXIT_OK
+
+
+def _cmd_diff(args: argparse.Namespace, engine: Engine) -> int:
+    from strategy_canvas.export import markdown
+    from strategy_canvas.services import changes
+
+    with db.session_scope(engine, readonly=True) as session:
+        diff = changes.since_version(
+            session=session, canvas_token=args.token, since=args.since, until=args.until
+        )
+    if args.format == "json":
+        print(json.dumps(diff.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        sys.stdout.write(markdown.changes_markdown(diff, level=1))
+    return EXIT_OK
+
+
+def _cmd_restore(args: argparse.Namespace, engine: Engine) -> int:
+    from strategy_canvas.export import json_io
+
+    with db.session_scope(engine) as session:
+        canvas = json_io.restore_version(
+            session=session,
+            canvas_token=args.token,
+            name=args.version,
+            actor=activity.COMMAND_LINE,
+        )
+        print(canvas.token)
+    return EXIT_OK
+
+
+def _add_history_commands(sub: Any) -> None:
+    p = sub.add_parser("history", help="who changed what in a canvas, newest first")
+    p.add_argument("token", metavar="TOKEN", help="the canvas's token (see `list`)")
+    p.add_argument("--json", action="store_true", help="print a JSON array")
+    p.add_argument(
+        "--limit", type=int, default=0, metavar="N", help="the newest N entries (default all)"
+    )
+    p.set_defaults(func=_cmd_history)
+
+    p = sub.add_parser("version", help="save a named version of a canvas, or list them")
+    versions_sub = p.add_subparsers(dest="version_command", required=True, metavar="ACTION")
+    q = versions_sub.add_parser("save", help="save the canvas as it is now under a name")
+    q.add_argument("token", metavar="TOKEN", help="the canvas's token")
+    q.add_argument("--name", required=True, help="e.g. 'Sent to the board, 12 Dec'")
+    q.set_defaults(func=_cmd_version_save)
+    q = versions_sub.add_parser("list", help="the canvas's versions, newest first")
+    q.add_argument("token", metavar="TOKEN", help="the canvas's token")
+    q.add_argument("--json", action="store_true", help="print a JSON array")
+    q.set_defaults(func=_cmd_version_list)
+
+    p = sub.add_parser(
+        "diff", help="what changed since a version (until another, or now), in the strategy's words"
+    )
+    p.add_argument("token", metavar="TOKEN", help="the canvas's token")
+    p.add_argument("--since", required=True, metavar="NAME", help="the version to start from")
+    p.add_argument("--until", metavar="NAME", help="the version to end at (default: now)")
+    p.add_argument("--format", choices=["md", "json"], default="md", help="Markdown or JSON")
+    p.set_defaults(func=_cmd_diff)
+
+    p = sub.add_parser(
+        "restore", help="a canvas as it was at a version, as a NEW canvas; prints its token"
+    )
+    p.add_argument("token", metavar="TOKEN", help="the canvas's token")
+    p.add_argument("--version", required=True, metavar="NAME", help="the version to restore")
+    p.set_defaults(func=_cmd_restore)
 
 
 def _cmd_backup(args: argparse.Namespace, engine: Engine) -> int:
@@ -359,6 +544,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="jira, linear: story points per person-month, to turn effort into points (default 10)",
     )
+    p.add_argument(
+        "--changes-since",
+        metavar="NAME",
+        help="PDF and Markdown: add what changed since this version",
+    )
+    p.add_argument(
+        "--with-history",
+        action="store_true",
+        help="JSON: include the canvas's versions and its history",
+    )
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser(
@@ -423,6 +618,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("file", metavar="FILE", help="a file written by `backup`")
     p.set_defaults(func=_cmd_restore_backup)
+    _add_history_commands(sub)
     return parser
 
 

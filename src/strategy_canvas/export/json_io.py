@@ -48,7 +48,17 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 from strategy_canvas import models as m
-from strategy_canvas.services import activity, canvas_copy, documents, items, snapshot, workshops
+from strategy_canvas.services import (
+    activity,
+    canvas_copy,
+    canvases,
+    documents,
+    items,
+    snapshot,
+    versions,
+    workshops,
+)
+from strategy_canvas.services import history as history_service
 from strategy_canvas.services.activity import Actor
 from strategy_canvas.services.errors import FieldError, ValidationFailed
 from strategy_canvas.services.validation import validate
@@ -73,14 +83,32 @@ _WHAT = "Import"
 # --------------------------------------------------------------------------- export
 
 
-def export_canvas(*, session: Session, canvas_token: str) -> dict[str, Any]:
+def export_canvas(*, session: Session, canvas_token: str, history: bool = False) -> dict[str, Any]:
     """The canvas and every item, as a JSON-ready dict (see the module docstring), from
-    the canvas's snapshot (the state the pages show), with every workshop summary."""
+    the canvas's snapshot (the state the pages show), with every workshop summary; with
+    ``history``, its named versions (each the canvas as it was) and its history too."""
     snap = snapshot.snapshot(session=session, canvas_token=canvas_token)
     document = documents.document_of(snap.canvas, snap.rows)
     summaries = workshops.every_summary(session=session, canvas_token=canvas_token)
     if summaries:
         document["workshops"] = summaries
+    if history:
+        document["versions"] = [
+            {
+                "name": v.name,
+                "kind": v.kind,
+                "created_at": v.created_at.isoformat(),
+                "actor": v.actor_name,
+                "history_id": v.activity_id,
+                "document": versions.version_document(
+                    session=session, canvas_token=canvas_token, version_id=v.id
+                ),
+            }
+            for v in reversed(versions.list_versions(session=session, canvas_token=canvas_token))
+        ]
+        document["history"] = history_service.entries_for_export(
+            session=session, canvas_token=canvas_token
+        )
     return document
 
 
@@ -488,4 +516,25 @@ def import_canvas(
         actor=actor or activity.importer("JSON"),
         origin=origin,
         summaries=plan.workshops,
+    )
+
+
+def restore_version(
+    *, session: Session, canvas_token: str, name: str, actor: Actor | None = None
+) -> m.Canvas:
+    """The canvas as it was at its version ``name``, as a NEW canvas named after both
+    ("Tidewater (Sent to the board)"); the canvas itself is never changed."""
+    canvas = canvases.get_canvas(session=session, canvas_token=canvas_token)
+    version = versions.get_version(session=session, canvas_token=canvas_token, name=name)
+    document = versions.version_document(
+        session=session, canvas_token=canvas_token, version_id=version.id
+    )
+    original = canvas.name
+    session.rollback()  # end the read before the write begins
+    document["canvas"]["name"] = f"{document['canvas']['name']} ({version.name})"[:120]
+    return import_canvas(
+        session=session,
+        document=document,
+        actor=actor,
+        origin=f"version “{version.name}” of {original}",
     )

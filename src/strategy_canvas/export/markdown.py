@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from strategy_canvas.export import report_data
+from strategy_canvas.services.changes import Diff
 
 #: Punctuation that means something to Markdown anywhere in a line (CommonMark, GFM
 #: tables and strikethrough, GitHub's math): always escaped with a backslash.
@@ -583,15 +584,34 @@ def _closing(data: Mapping[str, Any]) -> list[str | None]:
 # -------------------------------------------------------------------------- render
 
 
+def changes_markdown(diff: Diff, *, level: int = 2) -> str:
+    """A diff (:mod:`strategy_canvas.services.changes`) as Markdown: its title as a
+    heading of ``level``, the one-line summary, then a list per section."""
+    parts = [_heading(level, diff.title), escape(diff.headline().capitalize() + ".")]
+    if diff.empty:
+        return "\n\n".join(parts) + "\n"
+    for section in diff.sections():
+        lines = []
+        for line in section.lines:
+            lines.append(f"- {escape(line.text, inline=True)}")
+            lines += [f"    - {escape(detail, inline=True)}" for detail in line.details]
+        if section.more:
+            lines.append(f"- *{escape(section.more, inline=True)}*")
+        parts += [_heading(level + 1, section.heading), "\n".join(lines)]
+    return "\n\n".join(parts) + "\n"
+
+
 def render_markdown(
     *,
     session: Session,
     canvas_token: str,
     steps: Iterable[int] = report_data.ALL_STEPS,
     workshop: str | None = None,
+    changes: Diff | None = None,
 ) -> str:
     """The canvas as a Markdown document (see the module docstring); ``workshop`` (a
-    key of ``services.workshops.summary_choices``) adds that workshop's summary.
+    key of ``services.workshops.summary_choices``) adds that workshop's summary; with
+    ``changes``, a "Changes since …" section after the summary.
 
     Raises NotFound for an unknown canvas or workshop, ValueError for a step outside 1–5.
     """
@@ -613,6 +633,7 @@ def render_markdown(
         byline,
         escape(meta["description"]) or None,
         *_summary(data),
+        changes_markdown(changes).rstrip() if changes is not None else None,
     ]
     builders = {
         1: lambda: _step1(data["step1"]),

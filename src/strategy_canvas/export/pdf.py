@@ -36,6 +36,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -43,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from strategy_canvas import charts, scoring
 from strategy_canvas.export import report_data
 from strategy_canvas.lru import LRUCache
+from strategy_canvas.services.changes import Diff
 
 if TYPE_CHECKING:
     import altair as alt
@@ -392,6 +394,7 @@ def render_pdf_with_timings(
     theme: Theme = "light",
     preview_ppi: float | None = None,
     workshop: str | None = None,
+    changes: Diff | None = None,
 ) -> tuple[bytes, dict[str, float]]:
     """:func:`render_pdf`, and the seconds spent gathering, on charts and in Typst.
 
@@ -408,6 +411,12 @@ def render_pdf_with_timings(
         workshop=workshop,
     )
     timings["gather"] = time.perf_counter() - began
+    if changes is not None:  # a "Changes since …" section after the summary (plain text)
+        data["changes"] = {
+            "title": changes.title,
+            "headline": changes.headline().capitalize() + ".",
+            "sections": [asdict(section) for section in changes.sections()],
+        }
     cache_key = (canvas_token, int(data["meta"]["revision"]))
     charts = _chart_svgs(frames, data, cache_key=cache_key, theme=theme, timings=timings)
     sketches = _sketch_svgs(data, cache_key=cache_key)
@@ -452,6 +461,7 @@ def render_pdf(
     steps: Iterable[int] = report_data.ALL_STEPS,
     theme: Theme = "light",
     workshop: str | None = None,
+    changes: Diff | None = None,
 ) -> bytes:
     """The canvas as a PDF report for stakeholders.
 
@@ -464,10 +474,17 @@ def render_pdf(
     workshop: a key of ``services.workshops.summary_choices``: that workshop's summary
         (decisions and actions, themes, votes, blind scores, notes never promoted) gets
         a section before the decision log.
+    changes: what changed since a version (services/changes.py), as a section of its own
+        after the executive summary.
 
     Raises NotFound for an unknown canvas, ValueError for a bad step or theme.
     """
     pdf, _ = render_pdf_with_timings(
-        session=session, canvas_token=canvas_token, steps=steps, theme=theme, workshop=workshop
+        session=session,
+        canvas_token=canvas_token,
+        steps=steps,
+        theme=theme,
+        workshop=workshop,
+        changes=changes,
     )
     return pdf

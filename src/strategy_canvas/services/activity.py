@@ -96,6 +96,10 @@ class Actor:
         """The same actor, with a new batch for an action of several transactions."""
         return replace(self, batch=secrets.token_hex(8))
 
+    def importing(self) -> Actor:
+        """The same person, writing through an import."""
+        return replace(self, via="import")
+
 
 UNKNOWN_NAME = "Someone"
 #: a write made without saying who (a service called without ``actor=``)

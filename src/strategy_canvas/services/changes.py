@@ -79,6 +79,16 @@ class StepChanges:
 
 
 @dataclass(frozen=True)
+class Section:
+    """A part of a diff as every format shows it: a heading, its lines, and how many
+    more there are than listed ("and 12 more")."""
+
+    heading: str
+    lines: list[Line]
+    more: str = ""
+
+
+@dataclass(frozen=True)
 class Diff:
     """The changes between the canvas at ``since`` and at ``until``."""
 
@@ -132,9 +142,37 @@ class Diff:
             counts.append(f"{len(self.decisions)} new decision{'s' * (len(self.decisions) != 1)}")
         return "; ".join(counts)
 
+    @property
+    def title(self) -> str:
+        """ "Changes since “Board, 12 Dec”" (and "until “v3”" when it does not run to now)."""
+        until = "" if self.until == NOW else f" until “{self.until}”"
+        return f"Changes since “{self.since}”{until}"
+
+    def sections(self) -> list[Section]:
+        """The diff in the order every format shows it: the canvas, each step, the
+        ranks, the KPIs, the new decisions."""
+        out = []
+        if self.canvas:
+            out.append(Section("The canvas", self.canvas))
+        for step in self.steps:
+            more = ", ".join(f"{n:,} more {what}" for what, n in step.more.items())
+            lines = [*step.added, *step.removed, *step.changed, *step.links]
+            out.append(Section(f"{step.step}. {step.title}", lines, f"and {more}" if more else ""))
+        if self.ranks:
+            more = f"and {self.ranks_more:,} smaller moves" if self.ranks_more else ""
+            out.append(Section("Ranks", self.ranks, more))
+        if self.kpis:
+            out.append(Section("KPIs", self.kpis))
+        if self.decisions:
+            out.append(Section("New decisions", self.decisions))
+        return out
+
     def to_dict(self) -> dict[str, Any]:
+        """The diff as JSON-ready data (the CLI's ``--format json``, the PDF)."""
         out = asdict(self)
+        out["title"] = self.title
         out["headline"] = self.headline()
+        out["sections"] = [asdict(s) for s in self.sections()]
         return out
 
 

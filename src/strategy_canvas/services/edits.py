@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session
 
 from strategy_canvas.services import items
+from strategy_canvas.services.activity import Actor
 from strategy_canvas.services.errors import ConflictError, ServiceError
 
 
@@ -89,6 +90,7 @@ def save_edit(
     canvas_token: str,
     edit: ItemEdit,
     extra: dict[str, Any] | None = None,
+    actor: Actor | None = None,
 ) -> Outcome:
     """Create the new item from ``edit.values`` (and ``extra``), or update the item with
     only ``edit.changes()`` (and ``extra``) at ``edit.base_version``.
@@ -102,6 +104,7 @@ def save_edit(
                 canvas_token=canvas_token,
                 kind=edit.kind,
                 data={**edit.values, **(extra or {})},
+                actor=actor,
             )
             return Saved(row, created=True)
         changes = {**edit.changes(), **(extra or {})}
@@ -114,6 +117,7 @@ def save_edit(
             item_id=edit.item_id,
             changes=changes,
             expected_version=edit.base_version or 0,
+            actor=actor,
         )
         return Saved(row)
     except ConflictError as error:
@@ -122,8 +126,10 @@ def save_edit(
         return Refused(error)
 
 
-def delete_edit(*, session: Session, canvas_token: str, edit: ItemEdit) -> Outcome:
-    """Delete the edited item if it is still at ``edit.base_version``."""
+def delete_edit(
+    *, session: Session, canvas_token: str, edit: ItemEdit, actor: Actor | None = None
+) -> Outcome:
+    """Delete the edited item if it is still at ``edit.base_version`` (to the trash)."""
     assert edit.item_id is not None, "a new item has nothing to delete"
     try:
         items.delete_item(
@@ -132,6 +138,7 @@ def delete_edit(*, session: Session, canvas_token: str, edit: ItemEdit) -> Outco
             kind=edit.kind,
             item_id=edit.item_id,
             expected_version=edit.base_version or 0,
+            actor=actor,
         )
     except ConflictError as error:
         return _conflict(error, deleting=True)

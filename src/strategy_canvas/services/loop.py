@@ -25,6 +25,7 @@ from sqlmodel import Session
 from strategy_canvas import models as m
 from strategy_canvas.rules import kpi_progress
 from strategy_canvas.services import items
+from strategy_canvas.services.activity import Actor
 from strategy_canvas.services.errors import ConflictError, ValidationFailed
 
 SendKind = Literal["problem", "persona", "assumption"]
@@ -119,8 +120,10 @@ def send_to_step_one(
     as_kind: SendKind,
     expected_version: int | None = None,
     name: str | None = None,
+    actor: Actor | None = None,
 ) -> m.CanvasItem:
-    """Create a problem, persona or assumption of step 1 from a piece of feedback.
+    """Create a problem, persona or assumption of step 1 from a piece of feedback (made
+    by ``actor``, for the history).
 
     - a **problem**: its title is the feedback's first sentence (at most 200 characters),
       its statement the whole text followed by where it came from;
@@ -159,7 +162,9 @@ def send_to_step_one(
         )
     data = _new_item_data(feedback, as_kind, name)
     session.rollback()  # end the read, so the write starts a transaction of its own
-    return items.create_item(session=session, canvas_token=canvas_token, kind=as_kind, data=data)
+    return items.create_item(
+        session=session, canvas_token=canvas_token, kind=as_kind, data=data, actor=actor
+    )
 
 
 def sent_from(*, session: Session, canvas_token: str, feedback_id: int) -> list[tuple[str, Any]]:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from strategy_canvas.services import edits
+from strategy_canvas.services.activity import Actor
 from strategy_canvas.services.errors import FieldError, NotFound, ValidationFailed
 
 #: what a feature's row in the scoring grid holds, in the grid's column order
@@ -74,13 +75,19 @@ def _not_scores(edit: edits.ItemEdit) -> edits.Refused | None:
 
 
 def save_scores(
-    *, session: Session, canvas_token: str, rows: Mapping[int, edits.ItemEdit]
+    *,
+    session: Session,
+    canvas_token: str,
+    rows: Mapping[int, edits.ItemEdit],
+    actor: Actor | None = None,
 ) -> ScoresSaved:
-    """Write each row (feature id -> its edit) on its own, in its own transaction."""
+    """Write each row (feature id -> its edit) on its own, in its own transaction; the
+    history keeps the rows ``actor`` saved as one action, which one undo takes back."""
     result = ScoresSaved()
+    one_action = actor.one_action() if actor is not None else None
     for feature_id, edit in rows.items():
         outcome = _not_scores(edit) or edits.save_edit(
-            session=session, canvas_token=canvas_token, edit=edit
+            session=session, canvas_token=canvas_token, edit=edit, actor=one_action
         )
         if isinstance(outcome, edits.Saved):
             row = outcome.row

@@ -13,7 +13,8 @@ person chooses — keep theirs, or undo anyway on top of the version they have n
 meanwhile, that is a new conflict).
 
 - an update is undone by writing the fields' earlier values;
-- a create, by deleting the item (to the trash, so even that can be brought back);
+- a create, by deleting the item (to the trash, so even that can be brought back); an
+  undone promote makes its workshop note a note again;
 - a delete, by restoring the item from the trash with its links;
 - a restore, by deleting the item again;
 - a reorder, by putting the list back in its earlier order;
@@ -300,6 +301,16 @@ def _take_back(
             commit=False,
             undoes=entry_id,
         )
+        if entry.action == "create":  # an undone promote: the note is a note again
+            session.exec(
+                sa.update(m.Note)
+                .where(
+                    col(m.Note.canvas_id) == canvas_id,
+                    col(m.Note.promoted_kind) == kind,
+                    col(m.Note.promoted_item_id) == item_id,
+                )
+                .values(promoted_kind=None, promoted_item_id=None, version=m.Note.version + 1)
+            )
     elif entry.action == "delete":
         trash.restore(
             session=session,

@@ -14,9 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from strategy_canvas.export import backlog
-from strategy_canvas.services import activity
 from strategy_canvas.services.errors import ServiceError, ValidationFailed
-from strategy_canvas.ui import links, messages, steps
+from strategy_canvas.ui import identity, links, messages, steps
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
@@ -310,7 +309,7 @@ def _show_plan(ctx: PageContext, plan: backlog.ImportPlan, file_id: str, file_na
                     canvas_token=ctx.token,
                     plan=plan,
                     skip_invalid=skip,
-                    actor=activity.importer(file_name),
+                    actor=identity.actor(ctx).importing(),
                 )
         except ServiceError as error:
             messages.show_error(error)

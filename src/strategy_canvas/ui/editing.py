@@ -17,8 +17,6 @@ about the edit is the :class:`Edit` stored under one key per item.
 
 from __future__ import annotations
 
-import re
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -27,34 +25,15 @@ import streamlit as st
 
 from strategy_canvas.services import drafts, edits, items
 from strategy_canvas.services.errors import NotFound, ServiceError
-from strategy_canvas.ui import fields
+from strategy_canvas.ui import fields, identity
+from strategy_canvas.ui.identity import owner_key
 
 if TYPE_CHECKING:
     from strategy_canvas.ui.context import PageContext
 
 NEW = "new"
-_OWNER = "ed.owner"
-_OWNER_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 #: how long a title may be in a confirmation
 _LABEL_LIMIT = 60
-
-
-# ------------------------------------------------------------------------ identity
-
-
-def owner_key() -> str:
-    """This person's key for their drafts, kept in the link (``?me=``) to survive reloads.
-
-    Streamlit cannot write cookies, so the address bar is the only place that outlives
-    the browser session; the key only names drafts and grants no rights.
-    """
-    key = st.session_state.get(_OWNER) or st.query_params.get("me") or ""
-    if not _OWNER_RE.match(key):
-        key = secrets.token_urlsafe(12)
-    st.session_state[_OWNER] = key
-    if st.query_params.get("me") != key:
-        st.query_params["me"] = key
-    return key
 
 
 def _sid(item_id: int | None) -> str:
@@ -364,7 +343,11 @@ class Edit:
             return
         with ctx.write() as session:
             result = edits.save_edit(
-                session=session, canvas_token=ctx.token, edit=self.item_edit(), extra=extra
+                session=session,
+                canvas_token=ctx.token,
+                edit=self.item_edit(),
+                extra=extra,
+                actor=identity.actor(ctx),
             )
         if not isinstance(result, edits.Saved):
             self.outcome = result
@@ -388,7 +371,10 @@ class Edit:
         assert ctx.token is not None and self.item_id is not None
         with ctx.write() as session:
             result = edits.delete_edit(
-                session=session, canvas_token=ctx.token, edit=self.item_edit()
+                session=session,
+                canvas_token=ctx.token,
+                edit=self.item_edit(),
+                actor=identity.actor(ctx),
             )
         if not isinstance(result, edits.Saved):
             self.outcome = result
@@ -408,6 +394,7 @@ class Edit:
                     kind=self.kind,
                     item_id=self.item_id,
                     offset=offset,
+                    actor=identity.actor(ctx),
                 )
         except ServiceError as error:
             self.outcome = edits.Refused(error)

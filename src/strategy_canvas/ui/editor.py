@@ -19,7 +19,7 @@ import streamlit as st
 
 from strategy_canvas.services import drafts, edits, items
 from strategy_canvas.services.errors import ValidationFailed
-from strategy_canvas.ui import editing, fields, messages
+from strategy_canvas.ui import editing, fields, item_history, messages
 from strategy_canvas.ui.editing import NEW, Edit
 from strategy_canvas.ui.text import md
 
@@ -229,14 +229,19 @@ def editor(
                 if describe is not None
                 else (f"{spec.noun} “{name}”" if name else f"this {spec.noun}")
             )
-            st.markdown(f"Delete {what}? This cannot be undone.")
+            st.markdown(
+                f"Delete {what}? It goes to the canvas's trash: undo it from the "
+                "sidebar, or restore it with its links from History."
+            )
             st.button(
-                "Delete for good",
+                "Delete",
                 key=edit.key("delete"),
                 type="primary",
                 on_click=edit.delete,
                 args=(ctx,),
             )
+    if item_id is not None:
+        item_history.show(ctx, kind, item_id)
     return edit
 
 

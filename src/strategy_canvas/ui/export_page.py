@@ -9,16 +9,17 @@ backlog import lives in ``ui/backlog_import.py``.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from strategy_canvas.export import backlog, csv_io, json_io, markdown, pdf, tracker_csv
-from strategy_canvas.services import workshops
+from strategy_canvas.services import changes, versions, workshops
 from strategy_canvas.services.errors import ServiceError
 from strategy_canvas.services.progress import STEP_TITLES
-from strategy_canvas.ui import links, messages, steps
+from strategy_canvas.ui import identity, links, messages, steps
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
@@ -63,6 +64,17 @@ TRACKER_HINTS = {
 }
 _RESULT = "export.result"
 THEMES = {"light": "Light (colour)", "print": "Print (no fills, grey)"}
+NO_CHANGES = ""
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the export holds besides the canvas as it is now."""
+
+    #: the version whose changes since get a section of their own (PDF, Markdown)
+    since: str = NO_CHANGES
+    #: the JSON carries the named versions and the history
+    history: bool = False
 
 
 def _file_name(canvas_name: str, fmt: str) -> str:
@@ -72,10 +84,20 @@ def _file_name(canvas_name: str, fmt: str) -> str:
 
 
 def _render(
-    ctx: PageContext, fmt: str, chosen: tuple[int, ...], theme: str, workshop: str | None
+    ctx: PageContext,
+    fmt: str,
+    chosen: tuple[int, ...],
+    theme: str,
+    workshop: str | None,
+    options: Options,
 ) -> bytes:
     assert ctx.token is not None
     with ctx.read() as session:
+        diff = (
+            changes.since_version(session=session, canvas_token=ctx.token, since=options.since)
+            if options.since and fmt in ("pdf", "md")
+            else None
+        )
         if fmt == "pdf":
             return pdf.render_pdf(
                 session=session,
@@ -83,10 +105,15 @@ def _render(
                 steps=chosen,
                 theme=theme,  # type: ignore[arg-type]
                 workshop=workshop,
+                changes=diff,
             )
         if fmt == "md":
             text = markdown.render_markdown(
-                session=session, canvas_token=ctx.token, steps=chosen, workshop=workshop
+                session=session,
+                canvas_token=ctx.token,
+                steps=chosen,
+                workshop=workshop,
+                changes=diff,
             )
         elif fmt == "csv_features":
             text = csv_io.features_csv(session=session, canvas_token=ctx.token)
@@ -99,7 +126,10 @@ def _render(
                 tracker="jira" if fmt == "csv_jira" else "linear",
             )
         else:
-            text = json_io.dumps(json_io.export_canvas(session=session, canvas_token=ctx.token))
+            document = json_io.export_canvas(
+                session=session, canvas_token=ctx.token, history=options.history
+            )
+            text = json_io.dumps(document)
     return text.encode("utf-8")
 
 
@@ -140,6 +170,7 @@ def _preview(
 
 def export_panel(ctx: PageContext) -> None:
     assert ctx.canvas is not None
+    messages.show_flashes()
     left, right = st.columns([2, 3], gap="large")
     with left:
         fmt = st.radio(
@@ -173,7 +204,8 @@ def export_panel(ctx: PageContext) -> None:
         if fmt in TRACKER_HINTS:
             st.caption(TRACKER_HINTS[fmt])
         workshop = _workshop_choice(ctx) if fmt in ("pdf", "md") else None
-        key = (ctx.token, ctx.revision, fmt, chosen, theme, workshop)
+        options = _options(ctx, fmt)
+        key = (ctx.token, ctx.revision, fmt, chosen, theme, workshop, options)
         if fmt in ("pdf", "md") and not chosen:
             st.warning("Choose at least one step to include.", icon=":material/warning:")
             return
@@ -185,7 +217,7 @@ def export_panel(ctx: PageContext) -> None:
         ):
             with st.status(f"Preparing the {FORMATS[fmt]}…", expanded=False) as status:
                 try:
-                    data = _render(ctx, fmt, chosen, theme, workshop)
+                    data = _render(ctx, fmt, chosen, theme, workshop, options)
                 except (ServiceError, ValueError) as error:
                     status.update(label="The export failed", state="error")
                     messages.show_error(error) if isinstance(error, ServiceError) else st.error(
@@ -212,6 +244,12 @@ def export_panel(ctx: PageContext) -> None:
             type="primary",
             icon=":material/download:",
             key="export.download",
+            on_click=_sent if fmt == "pdf" else "ignore",
+            args=(ctx,) if fmt == "pdf" else None,
+            help="Downloading the PDF also saves this canvas as a version, so you can "
+            "see later what changed since the stakeholders got it."
+            if fmt == "pdf"
+            else None,
         )
         _preview(ctx, fmt, data, chosen, theme, workshop)
 
@@ -242,6 +280,63 @@ def _workshop_choice(ctx: PageContext) -> str | None:
     return picked
 
 
+def _options(ctx: PageContext, fmt: str) -> Options:
+    """The PDF's and Markdown's "Changes since" section; the JSON's history."""
+    assert ctx.token is not None
+    if fmt == "json":
+        return Options(
+            history=st.checkbox(
+                "With the versions and the history",
+                key="export.history",
+                help="Every named version (the canvas as it was) and who changed what. "
+                "Importing the file brings them along.",
+            )
+        )
+    if fmt not in ("pdf", "md"):
+        return Options()
+    with ctx.read() as session:
+        names = [v.name for v in versions.list_versions(session=session, canvas_token=ctx.token)]
+    if not names:
+        st.caption(
+            "Once the canvas has a version (History → Versions, or a PDF downloaded), the "
+            "report can say what changed since."
+        )
+        return Options()
+    if st.session_state.get("export.since") not in (NO_CHANGES, *names):
+        st.session_state["export.since"] = NO_CHANGES
+    since = st.selectbox(
+        "Add “Changes since” a version",
+        [NO_CHANGES, *names],
+        key="export.since",
+        format_func=lambda n: n or "No, just the canvas",
+        help="A section after the summary: items added, removed and changed, links, "
+        "rank moves, KPIs and new decisions since that version.",
+    )
+    return Options(since=since)
+
+
+def _sent(ctx: PageContext) -> None:
+    """The PDF was downloaded for stakeholders: keep the canvas as it is as a version."""
+    assert ctx.token is not None
+    name = f"PDF of {date.today():%d %b %Y}".replace(" 0", " ")
+    try:
+        with ctx.write() as session:
+            saved = versions.save_automatic(
+                session=session,
+                canvas_token=ctx.token,
+                name=name,
+                kind="pdf",
+                actor=identity.actor(ctx),
+            )
+    except ServiceError as error:
+        messages.flash("warning", f"The PDF was downloaded, but no version was saved: {error}")
+        return
+    ctx.changed()
+    messages.flash(
+        "success", f"Saved as version “{md(saved.name)}”: History shows what changes since."
+    )
+
+
 # ------------------------------------------------------------------------- imports
 
 
@@ -268,7 +363,9 @@ def canvas_import(ctx: PageContext) -> None:
         return
     try:
         with ctx.write() as session:
-            canvas = json_io.import_canvas(session=session, document=document)
+            canvas = json_io.import_canvas(
+                session=session, document=document, actor=identity.actor(ctx).importing()
+            )
     except ServiceError as error:
         messages.show_error(error)
         return

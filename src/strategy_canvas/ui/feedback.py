@@ -31,6 +31,7 @@ from strategy_canvas.ui import (
     chart_view,
     editing,
     editor,
+    identity,
     links,
     messages,
     step_page,
@@ -473,6 +474,7 @@ def _send_back(ctx: PageContext, feedback_id: int, kind: str) -> None:
                 feedback_id=feedback_id,
                 as_kind=kind,  # type: ignore[arg-type]
                 expected_version=base,
+                actor=identity.actor(ctx),
             )
             title, new_id = items.item_title(row), row.id
     except ConflictError:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from strategy_canvas.services import canvas_copy, canvases
 from strategy_canvas.services.errors import ConflictError, ServiceError
-from strategy_canvas.ui import access, context, links, messages, progress, steps
+from strategy_canvas.ui import access, context, identity, links, messages, progress, steps
 from strategy_canvas.ui.context import PageContext
 from strategy_canvas.ui.text import md
 from strategy_canvas.ui.timefmt import relative_time
@@ -87,6 +87,7 @@ def create_form(ctx: PageContext) -> None:
             canvas = canvases.create_canvas(
                 session=session,
                 canvas_in={"name": name, "product": product, "description": description},
+                actor=identity.actor(ctx),
             )
     except ServiceError as error:
         messages.show_error(error)
@@ -122,6 +123,7 @@ def _rename_form(ctx: PageContext, row: canvases.CanvasSummary, notices: DeltaGe
                 canvas_token=row.token,
                 name=new_name,
                 expected_version=expected_version,
+                actor=identity.actor(ctx),
             )
     except ConflictError as error:
         messages.show_error(error, where=notices, shown_fields={"name": "Name"})
@@ -139,7 +141,8 @@ def _rename_form(ctx: PageContext, row: canvases.CanvasSummary, notices: DeltaGe
 def _delete_form(ctx: PageContext, row: canvases.CanvasSummary, notices: DeltaGenerator) -> None:
     with st.form(f"delete_{row.id}", border=False, enter_to_submit=False):
         st.markdown(
-            f"Deleting removes **{md(row.name)}** and everything in it, for everyone. "
+            f"Deleting removes **{md(row.name)}** and everything in it, its history and "
+            "versions too, for everyone. "
             "Type its name to confirm."
         )
         confirm = st.text_input("Canvas name", key=f"delete_confirm_{row.id}", placeholder=row.name)
@@ -166,7 +169,12 @@ def _set_archived(
 ) -> None:
     try:
         with ctx.write() as session:
-            canvases.set_archived(session=session, canvas_token=row.token, archived=archived)
+            canvases.set_archived(
+                session=session,
+                canvas_token=row.token,
+                archived=archived,
+                actor=identity.actor(ctx),
+            )
     except ServiceError as error:
         messages.show_error(error, where=notices)
         return
@@ -178,7 +186,9 @@ def _set_archived(
 def _duplicate(ctx: PageContext, row: canvases.CanvasSummary, notices: DeltaGenerator) -> None:
     try:
         with ctx.write() as session:
-            copy = canvas_copy.duplicate_canvas(session=session, canvas_token=row.token)
+            copy = canvas_copy.duplicate_canvas(
+                session=session, canvas_token=row.token, actor=identity.actor(ctx)
+            )
     except ServiceError as error:
         messages.show_error(error, where=notices)
         return

@@ -23,7 +23,7 @@ from strategy_canvas import charts, vision_statement
 from strategy_canvas.rules import kpi_progress, top_features
 from strategy_canvas.rules.percent import percent_text
 from strategy_canvas.services import progress
-from strategy_canvas.ui import board, chart_view, links, steps
+from strategy_canvas.ui import board, chart_view, links, since, steps
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.formats import SEVERITY_ICONS, choice, number
 from strategy_canvas.ui.text import md
@@ -99,6 +99,7 @@ def show(ctx: PageContext) -> None:
 def render(ctx: PageContext, frames: Frames) -> None:
     step_rows = list(frames.steps)
     next_action(ctx, step_rows)
+    since.overview_line(ctx)
     left, middle, right = st.columns([4, 3, 4])
     with left:
         problem_card(ctx, frames)

@@ -38,7 +38,7 @@ from strategy_canvas import scoring
 from strategy_canvas.services import edits, items, scores
 from strategy_canvas.services.errors import ValidationFailed
 from strategy_canvas.services.scores import GRID_FIELDS, LINK_FIELDS, SCORE_FIELDS
-from strategy_canvas.ui import board, chart_view, fields, messages
+from strategy_canvas.ui import board, chart_view, fields, identity, messages
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
@@ -339,7 +339,9 @@ def _editor_key(token: str, gen: int) -> str:
 def _save(ctx: PageContext, grid: GridState, rows: dict[int, edits.ItemEdit]) -> None:
     assert ctx.token is not None
     with ctx.write() as session:
-        result = scores.save_scores(session=session, canvas_token=ctx.token, rows=rows)
+        result = scores.save_scores(
+            session=session, canvas_token=ctx.token, rows=rows, actor=identity.actor(ctx)
+        )
     grid.record(result, rows)
     ctx.changed()  # what is drawn next reads the canvas as it is now
 

@@ -1,4 +1,6 @@
-"""The sidebar every page draws: the app, the open canvas, its steps and the way home.
+"""The sidebar every page draws: the app, the open canvas, its steps and the way home;
+the name the history knows this person by (asked once), and the undo of their last
+change.
 
 Streamlit's own page list is switched off (client.showSidebarNavigation = false): its
 links drop the query string, and so the open canvas. Ours pass ``?canvas=`` on with
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from strategy_canvas.ui import access, links, progress, steps
+from strategy_canvas.ui import access, identity, links, progress, steps, undo
 from strategy_canvas.ui.context import APP_ICON, APP_NAME
 from strategy_canvas.ui.text import md
 
@@ -53,6 +55,9 @@ def draw(ctx: PageContext) -> None:
     by_step, overall = _completeness(ctx)
     if overall is not None:
         bar.progress(overall, text=f"Complete: {progress.percent(overall)}")
+    if canvas is not None:
+        identity.name_prompt(ctx)
+        undo.sidebar(ctx)
 
     params = ctx.link_params
     disabled = canvas is None
@@ -84,6 +89,16 @@ def draw(ctx: PageContext) -> None:
         label="Export & import",
         icon=":material/picture_as_pdf:",
         help="The stakeholder PDF, Markdown, CSV and JSON; import a backlog or a canvas.",
+        query_params=params,
+        disabled=disabled,
+        width="stretch",
+    )
+    links.page_link(
+        steps.HISTORY_PAGE,
+        where=bar,
+        label="History",
+        icon=":material/history:",
+        help="Who changed what, what changed since a version, the versions and the trash.",
         query_params=params,
         disabled=disabled,
         width="stretch",

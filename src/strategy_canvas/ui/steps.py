@@ -19,6 +19,7 @@ class StepInfo:
 HOME_PAGE = "app.py"
 WORKSHOP_PAGE = "pages/7_Workshop.py"
 EXPORT_PAGE = "pages/8_Export.py"
+HISTORY_PAGE = "pages/9_History.py"
 
 OVERVIEW = StepInfo(
     0,

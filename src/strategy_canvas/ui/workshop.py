@@ -27,7 +27,7 @@ import streamlit as st
 from strategy_canvas import models as m
 from strategy_canvas.services import workshops
 from strategy_canvas.services.errors import PermissionDenied, ServiceError
-from strategy_canvas.ui import context, messages, steps
+from strategy_canvas.ui import context, identity, messages, steps
 from strategy_canvas.ui import workshop_facilitator as facilitate
 from strategy_canvas.ui import workshop_live as live
 from strategy_canvas.ui import workshop_state as state
@@ -289,6 +289,7 @@ def seated(ctx: PageContext, seat: state.Seat) -> str | None:
         state.leave_seat()
         return "elsewhere"
     st.session_state[state.SEAT_KEY] = (seat.param, token)
+    identity.sit(token)  # this tab's changes to the canvas are this participant's
     st.session_state[state.VIEW_STEP_KEY] = step
     st.session_state[state.SEEN_KEY] = state.page_key(sync, loaded, step)
     _header(sync, loaded, step)

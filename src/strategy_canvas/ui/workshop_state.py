@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from strategy_canvas.services import workshops
-from strategy_canvas.ui import links, push, steps
+from strategy_canvas.ui import identity, links, push, steps
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -181,6 +181,7 @@ def take_seat(param: str, token: str) -> None:
 def leave_seat() -> None:
     """Forget the seat in this tab (the personal link still works)."""
     st.session_state.pop(SEAT_KEY, None)
+    identity.stand()
     for param in SEAT_PARAMS:
         if param in st.query_params:
             del st.query_params[param]

@@ -59,7 +59,8 @@ def apply_import(
     skip_invalid: bool = False,
     actor: activity.Actor | None = None,
 ) -> ImportResult:
-    """Write the plan in one transaction: every create and update, or nothing.
+    """Write the plan in one transaction: every create and update, or nothing (one
+    action of ``actor``'s in the canvas's history, default "import").
 
     A plan with bad rows raises ValidationFailed listing them (nothing is written),
     unless ``skip_invalid``: then the good rows are written and the bad ones reported

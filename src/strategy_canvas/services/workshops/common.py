@@ -17,7 +17,8 @@ from typing import Any, Literal
 from sqlmodel import Session, col, select
 
 from strategy_canvas import models as m
-from strategy_canvas.services import items
+from strategy_canvas.services import items, people
+from strategy_canvas.services.activity import Actor
 from strategy_canvas.services.errors import (
     NotFound,
     PermissionDenied,
@@ -101,6 +102,12 @@ def facilitator_ids(session: Session, facilitator_key: str) -> tuple[int, str]:
     workshop_id, canvas_token = row
     assert workshop_id is not None
     return workshop_id, canvas_token
+
+
+def facilitator_actor(session: Session, facilitator_key: str) -> Actor:
+    """The facilitator, as the canvas's history names them (their display name)."""
+    row = session.exec(select(m.Participant).where(m.Participant.token == facilitator_key)).first()
+    return people.participant(row) if row is not None else Actor("Facilitator", via="workshop")
 
 
 def begin_facilitator_write(

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from strategy_canvas import models as m
+from strategy_canvas.services import activity, versions
 from strategy_canvas.services.errors import (
     ConflictError,
     FieldError,
@@ -22,6 +23,7 @@ from strategy_canvas.services.workshops.common import (
     begin_facilitator_write,
     check_step,
     commit_detached,
+    facilitator_actor,
     resolve_now,
     rollback_on_error,
     step_state,
@@ -246,7 +248,8 @@ def end_workshop(
     themes, votes and scores stay in the canvas, and the facilitator can still group,
     promote and apply scores afterwards."""
     now = resolve_now(now)
-    workshop, _ = begin_facilitator_write(session, facilitator_key)
+    workshop, canvas_token = begin_facilitator_write(session, facilitator_key)
+    actor = facilitator_actor(session, facilitator_key)
     with rollback_on_error(session):
         _bump_workshop(
             session,
@@ -257,5 +260,20 @@ def end_workshop(
             timer_ends_at=None,
             timer_read_only=False,
         )
+        activity.record(
+            session,
+            canvas_id=workshop.canvas_id,
+            actor=actor,
+            action="workshop",
+            title=f"ended the workshop “{workshop.title}”",
+        )
         commit_detached(session, workshop)
+    # The canvas as the workshop left it is a version, to compare with later.
+    versions.save_automatic(
+        session=session,
+        canvas_token=canvas_token,
+        name=f"After the workshop “{workshop.title}”"[:110],
+        kind="workshop",
+        actor=actor,
+    )
     return workshop

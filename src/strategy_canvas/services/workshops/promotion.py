@@ -21,6 +21,7 @@ from strategy_canvas.services.workshops.boards import score_rows
 from strategy_canvas.services.workshops.common import (
     begin_facilitator_write,
     commit_detached,
+    facilitator_actor,
     facilitator_ids,
     feature_of,
     note_of,
@@ -141,7 +142,12 @@ def promote_note(
             )
         data = _promotion_data(kind, note.text, fields or {})
         row = items.create_item(
-            session=session, canvas_token=canvas_token, kind=kind, data=data, commit=False
+            session=session,
+            canvas_token=canvas_token,
+            kind=kind,
+            data=data,
+            commit=False,
+            actor=facilitator_actor(session, facilitator_key),
         )
         session.exec(
             sa.update(m.Note)
@@ -192,6 +198,7 @@ def apply_blind_scores(*, session: Session, facilitator_key: str) -> pd.DataFram
         "previous_value",
         "previous_effort",
     ]
+    actor = facilitator_actor(session, facilitator_key)
     with rollback_on_error(session):
         rows, _ = score_rows(session, workshop, me=None, visible=True)
         scored = [r for r in rows if r["scores"]]
@@ -214,6 +221,7 @@ def apply_blind_scores(*, session: Session, facilitator_key: str) -> pd.DataFram
                 changes=changes,
                 expected_version=feature.version,
                 commit=False,
+                actor=actor,
             )
             applied.append(
                 {

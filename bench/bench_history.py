@@ -1,0 +1,341 @@
+"""What the canvas's history costs: a write with its entry against the same write with
+the history switched off, in the same run; the History screen of a canvas with 20,000
+entries; a diff of the large canvas against a version 100 changes ago.
+
+Budgets (docs/ARCHITECTURE.md, "History"): a write with its entry at most 1.3x the write
+without it; the History screen opens, and the diff is computed, each in under 1 s.
+Run it with ``.venv/bin/python -m bench.bench_history``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from bench.common import ROOT, create_large_canvas, median_seconds, temp_database
+from strategy_canvas import db
+from strategy_canvas import models as m
+from strategy_canvas.services import activity, changes, history, items, versions
+from strategy_canvas.services.activity import Actor
+
+WRITE_BUDGET = 1.3
+SECONDS_BUDGET = 1.0
+ENTRIES = 20_000
+CHANGES = 100
+ANA = Actor.person("Ana", "bench-key")
+
+
+@contextlib.contextmanager
+def history_off() -> Iterator[None]:
+    """The write path as it was before the history: no entry, no title worked out for
+    it, no reading of what a delete takes with it (the database's own ON DELETE does)."""
+    saved = (activity.record, items.entry_title, items.take_out)
+    activity.record = lambda *a, **k: None  # type: ignore[assignment]
+    items.entry_title = lambda *a, **k: ""  # type: ignore[assignment]
+    items.take_out = lambda *a, **k: ([], [])  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        activity.record, items.entry_title, items.take_out = saved  # type: ignore[assignment]
+
+
+def _writes(engine: Any, token: str) -> dict[str, Callable[[], object]]:
+    with db.session_scope(engine, readonly=True) as s:
+        feature = items.list_items(session=s, canvas_token=token, kind="feature")[7]
+        persona = items.list_items(session=s, canvas_token=token, kind="persona")[0]
+    counter = [0]
+
+    def update() -> None:
+        counter[0] += 1
+        with db.session_scope(engine) as s:
+            row = items.get_item(session=s, canvas_token=token, kind="feature", item_id=feature.id)
+            s.rollback()
+            items.update_item(
+                session=s,
+                canvas_token=token,
+                kind="feature",
+                item_id=feature.id,
+                changes={"title": f"Feature {counter[0]}", "reach": counter[0]},
+                expected_version=row.version,
+                actor=ANA,
+            )
+
+    def create_and_delete() -> None:
+        with db.session_scope(engine) as s:
+            row = items.create_item(
+                session=s,
+                canvas_token=token,
+                kind="goal",
+                data={"title": "Short-lived goal", "persona_id": persona.id},
+                actor=ANA,
+            )
+            items.delete_item(
+                session=s,
+                canvas_token=token,
+                kind="goal",
+                item_id=row.id,
+                expected_version=row.version,
+                actor=ANA,
+            )
+
+    return {"update a feature": update, "add and delete a goal": create_and_delete}
+
+
+def bench_writes(engine: Any, token: str) -> None:
+    print("\n-- a write with its history entry, against the same write without (same run)")
+    print("each: the median of 150 writes after 20 warm-up ones; off and on alternate 5 times")
+    print(f"{'write':24} {'off ms':>8} {'on ms':>8} {'ratio':>6}")
+    for name, run in _writes(engine, token).items():
+        ratios, offs, ons = [], [], []
+        for _ in range(5):
+            with history_off():
+                off = median_seconds(run, repeat=150, warmup=20)
+            on = median_seconds(run, repeat=150, warmup=20)
+            offs.append(off)
+            ons.append(on)
+            ratios.append(on / off)
+        ratio = statistics.median(ratios)
+        over = "  over budget" if ratio > WRITE_BUDGET else ""
+        off_ms, on_ms = statistics.median(offs) * 1000, statistics.median(ons) * 1000
+        print(f"{name:24} {off_ms:8.2f} {on_ms:8.2f} {ratio:6.2f}{over}")
+    print(f"budget: {WRITE_BUDGET:g}x the write without its entry")
+
+
+def fill_history(engine: Any, token: str, total: int) -> int:
+    """Entries shaped like real ones (saves with a few fields, adds, deletes with links)
+    until the canvas's history holds ``total``; returns how many it holds."""
+    rnd = random.Random(3)
+    with db.session_scope(engine) as s:
+        canvas_id = items.canvas_id_for(s, token)
+        features = [
+            (f.id, f.title, f.version)
+            for f in items.list_items(session=s, canvas_token=token, kind="feature")
+        ]
+        have = activity.last_entry_id(s, canvas_id)
+        people = [Actor.person(n, f"{n}-key") for n in ("Ana", "Ben", "Cleo", "Dev", "Eli")]
+        start = m.utcnow() - timedelta(days=90)
+        rows = []
+        for i in range(total - have):
+            who = rnd.choice(people)
+            fid, title, _ = rnd.choice(features)
+            kind = rnd.random()
+            if kind < 0.8:
+                action = "update"
+                data = {
+                    "before": {"reach": rnd.randint(0, 9999), "status": "idea"},
+                    "after": {"reach": rnd.randint(0, 9999), "status": "planned"},
+                    "version": rnd.randint(2, 40),
+                }
+            elif kind < 0.93:
+                action = "create"
+                data = {"after": {"title": title, "reach": 10, "status": "idea"}}
+            else:
+                action = "delete"
+                data = {"item": {"title": title}, "version": 3, "links": [], "rows": []}
+            rows.append(
+                {
+                    "canvas_id": canvas_id,
+                    "at": start + timedelta(seconds=i * 300),
+                    "actor_name": who.name,
+                    "actor_key": who.key,
+                    "via": "page",
+                    "batch": f"b{i}",
+                    "action": action,
+                    "kind": "feature",
+                    "item_id": fid,
+                    "step": 3,
+                    "title": title,
+                    "data": json.dumps(data),
+                    "undoes": None,
+                }
+            )
+        for at in range(0, len(rows), 2000):
+            s.connection().execute(sa.insert(m.Activity), rows[at : at + 2000])
+        s.commit()
+        count = sa.select(sa.func.count()).where(m.Activity.canvas_id == canvas_id)
+        return int(s.connection().execute(count).scalar_one())
+
+
+def bench_history_page(url: str, token: str) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from strategy_canvas.ui import history_page
+
+    print("\n-- the History screen of a canvas with 20,000 entries")
+    samples = []
+    for _ in range(5):
+        history_page.forget_cached()
+        at = AppTest.from_file(str(ROOT / "pages/9_History.py"), default_timeout=120)
+        at.query_params["canvas"] = token
+        began = time.perf_counter()
+        at.run()
+        samples.append(time.perf_counter() - began)
+        if at.exception:
+            raise RuntimeError(at.exception[0].message)
+    print(
+        f"server side, the page's whole run with nothing cached (AppTest, median of 5): "
+        f"{statistics.median(samples) * 1000:.0f} ms"
+    )
+    with db.session_scope(db.get_engine(url), readonly=True) as s:
+        reads = [
+            median_seconds(lambda: history.feed(session=s, canvas_token=token), repeat=15),
+            median_seconds(lambda: history.people(session=s, canvas_token=token), repeat=15),
+            median_seconds(
+                lambda: history.items_in_history(session=s, canvas_token=token), repeat=15
+            ),
+        ]
+    print(
+        "its reads: a page of the feed {:.0f} ms, the people {:.0f} ms, the items {:.0f} ms".format(
+            *(r * 1000 for r in reads)
+        )
+    )
+    browser = _in_chromium(url, token)
+    if browser is not None:
+        print(f"in Chromium, clicking History in the sidebar until the feed shows: {browser}")
+    print(f"budget: opens in under {SECONDS_BUDGET:g} s")
+
+
+def _in_chromium(url: str, token: str) -> str | None:
+    """Click-to-settled in Debian's Chromium, against a real `streamlit run`: the median
+    of 5 clicks on "History" from the Overview until the feed's count is on screen."""
+    chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+    if not os.path.exists(chromium):
+        print("(Chromium not found: CHROMIUM_PATH)")
+        return None
+    from playwright.sync_api import expect, sync_playwright
+
+    port = 8600 + os.getpid() % 300
+    env = {**os.environ, "DATABASE_URL": url, "STRATEGY_CANVAS_MODE": "local"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true",
+         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            base = f"http://127.0.0.1:{port}"
+            for _ in range(120):
+                try:
+                    page.goto(f"{base}/Overview?canvas={token}", timeout=5000)
+                    break
+                except Exception:
+                    time.sleep(0.5)
+            samples = []
+            for _ in range(6):
+                page.goto(f"{base}/Overview?canvas={token}")
+                expect(page.get_by_text("Live · change")).to_be_visible(timeout=60_000)
+                link = page.get_by_test_id("stSidebar").get_by_role("link", name="History")
+                began = time.perf_counter()
+                link.click()
+                expect(page.get_by_text("Entries 1–50 of")).to_be_visible(timeout=60_000)
+                samples.append(time.perf_counter() - began)
+            browser.close()
+        warm = samples[1:]  # the first opens a cold Python module
+        return (
+            f"median {statistics.median(warm) * 1000:.0f} ms, "
+            f"slowest {max(warm) * 1000:.0f} ms (first, cold: {samples[0] * 1000:.0f} ms)"
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _change(engine: Any, token: str, rnd: random.Random, i: int) -> None:
+    """One change of the kinds a team makes: a feature's score or status, a new piece of
+    feedback, a deleted one, a KPI reading, a decision."""
+    with db.session_scope(engine) as s:
+        what = i % 5
+        if what in (0, 1):
+            rows = items.list_items(session=s, canvas_token=token, kind="feature")
+            row = rnd.choice(rows)
+            s.rollback()
+            items.update_item(
+                session=s,
+                canvas_token=token,
+                kind="feature",
+                item_id=row.id,
+                changes={"reach": rnd.randint(10, 60_000), "status": "planned"},
+                expected_version=row.version,
+                actor=ANA,
+            )
+        elif what == 2:
+            items.create_item(
+                session=s,
+                canvas_token=token,
+                kind="feedback",
+                data={"text": f"New feedback {i}", "sentiment": "negative"},
+                actor=ANA,
+            )
+        elif what == 3:
+            row = rnd.choice(items.list_items(session=s, canvas_token=token, kind="feedback"))
+            s.rollback()
+            items.delete_item(
+                session=s,
+                canvas_token=token,
+                kind="feedback",
+                item_id=row.id,
+                expected_version=row.version,
+                actor=ANA,
+            )
+        else:
+            row = rnd.choice(items.list_items(session=s, canvas_token=token, kind="roadmap_item"))
+            s.rollback()
+            items.update_item(
+                session=s,
+                canvas_token=token,
+                kind="roadmap_item",
+                item_id=row.id,
+                changes={"lane": rnd.choice(["now", "next", "later"])},
+                expected_version=row.version,
+                actor=ANA,
+            )
+
+
+def bench_diff(engine: Any, token: str) -> None:
+    print("\n-- a diff of the large canvas against a version 100 changes ago")
+    with db.session_scope(engine) as s:
+        versions.save_version(session=s, canvas_token=token, name="Before", actor=ANA)
+    rnd = random.Random(11)
+    for i in range(CHANGES):
+        _change(engine, token, rnd, i)
+    with db.session_scope(engine, readonly=True) as s:
+        diff = changes.since_version(session=s, canvas_token=token, since="Before")
+        seconds = median_seconds(
+            lambda: changes.since_version(session=s, canvas_token=token, since="Before"),
+            repeat=7,
+        )
+    print(f"{diff.headline()}")
+    over = "  over budget" if seconds > SECONDS_BUDGET else ""
+    print(f"computed in {seconds * 1000:.0f} ms (median of 7){over}")
+    print(f"budget: under {SECONDS_BUDGET:g} s")
+
+
+def main() -> None:
+    url = temp_database()
+    began = time.perf_counter()
+    token = create_large_canvas(url)
+    engine = db.get_engine(url)
+    print(f"large canvas written in {time.perf_counter() - began:.1f} s")
+    bench_writes(engine, token)
+    bench_diff(engine, token)
+    held = fill_history(engine, token, ENTRIES)
+    print(f"\nthe canvas's history now holds {held:,} entries")
+    bench_history_page(url, token)
+
+
+if __name__ == "__main__":
+    main()
