@@ -136,16 +136,25 @@ def _from_link() -> None:
         del st.query_params["since"]
 
 
+def _notice() -> None:
+    """What the last action here did, once (a restore from the live feed reruns only the
+    feed, so the feed shows it too)."""
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        kind, text = notice
+        if kind == "success":
+            st.success(text, icon=":material/check_circle:")
+        else:
+            st.warning(text, icon=":material/warning:")
+
+
 def show(ctx: PageContext) -> None:
     """The History screen of the open canvas."""
     assert ctx.canvas is not None
     _from_link()
     st.caption("History · who changed what, what changed since a version, the trash")
     st.title(md(ctx.canvas.name))
-    notice = st.session_state.pop(NOTICE_KEY, None)
-    if notice:
-        kind, text = notice
-        (st.success if kind == "success" else st.warning)(text, icon=":material/check_circle:")
+    _notice()
     if st.session_state.get(VIEW_KEY) not in VIEWS:
         st.session_state[VIEW_KEY] = "feed"
     view = st.segmented_control(
@@ -207,6 +216,7 @@ def feed_view(ctx: PageContext) -> None:
     def feed() -> None:
         revision = ctx.revision if first[0] else _revision(ctx)
         first[0] = False
+        _notice()
         page = _feed(
             url, ctx.token or "", revision, step, person, item, st.session_state.get(PAGE_KEY, 0)
         )
