@@ -39,6 +39,25 @@ WRITES = {
     "save_scores",
     "send_to_step_one",
     "apply_import",
+    "add_many",
+    "roadmap_from_features",
+}
+
+
+#: the modules those services are called through (``items.update_item(...)``)
+SERVICES = {
+    "items",
+    "canvases",
+    "canvas_copy",
+    "json_io",
+    "trash",
+    "undo",
+    "versions",
+    "edits",
+    "scores",
+    "loop",
+    "backlog",
+    "bulk",
 }
 
 
@@ -47,7 +66,9 @@ def _calls_without_actor(source: str, where: str) -> list[str]:
     for node in ast.walk(ast.parse(source)):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
-        name = node.func.attr
+        name, through = node.func.attr, node.func.value
+        if not (isinstance(through, ast.Name) and through.id in SERVICES):
+            continue
         if name in WRITES and not any(k.arg == "actor" for k in node.keywords):
             found.append(f"{where}:{node.lineno} {name}")
     return found

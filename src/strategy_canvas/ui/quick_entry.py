@@ -18,7 +18,7 @@ import streamlit as st
 
 from strategy_canvas.services import bulk, drafts, items
 from strategy_canvas.services.errors import ServiceError
-from strategy_canvas.ui import editing, messages
+from strategy_canvas.ui import editing, identity, messages
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
@@ -114,6 +114,7 @@ def _add(ctx: PageContext, kind: str) -> None:
                 canvas_token=ctx.token,
                 kind=kind,
                 text=str(st.session_state.get(key) or ""),
+                actor=identity.actor(ctx),
             )
     except ServiceError as error:
         st.session_state[_RESULT.format(kind=kind)] = error
@@ -183,6 +184,7 @@ def _put_on_roadmap(ctx: PageContext, names: dict[int, str]) -> None:
                 feature_ids=picked,
                 lane=str(st.session_state.get(_LANE) or "next"),
                 owner=str(st.session_state.get(_OWNER) or ""),
+                actor=identity.actor(ctx),
             )
     except ServiceError as error:
         st.session_state[_RESULT.format(kind="roadmap_item")] = error
