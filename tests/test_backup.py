@@ -278,6 +278,10 @@ def _broken(tmp_path: Path, source: Path, change: Any) -> Path:
             "not a Strategy Canvas backup",
         ),
         (lambda lines: [lines[0], lines[1][:40]], "not JSON"),
+        (
+            lambda lines: [lines[0].replace('"id_marks": {', '"id_marks": {"x": "9",'), *lines[1:]],
+            "id marks",
+        ),
     ],
     ids=[
         "truncated",
@@ -286,6 +290,7 @@ def _broken(tmp_path: Path, source: Path, change: Any) -> Path:
         "unknown-migration",
         "a-canvas-export",
         "garbled",
+        "garbled-id-marks",
     ],
 )
 def test_a_damaged_or_foreign_file_is_refused_and_nothing_is_written(
@@ -348,3 +353,59 @@ def test_a_backup_from_an_older_schema_is_restored_and_upgraded(tmp_path: Path) 
             assert (feature.title, feature.labels) == ("Old feature", "")
     finally:
         new.dispose()
+
+
+def _delete_newest_feature(engine: Engine, token: str) -> int:
+    """Delete the canvas's newest feature (it goes to the trash); return its id."""
+    with Session(engine, expire_on_commit=False) as session:
+        newest = max(
+            items.list_items(session=session, canvas_token=token, kind="feature"),
+            key=lambda f: f.id or 0,
+        )
+        assert newest.id is not None
+        items.delete_item(
+            session=session,
+            canvas_token=token,
+            kind="feature",
+            item_id=newest.id,
+            expected_version=newest.version,
+        )
+        return newest.id
+
+
+def _new_feature_id(engine: Engine, token: str) -> int:
+    with Session(engine, expire_on_commit=False) as session:
+        added = items.create_item(
+            session=session, canvas_token=token, kind="feature", data={"title": "Added later"}
+        )
+        assert added.id is not None
+        return added.id
+
+
+def test_a_restored_database_never_gives_a_deleted_items_id_again(
+    new_sqlite: Engine, new_postgres: Engine, tmp_path: Path
+) -> None:
+    """The history names items by id, so ids are never reused (docs/ARCHITECTURE.md,
+    "History"). A deleted item keeps its id in the trash; after a restore, in either
+    direction, a new item must not get that id, as it would not in the database the
+    backup came from."""
+    with Session(new_sqlite, expire_on_commit=False) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Ids"}).token
+        for title in ("Kept", "Deleted"):
+            items.create_item(
+                session=session, canvas_token=token, kind="feature", data={"title": title}
+            )
+    deleted = _delete_newest_feature(new_sqlite, token)
+    backup.write_backup(engine=new_sqlite, path=tmp_path / "lite.jsonl")
+    backup.restore_backup(engine=new_postgres, path=tmp_path / "lite.jsonl")
+    assert _new_feature_id(new_postgres, token) > deleted
+
+    deleted = _delete_newest_feature(new_postgres, token)
+    backup.write_backup(engine=new_postgres, path=tmp_path / "pg.jsonl")
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'again.db'}")
+    try:
+        db.migrate(engine)
+        backup.restore_backup(engine=engine, path=tmp_path / "pg.jsonl")
+        assert _new_feature_id(engine, token) > deleted
+    finally:
+        engine.dispose()

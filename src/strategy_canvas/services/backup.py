@@ -9,7 +9,8 @@ Nothing names a table here, so a new table is backed up without a code change.
 The file is JSON Lines, gzip-compressed when its name ends in ``.gz``::
 
     {"format": "strategy-canvas-backup", "version": 1, "revision": "0006", ...,
-     "tables": [{"name": "canvas", "columns": [["id", "int"], ["name", "text"], ...]}, ...]}
+     "tables": [{"name": "canvas", "columns": [["id", "int"], ["name", "text"], ...]}, ...],
+     "id_marks": {"feature": 131, ...}}
     {"table": "canvas", "rows": [[1, "Tidewater", ...], ...]}    # up to 500 rows a line
     ...
     {"end": true, "rows": {"canvas": 3, "feature": 120, ...}}
@@ -22,7 +23,9 @@ PostgreSQL and back.
 :func:`restore_backup` loads a file into an **empty** database: it brings the schema to
 the migration the backup was taken at, inserts every row in one transaction (links
 that point forwards are set once their target exists), moves PostgreSQL's id sequences
-past the restored ids, and upgrades to the newest migration. Anything wrong (a foreign
+past the restored ids and past every id ever given (``id_marks``: the history names
+items by id, so the id of a deleted item is never given again, restored or not), and
+upgrades to the newest migration. Anything wrong (a foreign
 or newer file, a truncated one, a database that is not empty) is refused with nothing
 written.
 
@@ -158,6 +161,55 @@ def _tables(conn: sa.Connection) -> list[sa.Table]:
     return [t for t in metadata.sorted_tables if t.name not in _SKIPPED_TABLES]
 
 
+def _integer_key(table: sa.Table) -> sa.Column[Any] | None:
+    keys = list(table.primary_key.columns)
+    return keys[0] if len(keys) == 1 and isinstance(keys[0].type, sa.Integer) else None
+
+
+def _sequence(conn: sa.Connection, table: sa.Table) -> str | None:
+    """PostgreSQL: the name of the sequence that numbers ``table``'s rows, if any."""
+    key = _integer_key(table)
+    if key is None:
+        return None
+    return conn.execute(
+        sa.text("SELECT pg_get_serial_sequence(:table, :column)"),
+        {"table": f'"{table.name}"', "column": key.name},
+    ).scalar_one_or_none()
+
+
+def _id_marks(conn: sa.Connection, tables: list[sa.Table]) -> dict[str, int]:
+    """table -> the highest id it ever gave, deleted rows' included, where the database
+    keeps that apart from the rows (SQLite's ``AUTOINCREMENT``, PostgreSQL's sequences).
+
+    The history names items by id and a deleted item keeps its id in the trash, so a
+    restored database must not give those ids again (docs/ARCHITECTURE.md, "History").
+    """
+    if conn.dialect.name == "sqlite":
+        if (
+            conn.execute(
+                sa.text(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_sequence'"
+                )
+            ).first()
+            is None
+        ):
+            return {}
+        found = conn.execute(sa.text("SELECT name, seq FROM sqlite_sequence")).all()
+        return {str(name): int(seq) for name, seq in found if seq is not None}
+    marks = {}
+    for table in tables:
+        sequence = _sequence(conn, table)
+        if sequence is None:
+            continue
+        last = conn.execute(
+            sa.text("SELECT pg_sequence_last_value(CAST(:sequence AS regclass))"),
+            {"sequence": sequence},
+        ).scalar_one_or_none()
+        if last is not None:
+            marks[table.name] = int(last)
+    return marks
+
+
 def _snapshot_connection(engine: Engine) -> sa.Connection:
     """A connection whose transaction sees one moment of every table, blocking no one."""
     if db.is_sqlite(engine):
@@ -197,6 +249,7 @@ def write_backup(*, engine: Engine, path: str | Path) -> BackupSummary:
                 "created_at": datetime.now().astimezone().isoformat(),
                 "source": engine.dialect.name,
                 "tables": [{"name": t.name, "columns": kinds[t.name]} for t in tables],
+                "id_marks": _id_marks(conn, tables),
             }
             out.write(json.dumps(header, ensure_ascii=False) + "\n")
             for table in tables:
@@ -368,22 +421,53 @@ class _Loader:
             self.conn.execute(sa.update(table).where(*where).values({name: value}))
 
 
-def _advance_sequences(conn: sa.Connection, tables: list[sa.Table]) -> None:
-    """PostgreSQL: each id sequence continues after the highest restored id."""
+def _advance_sequences(conn: sa.Connection, tables: list[sa.Table], marks: dict[str, int]) -> None:
+    """Each table's ids continue after the highest restored id and after the highest id
+    the backed-up database ever gave (its ``id_marks``), so no id is given twice."""
+    if conn.dialect.name == "sqlite":
+        _advance_sqlite_sequences(conn, tables, marks)
+        return
     for table in tables:
-        keys = list(table.primary_key.columns)
-        if len(keys) != 1 or not isinstance(keys[0].type, sa.Integer):
+        sequence = _sequence(conn, table)
+        key = _integer_key(table)
+        if sequence is None or key is None:
             continue
-        sequence = conn.execute(
-            sa.text("SELECT pg_get_serial_sequence(:table, :column)"),
-            {"table": f'"{table.name}"', "column": keys[0].name},
-        ).scalar_one_or_none()
-        if sequence is None:
-            continue
-        top = conn.execute(sa.select(sa.func.max(keys[0]))).scalar_one()
-        if top is not None:
+        top = max(
+            conn.execute(sa.select(sa.func.max(key))).scalar_one() or 0,
+            marks.get(table.name, 0),
+        )
+        if top:
             conn.execute(
                 sa.text("SELECT setval(:sequence, :top)"), {"sequence": sequence, "top": top}
+            )
+
+
+def _advance_sqlite_sequences(
+    conn: sa.Connection, tables: list[sa.Table], marks: dict[str, int]
+) -> None:
+    """SQLite: an ``AUTOINCREMENT`` table never gives an id up to its ``sqlite_sequence``
+    entry, which inserting the rows has set to their highest id; raise it to the mark."""
+    counting = {
+        str(name)
+        for (name,) in conn.execute(
+            sa.text(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND upper(sql) LIKE '%AUTOINCREMENT%'"
+            )
+        )
+    }
+    for table in tables:
+        mark = marks.get(table.name)
+        if table.name not in counting or not mark:
+            continue
+        raised = conn.execute(
+            sa.text("UPDATE sqlite_sequence SET seq = max(seq, :mark) WHERE name = :name"),
+            {"mark": mark, "name": table.name},
+        )
+        if not raised.rowcount:
+            conn.execute(
+                sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES (:name, :mark)"),
+                {"mark": mark, "name": table.name},
             )
 
 
@@ -445,8 +529,12 @@ def restore_backup(*, engine: Engine, path: str | Path) -> RestoreSummary:
                 if {n: c for n, c in counts.items() if c} != expected:
                     raise _error("holds other row counts than its last line says; it is damaged")
                 loader.finish()
-                if not db.is_sqlite(engine):
-                    _advance_sequences(conn, list(metadata.tables.values()))
+                marks = header.get("id_marks") or {}
+                if not isinstance(marks, dict) or not all(
+                    isinstance(v, int) for v in marks.values()
+                ):
+                    raise _error("has id marks that are not whole numbers; it is damaged")
+                _advance_sequences(conn, list(metadata.tables.values()), marks)
         except BaseException:
             db.migrate(engine)  # leave the empty database at the newest schema
             raise
