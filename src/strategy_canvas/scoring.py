@@ -57,6 +57,12 @@ SIGMA_AT_ZERO_CONFIDENCE = 1.0
 IMPACT_STEP_AT_ZERO_CONFIDENCE = 0.5
 #: The confidence assumed where a feature gives none (Value/Effort does not need it).
 DEFAULT_CONFIDENCE = 50.0
+#: The robustness check as every reader runs it (the page, the PDF, the Markdown): its
+#: runs, its seed (fixed, so everyone sees the same result for the same canvas) and the
+#: cut it starts from, so their numbers agree.
+ROBUSTNESS_DRAWS = 2000
+ROBUSTNESS_SEED = 20260901
+DEFAULT_TOP_K = 5
 
 # ------------------------------------------------------------------------ helpers
 
@@ -592,8 +598,10 @@ def _scores(key: str, inputs: dict[str, np.ndarray], confidence: np.ndarray) -> 
     return inputs["value"] / inputs["effort"]
 
 
-def _percent(p: float) -> str:
-    """A share as a whole percent that never rounds to a misleading 0 % or 100 %."""
+def share_text(p: float) -> str:
+    """A share of the runs as a whole percent that never rounds to a misleading 0 % or
+    100 % ("under 1%", "99%"); halves round up (:func:`strategy_canvas.rules.percent.percent`).
+    The one wording of the robustness check's shares, on the page and in the reports."""
     if 0 < p < 0.005:
         return "under 1%"
     shown = percent(p) or 0
@@ -611,11 +619,11 @@ def _sentence(
         spread = f"ranks {ordinal(p10)}–{ordinal(p90)} in 80% of them"
     settled = p >= 0.9 or p <= 0.1
     if p >= 0.5:
-        lead = f"In the top {k} in {_percent(p)} of runs"
+        lead = f"In the top {k} in {share_text(p)} of runs"
     elif not settled:
-        lead = f"In the top {k} in only {_percent(p)} of runs"
+        lead = f"In the top {k} in only {share_text(p)} of runs"
     else:
-        lead = f"Outside the top {k} in {_percent(1 - p)} of runs"
+        lead = f"Outside the top {k} in {share_text(1 - p)} of runs"
     if solid or settled:
         return f"{lead}; {spread}. Solid."
     reason = f"it hinges on its {driver}" if relative > 0 else "it ties with other features"

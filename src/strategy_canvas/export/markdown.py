@@ -361,6 +361,7 @@ def _step3(s: Mapping[str, Any]) -> list[str | None]:
             )
         )
         parts.append(_more(len(features), s["totals"]["features"], "features"))
+        parts += _ranks(s)
     else:
         parts.append("_No features yet._")
     if s["criteria"]:
@@ -371,6 +372,8 @@ def _step3(s: Mapping[str, Any]) -> list[str | None]:
                 [(c["name"], _number(c["weight"], 2), c["description"]) for c in s["criteria"]],
             ),
         ]
+    parts += _weighted(s["weighted"])
+    parts += _robustness(s["robustness"])
     parts.append("### Sketches")
     parts.append(
         table(
@@ -389,6 +392,103 @@ def _step3(s: Mapping[str, Any]) -> list[str | None]:
         else "_No sketches yet._"
     )
     return parts
+
+
+def _ranks(s: Mapping[str, Any]) -> list[str | None]:
+    """Every framework's rank of each feature, side by side."""
+    frameworks = s["frameworks"]
+    return [
+        "### Every framework's rank",
+        "Each feature's place under every framework, side by side (1 is best); the spread "
+        "is how far apart its best and worst places are. Where it is wide, the framework "
+        "decides, not the feature: worth a discussion.",
+        table(
+            ["Feature", *(fw["label"].replace(" score", "") for fw in frameworks), "Spread"],
+            [
+                (
+                    f["title"] + (f"\nDiscuss: {f['note']}" if f["note"] else ""),
+                    *(_dash(f[f"{fw['key']}_rank"]) for fw in frameworks),
+                    _dash(f["rank_spread"]),
+                )
+                for f in s["features"]
+            ],
+        ),
+    ]
+
+
+def _weighted(w: Mapping[str, Any]) -> list[str | None]:
+    """The team's weighted ranking: the criteria, then the features best first."""
+    if not w["criteria"]:
+        return []
+    criteria = ", ".join(
+        f"{escape(c['name'], inline=True)} ({c['percent']}%)" for c in w["criteria"]
+    )
+    parts: list[str | None] = [
+        "### Weighted ranking",
+        "The team's own criteria, each feature scored 0–10 on each: the weighted score is "
+        f"Σ weight × score, the weights made to add up to 100%. Criteria: {criteria}.",
+    ]
+    if w["features"]:
+        parts.append(
+            table(
+                ["#", "Feature", *(c["name"] for c in w["criteria"]), "Weighted"],
+                [
+                    (
+                        f["rank"],
+                        f["title"],
+                        *(_number(x, 2) for x in f["scores"]),
+                        _number(f["score"], 2),
+                    )
+                    for f in w["features"]
+                ],
+            )
+        )
+        parts.append(_more(len(w["features"]), w["total"], "weighted features"))
+    else:
+        parts.append("_No feature has a score on every criterion yet._")
+    if w["unranked"]:
+        noun = "feature" if w["unranked"] == 1 else "features"
+        parts.append(f"_{w['unranked']} {noun} not ranked: each needs a score on every criterion._")
+    return parts
+
+
+_VERDICTS = {"solid": "✓ solid", "fragile": "⚠ fragile"}
+
+
+def _robustness(r: Mapping[str, Any]) -> list[str | None]:
+    """The robustness check: the same runs as the app's, a verdict per feature."""
+    if not r["total"]:
+        return []
+    counts = r["counts"]
+    unscored = f", {counts['unscored']} not ranked" if counts["unscored"] else ""
+    return [
+        "### How robust the ranking is",
+        f"{r['draws']:,} runs of the {r['framework']} ranking, each with every estimate "
+        "varied within its range (or by its confidence); the same runs as the app's "
+        f"Prioritise tab. **Solid**: in or out of the top {r['k']} in at least 90% of the "
+        "runs. **Fragile**: it depends on estimates the team is unsure of. "
+        f"{counts['solid']} solid, {counts['fragile']} fragile{unscored}.",
+        table(
+            ["Feature", "Verdict", f"Top {r['k']}", "Likely rank", "In short"],
+            [
+                (
+                    f["title"],
+                    _VERDICTS.get(f["verdict"], "not ranked"),
+                    _dash(f["top_k"]),
+                    "—"
+                    if f["rank_p10"] is None
+                    else (
+                        f"{int(f['rank_p10'])}"
+                        if f["rank_p10"] == f["rank_p90"]
+                        else f"{int(f['rank_p10'])}–{int(f['rank_p90'])}"
+                    ),
+                    f["sentence"],
+                )
+                for f in r["features"]
+            ],
+        ),
+        _more(len(r["features"]), r["total"], "features"),
+    ]
 
 
 def _step4(s: Mapping[str, Any]) -> list[str | None]:

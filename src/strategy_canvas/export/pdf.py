@@ -62,9 +62,9 @@ TEMPLATE = TEMPLATE_DIR / "report.typ"
 #: Chart width in CSS pixels. The text column of the A4 page is 483 pt = 644 px, so a
 #: chart is drawn at about its natural size (its 11 px labels print at about 8 pt).
 CHART_WIDTH = 640
-#: Features shown in the score bars and the robustness chart, and the Monte Carlo runs.
+#: Features shown in the score bars and the robustness chart (the check's runs and seed
+#: are the page's: scoring.ROBUSTNESS_DRAWS, scoring.ROBUSTNESS_SEED).
 ROBUSTNESS_TOP = 25
-ROBUSTNESS_DRAWS = 1000
 #: The font every chart uses (shipped in FONT_DIR, registered with vl-convert).
 CHART_FONT = "Noto Sans"
 #: Longest side of a sketch image in the PDF, in pixels (about 200 dpi at 5 cm high).
@@ -237,7 +237,16 @@ def _robustness(frames: Mapping[str, pd.DataFrame], width: int) -> Any:
     features = _frame(frames, "feature")
     if features is None or scoring.rice_score(features).notna().sum() < 2:
         return None
-    runs = scoring.monte_carlo(features, framework="rice", draws=ROBUSTNESS_DRAWS)
+    if isinstance(frames, report_data.ReportFrames):  # the page's runs, read once
+        runs = frames.snapshot.robustness("rice", scoring.DEFAULT_TOP_K)
+    else:
+        runs = scoring.monte_carlo(
+            features,
+            framework="rice",
+            k=scoring.DEFAULT_TOP_K,
+            draws=scoring.ROBUSTNESS_DRAWS,
+            seed=scoring.ROBUSTNESS_SEED,
+        )
     return charts.robustness_chart(runs, top=ROBUSTNESS_TOP, width=width)
 
 

@@ -171,6 +171,13 @@ def _link_key(field_name: str) -> str:
     return field_name.removesuffix("_id")
 
 
+class ReportFrames(dict[str, pd.DataFrame]):
+    """kind -> its items with each link's title beside it, for the report's charts;
+    ``snapshot`` is the read model they come from (its robustness runs are the page's)."""
+
+    snapshot: CanvasSnapshot
+
+
 class _Canvas:
     """The canvas's snapshot, its items as plain records."""
 
@@ -225,9 +232,81 @@ def _features(canvas: _Canvas) -> list[dict[str, Any]]:
             rank = _plain(row.get(f"{key}_rank"))
             record[f"{key}_rank"] = None if rank is None else int(rank)
         record["median_rank"] = _plain(row.get("median_rank"))
+        spread = _plain(row.get("rank_spread"))
+        record["rank_spread"] = None if spread is None else int(spread)
         record["discuss"] = bool(row.get("discuss"))
         record["note"] = str(row.get("note") or "")
     return records
+
+
+def _weighted(canvas: _Canvas, limit: int) -> dict[str, Any]:
+    """The team's weighted ranking: its criteria (weight and share of all weights) and
+    the features best first under it (:func:`scoring.ranked_by`), each with its score
+    on every criterion; ``unranked`` counts those missing a score."""
+    criteria = [c for c in canvas.records("criterion") if (c["weight"] or 0) > 0]
+    total = sum(c["weight"] for c in criteria) or 1.0
+    ranks = canvas.snap.ranks
+    if not criteria or ranks.empty:
+        return {"criteria": [], "features": [], "unranked": 0, "total": 0}
+    scores: dict[tuple[int, int], float] = {
+        (int(r.feature_id), int(r.criterion_id)): float(r.score)
+        for r in canvas.rows["criterion_score"]
+    }
+    ordered = scoring.ranked_by(ranks, "weighted")
+    rows = []
+    for row in ordered.to_dict("records"):
+        rank = _plain(row.get("weighted_rank"))
+        if rank is None:
+            continue
+        rows.append(
+            {
+                "title": str(row["title"]),
+                "rank": int(rank),
+                "score": _plain(row.get("weighted_score")),
+                "scores": [scores.get((int(row["id"]), int(c["id"]))) for c in criteria],
+            }
+        )
+    return {
+        "criteria": [
+            {"name": c["name"], "weight": c["weight"], "percent": percent(c["weight"] / total)}
+            for c in criteria
+        ],
+        "features": rows[:limit],
+        "total": len(rows),
+        "unranked": int(ordered["weighted_rank"].isna().sum()),
+    }
+
+
+def _robustness(canvas: _Canvas, limit: int) -> dict[str, Any]:
+    """The robustness check of the RICE ranking, the very runs the page shows
+    (:meth:`CanvasSnapshot.robustness`): its verdict per feature, best first as the page
+    lists them (median rank, then the best of its likely ranks), and the counts."""
+    result = canvas.snap.robustness("rice", scoring.DEFAULT_TOP_K)
+    attrs = dict(result.attrs)
+    ordered = result.assign(_median=result["median_rank"].fillna(float("inf"))).sort_values(
+        ["_median", "rank_p10"], kind="stable"
+    )
+    rows = [
+        {
+            "title": str(r["title"]),
+            "verdict": str(r["verdict"]),
+            "top_k": None if pd.isna(r["p_top_k"]) else scoring.share_text(float(r["p_top_k"])),
+            "rank_p10": _plain(r["rank_p10"]),
+            "rank_p90": _plain(r["rank_p90"]),
+            "sentence": str(r["sentence"]),
+        }
+        for r in ordered.to_dict("records")
+    ]
+    counts = {v: sum(1 for r in rows if r["verdict"] == v) for v in ("solid", "fragile")}
+    return {
+        "framework": scoring.FRAMEWORKS["rice"].label,
+        "k": int(attrs.get("k", scoring.DEFAULT_TOP_K)),
+        "draws": int(attrs.get("draws", scoring.ROBUSTNESS_DRAWS)),
+        "seed": int(attrs.get("seed", scoring.ROBUSTNESS_SEED)),
+        "counts": {**counts, "unscored": len(rows) - sum(counts.values())},
+        "features": rows[:limit],
+        "total": len(rows),
+    }
 
 
 def _kpis(canvas: _Canvas) -> list[dict[str, Any]]:
@@ -406,7 +485,7 @@ def gather_with_frames(
     include_images: bool = False,
     today: date | None = None,
     workshop: str | None = None,
-) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+) -> tuple[dict[str, Any], ReportFrames]:
     """:func:`gather`, and every item type as a DataFrame for the charts (read once):
     the columns of ``items.items_frame`` plus each link's title."""
     chosen = _steps(steps)
@@ -484,7 +563,12 @@ def gather_with_frames(
     if 3 in chosen:
         data["step3"] = {
             "features": features[: LIMITS["features"]],
+            "frameworks": [
+                {"key": key, "label": fw.label} for key, fw in scoring.FRAMEWORKS.items()
+            ],
             "criteria": canvas.records("criterion"),
+            "weighted": _weighted(canvas, LIMITS["features"]),
+            "robustness": _robustness(canvas, LIMITS["features"]),
             "sketches": canvas.records("sketch", with_image=include_images),
             "totals": {"features": len(features)},
         }
@@ -506,4 +590,6 @@ def gather_with_frames(
         }
     if summary is not None:
         data["workshop"] = workshop_section(summary)
-    return data, {kind: snap.linked_frame(kind) for kind in items.ITEM_TYPES}
+    frames = ReportFrames({kind: snap.linked_frame(kind) for kind in items.ITEM_TYPES})
+    frames.snapshot = snap
+    return data, frames

@@ -58,6 +58,7 @@ class CanvasSnapshot(Mapping[str, pd.DataFrame]):
         self._frames: dict[str, pd.DataFrame] = {}
         self._titles: dict[str, dict[int, str]] = {}
         self._linked: dict[str, pd.DataFrame] = {}
+        self._robustness: dict[tuple[str, int], pd.DataFrame] = {}
 
     # ------------------------------------------------------------------ identity
 
@@ -143,6 +144,23 @@ class CanvasSnapshot(Mapping[str, pd.DataFrame]):
         """The features worth naming first
         (:func:`strategy_canvas.rules.top_features.top_features`)."""
         return top_features.top_features(self.frame("feature"), self.ranks)
+
+    def robustness(self, framework: str = "rice", k: int = scoring.DEFAULT_TOP_K) -> pd.DataFrame:
+        """How robust the ranking under ``framework`` is for a cut of ``k``
+        (:func:`scoring.monte_carlo`, :data:`scoring.ROBUSTNESS_DRAWS` runs with
+        :data:`scoring.ROBUSTNESS_SEED`), run once per snapshot: the page, the PDF and
+        the Markdown read the same runs."""
+        found = self._robustness.get((framework, k))
+        if found is None:
+            found = scoring.monte_carlo(
+                self.frame("feature"),
+                framework=framework,
+                k=k,
+                draws=scoring.ROBUSTNESS_DRAWS,
+                seed=scoring.ROBUSTNESS_SEED,
+            )
+            self._robustness[(framework, k)] = found
+        return found
 
     @cached_property
     def steps(self) -> list[progress.StepProgress]:

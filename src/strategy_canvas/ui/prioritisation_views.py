@@ -25,9 +25,8 @@ from strategy_canvas.ui.text import md
 if TYPE_CHECKING:
     pass
 
-DEFAULT_K = 5
-DRAWS = 2000
-SEED = 20260901  # fixed, so everyone sees the same robustness for the same canvas
+DEFAULT_K = scoring.DEFAULT_TOP_K
+DRAWS = scoring.ROBUSTNESS_DRAWS
 #: how many features the robustness check describes in words before the full table
 SENTENCES_SHOWN = 15
 
@@ -253,13 +252,8 @@ def robustness_panel(frames: Frames, framework: str, k: int) -> None:
         st.caption("No features yet — the check needs scored features to vary.")
         return
 
-    def result() -> pd.DataFrame:  # the Monte Carlo run, once per state of the canvas
-        return chart_view.cached(
-            frames,
-            "prio.monte_carlo",
-            lambda: scoring.monte_carlo(features, framework=framework, k=k, draws=DRAWS, seed=SEED),
-            (framework, k),
-        )
+    def result() -> pd.DataFrame:  # the snapshot's run: the same the PDF and Markdown read
+        return frames.robustness(framework, k)
 
     st.caption(
         f"{DRAWS:,} runs, each with every estimate varied within its range (or by its "
@@ -284,12 +278,9 @@ def robustness_panel(frames: Frames, framework: str, k: int) -> None:
                 column_config={
                     "Feature": st.column_config.TextColumn(width="medium", pinned=True),
                     "Verdict": st.column_config.TextColumn(width=90),
-                    f"Top {k}": st.column_config.ProgressColumn(
+                    f"Top {k}": st.column_config.TextColumn(
                         help=f"Share of the runs in which it lands in the top {k}.",
-                        format="%.0f%%",
-                        min_value=0.0,
-                        max_value=100.0,
-                        width=110,
+                        width=90,
                     ),
                     "In short": st.column_config.TextColumn(width="large"),
                 },
@@ -345,7 +336,9 @@ def robustness_table(result: pd.DataFrame) -> pd.DataFrame:
         {
             "Feature": ordered["title"].astype(str),
             "Verdict": ordered["verdict"].map(lambda v: verdicts.get(str(v), str(v))),
-            f"Top {k}": (ordered["p_top_k"].astype(float) * 100).round(1),
+            f"Top {k}": ordered["p_top_k"].map(
+                lambda p: None if pd.isna(p) else scoring.share_text(float(p))
+            ),
             "In short": ordered["sentence"].astype(str),
         }
     ).reset_index(drop=True)
