@@ -206,8 +206,15 @@ def load_snapshot(*, session: Session, canvas_token: str, database_url: str = ""
 _cache: LRUCache[CanvasSnapshot] = LRUCache(CACHE_SIZE)
 
 
-def _database_url(session: Session) -> str:
-    return session.get_bind().engine.url.render_as_string(hide_password=False)
+def database_key(engine: Any) -> str:
+    """How the cache names ``engine``'s database (its URL, as text)."""
+    return str(engine.url.render_as_string(hide_password=False))
+
+
+def cached(database: str, canvas_token: str, revision: int) -> CanvasSnapshot | None:
+    """The snapshot of the canvas at ``revision`` if the cache holds it (no I/O);
+    ``database`` is :func:`database_key` of the engine."""
+    return _cache.get((database, canvas_token, revision))
 
 
 def snapshot(*, session: Session, canvas_token: str, revision: int | None = None) -> CanvasSnapshot:
@@ -217,7 +224,7 @@ def snapshot(*, session: Session, canvas_token: str, revision: int | None = None
     A snapshot loaded for ``revision`` may show a later state when the canvas changed
     in between, never an earlier one.
     """
-    url = _database_url(session)
+    url = database_key(session.get_bind().engine)
     if revision is None:
         revision = canvases.get_revision(session=session, canvas_token=canvas_token)
     found = _cache.get((url, canvas_token, revision))

@@ -44,8 +44,11 @@ def table_height(rows: int, row: int = 35) -> int:
 def current_frames(ctx: PageContext, *, revision: int | None = None) -> tuple[int, Frames]:
     """The canvas's snapshot at ``revision``, or at the change counter read now."""
     assert ctx.token is not None
+    if revision is not None:
+        frames = ctx.snapshot(revision)
+        return frames.revision, frames
     with ctx.read() as session:
-        frames = snapshot.snapshot(session=session, canvas_token=ctx.token, revision=revision)
+        frames = snapshot.snapshot(session=session, canvas_token=ctx.token)
     return frames.revision, frames
 
 

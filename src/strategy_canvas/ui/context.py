@@ -106,13 +106,15 @@ class PageContext:
 
     def snapshot(self, revision: int | None = None) -> CanvasSnapshot:
         """The open canvas's read model at ``revision`` (default: this run's change
-        counter), from the process's cache: no query when it is there."""
+        counter), from the process's cache: no session and no query when it is there."""
         assert self.canvas is not None
+        wanted = self.revision if revision is None else revision
+        found = snapshot.cached(snapshot.database_key(self.engine), self.canvas.token, wanted)
+        if found is not None:
+            return found
         with self.read() as session:
             return snapshot.snapshot(
-                session=session,
-                canvas_token=self.canvas.token,
-                revision=self.revision if revision is None else revision,
+                session=session, canvas_token=self.canvas.token, revision=wanted
             )
 
     @contextmanager

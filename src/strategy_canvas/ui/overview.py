@@ -210,29 +210,35 @@ def features_card(ctx: PageContext, frames: Frames) -> None:
             st.caption("No features yet — design what reaches the goals, then score it.")
             _go(ctx, 3, "Design features in step 3")
             return
-        top = frames.top_features.head(TOP_FEATURES)
-        if top.empty:
+        text, caption = chart_view.cached(frames, "overview.top", lambda: _top_features(frames))
+        if not text:
             st.caption(
                 "No feature is scored yet — give reach, impact, confidence and effort to "
                 "rank them by RICE."
             )
             _go(ctx, 3, "Score features in step 3")
             return
-        lines = []
-        for row in top.to_dict("records"):
-            status = row["status"]
-            badge = f":{STATUS_COLORS.get(status, 'gray')}-badge[{choice(status)}]"
-            lines.append(
-                f"{int(row['rice_rank'])}\\. **{md(_text(row['title']))}** {badge} "
-                f":gray[· RICE {row['rice_score']:,.0f}]"
-            )
-        st.markdown("  \n".join(lines))
-        notes = [top_features.left_out_note(top, features, frames.ranks)]
-        unscored = int(frames.ranks["rice_score"].isna().sum())
-        if unscored:
-            notes.append(f"{unscored} more not scored yet.")
-        if any(notes):
-            st.caption(" ".join(n for n in notes if n))
+        st.markdown(text)
+        if caption:
+            st.caption(caption)
+
+
+def _top_features(frames: Frames) -> tuple[str, str]:
+    """(the top features as markdown, what the caption says), once per canvas state."""
+    top = frames.top_features.head(TOP_FEATURES)
+    lines = []
+    for row in top.to_dict("records"):
+        status = row["status"]
+        badge = f":{STATUS_COLORS.get(status, 'gray')}-badge[{choice(status)}]"
+        lines.append(
+            f"{int(row['rice_rank'])}\\. **{md(_text(row['title']))}** {badge} "
+            f":gray[· RICE {row['rice_score']:,.0f}]"
+        )
+    notes = [top_features.left_out_note(top, frames["feature"], frames.ranks)]
+    unscored = int(frames.ranks["rice_score"].isna().sum())
+    if unscored:
+        notes.append(f"{unscored} more not scored yet.")
+    return "  \n".join(lines), " ".join(n for n in notes if n)
 
 
 def roadmap_card(ctx: PageContext, frames: Frames) -> None:
@@ -278,23 +284,39 @@ def kpis_card(ctx: PageContext, frames: Frames) -> None:
             st.caption("No KPIs yet — give each goal a key result with a baseline and a target.")
             _go(ctx, 2, "Set key results in step 2")
             return
-        kpis = frames.kpis
-        for row in kpis.head(LIST_LIMIT).to_dict("records"):
-            unit = _text(row["unit"])
-            target = md(number(row["target"], unit))
-            st.markdown(f"**{md(_text(row['metric']))}**")
-            if row["readings"] == 0:
-                st.caption(f"No reading yet · target {target}")
-            elif pd.isna(row["percent"]):
-                st.caption(f"Latest {md(number(row['latest'], unit))} · no target to compare")
+        for metric, bar, text in chart_view.cached(frames, "overview.kpis", lambda: _kpis(frames)):
+            st.markdown(metric)
+            if bar is None:
+                st.caption(text)
             else:
-                reached = " · target reached" if row["reached"] else ""
-                st.progress(
+                st.progress(bar, text=text)
+        _more(len(frames.kpis) - LIST_LIMIT, "KPIs")
+
+
+def _kpis(frames: Frames) -> list[tuple[str, float | None, str]]:
+    """Per KPI shown: its name, how full its bar is (None: no bar) and its line, once per
+    canvas state."""
+    shown: list[tuple[str, float | None, str]] = []
+    for row in frames.kpis.head(LIST_LIMIT).to_dict("records"):
+        unit = _text(row["unit"])
+        target = md(number(row["target"], unit))
+        metric = f"**{md(_text(row['metric']))}**"
+        if row["readings"] == 0:
+            shown.append((metric, None, f"No reading yet · target {target}"))
+        elif pd.isna(row["percent"]):
+            latest = md(number(row["latest"], unit))
+            shown.append((metric, None, f"Latest {latest} · no target to compare"))
+        else:
+            reached = " · target reached" if row["reached"] else ""
+            shown.append(
+                (
+                    metric,
                     kpi_progress.bar_fill(row["progress"]),
-                    text=f"{md(number(row['latest'], unit))} → target {target} · "
+                    f"{md(number(row['latest'], unit))} → target {target} · "
                     f"**{percent_text(row['progress'])}**{reached}",
                 )
-        _more(len(kpis) - LIST_LIMIT, "KPIs")
+            )
+    return shown
 
 
 def flaws_card(ctx: PageContext, frames: Frames) -> None:
