@@ -405,6 +405,36 @@ def test_unknown_statuses_are_reported_with_what_they_became_and_can_be_mapped(
         backlog.parse_value_map("status", ["UAT=shipping"])
 
 
+def test_an_unknown_status_that_became_different_things_says_what_each_row_became(
+    session: Session,
+) -> None:
+    """A status of the team's own workflow takes its Jira status category's meaning row
+    by row, so one status can become several: the report names every outcome with its
+    rows, never one outcome for all."""
+    issues = [
+        JiraIssue("TW-1", "A", status="Im Test", status_category="To Do"),
+        JiraIssue("TW-2", "B", status="Im Test", status_category="Done"),
+        JiraIssue("TW-3", "C", status="Im Test", status_category="To Do"),
+        JiraIssue("TW-4", "D", status="Im Test", status_category="In Progress"),
+    ]
+    raw = jira_csv(issues, sprints=1, labels=1, attachments=1)
+    token = _canvas(session)
+    plan = _plan(session, token, raw)
+    (unknown,) = plan.unknown
+    assert unknown.rows == (2, 3, 4, 5)
+    assert unknown.outcomes == (("idea", (2, 4)), ("shipped", (3,)), ("building", (5,)))
+    assert str(unknown) == (
+        "Status “Im Test” is not one this knows (rows 2, 3, 4, 5); as its Jira status "
+        "category says, it became idea (rows 2, 4), shipped (row 3) and building (row 5)"
+    )
+    statuses = {p.values["external_key"]: p.values["status"] for p in plan.preview}
+    assert statuses == {"TW-1": "idea", "TW-2": "shipped", "TW-3": "idea", "TW-4": "building"}
+    # mapped, it is one thing in every row
+    plan = _plan(session, token, raw, value_map={"status": {"Im Test": "building"}})
+    assert not plan.unknown
+    assert {p.values["status"] for p in plan.preview} == {"building"}
+
+
 def test_asana_long_names_custom_statuses_tags_and_parents(session: Session) -> None:
     def name(n: int, length: int) -> str:  # words, ending in a full stop
         text = (f"Task {n}: " + "rewrite the onboarding copy, " * 12)[: length - 1].rstrip()

@@ -125,6 +125,28 @@ def test_unknown_statuses_are_shown_with_what_they_became_and_can_be_chosen(
     assert (stored["TW-1"].status, stored["TW-2"].status) == ("building", "idea")
 
 
+def test_an_unknown_status_with_several_outcomes_is_shown_as_its_category_says(
+    app_engine: Engine,
+) -> None:
+    with db.session_scope(app_engine) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Backlog"}).token
+    at = open_page(PAGE, canvas=token)
+    raw = (
+        "Zusammenfassung,Vorgangsschlüssel,Status,Statuskategorie\n"
+        "Vorrat,VOR-1,Im Test,Zu erledigen\nListe,VOR-2,Im Test,Fertig\n"
+    ).encode()
+    at.file_uploader(key="import.csv").set_value(("de.csv", raw, "text/csv")).run()
+    assert not at.exception
+    (choice,) = [b for b in at.selectbox if b.key.startswith("import.value.")]
+    # not "idea" for both: each row became what its status category says
+    assert choice.value == "— as its status category says —"
+    assert list(_preview(at)["Status"]) == ["idea", "shipped"]
+    choice.set_value("building").run()
+    assert list(_preview(at)["Status"]) == ["building", "building"]
+    choice.set_value("— as its status category says —").run()
+    assert list(_preview(at)["Status"]) == ["idea", "shipped"]
+
+
 def test_a_json_export_becomes_a_new_canvas(
     seeded: models.Canvas,
     app_engine: Engine,

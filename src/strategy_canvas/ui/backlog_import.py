@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 _NONE = "— not imported —"
 _UNSET = "— leave unset —"
+#: an unknown status whose rows became what their Jira status category says
+_AS_CATEGORY = "— as its status category says —"
 #: the fields shown first; the others are under "More fields"
 _MAIN_FIELDS = (
     "title", "description", "external_key", "kind", "status", "moscow", "effort",
@@ -86,7 +88,7 @@ def _value_map(file_id: str) -> dict[str, dict[str, str]]:
 def _choose_value(key: str, field_name: str, value: str, file_id: str) -> None:
     chosen = st.session_state[key]
     values = _value_map(file_id).setdefault(field_name, {})
-    if chosen == _UNSET:
+    if chosen in (_UNSET, _AS_CATEGORY):
         values.pop(value, None)
     else:
         values[value] = chosen
@@ -94,11 +96,11 @@ def _choose_value(key: str, field_name: str, value: str, file_id: str) -> None:
 
 def _unknown_values(plan: backlog.ImportPlan, file_id: str) -> None:
     """Values the file uses that this does not know: what each became, and a choice."""
-    seen: dict[tuple[str, str], tuple[int, ...]] = st.session_state.setdefault(
+    seen: dict[tuple[str, str], tuple[tuple[int, ...], bool]] = st.session_state.setdefault(
         f"import.unknown.{file_id}", {}
     )
     for unknown in plan.unknown:
-        seen[(unknown.field, unknown.value)] = unknown.rows
+        seen[(unknown.field, unknown.value)] = (unknown.rows, unknown.mixed)
     if not seen:
         return
     chosen = _value_map(file_id)
@@ -107,10 +109,13 @@ def _unknown_values(plan: backlog.ImportPlan, file_id: str) -> None:
         "**Values this does not know.** Each became what is shown; choose what it means here."
     )
     columns = st.columns(3)
-    for index, ((field_name, value), rows) in enumerate(seen.items()):
+    for index, ((field_name, value), (rows, mixed)) in enumerate(seen.items()):
         choices = list(backlog.CHOICE_FIELDS[field_name])
-        options = choices if field_name in ("status", "kind") else [_UNSET, *choices]
-        current = chosen.get(field_name, {}).get(value) or became.get((field_name, value))
+        first = _AS_CATEGORY if mixed else _UNSET
+        options = choices if field_name in ("status", "kind") and not mixed else [first, *choices]
+        current = chosen.get(field_name, {}).get(value) or (
+            first if mixed else became.get((field_name, value))
+        )
         key = f"import.value.{file_id}.{index}"
         shown = ", ".join(str(r) for r in rows[:8]) + (" …" if len(rows) > 8 else "")
         with columns[index % 3]:

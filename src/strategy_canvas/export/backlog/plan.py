@@ -97,18 +97,37 @@ class RowError:
 
 @dataclass(frozen=True)
 class UnknownValue:
-    """A value of a vocabulary field this does not know, and what it became."""
+    """A value of a vocabulary field this does not know, and what it became.
+
+    A status of a team's own workflow takes its Jira status category's meaning row by
+    row, so it may become different things in different rows: ``outcomes`` lists each
+    with its rows, and ``became`` is the outcome of most rows.
+    """
 
     field: str
     value: str
     became: str | None
     rows: tuple[int, ...]
+    #: (what it became, in which rows), in the order first met; one entry or more
+    outcomes: tuple[tuple[str | None, tuple[int, ...]], ...] = ()
+
+    @property
+    def mixed(self) -> bool:
+        """Whether its rows became different things (as their status category says)."""
+        return len(self.outcomes) > 1
 
     def __str__(self) -> str:
         label = FIELD_LABELS[self.field]
-        became = self.became if self.became is not None else "nothing (left unset)"
-        rows = rows_text(self.rows)
-        return f"{label} “{self.value}” is not one this knows ({rows}); it became {became}"
+        head = f"{label} “{self.value}” is not one this knows ({rows_text(self.rows)})"
+        if not self.mixed:
+            return f"{head}; it became {_became(self.became)}"
+        each = [f"{_became(became)} ({rows_text(rows)})" for became, rows in self.outcomes]
+        listed = ", ".join(each[:-1]) + f" and {each[-1]}"
+        return f"{head}; as its Jira status category says, it became {listed}"
+
+
+def _became(value: str | None) -> str:
+    return value if value is not None else "nothing (left unset)"
 
 
 def rows_text(rows: Sequence[int]) -> str:
@@ -221,7 +240,8 @@ class _Planner:
             f: {vocab.value_key(k): v for k, v in pairs.items()} for f, pairs in value_map.items()
         }
         self.plan = ImportPlan()
-        self.unknown: dict[tuple[str, str], tuple[str | None, list[int]]] = {}
+        #: (field, value) -> what it became -> the rows
+        self.unknown: dict[tuple[str, str], dict[str | None, list[int]]] = {}
         self.features = {
             row.id: row
             for row in items.list_items(session=session, canvas_token=canvas_token, kind="feature")
@@ -295,8 +315,7 @@ class _Planner:
         if known is not None:
             return known
         became = fallback if fallback is not None else _UNKNOWN_BECOMES[field_name]
-        slot = self.unknown.setdefault((field_name, text), (became, []))
-        slot[1].append(row)
+        self.unknown.setdefault((field_name, text), {}).setdefault(became, []).append(row)
         return became
 
     # -- one row
@@ -452,8 +471,7 @@ class _Planner:
             self._validate(entry)
         self._classify(entries)
         self.plan.unknown = [
-            UnknownValue(f, value, became, tuple(rows))
-            for (f, value), (became, rows) in self.unknown.items()
+            _unknown_value(f, value, outcomes) for (f, value), outcomes in self.unknown.items()
         ]
         return self.plan
 
@@ -679,6 +697,19 @@ class _Planner:
         elif values.get("epic_id") is not None and values["epic_id"] in self.features:
             values["epic"] = self.features[values["epic_id"]].title
         return RowPreview(entry.row, action, values, tuple(notes))
+
+
+def _unknown_value(
+    field_name: str, value: str, outcomes: Mapping[str | None, list[int]]
+) -> UnknownValue:
+    most = max(outcomes, key=lambda became: len(outcomes[became]))
+    return UnknownValue(
+        field_name,
+        value,
+        most,
+        tuple(sorted(row for rows in outcomes.values() for row in rows)),
+        tuple((became, tuple(rows)) for became, rows in outcomes.items()),
+    )
 
 
 def _plain(text: str) -> str:
