@@ -200,6 +200,21 @@ def test_skip_invalid_imports_the_good_rows_and_reports_the_rest(session: Sessio
     assert stored["TW-204"].title.endswith("(cut, 250 characters in the file)")
 
 
+def test_story_points_out_of_range_are_refused_in_the_files_own_unit(session: Session) -> None:
+    """Effort is kept in person-months; a refusal of story points says so, rather than
+    "Story Points must be at most 1000" of a column whose limit is 10,000 points."""
+    raw = b"Summary,Issue key,Story Points\nA,TW-1,99999\nB,TW-2,-5\nC,TW-3,10000\n"
+    plan = _plan(session, _canvas(session), raw)
+    problems = {e.row: f"{e.field} {e.message}" for e in plan.errors}
+    assert problems == {
+        2: "Effort (column “Story Points”) 99999 points are 9,999.9 person-months at 10 "
+        "points a person-month; effort must be at most 1,000 person-months (10,000 points)",
+        3: "Effort (column “Story Points”) -5 points are -0.5 person-months at 10 "
+        "points a person-month; effort must be greater than 0",
+    }
+    assert plan.creates[0].data["effort"] == 1000  # 10,000 points: the limit itself
+
+
 def test_a_failing_write_rolls_back_the_whole_import(session: Session) -> None:
     token = _canvas(session)
     plan = _plan(session, token, (DATA / "jira_export.csv").read_bytes())

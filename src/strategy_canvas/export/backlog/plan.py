@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
+from annotated_types import Le
 from sqlmodel import Session
 
 from strategy_canvas import models as m
@@ -76,6 +77,12 @@ _UNKNOWN_BECOMES: dict[str, str | None] = {
     "kano": None,
 }
 FULL_TITLE = "Full title: "
+#: the most effort a feature may have, in person-months
+_EFFORT_MAX = float(
+    next(  # type: ignore[arg-type]
+        rule.le for rule in m.FeatureCreate.model_fields["effort"].metadata if isinstance(rule, Le)
+    )
+)
 _ROADMAP_FROM_FEATURE = {"building": "in_progress", "shipped": "done"}
 _TEXT_FIELDS = ("title", "description", "external_key", "external_url")
 
@@ -562,7 +569,11 @@ class _Planner:
             validate(spec.create, merged, what=WHAT)
         except ValidationFailed as exc:
             entry.errors += [
-                RowError(entry.row, self._error_label(e.field, e.label), e.message)
+                RowError(
+                    entry.row,
+                    self._error_label(e.field, e.label),
+                    self._in_points(entry, e.message) if e.field == "effort" else e.message,
+                )
                 for e in exc.errors
             ]
         if entry.kind == "feature" and entry.dates:
@@ -584,6 +595,21 @@ class _Planner:
                     RowError(entry.row, self.label(names.get(e.field, e.field)), e.message)
                     for e in exc.errors
                 ]
+
+    def _in_points(self, entry: _Entry, message: str) -> str:
+        """A refused effort said in the file's unit: the column holds story points, the
+        rule is in person-months."""
+        if entry.effort_cell is None or not self.effort_in_points:
+            return message
+        points, decimals = entry.effort_cell
+        months = points / self.ppm
+        text = (
+            f"{points:.{decimals}f} points are {months:,g} person-months at {self.ppm:,g} "
+            f"points a person-month; effort {message}"
+        )
+        if months > _EFFORT_MAX:
+            text += f" person-months ({_EFFORT_MAX * self.ppm:,g} points)"
+        return text
 
     def _error_label(self, field_name: str, label: str) -> str:
         if field_name in self.mapping:
