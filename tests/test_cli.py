@@ -391,15 +391,18 @@ def test_backup_and_restore_backup(
     assert out.startswith("Backed up 1 canvas (") and "nightly.jsonl.gz" in out
     code, _, err = run(capsys, "restore-backup", str(tmp_path / "nightly.jsonl.gz"))
     assert code == 2 and "holds rows already" in err and "empty database" in err
-    code, _, err = run(capsys, "restore-backup", str(tmp_path / "missing.jsonl"))
-    assert code == 2 and "no such backup file" in err
+    code, _, err = run(capsys, "restore", str(tmp_path / "missing.jsonl"))
+    assert code == 2 and "missing.jsonl" in err and "no such backup file" in err
+    # `restore TOKEN` is a version's restore, which needs the version's name
+    code, _, err = run(capsys, "restore", listed[0]["token"])
+    assert code == 2 and "--version NAME" in err
     code, _, err = run(capsys, "backup", str(tmp_path / "no" / "such" / "folder.jsonl"))
     assert code == 2 and "does not exist" in err
 
     other = f"sqlite:///{tmp_path / 'restored.db'}"
     _use_database(other, monkeypatch)
     try:
-        code, out, err = run(capsys, "restore-backup", str(tmp_path / "nightly.jsonl.gz"))
+        code, out, err = run(capsys, "restore", str(tmp_path / "nightly.jsonl.gz"))
         assert code == 0, err
         assert out.startswith("Restored 1 canvas (") and "restored.db" in out
         assert list_json(capsys) == listed

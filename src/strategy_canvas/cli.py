@@ -365,8 +365,18 @@ def _cmd_diff(args: argparse.Namespace, engine: Engine) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace, engine: Engine) -> int:
+    """``restore TOKEN --version NAME``: a version as a new canvas; ``restore FILE``: a
+    backup into the empty database (the same as ``restore-backup FILE``)."""
     from strategy_canvas.export import json_io
 
+    if args.version is None:
+        if Path(args.token).is_file():
+            args.file = args.token
+            return _cmd_restore_backup(args, engine)
+        raise _UsageError(
+            f"{args.token}: no such backup file. To restore a canvas's version as a new "
+            "canvas, give its token and --version NAME"
+        )
     with db.session_scope(engine) as session:
         canvas = json_io.restore_version(
             session=session,
@@ -408,10 +418,14 @@ def _add_history_commands(sub: Any) -> None:
     p.set_defaults(func=_cmd_diff)
 
     p = sub.add_parser(
-        "restore", help="a canvas as it was at a version, as a NEW canvas; prints its token"
+        "restore",
+        help="TOKEN --version NAME: a canvas as it was at a version, as a NEW canvas (prints "
+        "its token); FILE: a backup into the empty database (as restore-backup)",
     )
-    p.add_argument("token", metavar="TOKEN", help="the canvas's token")
-    p.add_argument("--version", required=True, metavar="NAME", help="the version to restore")
+    p.add_argument(
+        "token", metavar="TOKEN|FILE", help="the canvas's token, or a file written by `backup`"
+    )
+    p.add_argument("--version", metavar="NAME", help="the version to restore (with a TOKEN)")
     p.set_defaults(func=_cmd_restore)
 
 
