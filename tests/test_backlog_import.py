@@ -678,8 +678,14 @@ def test_features_are_made_in_an_epic_that_comes_later_in_the_file(session: Sess
         JiraIssue("TW-1", "The epic", issue_type="Epic", issue_id=30001),
     ]
     token = _canvas(session)
-    _, result = _import(session, token, jira_csv(issues, sprints=1, labels=1, attachments=1))
+    plan, result = _import(session, token, jira_csv(issues, sprints=1, labels=1, attachments=1))
     assert result.created == 3 and result.without_epic == ()
+    # the preview names a new epic by its title and row
+    assert [p.values.get("epic") for p in plan.preview] == [
+        "The epic (row 4)",
+        "The epic (row 4)",
+        None,
+    ]
     stored = _features(session, token)
     for key in ("TW-2", "TW-3"):
         # linked as it was made (version 1), not moved into the epic afterwards

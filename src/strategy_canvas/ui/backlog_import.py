@@ -265,7 +265,16 @@ def backlog_import(ctx: PageContext) -> None:
 def _show_plan(ctx: PageContext, plan: backlog.ImportPlan, file_id: str, file_name: str) -> None:
     assert ctx.token is not None
     st.markdown(f"**Check:** {md(plan.summary())}")
-    st.dataframe(preview_frame(plan), hide_index=True, width="stretch", placeholder="—")
+    st.dataframe(
+        preview_frame(plan),
+        hide_index=True,
+        width="stretch",
+        placeholder="—",
+        column_config={
+            "Start": st.column_config.DateColumn(format="YYYY-MM-DD"),
+            "Due": st.column_config.DateColumn(format="YYYY-MM-DD"),
+        },
+    )
     if plan.warnings:
         with st.expander(f"Notes ({len(plan.warnings):,}): what was guessed or cut to fit"):
             st.markdown("\n".join(f"- {md(w)}" for w in plan.warnings[:200]))

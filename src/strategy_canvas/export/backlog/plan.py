@@ -472,6 +472,7 @@ class _Planner:
 
     def run(self) -> ImportPlan:
         entries = [self.read_row(i) for i in range(len(self.backlog))]
+        self.titles = {e.row: str(e.data.get("title", "")) for e in entries}
         self._duplicates(entries)
         self._parents(entries)
         for entry in entries:
@@ -719,7 +720,7 @@ class _Planner:
         values.update(entry.data)
         values.update({k: v for k, v in entry.dates.items()})
         if entry.epic_row is not None:
-            values["epic"] = f"row {entry.epic_row}"
+            values["epic"] = f"{self.titles.get(entry.epic_row, '')} (row {entry.epic_row})"
         elif values.get("epic_id") is not None and values["epic_id"] in self.features:
             values["epic"] = self.features[values["epic_id"]].title
         return RowPreview(entry.row, action, values, tuple(notes))
