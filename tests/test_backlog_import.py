@@ -370,6 +370,21 @@ def test_localized_jira_headers_and_values_are_known(session: Session, language:
     assert (stored["TW-3"].status, stored["TW-3"].moscow) == ("shipped", "wont")
 
 
+@pytest.mark.parametrize(
+    "column",
+    [
+        "カスタムフィールド (ストーリーポイント)",  # Japanese Jira translates the field too
+        "カスタムフィールド (ストーリーポイントの見積もり)",
+        "Campo personalizado (Estimación de puntos de historia)",
+        "Benutzerdefiniertes Feld (Story-Point-Schätzung)",
+        "Campo personalizado (Estimativa de pontos de história)",
+    ],
+)
+def test_story_points_are_known_by_their_translated_names(column: str) -> None:
+    mapping = backlog.suggest_mapping(["要約", column])
+    assert mapping == {"title": "要約", "effort": column}
+
+
 def test_a_title_column_that_cannot_be_matched_names_the_columns_and_the_closest(
     session: Session,
 ) -> None:

@@ -64,7 +64,10 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     ),
     "effort": (
         "Story Points", "Story point estimate", "Estimate", "Effort", "Points",
-        "Puntos de historia", "Estimación",
+        "Puntos de historia", "Estimación de puntos de historia", "Estimación",
+        "Story-Point-Schätzung", "Estimation des story points", "Points d'histoire",
+        "Pontos de história", "Estimativa de pontos de história", "ストーリーポイント",
+        "ストーリーポイントの見積もり",
     ),
     "labels": (
         "Labels", "Tags",
