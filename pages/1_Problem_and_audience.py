@@ -28,9 +28,17 @@ def render(frames: ui.Frames) -> None:
     board.cards(frames, "persona", badges=["kind", "problem_id"], body=["jobs", "pains", "gains"])
     st.markdown(f"**Alternatives & competitors** · {len(frames['alternative'])}")
     board.cards(frames, "alternative", badges=["kind"], body=["strengths", "weaknesses"])
-    step_page.section(frames, "evidence", columns=["title", "source", "strength"])
     step_page.section(
-        frames, "assumption", columns=["statement", "importance", "evidence", "status"]
+        frames,
+        "evidence",
+        columns=["title", "source", "strength"],
+        widths={"title": "medium", "source": 130, "strength": 90},
+    )
+    step_page.section(
+        frames,
+        "assumption",
+        columns=["statement", "importance", "evidence", "status"],
+        widths={"statement": "medium", "importance": 90, "evidence": 75, "status": 85},
     )
     if not frames["assumption"].empty:
         chart_view.show(

@@ -323,13 +323,14 @@ def test_the_demo_canvas_shows_every_section(seeded: models.Canvas) -> None:
     board = " ".join(texts(at, "markdown"))
     for kind in designs.KINDS:
         assert f"**{items.ITEM_TYPES[kind].plural}** ·" in board
-    features, criteria, scores = (d.value for d in at.dataframe[:3])  # the board's tables
+    features, criteria = (d.value for d in at.dataframe[:2])  # the board's tables
     assert {"Title", "RICE", "MoSCoW", "Kano", "Epic", "Persona", "Goal"} <= set(features)
     rice = features["RICE"].dropna().tolist()
     assert rice == sorted(rice, reverse=True) and len(rice) == len(features)
     assert any(str(k).startswith("epic · ") for k in features["Kind"])
     assert list(criteria["Criterion"]) == ["Strategic fit", "Revenue potential", "Time to value"]
-    assert list(scores.columns) == ["Feature", *criteria["Criterion"]]
+    # the scores themselves are in the Prioritise grid, a column per criterion
+    assert any("13 of 13 features scored on every criterion" in c for c in texts(at, "caption"))
     assert len(at.get("link_button")) == 3  # the demo's sketches are links
     for kind in designs.KINDS:  # every item type can be edited
         choose_kind(at, 3, kind)

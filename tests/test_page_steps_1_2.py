@@ -209,8 +209,8 @@ def test_someone_elses_save_gives_a_conflict_choice(
     assert any("Someone else just saved" in w for w in texts(at, "warning"))
     at.button(key=f"ed.goal.{goal.id}.save").click().run()
     assert any("compare and choose" in w for w in texts(at, "warning"))
-    table = at.dataframe[-1].value
-    assert list(table.iloc[0][["Theirs (saved)", "Yours (unsaved)"]]) == ["Theirs", "Mine"]
+    [compared] = [t for t in texts(at, "markdown") if t.startswith("- **Goal**")]
+    assert compared.startswith("- **Goal** — theirs (saved): “Theirs” · yours (unsaved): “Mine”")
     assert _rows(app_engine, canvas.token, "goal")[0].title == "Theirs"  # nothing overwritten
     at.button(key=f"ed.goal.{goal.id}.keep_mine").click().run()
     stored = _rows(app_engine, canvas.token, "goal")[0]

@@ -4,6 +4,7 @@ their targets.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import altair as alt
@@ -84,6 +85,9 @@ def feedback_chart(
     kinds += sorted(set(counts["kind"]) - set(kinds))
     unit = "yearweek" if period == "week" else "yearmonth"
     total = DEFAULT_WIDTH if width is None else int(width)
+    tallest = int(counts.groupby(["period", "kind"])["count"].sum().max())
+    step = max(1, math.ceil(tallest / 3))
+    ticks = list(range(0, step * math.ceil(tallest / step) + 1, step))
     inner = (
         alt.Chart(counts)
         .mark_bar()
@@ -93,7 +97,14 @@ def feedback_chart(
                 title=None,
                 axis=alt.Axis(format="%d %b" if period == "week" else "%b %Y", labelOverlap=True),
             ),
-            y=alt.Y("sum(count):Q", title="Items", axis=alt.Axis(tickMinStep=1, tickCount=3)),
+            y=alt.Y(
+                "sum(count):Q",
+                title="Items",
+                # Whole items only (an axis of 0.5 items read as nonsense): the ticks are
+                # given, on one scale for every row, so the rows compare.
+                scale=alt.Scale(domain=[0, ticks[-1]], nice=False),
+                axis=alt.Axis(values=ticks, format="d"),
+            ),
             color=alt.Color(
                 "sentiment:N",
                 title="Sentiment",
@@ -121,7 +132,7 @@ def feedback_chart(
             header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight=600),
         ),
         spacing=8,
-    ).resolve_scale(y="independent")
+    )
     undated = len(df) - len(data)
     notes = [f"Per {period}, stacked by sentiment"]
     if undated:
@@ -257,7 +268,7 @@ def _kpi_panel(kr: pd.Series, readings: pd.DataFrame, width: int) -> alt.LayerCh
                 x=alt.X(
                     "measured_on:T",
                     title=None,
-                    axis=alt.Axis(format="%b %y", labelOverlap=True, tickCount=4),
+                    axis=alt.Axis(format="%b %Y", labelOverlap=True, tickCount=4),
                 ),
                 y=y,
                 tooltip=[

@@ -12,8 +12,9 @@ never loses anyone's typing; the editor lives outside the fragment (see
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 import streamlit as st
@@ -68,10 +69,21 @@ def readable(frames: Frames, kind: str, *, columns: Sequence[str] | None = None)
     return frame.rename(columns={c: field_label(spec.create, c) for c in keep})
 
 
+#: a table column's width: pixels, or one of Streamlit's three sizes
+ColumnWidth = Literal["small", "medium", "large"] | int
+
+
 def table(
-    frames: Frames, kind: str, *, columns: Sequence[str] | None = None, empty: str | None = None
+    frames: Frames,
+    kind: str,
+    *,
+    columns: Sequence[str] | None = None,
+    empty: str | None = None,
+    widths: Mapping[str, ColumnWidth] | None = None,
 ) -> None:
-    """One item type as a read-only table, or its empty state."""
+    """One item type as a read-only table, or its empty state. ``widths`` (field ->
+    pixels, or "small", "medium", "large") sizes the columns so that every one is seen
+    in the board's column (docs/ARCHITECTURE.md, "Pages that fit")."""
     spec = items.ITEM_TYPES[kind]
     if frames[kind].empty:
         st.caption(empty or f"No {spec.plural.lower()} yet — add the first one in the editor.")
@@ -82,7 +94,11 @@ def table(
         lambda: readable(frames, kind, columns=columns),
         (tuple(columns) if columns is not None else None,),
     )
-    st.dataframe(shown, hide_index=True, width="stretch", placeholder="—")
+    config = {
+        field_label(spec.create, name): st.column_config.Column(width=width)
+        for name, width in (widths or {}).items()
+    }
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder="—", column_config=config)
 
 
 def _changed_underneath(frames: Frames) -> None:
@@ -179,17 +195,43 @@ def cards(
     )
     for start in range(0, len(texts), per_row):
         columns = st.columns(per_row)
-        for column, text in zip(columns, texts[start : start + per_row], strict=False):
+        for column, card in zip(columns, texts[start : start + per_row], strict=False):
             with column, st.container(border=True):
-                st.markdown(text)
+                st.markdown(card.short)
+                if card.rest:
+                    with st.expander("Show more"):
+                        st.markdown(card.rest)
     if len(frame) > limit:
         st.caption(f"… and {len(frame) - limit} more.")
 
 
+#: a card's text beyond this many characters folds under "Show more"
+FOLD_CHARS = 600
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card's markdown: what it shows, and the rest of its long text (folded)."""
+
+    short: str
+    rest: str = ""
+
+
+def fold(text: str, limit: int = FOLD_CHARS) -> tuple[str, str]:
+    """``text`` cut at a word near ``limit`` characters, and what follows ("" when it is
+    short): a 5,000-character statement no longer makes a card thousands of pixels tall."""
+    if len(text) <= limit:
+        return text, ""
+    cut = text.rfind(" ", 0, limit)
+    cut = cut if cut > limit // 2 else limit
+    return text[:cut].rstrip(), text[cut:].strip()
+
+
 def _card_texts(
     frames: Frames, kind: str, badges: Sequence[str], body: Sequence[str], limit: int
-) -> list[str]:
-    """The first ``limit`` items of ``kind`` as card markdown, user text escaped."""
+) -> list[Card]:
+    """The first ``limit`` items of ``kind`` as cards, user text escaped; the text
+    beyond :data:`FOLD_CHARS` characters (over all the card's fields) folded away."""
     spec = items.ITEM_TYPES[kind]
     linked = {c: titles(frames, t) for c, t in spec.links.items()}
     texts = []
@@ -205,10 +247,20 @@ def _card_texts(
         lines = [f"**{md(title)}**"]
         if tags:
             lines.append(f":gray[{' · '.join(tags)}]")
+        rest: list[str] = []
+        room = FOLD_CHARS
         for name in body:
             text = _text(row.get(name))
-            if text:
-                label = md(field_label(spec.create, name))
-                lines.append(f":gray[{label}:] {md(text)}")
-        texts.append("  \n".join(lines))
+            if not text:
+                continue
+            label = md(field_label(spec.create, name))
+            if rest or room <= 0:
+                rest.append(f":gray[{label}:] {md(text)}")
+                continue
+            shown, more = fold(text, room)
+            room -= len(shown)
+            lines.append(f":gray[{label}:] {md(shown)}" + (" …" if more else ""))
+            if more:
+                rest.append(f"… {md(more)}")
+        texts.append(Card("  \n".join(lines), "  \n".join(rest)))
     return texts

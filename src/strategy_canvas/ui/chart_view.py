@@ -57,7 +57,10 @@ def show(
     name: str,
     build: Callable[[], alt.TopLevelMixin],
     options: tuple[Hashable, ...] = (),
+    *,
+    stretch: bool = True,
 ) -> None:
-    """Draw the chart ``build()`` makes, its spec cached by the canvas's state."""
+    """Draw the chart ``build()`` makes, its spec cached by the canvas's state; as wide
+    as its container, or (``stretch`` False) at the width the chart was built for."""
     spec = cached(frames, f"chart:{name}", lambda: _with_arrow_datasets(build().to_dict()), options)
-    st.vega_lite_chart(spec=spec, width="stretch", theme=None)
+    st.vega_lite_chart(spec=spec, width="stretch" if stretch else "content", theme=None)

@@ -19,10 +19,11 @@ import streamlit as st
 
 from strategy_canvas import models as m
 from strategy_canvas import scoring
+from strategy_canvas.rules.percent import percent
 from strategy_canvas.services import items
 from strategy_canvas.services.errors import NotFound
 from strategy_canvas.services.validation import field_label
-from strategy_canvas.ui import board, chart_view, editor, fields
+from strategy_canvas.ui import board, chart_view, editor, fields, layout
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
@@ -54,6 +55,21 @@ _FEATURE_COLUMNS = [
     "goal_id",
 ]
 _LINK_LABELS = ("Epic", "Persona", "Goal")
+#: the features table's columns beside the editor, and with the board wide
+_FEATURES_COMPACT = ["Title", "RICE", "MoSCoW", "Persona", "Goal"]
+_FEATURES_FULL = [
+    "Title",
+    "RICE",
+    "MoSCoW",
+    "Kano",
+    "Value",
+    "Effort",
+    "Status",
+    "Kind",
+    "Epic",
+    "Persona",
+    "Goal",
+]
 #: a table taller than this many rows scrolls inside a fixed height
 _TALL = 20
 _CHOICE_COLUMNS = ("kind", "status", "moscow", "kano")
@@ -142,19 +158,27 @@ def _features(frames: Frames) -> None:
         hide_index=True,
         width="stretch",
         height=_height(table.num_rows),
+        column_order=layout.columns(_FEATURES_COMPACT, _FEATURES_FULL),
         column_config={
+            "Title": st.column_config.TextColumn(width="medium" if layout.is_wide() else 150),
             "RICE": st.column_config.NumberColumn(
                 help="Reach × impact × confidence ÷ effort; blank until all four are given.",
                 format="localized",
+                width=65,
             ),
+            "MoSCoW": st.column_config.TextColumn(width=65),
+            "Persona": st.column_config.TextColumn(width=90),
+            "Goal": st.column_config.TextColumn(width=90),
             "Value": st.column_config.NumberColumn(help="1 (little) to 10 (huge)."),
             "Effort": st.column_config.NumberColumn(help="Person-months.", format="%g"),
         },
         placeholder="—",
     )
     st.caption(
-        ":material/leaderboard: Score them in place, switch framework and see how robust "
-        "the ranking is under **Prioritise** (the tab above)."
+        ":material/leaderboard: Score them in place — every score, the persona, the goal and "
+        "each weighted criterion — switch framework and see how robust the ranking is under "
+        "**Prioritise** (the tab above)."
+        + ("" if layout.is_wide() else " Widen the board to see every column here.")
     )
     if unscored:
         st.caption(
@@ -180,64 +204,45 @@ def _scoring(frames: Frames) -> None:
             hide_index=True,
             width="stretch",
             column_config={
-                "Weight": st.column_config.NumberColumn(format="%g"),
+                "Criterion": st.column_config.TextColumn(width=140),
+                "What it means": st.column_config.TextColumn(width=170),
+                "Weight": st.column_config.NumberColumn(format="%g", width=65),
                 "Share": st.column_config.NumberColumn(
-                    format="%d%%", help="This criterion's weight as a share of all weights."
+                    format="%d%%",
+                    help="This criterion's weight as a share of all weights.",
+                    width=65,
                 ),
             },
             placeholder="—",
         )
+    criteria = frames["criterion"]
     if _heading(
         frames,
         "criterion_score",
-        empty="No criterion scores yet — score a feature from 0 to 10 on each criterion in "
-        "the editor."
-        if not frames["criterion"].empty
+        empty="No criterion scores yet — score each feature from 0 to 10 on each criterion "
+        "in the grid under **Prioritise** (a column per criterion)."
+        if not criteria.empty
         else "No criterion scores yet — they come once there are criteria to score on.",
     ):
         return
-    matrix = chart_view.cached(frames, "designs.score_matrix", lambda: score_matrix(frames))
-    st.dataframe(
-        matrix,
-        hide_index=True,
-        width="stretch",
-        height=_height(len(matrix)),
-        column_config={c: st.column_config.NumberColumn(format="%g") for c in matrix.columns[1:]},
-        placeholder="—",
+    scored = frames["criterion_score"]
+    complete = int((scored.groupby("feature_id")["criterion_id"].nunique() >= len(criteria)).sum())
+    st.caption(
+        f":material/grid_on: {complete} of {len(frames['feature'])} features scored on "
+        "every criterion. See and change the scores in the grid under **Prioritise**: a "
+        "column per criterion."
     )
 
 
 def _criteria_table(frames: Frames) -> pd.DataFrame:
     """The criteria with each one's share of all the weights."""
     criteria = board.readable(frames, "criterion", columns=["name", "weight", "description"])
-    total = float(frames["criterion"]["weight"].sum())
-    if total > 0:
-        share = frames["criterion"]["weight"].astype(float) / total * 100
-        criteria.insert(2, "Share", share.round(0).to_numpy())
+    weights = frames["criterion"]["weight"].astype(float)
+    total = float(weights[weights > 0].sum())
+    if total > 0:  # the share as the reports print it (rules.percent, halves up)
+        share = [percent(w / total) if w > 0 else 0 for w in weights]
+        criteria.insert(2, "Share", share)
     return criteria
-
-
-def _unique(names: Mapping[int, str]) -> dict[int, str]:
-    """id -> name, with a number added to a name that two items share."""
-    seen: dict[str, int] = {}
-    for name in names.values():
-        seen[name] = seen.get(name, 0) + 1
-    return {i: (f"{n} (#{i})" if seen[n] > 1 else n) for i, n in names.items()}
-
-
-def score_matrix(frames: Frames) -> pd.DataFrame:
-    """Feature × criterion scores: one row per scored feature, a column per criterion in
-    the criteria's order."""
-    scores = frames["criterion_score"]
-    features = _unique(board.titles(frames, "feature"))
-    criteria = _unique(board.titles(frames, "criterion"))
-    matrix = scores.pivot_table(
-        index="feature_id", columns="criterion_id", values="score", aggfunc="first", sort=False
-    )
-    matrix = matrix[[c for c in criteria if c in matrix.columns]].rename(columns=criteria)
-    matrix.insert(0, "Feature", matrix.index.map(features))
-    matrix.columns.name = None
-    return matrix.reset_index(drop=True)
 
 
 def _safe_url(url: Any) -> str | None:

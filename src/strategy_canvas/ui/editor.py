@@ -14,7 +14,6 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import streamlit as st
 
 from strategy_canvas.services import drafts, edits, items
@@ -47,22 +46,11 @@ def _show_conflict(ctx: PageContext, edit: Edit, conflict: edits.Conflict) -> No
                 "Nothing was saved yet: compare and choose.",
                 icon=":material/sync_problem:",
             )
-            mine = edit.values()
-            rows = []
-            for shape in fields.editable_fields(edit.spec):
-                theirs_value = getattr(conflict.current, shape.name)
-                before = edit.original.get(shape.name)
-                if theirs_value != mine.get(shape.name) or theirs_value != before:
-                    rows.append(
-                        {
-                            "Field": shape.label,
-                            "When you opened it": _cell(before),
-                            "Theirs (saved)": _cell(theirs_value),
-                            "Yours (unsaved)": _cell(mine.get(shape.name)),
-                        }
-                    )
-            if rows:
-                st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", placeholder="—")
+            # Markdown, not a table: in the editor's column a table was a 312-pixel box
+            # whose long values could not be read.
+            lines = conflict_lines(edit, conflict)
+            if lines:
+                st.markdown("\n".join(lines))
             mine_label, theirs_label = "Keep my changes on top of theirs", "Take theirs"
         left, right = st.columns(2)
         left.button(
@@ -116,8 +104,35 @@ def part_control(
     )
 
 
+#: how much of a long value a conflict's comparison shows
+_SHOWN_CHARS = 160
+
+
 def _cell(value: Any) -> str:
-    return "" if value is None else str(value)
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = " ".join(str(value).split())
+    text = text if len(text) <= _SHOWN_CHARS else text[: _SHOWN_CHARS - 1] + "…"
+    return f"“{md(text)}”"
+
+
+def conflict_lines(edit: Edit, conflict: edits.Conflict) -> list[str]:
+    """Per field that differs: theirs (saved), yours (unsaved) and the value when you
+    opened it, as markdown list lines (user text escaped, long text cut)."""
+    mine = edit.values()
+    lines = []
+    for shape in fields.editable_fields(edit.spec):
+        theirs = fields.widget_value(shape, getattr(conflict.current, shape.name))
+        before = fields.widget_value(shape, edit.original.get(shape.name))
+        yours = mine.get(shape.name)
+        if theirs != yours or theirs != before:
+            lines.append(
+                f"- **{md(shape.label)}** — theirs (saved): {_cell(theirs)} · yours "
+                f"(unsaved): {_cell(yours)} · :gray[when you opened it: {_cell(before)}]"
+            )
+    return lines
 
 
 def titles(ctx: PageContext, kind: str) -> dict[int, str]:

@@ -63,7 +63,15 @@ TRACKER_HINTS = {
     "nothing; “Strategy Canvas ID” ties each row to its item.",
 }
 _RESULT = "export.result"
-THEMES = {"light": "Light (colour)", "print": "Print (no fills, grey)"}
+THEMES = {"light": "Colour", "print": "Print (greys)"}
+#: the steps as their pills name them (short, so the five fit on one line)
+STEP_PILLS = {
+    1: "Problem & audience",
+    2: "Vision",
+    3: "Designs",
+    4: "Implementation",
+    5: "Feedback",
+}
 NO_CHANGES = ""
 
 
@@ -171,7 +179,9 @@ def _preview(
 def export_panel(ctx: PageContext) -> None:
     assert ctx.canvas is not None
     messages.show_flashes()
-    left, right = st.columns([2, 3], gap="large")
+    # One column: the options (the steps' pills need the page's width to be seen whole
+    # at 1024 px), then the export prepared from them.
+    left, right = st.container(), st.container()
     with left:
         fmt = st.radio(
             "Format", list(FORMATS), format_func=FORMATS.__getitem__, key="export.format"
@@ -184,10 +194,11 @@ def export_panel(ctx: PageContext) -> None:
                 list(STEP_TITLES),
                 selection_mode="multi",
                 default=list(STEP_TITLES),
-                format_func=lambda n: f"{n}. {STEP_TITLES[n]}",
+                format_func=lambda n: f"{n}. {STEP_PILLS[n]}",
                 key="export.steps",
                 help="The cover, the executive summary, the decision log and the open flaws "
                 "and risks are always included.",
+                width="stretch",  # wrap within the column, not run under the next one
             )
             chosen = tuple(sorted(picked))
         if fmt == "pdf":
@@ -198,6 +209,8 @@ def export_panel(ctx: PageContext) -> None:
                     default="light",
                     key="export.theme",
                     format_func=THEMES.__getitem__,
+                    help="Colour: tinted tables and colour charts. Print: no fills, charts in "
+                    "greys, for a black-and-white printer.",
                 )
                 or "light"
             )

@@ -32,6 +32,7 @@ from strategy_canvas.ui import (
     editing,
     editor,
     identity,
+    layout,
     links,
     messages,
     step_page,
@@ -62,7 +63,13 @@ SEND_ICONS = {
 DECISION_COLORS = {"victory": "green", "iterate": "blue", "rollback": "red"}
 #: the width (px) of the charts made of several panels, which do not stretch: they fit
 #: the board's column on a laptop screen
-BOARD_WIDTH = 540
+BOARD_WIDTH = 460
+#: the step's tables beside the editor (with the board wide they show every column,
+#: :mod:`strategy_canvas.ui.layout`)
+FEEDBACK_COMPACT = ["Date", "Mood", "Feedback", "Feature", "Source"]
+FLAWS_COMPACT = ["Severity", "Flaw", "Fix status", "Fix owner", "Fix"]
+KPIS_COMPACT = ["KPI", "Progress", "Latest", "Target", "As of"]
+DECISIONS_COMPACT = ["Feature", "Decision", "Why", "Decided"]
 
 
 # ------------------------------------------------------------------------ helpers
@@ -95,6 +102,11 @@ def render_board(ctx: PageContext, frames: Frames) -> None:
     flaws_section(frames)
     kpi_section(ctx, frames)
     decisions_section(ctx, frames)
+
+
+def _names(table: pa.Table | pd.DataFrame) -> list[str]:
+    """A table's column names (Arrow or pandas)."""
+    return [str(c) for c in (table.column_names if isinstance(table, pa.Table) else table.columns)]
 
 
 def _arrow(table: pd.DataFrame) -> pa.Table:
@@ -142,13 +154,15 @@ def feedback_section(frames: Frames) -> None:
         hide_index=True,
         width="stretch",
         height=min(38 + 35 * count, 400),
+        column_order=layout.columns(FEEDBACK_COMPACT, _names(table)),
         column_config={
-            "Date": st.column_config.DateColumn(format="YYYY-MM-DD", width="small"),
+            "Date": st.column_config.DateColumn(format="YYYY-MM-DD", width=85),
             "Mood": st.column_config.TextColumn(
-                width=50, help="Sentiment: 🙂 positive, 😐 neutral, 🙁 negative"
+                width=45, help="Sentiment: 🙂 positive, 😐 neutral, 🙁 negative"
             ),
-            "Feedback": st.column_config.TextColumn(width="large"),
-            "Feature": st.column_config.TextColumn(width="medium"),
+            "Feedback": st.column_config.TextColumn(width="large" if layout.is_wide() else 140),
+            "Feature": st.column_config.TextColumn(width=100),
+            "Source": st.column_config.TextColumn(width=80),
         },
         placeholder="—",
     )
@@ -171,9 +185,13 @@ def flaws_section(frames: Frames) -> None:
         table,
         hide_index=True,
         width="stretch",
+        column_order=layout.columns(FLAWS_COMPACT, _names(table)),
         column_config={
-            "Flaw": st.column_config.TextColumn(width="medium"),
-            "Fix": st.column_config.TextColumn(width="large"),
+            "Severity": st.column_config.TextColumn(width=85),
+            "Flaw": st.column_config.TextColumn(width=120),
+            "Fix status": st.column_config.TextColumn(width=80),
+            "Fix owner": st.column_config.TextColumn(width=75),
+            "Fix": st.column_config.TextColumn(width="large" if layout.is_wide() else 100),
         },
         placeholder="—",
     )
@@ -237,10 +255,12 @@ KPI_COLUMNS = {
         format="%.0f%%",
         min_value=0.0,
         max_value=100.0,
-        width=130,
+        width=100,
     ),
-    "KPI": st.column_config.TextColumn(width="medium"),
-    "As of": st.column_config.DateColumn(format="YYYY-MM-DD", help="Date of the latest reading"),
+    "KPI": st.column_config.TextColumn(width=120),
+    "As of": st.column_config.DateColumn(
+        format="YYYY-MM-DD", help="Date of the latest reading", width=85
+    ),
     "By": st.column_config.DateColumn(format="YYYY-MM-DD", help="Target date"),
 }
 
@@ -263,12 +283,17 @@ def kpi_section(ctx: PageContext, frames: Frames) -> None:
     kpis = frames.kpis
     table = chart_view.cached(frames, "kpi.table", lambda: _arrow(kpi_table(kpis)))
     st.dataframe(
-        table, hide_index=True, width="stretch", column_config=KPI_COLUMNS, placeholder="—"
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config=KPI_COLUMNS,
+        column_order=layout.columns(KPIS_COMPACT, _names(table)),
+        placeholder="—",
     )
     chart_view.show(
         frames,
         "kpis",
-        lambda: charts.kpi_chart(readings, frames["key_result"], columns=2, width=BOARD_WIDTH),
+        lambda: charts.kpi_chart(readings, frames["key_result"], columns=1, width=BOARD_WIDTH),
     )
     unread = kpis[kpis["readings"] == 0]
     if len(unread):
@@ -374,9 +399,12 @@ def decisions_section(ctx: PageContext, frames: Frames) -> None:
         view.table,
         hide_index=True,
         width="stretch",
+        column_order=layout.columns(DECISIONS_COMPACT, _names(view.table)),
         column_config={
-            "Why": st.column_config.TextColumn(width="large"),
-            "Decided": st.column_config.DateColumn(format="YYYY-MM-DD"),
+            "Feature": st.column_config.TextColumn(width=120),
+            "Decision": st.column_config.TextColumn(width=120),
+            "Why": st.column_config.TextColumn(width="large" if layout.is_wide() else 120),
+            "Decided": st.column_config.DateColumn(format="YYYY-MM-DD", width=85),
         },
         placeholder="—",
     )

@@ -16,7 +16,7 @@ import streamlit as st
 
 from strategy_canvas import charts
 from strategy_canvas.services import items
-from strategy_canvas.ui import board, chart_view, editor, push
+from strategy_canvas.ui import board, chart_view, editor, layout, push
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
@@ -40,6 +40,8 @@ TIMELINE_GROUPS = {"owner": "Owner", "team": "Team"}
 #: roadmap status -> badge colour
 _STATUS_COLOURS = {"planned": "gray", "in_progress": "blue", "done": "green", "blocked": "red"}
 #: the risks table after the score: how it is rated, then who handles it and how
+#: the risks table beside the editor (the score, then how it is handled)
+_RISKS_COMPACT = ["Risk", "Score", "Status", "Owner", "Mitigation"]
 _RISK_COLUMNS = [
     "title",
     "likelihood",
@@ -229,13 +231,18 @@ def _risks(frames: Frames) -> None:
         hide_index=True,
         width="stretch",
         height="content" if len(table) <= 20 else 600,  # whole while short, else scroll
+        column_order=layout.columns(_RISKS_COMPACT, list(table.columns)),
         column_config={
-            "Mitigation": st.column_config.TextColumn(width="large"),
+            "Risk": st.column_config.TextColumn(width=140),
+            "Status": st.column_config.TextColumn(width=85),
+            "Owner": st.column_config.TextColumn(width=80),
+            "Mitigation": st.column_config.TextColumn(width="large" if layout.is_wide() else 140),
             "Score": st.column_config.ProgressColumn(
                 help="Likelihood × impact, from 1 to 25.",
                 format="%d",
                 min_value=0,
                 max_value=25,
+                width=75,
             ),
             "Likelihood": st.column_config.NumberColumn(help="1 (rare) to 5 (almost certain)."),
             "Impact": st.column_config.NumberColumn(help="1 (minor) to 5 (severe)."),

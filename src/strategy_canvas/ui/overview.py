@@ -11,6 +11,7 @@ computed once per change of the canvas for every session (cached by its change c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -23,7 +24,7 @@ from strategy_canvas import charts, vision_statement
 from strategy_canvas.rules import kpi_progress, top_features
 from strategy_canvas.rules.percent import percent_text
 from strategy_canvas.services import progress
-from strategy_canvas.ui import board, chart_view, links, since, steps
+from strategy_canvas.ui import board, chart_view, layout, links, since, steps
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.formats import SEVERITY_ICONS, choice, number
 from strategy_canvas.ui.text import md
@@ -71,7 +72,8 @@ def _more(count: int, noun: str) -> None:
 
 @contextmanager
 def card(title: str, icon: str) -> Iterator[None]:
-    with st.container(border=True, height="stretch"):
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower().split(" · ")[0]).strip("-")
+    with st.container(border=True, height="stretch", key=f"{layout.CARD_KEY}{slug}"):
         st.subheader(f"{icon} {title}", anchor=False)
         yield
 
@@ -93,7 +95,8 @@ def show(ctx: PageContext) -> None:
     byline = " · ".join(md(t) for t in (canvas.product, canvas.authors) if t)
     if byline:
         st.markdown(f":gray[{byline}]")
-    board.live_board(ctx, partial(render, ctx))
+    with st.container(key=layout.OVERVIEW_KEY):
+        board.live_board(ctx, partial(render, ctx))
 
 
 def render(ctx: PageContext, frames: Frames) -> None:

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 DEFAULT_K = scoring.DEFAULT_TOP_K
 DRAWS = scoring.ROBUSTNESS_DRAWS
+#: the value-vs-effort matrix's width on the page (it fits the tab at 1024 px)
+MATRIX_WIDTH = 600
 #: how many features the robustness check describes in words before the full table
 SENTENCES_SHOWN = 15
 
@@ -211,7 +213,14 @@ def matrix_panel(frames: Frames) -> None:
     if features.empty:
         st.caption("No features yet — give features a value and an effort to place them here.")
         return
-    chart_view.show(frames, "value_effort", lambda: charts.value_effort_chart(features))
+    # Drawn at the width it was built for: its labels are placed beside their own dots
+    # by where the dots fall at that width (stretched, they could sit by another dot).
+    chart_view.show(
+        frames,
+        "value_effort",
+        lambda: charts.value_effort_chart(features, width=MATRIX_WIDTH),
+        stretch=False,
+    )
     lines = chart_view.cached(frames, "prio.quadrants", lambda: quadrant_lines(features))
     if lines:
         st.markdown("\n".join(lines))

@@ -18,7 +18,7 @@ from strategy_canvas import db
 from strategy_canvas.config import get_settings
 from strategy_canvas.services import snapshot
 from strategy_canvas.services.errors import NotFound
-from strategy_canvas.ui import access, context, editing, links, sidebar, steps
+from strategy_canvas.ui import access, context, editing, layout, links, sidebar, steps
 from strategy_canvas.ui.context import APP_ICON, APP_NAME, PageContext
 
 if TYPE_CHECKING:
@@ -95,6 +95,7 @@ def page_setup(title: str, *, step: int | None = None, home: bool = False) -> Pa
     # Every page keeps the person's key for their drafts in its address (and its links
     # pass it on), so a reload anywhere finds their unsaved edits again.
     editing.owner_key()
+    layout.responsive()
     _open_canvas(ctx)
     sidebar.draw(ctx)
     if ctx.problem:

@@ -26,12 +26,6 @@ def _step_label(info: steps.StepInfo, score: float | None) -> str:
     return f"{label} · {progress.percent(score)}" if score is not None else label
 
 
-def _step_help(info: steps.StepInfo, row: Any | None) -> str:
-    if row is None or not getattr(row, "missing", None):
-        return info.purpose
-    return info.purpose + "\n\nStill missing: " + "; ".join(row.missing)
-
-
 def _completeness(ctx: PageContext) -> tuple[dict[int, Any] | None, float | None]:
     if ctx.canvas is None:
         return None, None
@@ -40,6 +34,8 @@ def _completeness(ctx: PageContext) -> tuple[dict[int, Any] | None, float | None
 
 
 def draw(ctx: PageContext) -> None:
+    """The sidebar. Its links carry no tooltips: a tooltip stayed over the next link
+    while the pointer moved down the list, hiding it; each page says what it is for."""
     bar = st.sidebar
     canvas = ctx.canvas
     lines = [f"## {APP_ICON} {APP_NAME}"]  # one element: the sidebar is drawn on every rerun
@@ -69,7 +65,6 @@ def draw(ctx: PageContext) -> None:
             where=bar,
             label=_step_label(info, score),
             icon=info.icon,
-            help=_step_help(info, row),
             query_params=params,
             disabled=disabled,
             width="stretch",
@@ -79,7 +74,6 @@ def draw(ctx: PageContext) -> None:
         where=bar,
         label="Workshop",
         icon=":material/co_present:",
-        help="Run the steps live with your team, or join a workshop with its code.",
         query_params=params,
         width="stretch",
     )
@@ -88,7 +82,6 @@ def draw(ctx: PageContext) -> None:
         where=bar,
         label="Export & import",
         icon=":material/picture_as_pdf:",
-        help="The stakeholder PDF, Markdown, CSV and JSON; import a backlog or a canvas.",
         query_params=params,
         disabled=disabled,
         width="stretch",
@@ -98,7 +91,6 @@ def draw(ctx: PageContext) -> None:
         where=bar,
         label="History",
         icon=":material/history:",
-        help="Who changed what, what changed since a version, the versions and the trash.",
         query_params=params,
         disabled=disabled,
         width="stretch",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from strategy_canvas.rules import percent as shares
 from strategy_canvas.services import items, progress
-from strategy_canvas.ui import board, editor, guidance, keyboard, quick_entry, step_views
+from strategy_canvas.ui import board, editor, guidance, keyboard, layout, quick_entry, step_views
 from strategy_canvas.ui import progress as cached_progress
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
@@ -53,12 +53,24 @@ def workspace(
     editors: Editors | None = None,
     board_title: str = "The board",
 ) -> None:
-    """The live board (left) and the editor (right) of the step."""
+    """The live board and the editor of the step: side by side on a wide screen, one
+    under the other on a narrow one or when the person widens the board
+    (:mod:`strategy_canvas.ui.layout`)."""
+    heading, toggle = st.columns([3, 1], vertical_alignment="bottom")
+    heading.subheader(board_title)
+    with toggle:
+        wide = layout.wide_board()
+    if wide:
+        with st.container(key=layout.BOARD_KEY):
+            board.live_board(ctx, render)
+        st.divider()
+        with st.container(key=layout.EDITOR_KEY):
+            edit_panel(ctx, kinds, editors or {})
+        return
     left, right = st.columns([3, 2], gap="medium")
-    with left:
-        st.subheader(board_title)
+    with left, st.container(key=layout.BOARD_KEY):
         board.live_board(ctx, render)
-    with right:
+    with right, st.container(key=layout.EDITOR_KEY):
         edit_panel(ctx, kinds, editors or {})
 
 
@@ -131,8 +143,10 @@ def section(
     *,
     columns: Sequence[str] | None = None,
     empty: str | None = None,
+    widths: Mapping[str, board.ColumnWidth] | None = None,
 ) -> None:
-    """A heading with the count, then the items of ``kind`` as a table."""
+    """A heading with the count, then the items of ``kind`` as a table (``widths``: see
+    :func:`board.table`)."""
     spec = items.ITEM_TYPES[kind]
     st.markdown(f"**{spec.plural}** · {len(frames[kind])}")
-    board.table(frames, kind, columns=columns, empty=empty)
+    board.table(frames, kind, columns=columns, empty=empty, widths=widths)

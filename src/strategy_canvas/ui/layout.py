@@ -1,0 +1,89 @@
+"""How a step page's board and editor share the screen, so nothing is clipped at 1024,
+1280 or 1440 pixels.
+
+- From 1200 px wide: the board on the left (three fifths), the editor on the right.
+- Narrower (a 1024 px laptop): the two stack, the editor first and the board under it,
+  each the whole width (the board's tables would otherwise be cut off).
+- At any width the person can widen the board (:func:`wide_board`): the board takes the
+  whole width, the editor under it, and its tables show every column; beside the
+  editor they show the columns that fit (:func:`columns`).
+
+The stacking is CSS (one ``<style>`` per run, which takes no room on the page): the
+columns are found by the keyed containers the workspace puts in them
+(:data:`BOARD_KEY`, :data:`EDITOR_KEY`). User text never reaches it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+#: the keys of the containers inside the workspace's two columns
+BOARD_KEY = "sc-board-side"
+EDITOR_KEY = "sc-editor-side"
+#: the key of the Overview's container, and the start of its cards' keys (the cards
+#: wrap two to a row on a narrow screen)
+OVERVIEW_KEY = "sc-overview"
+CARD_KEY = "sc-card-"
+#: session-state key owned by this module
+_WIDE = "layout.wide_board"
+#: below this width the board and the editor stack
+STACK_BELOW_PX = 1200
+
+_CSS = f"""
+<style>
+@media (max-width: {STACK_BELOW_PX - 1}px) {{
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] .st-key-{BOARD_KEY}) {{
+    flex-direction: column;
+  }}
+  [data-testid="stColumn"]:has(.st-key-{BOARD_KEY}),
+  [data-testid="stColumn"]:has(.st-key-{EDITOR_KEY}) {{
+    width: 100% !important;
+    flex: 1 1 auto !important;
+  }}
+  [data-testid="stColumn"]:has(.st-key-{EDITOR_KEY}) {{ order: -1; }}
+}}
+/* Columns wrap rather than squeeze: a column narrower than its content goes under
+   the others (the roadmap's lanes, the step strip, a pair of fields, cards). */
+[data-testid="stMain"] [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; }}
+[data-testid="stMain"] [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {{
+  min-width: min(100%, 140px);
+}}
+.st-key-{BOARD_KEY} [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {{
+  min-width: min(100%, 240px);
+}}
+[data-testid="stHorizontalBlock"] > [data-testid="stColumn"]:has([class*="st-key-{CARD_KEY}"]) {{
+  min-width: min(100%, 260px);
+}}
+</style>
+"""
+
+
+def responsive() -> None:
+    """Stack the board and the editor on a narrow screen, let columns wrap rather than
+    squeeze (every page draws it once, from ``page_setup``)."""
+    st.html(_CSS)
+
+
+def is_wide() -> bool:
+    """Whether the board has the whole width (its tables then show every column; beside
+    the editor they show the ones that fit)."""
+    return bool(st.session_state.get(_WIDE))
+
+
+def columns(compact: list[str], full: list[str]) -> list[str]:
+    """A board table's columns: all of ``full`` when the board is wide, else the
+    ``compact`` ones, which fit beside the editor."""
+    return full if is_wide() else compact
+
+
+def wide_board() -> bool:
+    """The toggle that gives the board the whole width (the editor goes under it),
+    remembered for the session; whether it is on."""
+    return bool(
+        st.toggle(
+            "Wide board",
+            key=_WIDE,
+            help="Give the board the whole width, the editor under it: for reading long "
+            "tables. Off: the editor beside the board.",
+        )
+    )
