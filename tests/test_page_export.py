@@ -147,6 +147,22 @@ def test_an_unknown_status_with_several_outcomes_is_shown_as_its_category_says(
     assert list(_preview(at)["Status"]) == ["idea", "shipped"]
 
 
+def test_a_value_from_the_file_is_text_in_its_label_never_markdown(app_engine: Engine) -> None:
+    """A widget's label is Markdown (links, images): a status from the file would load
+    an image from anywhere, or show as a link, if it were pasted into one as it is."""
+    from strategy_canvas.ui.text import md
+
+    with db.session_scope(app_engine) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Backlog"}).token
+    at = open_page(PAGE, canvas=token)
+    status = "![x](https://tracker.example/p.png) **UAT** :red[late]"
+    raw = f'Summary,Status\nA,"{status}"\n'.encode()
+    at.file_uploader(key="import.csv").set_value(("x.csv", raw, "text/csv")).run()
+    assert not at.exception
+    (choice,) = [b for b in at.selectbox if b.key.startswith("import.value.")]
+    assert md(status) in choice.label and status not in choice.label
+
+
 def test_a_json_export_becomes_a_new_canvas(
     seeded: models.Canvas,
     app_engine: Engine,

@@ -120,7 +120,7 @@ def _unknown_values(plan: backlog.ImportPlan, file_id: str) -> None:
         shown = ", ".join(str(r) for r in rows[:8]) + (" …" if len(rows) > 8 else "")
         with columns[index % 3]:
             st.selectbox(
-                f"{backlog.FIELD_LABELS[field_name]} “{value}” "
+                f"{backlog.FIELD_LABELS[field_name]} “{md(value)}” "
                 f"(row{'s' if len(rows) > 1 else ''} {shown})",
                 options,
                 index=options.index(current) if current in options else 0,
