@@ -104,19 +104,26 @@ def test_backlog_import_previews_every_row_then_imports_all_or_nothing(
     assert len({f.external_key for f in again}) == len(again)
 
 
-def test_unknown_statuses_are_shown_with_what_they_became_and_can_be_chosen(
-    app_engine: Engine,
-) -> None:
+def _value_choice(app_engine: Engine, raw: bytes) -> tuple[Any, str, Any]:
+    """A new canvas's import tab with ``raw`` uploaded: (the page, the canvas's token, the
+    one selectbox of a value the import does not know)."""
     with db.session_scope(app_engine) as session:
         token = canvases.create_canvas(session=session, canvas_in={"name": "Backlog"}).token
     at = open_page(PAGE, canvas=token)
+    at.file_uploader(key="import.csv").set_value(("backlog.csv", raw, "text/csv")).run()
+    assert not at.exception
+    (choice,) = [b for b in at.selectbox if b.key.startswith("import.value.")]
+    return at, token, choice
+
+
+def test_unknown_statuses_are_shown_with_what_they_became_and_can_be_chosen(
+    app_engine: Engine,
+) -> None:
     raw = (
         "\ufeffResumen,Clave de incidencia,Estado,Fecha de vencimiento\r\n"
         "Despensa,TW-1,UAT,24/jun/24\r\nInforme,TW-2,Tareas por hacer,\r\n"
     ).encode()
-    at.file_uploader(key="import.csv").set_value(("es.csv", raw, "text/csv")).run()
-    assert not at.exception
-    (choice,) = [b for b in at.selectbox if b.key.startswith("import.value.")]
+    at, token, choice = _value_choice(app_engine, raw)
     assert "Status “UAT” (row 2)" in choice.label and choice.value == "idea"
     choice.set_value("building").run()
     assert list(_preview(at)["Status"]) == ["building", "idea"]
@@ -128,16 +135,11 @@ def test_unknown_statuses_are_shown_with_what_they_became_and_can_be_chosen(
 def test_an_unknown_status_with_several_outcomes_is_shown_as_its_category_says(
     app_engine: Engine,
 ) -> None:
-    with db.session_scope(app_engine) as session:
-        token = canvases.create_canvas(session=session, canvas_in={"name": "Backlog"}).token
-    at = open_page(PAGE, canvas=token)
     raw = (
         "Zusammenfassung,Vorgangsschlüssel,Status,Statuskategorie\n"
         "Vorrat,VOR-1,Im Test,Zu erledigen\nListe,VOR-2,Im Test,Fertig\n"
     ).encode()
-    at.file_uploader(key="import.csv").set_value(("de.csv", raw, "text/csv")).run()
-    assert not at.exception
-    (choice,) = [b for b in at.selectbox if b.key.startswith("import.value.")]
+    at, _, choice = _value_choice(app_engine, raw)
     # not "idea" for both: each row became what its status category says
     assert choice.value == "— as its status category says —"
     assert list(_preview(at)["Status"]) == ["idea", "shipped"]
@@ -152,14 +154,8 @@ def test_a_value_from_the_file_is_text_in_its_label_never_markdown(app_engine: E
     an image from anywhere, or show as a link, if it were pasted into one as it is."""
     from strategy_canvas.ui.text import md
 
-    with db.session_scope(app_engine) as session:
-        token = canvases.create_canvas(session=session, canvas_in={"name": "Backlog"}).token
-    at = open_page(PAGE, canvas=token)
     status = "![x](https://tracker.example/p.png) **UAT** :red[late]"
-    raw = f'Summary,Status\nA,"{status}"\n'.encode()
-    at.file_uploader(key="import.csv").set_value(("x.csv", raw, "text/csv")).run()
-    assert not at.exception
-    (choice,) = [b for b in at.selectbox if b.key.startswith("import.value.")]
+    _, _, choice = _value_choice(app_engine, f'Summary,Status\nA,"{status}"\n'.encode())
     assert md(status) in choice.label and status not in choice.label
 
 
