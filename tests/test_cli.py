@@ -445,3 +445,76 @@ def test_a_canvas_token_never_reads_as_an_option(monkeypatch: pytest.MonkeyPatch
     drawn = iter(["-starts-with-a-dash-xxxx", "Abc-starts-with-a-letter"])
     monkeypatch.setattr(canvases.secrets, "token_urlsafe", lambda n: next(drawn))
     assert canvases.new_token() == "Abc-starts-with-a-letter"
+
+
+def test_history_versions_diff_and_restore_from_the_command_line(
+    database: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, token, _ = run(capsys, "demo")
+    token = token.strip()
+    assert run(capsys, "version", "save", token, "--name", "Sent to the board")[:2] == (
+        0,
+        "Saved version “Sent to the board”\n",
+    )
+    code, _, err = run(capsys, "version", "save", token, "--name", "Sent to the board")
+    assert code == 2 and "names a version of this canvas already" in err
+    with db.session_scope(db.get_engine(database)) as session:
+        persona = items.list_items(session=session, canvas_token=token, kind="persona")[0]
+        items.delete_item(
+            session=session,
+            canvas_token=token,
+            kind="persona",
+            item_id=persona.id,
+            expected_version=persona.version,
+        )
+
+    code, out, err = run(capsys, "history", token)
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].endswith(f"Someone  deleted persona “{persona.name}” (with 17 links)")
+    assert "command line  saved version “Sent to the board”" in lines[1]
+    code, out, _ = run(capsys, "history", token, "--json", "--limit", "1")
+    [entry] = json.loads(out)
+    assert (entry["action"], entry["kind"], entry["who"]) == ("delete", "persona", "Someone")
+
+    code, out, _ = run(capsys, "version", "list", token, "--json")
+    assert [v["name"] for v in json.loads(out)] == ["Sent to the board"]
+    code, out, _ = run(capsys, "diff", token, "--since", "Sent to the board")
+    assert code == 0 and out.startswith("# Changes since “Sent to the board”")
+    assert "Removed persona" in out
+    code, out, _ = run(capsys, "diff", token, "--since", "Sent to the board", "--format", "json")
+    diff = json.loads(out)
+    assert diff["removed"] == 1 and diff["headline"].startswith("1 removed")
+    code, _, err = run(capsys, "diff", token, "--since", "Nope")
+    assert code == 1 and "no version named “Nope”" in err
+
+    before = canvas_count(database)
+    code, new_token, err = run(capsys, "restore", token, "--version", "Sent to the board")
+    assert code == 0 and canvas_count(database) == before + 1
+    with db.session_scope(db.get_engine(database), readonly=True) as session:
+        restored = items.list_items(session=session, canvas_token=new_token.strip(), kind="persona")
+        original = items.list_items(session=session, canvas_token=token, kind="persona")
+    assert persona.name in [p.name for p in restored]  # as it was at the version
+    assert persona.name not in [p.name for p in original]  # the canvas itself unchanged
+
+    pdf = tmp_path / "board.pdf"
+    code, _, err = run(
+        capsys,
+        "export",
+        token,
+        "--format",
+        "pdf",
+        "-o",
+        str(pdf),
+        "--changes-since",
+        "Sent to the board",
+    )
+    assert code == 0 and "is version “PDF of" in err
+    code, out, _ = run(capsys, "version", "list", token)
+    assert "PDF of" in out.splitlines()[0] and "(PDF exported by command line)" in out
+    code, out, _ = run(capsys, "export", token, "--format", "json", "--with-history")
+    document = json.loads(out)
+    assert document["versions"][0]["name"] == "Sent to the board"
+    assert document["history"][0]["action"] == "create"
+    code, _, err = run(capsys, "export", token, "--format", "csv", "--changes-since", "x")
+    assert code == 2 and "--changes-since" in err

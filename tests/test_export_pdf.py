@@ -476,3 +476,38 @@ def test_hostile_text_shows_literally_reads_no_file_and_stays_on_the_page(
     assert any(row[2] == "image" and int(row[3]) == 120 and int(row[4]) == 80 for row in images), (
         images
     )
+
+
+def test_the_report_can_say_what_changed_since_a_version(session: Session, tmp_path: Path) -> None:
+    """A "Changes since" section after the summary: user text shown as typed, never as
+    Typst markup, in the PDF as in the Markdown."""
+    from strategy_canvas.export import markdown
+    from strategy_canvas.services import changes, versions
+
+    token = demo.create_demo_canvas(session=session).token
+    versions.save_version(session=session, canvas_token=token, name="Board, 12 Dec")
+    feature = items.list_items(session=session, canvas_token=token, kind="feature")[3]
+    hostile = 'Sync #read("/etc/passwd") $x$ *bold*'
+    items.update_item(
+        session=session,
+        canvas_token=token,
+        kind="feature",
+        item_id=feature.id,
+        changes={"title": hostile, "reach": 999_999},
+        expected_version=feature.version,
+    )
+    diff = changes.since_version(session=session, canvas_token=token, since="Board, 12 Dec")
+    text = squash(
+        pdf_text(pdf.render_pdf(session=session, canvas_token=token, changes=diff), tmp_path)
+    )
+    assert squash("Changes since “Board, 12 Dec”") in text
+    assert squash(f"Changed feature “{hostile}”") in text
+    assert squash("Reach: 11,000 → 999,999") in text
+    assert "root:" not in text
+    plain = squash(pdf_text(pdf.render_pdf(session=session, canvas_token=token), tmp_path))
+    assert squash("Changes since") not in plain
+
+    md_text = markdown.render_markdown(session=session, canvas_token=token, changes=diff)
+    assert "## Changes since “Board, 12 Dec”" in md_text
+    assert "Reach: 11,000 → 999,999" in md_text
+    assert "\\#read" in md_text and "\\*bold\\*" in md_text  # escaped, shown as typed

@@ -590,3 +590,63 @@ def test_json_values_round_trip_through_the_history() -> None:
     encoded = activity.json_fields(fields)
     assert encoded == {"image_base64": "AP9ieXRlcw==", "received_on": "2026-03-04", "text": "ok"}
     assert activity.fields_from_json(encoded)["image"] == b"\x00\xffbytes"
+
+
+# ------------------------------------------------------------------------ workshops
+
+
+def test_the_facilitator_undoes_a_promote_and_the_note_is_a_note_again(
+    session: Session, token: str
+) -> None:
+    from strategy_canvas.services import workshops as ws
+
+    started = ws.start_workshop(
+        session=session, canvas_token=token, title="Kick-off", facilitator_name="Fran"
+    )
+    alice = ws.join(session=session, display_name="Alice", link_token=started.link_token)
+    note = ws.add_note(session=session, participant_token=alice.token, step=1, text="Busy parent")
+    persona = ws.promote_note(
+        session=session,
+        facilitator_key=started.facilitator_key,
+        note_id=note.id or 0,
+        kind="persona",
+    )
+    last = entries(session, token)[-1]
+    fran = session.exec(
+        select(m.Participant).where(m.Participant.token == started.facilitator_key)
+    ).one()
+    assert (last.actor_name, last.actor_key, last.via, last.action) == (
+        "Fran",
+        people.participant_key(fran.id or 0),
+        "workshop",
+        "create",
+    )
+    facilitator = people.participant(fran)
+    change = undo.last_change(session=session, canvas_token=token, actor_key=facilitator.key)
+    assert change is not None and change.summary == "added persona “Busy parent”"
+    undo.undo(session=session, canvas_token=token, actor=facilitator, entry_ids=change.entry_ids)
+    assert items.list_items(session=session, canvas_token=token, kind="persona") == []
+    again = session.get(m.Note, note.id, populate_existing=True)
+    assert again is not None and again.promoted_kind is None and again.promoted_item_id is None
+    assert persona.id is not None
+
+
+def test_ending_a_workshop_saves_a_version(session: Session, token: str) -> None:
+    from strategy_canvas.services import workshops as ws
+
+    add(session, token, "persona", name="Busy parent")
+    started = ws.start_workshop(
+        session=session, canvas_token=token, title="Kick-off", facilitator_name="Fran"
+    )
+    ws.end_workshop(session=session, facilitator_key=started.facilitator_key)
+    [version] = versions.list_versions(session=session, canvas_token=token)
+    assert (version.name, version.kind, version.actor_name) == (
+        "After the workshop “Kick-off”",
+        "workshop",
+        "Fran",
+    )
+    feed = history.feed(session=session, canvas_token=token).entries
+    assert [e.sentence for e in feed[:2]] == [
+        "saved version “After the workshop “Kick-off”” when the workshop ended",
+        "ended the workshop “Kick-off”",
+    ]
