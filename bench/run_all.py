@@ -19,6 +19,7 @@ ORDER = [
     "bench_room",
     "bench_designs",
     "bench_data",
+    "bench_history",
 ]
 
 

@@ -650,3 +650,65 @@ def test_ending_a_workshop_saves_a_version(session: Session, token: str) -> None
         "saved version “After the workshop “Kick-off”” when the workshop ended",
         "ended the workshop “Kick-off”",
     ]
+
+
+# ------------------------------------------------------------------------ JSON export
+
+
+def test_a_json_export_carries_the_versions_and_history_into_a_new_canvas(
+    session: Session, token: str
+) -> None:
+    from strategy_canvas.export import json_io
+
+    rows = spine(session, token)
+    versions.save_version(session=session, canvas_token=token, name="Board", actor=ANA)
+    remove(session, token, rows["assumption"], BEN)
+    edit(session, token, rows["feature"], ANA, reach=5000)
+    document = json_io.export_canvas(session=session, canvas_token=token, history=True)
+    assert [v["name"] for v in document["versions"]] == ["Board"]
+    assert [e["action"] for e in document["history"]][-2:] == ["delete", "update"]
+
+    copy = json_io.import_canvas(
+        session=session, document=json_io.load_document(json_io.dumps(document))
+    )
+    [kept] = versions.list_versions(session=session, canvas_token=copy.token)
+    assert (kept.name, kept.actor_name) == ("Board", "Ana")
+    diff = changes.since_version(session=session, canvas_token=copy.token, since="Board")
+    # the same changes as in the original, item by item, though every id is new
+    original = changes.since_version(session=session, canvas_token=token, since="Board")
+    assert diff.headline() == original.headline() == "1 removed, 1 changed"
+    feed = history.feed(session=session, canvas_token=copy.token).entries
+    assert feed[0].sentence == "created the canvas" and feed[0].detail == "from an import"
+    assert [e.actor_name for e in feed[1:3]] == ["Ana", "Ben"]
+    assert feed[2].imported and not feed[2].restorable  # it names the other canvas's item
+    assert trash.list_trash(session=session, canvas_token=copy.token) == []
+
+
+def test_an_import_refuses_bad_versions_and_history_naming_each(session: Session) -> None:
+    from strategy_canvas.export import json_io
+
+    token = canvases.create_canvas(session=session, canvas_in={"name": "Src"}).token
+    document = json_io.export_canvas(session=session, canvas_token=token, history=True)
+    inner = json_io.export_canvas(session=session, canvas_token=token)
+    inner["items"]["persona"] = [{"ref": 1, "name": "x" * 300}]
+    document["versions"] = [
+        {"name": "A", "document": inner},
+        {"name": "A", "document": {**inner, "history": []}},
+        {"name": "", "kind": "weekly", "document": "nope"},
+    ]
+    document["history"] = [{"action": 5, "at": "yesterday"}]
+    before = len(canvases.list_canvases(session=session))
+    with pytest.raises(ValidationFailed) as caught:
+        json_io.import_canvas(session=session, document=document)
+    said = str(caught.value)
+    for expected in (
+        "versions[0].document.items.persona[0].name: must be at most 200 characters",
+        "versions[1].document: holds the canvas only",
+        "versions[2].name: is required",
+        "versions[2].kind: must be one of manual, workshop, pdf",
+        "versions[2].document: must be the canvas as it was",
+        "history[0].action: must be text",
+        "history[0].at: must be a date and time",
+    ):
+        assert expected in said, (expected, said)
+    assert len(canvases.list_canvases(session=session)) == before

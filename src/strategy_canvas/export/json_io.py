@@ -13,13 +13,26 @@ The document (format version 1)::
         ...                                  # every item type, in list order
       },
       "workshops": [{"workshop": {...}, "decisions": [...], "actions": [...],
-                     "appendix": {...}, "counts": {...}}, ...]
+                     "appendix": {...}, "counts": {...}}, ...],
+      "versions": [{"name": "Sent to the board", "kind": "manual", "created_at": ...,
+                    "actor": "Ana", "history_id": 41, "document": {...}}, ...],
+      "history": [{"id": 41, "at": ..., "actor": "Ana", "via": "page",
+                   "action": "update", "kind": "feature", "item_id": 12, "step": 3,
+                   "title": ..., "data": {"before": {...}, "after": {...}}}, ...]
     }
 
 ``workshops`` (optional) holds the summary of each ended workshop of the canvas, as
 :func:`services.workshops.summary` gives it (and the summaries the canvas was imported
 with): an import keeps them, so the new canvas's reports can include them. The
 workshops themselves (their people, notes and votes) are not copied.
+
+``versions`` and ``history`` (optional, ``export_canvas(history=True)``) carry the
+canvas's named versions, each the canvas as it was (a document of its own, without
+versions or history), and who changed what, oldest first. An import keeps them: each
+version's refs become the ids the items have in the new canvas (an item deleted before
+the export gets a negative ref of its own), so "what changed since" works at once; the
+history is shown as it was, read-only (it is not undone, restored from or replayed:
+it names the items of the canvas it came from).
 
 Each item carries a ``ref``, unique within its item type, and the fields of its Create
 schema. A link field (``problem_id``, ``feature_id``, ...) holds the ``ref`` of the item
@@ -42,6 +55,7 @@ import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -74,7 +88,20 @@ MAX_ERRORS_LISTED = 50
 IMAGE_FIELD = activity.IMAGE_FIELD
 #: base64 text of the largest image a sketch may hold, plus padding.
 _MAX_IMAGE_BASE64 = (m.SKETCH_MAX_BYTES + 2) // 3 * 4
-_TOP_LEVEL_KEYS = ("format", "version", "exported_at", "canvas", "items", "workshops")
+_TOP_LEVEL_KEYS = (
+    "format",
+    "version",
+    "exported_at",
+    "canvas",
+    "items",
+    "workshops",
+    "versions",
+    "history",
+)
+#: Most named versions and history entries a document may carry.
+MAX_VERSIONS = 500
+MAX_HISTORY = 200_000
+_VERSION_KINDS = ("manual", "workshop", "pdf")
 #: Most workshop summaries a document may hold.
 MAX_WORKSHOPS = 200
 _WHAT = "Import"
@@ -201,6 +228,8 @@ class _Plan:
     items: dict[str, list[tuple[int, dict[str, Any]]]] = field(default_factory=dict)
     #: workshop summaries, checked
     workshops: list[dict[str, Any]] = field(default_factory=list)
+    #: the versions and history the document carries, checked (None: it carries none)
+    past: versions.Past | None = None
 
 
 class _Checker:
@@ -363,6 +392,7 @@ def _validate_document(document: Any) -> _Plan:
 
     plan = _Plan(canvas=canvas or {})
     plan.workshops = _check_workshops(check, document.get("workshops"))
+    plan.past = _check_past(check, document)
     seen: dict[tuple[Any, ...], str] = {}
     dependencies: dict[int, list[int]] = {}  # roadmap ref -> the refs it depends on
     roadmap_titles: dict[int, str] = {
@@ -455,6 +485,103 @@ def _check_workshops(check: _Checker, summaries: Any) -> list[dict[str, Any]]:
     return [s for s in summaries if isinstance(s, dict)]
 
 
+def _moment_error(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return f"must be a date and time as text, not {_json_type(value)}"
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return "must be a date and time written as YYYY-MM-DDTHH:MM:SS"
+    return None
+
+
+def _check_versions(check: _Checker, raw: Any) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        check.error("versions", f"must be a list, not {_json_type(raw)}")
+        return []
+    if len(raw) > MAX_VERSIONS:
+        check.error("versions", f"has {len(raw):,} versions; at most {MAX_VERSIONS:,}")
+        return []
+    kept, names = [], set()
+    for index, version in enumerate(raw):
+        where = f"versions[{index}]"
+        if not isinstance(version, Mapping):
+            check.error(where, f"must be an object, not {_json_type(version)}")
+            continue
+        name = check.schema(m.VersionCreate, {"name": version.get("name")}, where)
+        if name is not None and name["name"] in names:
+            check.error(f"{where}.name", f"“{name['name']}” names another version already")
+        if version.get("kind", "manual") not in _VERSION_KINDS:
+            check.error(f"{where}.kind", f"must be one of {', '.join(_VERSION_KINDS)}")
+        if problem := _moment_error(version.get("created_at")):
+            check.error(f"{where}.created_at", problem)
+        document = version.get("document")
+        if not isinstance(document, Mapping):
+            check.error(f"{where}.document", "must be the canvas as it was (an object)")
+            continue
+        if "versions" in document or "history" in document:
+            check.error(f"{where}.document", "holds the canvas only, not versions or history")
+            continue
+        try:
+            _validate_document(document)
+        except ValidationFailed as error:
+            for err in error.errors:
+                check.error(f"{where}.document.{err.field}", err.message)
+            continue
+        if name is not None:
+            names.add(name["name"])
+            kept.append({**version, "name": name["name"], "document": document})
+    return kept
+
+
+def _check_history(check: _Checker, raw: Any) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        check.error("history", f"must be a list, not {_json_type(raw)}")
+        return []
+    if len(raw) > MAX_HISTORY:
+        check.error("history", f"has {len(raw):,} entries; at most {MAX_HISTORY:,}")
+        return []
+    kept = []
+    for index, entry in enumerate(raw):
+        where = f"history[{index}]"
+        if not isinstance(entry, Mapping):
+            check.error(where, f"must be an object, not {_json_type(entry)}")
+            continue
+        texts = {k: entry.get(k) for k in ("action", "kind", "title", "actor", "via")}
+        wrong = [k for k, v in texts.items() if v is not None and not isinstance(v, str)]
+        for key in wrong:
+            check.error(f"{where}.{key}", f"must be text, not {_json_type(texts[key])}")
+        if not isinstance(entry.get("action"), str) or not entry["action"]:
+            check.error(f"{where}.action", "is missing")
+        if not isinstance(entry.get("data", {}), Mapping):
+            check.error(f"{where}.data", f"must be an object, not {_json_type(entry.get('data'))}")
+        for key in ("id", "item_id", "step"):
+            if entry.get(key) is not None and not _is_ref(entry.get(key)):
+                check.error(f"{where}.{key}", "must be a whole number or null")
+        if problem := _moment_error(entry.get("at")):
+            check.error(f"{where}.at", problem)
+        check.text_hygiene(where, {k: v for k, v in texts.items() if isinstance(v, str)})
+        kept.append(dict(entry))
+    return kept
+
+
+def _check_past(check: _Checker, document: Mapping[str, Any]) -> versions.Past | None:
+    """The named versions and the history an export with them carries (each version's
+    document checked as a document of its own)."""
+    if document.get("versions") is None and document.get("history") is None:
+        return None
+    return versions.Past(
+        versions=_check_versions(check, document.get("versions")),
+        entries=_check_history(check, document.get("history")),
+    )
+
+
 @functools.cache
 def _unique_columns(kind: str) -> list[tuple[str, ...]]:
     """The unique constraints of the item type's table that its fields decide
@@ -516,6 +643,7 @@ def import_canvas(
         actor=actor or activity.importer("JSON"),
         origin=origin,
         summaries=plan.workshops,
+        past=plan.past,
     )
 
 

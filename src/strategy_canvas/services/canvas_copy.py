@@ -16,7 +16,7 @@ from typing import Any
 from sqlmodel import Session
 
 from strategy_canvas import models as m
-from strategy_canvas.services import canvases, items, snapshot, workshops
+from strategy_canvas.services import canvases, items, snapshot, versions, workshops
 from strategy_canvas.services.activity import Actor
 
 #: kind -> [(ref, values)]; a link field's value is the ref of the item it points to
@@ -31,17 +31,21 @@ def create_canvas_with_items(
     actor: Actor | None = None,
     origin: str = "",
     summaries: Sequence[dict[str, Any]] = (),
+    past: versions.Past | None = None,
 ) -> m.Canvas:
     """A NEW canvas holding ``entries`` (see the module docstring), and the workshop
     ``summaries`` an import brought (checked already), committed at the end: nothing is
     written unless everything is. Its history starts with one entry, "created" by
-    ``actor`` from ``origin`` (e.g. "a copy of Tidewater")."""
+    ``actor`` from ``origin`` (e.g. "a copy of Tidewater"); an import's ``past`` (the
+    versions and history it carries, checked already) comes before that entry."""
     try:
         canvas = canvases.create_canvas(
             session=session, canvas_in=canvas_in, commit=False, actor=actor, origin=origin
         )
         token = canvas.token
-        _write_items(session, token, entries)
+        ids = _write_items(session, token, entries)
+        if past is not None:
+            versions.keep_imported(session=session, canvas_id=canvas.id or 0, ids=ids, past=past)
         if summaries:
             workshops.keep_imported_summaries(
                 session=session, canvas_id=canvas.id or 0, summaries=list(summaries)
@@ -84,7 +88,8 @@ def duplicate_canvas(
     )
 
 
-def _write_items(session: Session, token: str, entries: Entries) -> None:
+def _write_items(session: Session, token: str, entries: Entries) -> dict[str, dict[int, int]]:
+    """Write the items; returns kind -> ref -> the id each was written under."""
     ids: dict[str, dict[int, int]] = {kind: {} for kind in items.ITEM_TYPES}
     for kind in items.CREATION_ORDER:
         spec = items.ITEM_TYPES[kind]
@@ -101,6 +106,7 @@ def _write_items(session: Session, token: str, entries: Entries) -> None:
                     expected_version=vision.version,
                     commit=False,
                 )
+                ids["vision"][listed[0][0]] = int(vision.id or 0)
             continue
         # Links to the same item type (a feature's epic) may point forwards: set them
         # once every item of the type exists.
@@ -133,3 +139,4 @@ def _write_items(session: Session, token: str, entries: Entries) -> None:
                 expected_version=row.version,
                 commit=False,
             )
+    return ids

@@ -68,11 +68,18 @@ class Entry:
     by_undo: bool = False
     #: taken back since (by an undo or a restore)
     undone: bool = False
+    #: brought by a JSON import from the canvas it was exported from
+    imported: bool = False
 
     @property
     def restorable(self) -> bool:
         """A delete whose item is still in the trash."""
-        return self.action == "delete" and not self.undone and self.kind in items.ITEM_TYPES
+        return (
+            self.action == "delete"
+            and not self.undone
+            and not self.imported
+            and self.kind in items.ITEM_TYPES
+        )
 
 
 @dataclass(frozen=True)
@@ -281,6 +288,7 @@ def _entries(session: Session, canvas_id: int, rows: Sequence[m.Activity]) -> li
                 detail=detail,
                 by_undo=bool(data.get("undo")),
                 undone=row.id in undone,
+                imported=bool(data.get("imported")),
             )
         )
     return out

@@ -605,14 +605,47 @@ TABLE_KINDS = {t.table_name: t.key for t in ITEM_TYPES.values()}
 
 
 @functools.cache
-def _dependents(table_name: str) -> list[tuple[sa.Table, str, str]]:
-    """(table, column, ON DELETE action) of every foreign key pointing at the table."""
+def _row_query(table_name: str) -> Any:
+    """SELECT the item :id of the canvas :canvas_id (built once per table)."""
+    table = SQLModel.metadata.tables[table_name]
+    return sa.select(table).where(
+        table.c.id == sa.bindparam("id"), table.c.canvas_id == sa.bindparam("canvas_id")
+    )
+
+
+@dataclass(frozen=True)
+class _Dependent:
+    """A foreign key pointing at a table, with the statements a delete runs on it
+    (built once: they take the ids as an expanding parameter)."""
+
+    table: sa.Table
+    column: str
+    ondelete: str
+    pointing: Any  # SELECT id, column WHERE column IN :ids
+    clear: Any  # UPDATE … SET column = NULL WHERE column IN :ids
+    rows: Any  # SELECT * WHERE column IN :ids
+
+
+@functools.cache
+def _dependents(table_name: str) -> list[_Dependent]:
+    """Every foreign key pointing at the table that its rows' delete acts on."""
     target = SQLModel.metadata.tables[table_name]
     found = []
+    ids: Any = sa.bindparam("ids", expanding=True)
     for table in SQLModel.metadata.sorted_tables:
         for fk in table.foreign_keys:
             if fk.column.table is target and fk.ondelete in ("CASCADE", "SET NULL"):
-                found.append((table, fk.parent.name, fk.ondelete))
+                column = table.c[fk.parent.name]
+                found.append(
+                    _Dependent(
+                        table,
+                        fk.parent.name,
+                        fk.ondelete,
+                        sa.select(table.c.id, column).where(column.in_(ids)),
+                        sa.update(table).where(column.in_(ids)).values({column.name: None}),
+                        sa.select(table).where(column.in_(ids)).order_by(table.c.id),
+                    )
+                )
     return found
 
 
@@ -628,26 +661,18 @@ def take_out(
     """
     links: list[list[Any]] = []
     rows: list[list[Any]] = []
-    for table, column, ondelete in _dependents(table_name):
+    connection = session.connection()
+    given = {"ids": list(ids)}
+    for dependent in _dependents(table_name):
+        table, column = dependent.table, dependent.column
         name = TABLE_KINDS.get(table.name, table.name)
-        if ondelete == "SET NULL":
-            pointing = (
-                session.connection()
-                .execute(sa.select(table.c.id, table.c[column]).where(table.c[column].in_(ids)))
-                .all()
-            )
+        if dependent.ondelete == "SET NULL":
+            pointing = connection.execute(dependent.pointing, given).all()
             if pointing:
-                session.exec(
-                    sa.update(table).where(table.c[column].in_(ids)).values({column: None})
-                )
+                connection.execute(dependent.clear, given)
             links.extend([name, int(row_id), column, int(target)] for row_id, target in pointing)
             continue
-        found = (
-            session.connection()
-            .execute(sa.select(table).where(table.c[column].in_(ids)).order_by(table.c.id))
-            .mappings()
-            .all()
-        )
+        found = connection.execute(dependent.rows, given).mappings().all()
         if not found:
             continue
         rows.extend([table.name, activity.row_json(table, row)] for row in found)
@@ -680,10 +705,13 @@ def delete_item(
         )
     canvas_id = begin_write(session, canvas_token)
     try:
-        current = session.exec(
-            select(spec.table).where(spec.table.id == item_id, spec.table.canvas_id == canvas_id)
-        ).first()
-        if current is None or current.version != expected_version:
+        current = (
+            session.connection()
+            .execute(_row_query(spec.table_name), {"id": item_id, "canvas_id": canvas_id})
+            .mappings()
+            .first()
+        )
+        if current is None or current["version"] != expected_version:
             stored = _stored_snapshot(session, spec, canvas_id, item_id)
             if stored is None:
                 raise NotFound(f"This {spec.noun} was already deleted.")
@@ -694,10 +722,9 @@ def delete_item(
                 attempted={"deleted": True},
                 expected_version=expected_version,
             )
-        fields = {name: getattr(current, name) for name in spec.fields}
+        fields = {name: current[name] for name in spec.fields}
         title = entry_title(session, spec, canvas_id, fields, item_id)
         links, rows = take_out(session, spec.table_name, [item_id])
-        session.expunge(current)
         session.exec(
             sa.delete(spec.table).where(
                 col(spec.table.id) == item_id,
@@ -717,7 +744,7 @@ def delete_item(
             data={
                 "item": activity.json_fields(fields),
                 "version": expected_version,
-                "position": current.position,
+                "position": current["position"],
                 "links": links,
                 "rows": rows,
             },

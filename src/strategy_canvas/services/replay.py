@@ -43,7 +43,10 @@ class _Lists:
 
 def apply(document: dict[str, Any], action: str, kind: str, item_id: int | None, data: Any) -> None:
     """Apply one history entry to ``document`` in place (entries that do not change
-    the canvas's content, such as archiving or saving a version, change nothing)."""
+    the canvas's content, such as archiving or saving a version, change nothing, and
+    neither do the entries an import brought, which name another canvas's items)."""
+    if data.get("imported"):
+        return
     if kind == activity.CANVAS_KIND:
         if action == "update":
             document.setdefault("canvas", {}).update(data.get("after", {}))

@@ -78,6 +78,7 @@ def list_trash(*, session: Session, canvas_token: str, limit: int = 500) -> list
         .where(
             m.Activity.canvas_id == canvas_id,
             m.Activity.action == "delete",
+            m.Activity.batch != activity.IMPORTED,
             ~sa.exists().where(
                 col(back.undoes) == col(m.Activity.id), col(back.action) == "restore"
             ),
@@ -215,6 +216,13 @@ def _restore(
     ).first()
     if entry is None or entry.action != "delete" or entry.kind not in items.ITEM_TYPES:
         raise NotFound("This item is not in the canvas's trash.")
+    if entry.batch == activity.IMPORTED:
+        raise ValidationFailed.single(
+            "entry_id",
+            "Trash",
+            f"“{entry.title}” was deleted before this canvas was imported; it can't come back",
+            what="Restore",
+        )
     if session.exec(
         select(m.Activity.id).where(m.Activity.undoes == entry_id, m.Activity.action == "restore")
     ).first():

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -229,3 +230,125 @@ def entries_between(
     if until is not None:
         query = query.where(col(m.Activity.id) <= until)
     return [tuple(row) for row in session.exec(query.order_by(col(m.Activity.id)))]  # type: ignore[misc]
+
+
+# ----------------------------------------------------------- carried in by an import
+
+IMPORTED = activity.IMPORTED
+
+
+@dataclass(frozen=True)
+class Past:
+    """The named versions and the history a JSON export carried, checked: versions as
+    ``{name, kind, created_at, actor, history_id, document}`` (the document a canvas
+    document of its own), entries as the export writes them, oldest first."""
+
+    versions: list[dict[str, Any]]
+    entries: list[dict[str, Any]]
+
+
+def remap_document(
+    document: Mapping[str, Any],
+    ids: Mapping[str, Mapping[int, int]],
+    gone: dict[str, dict[int, int]],
+) -> dict[str, Any]:
+    """``document`` with every ref and link changed to the id its item has now (``ids``:
+    kind -> ref -> id). An item that does not exist any more (deleted before the export)
+    gets a negative ref of its own, the same in every version (``gone`` keeps them), so a
+    version compares with another, and with now, item by item."""
+
+    def new(kind: str, ref: int) -> int:
+        if ref in ids.get(kind, {}):
+            return ids[kind][ref]
+        taken = gone.setdefault(kind, {})
+        return taken.setdefault(ref, -(len(taken) + 1))
+
+    out = {key: value for key, value in document.items() if key != "items"}
+    out["items"] = {}
+    for kind, entries in document.get("items", {}).items():
+        spec = items.ITEM_TYPES[kind]
+        out["items"][kind] = [
+            {
+                **entry,
+                "ref": new(kind, entry["ref"]),
+                **{
+                    link: new(target, entry[link])
+                    for link, target in spec.links.items()
+                    if entry.get(link) is not None
+                },
+            }
+            for entry in entries
+        ]
+    return out
+
+
+def keep_imported(
+    *, session: Session, canvas_id: int, ids: Mapping[str, Mapping[int, int]], past: Past
+) -> None:
+    """Write an import's versions and history into the new canvas (in the caller's
+    transaction), before the canvas's own creation entry: the feed reads as it did, then
+    "created the canvas from an import"."""
+    created = session.exec(
+        select(m.Activity).where(m.Activity.canvas_id == canvas_id).order_by(col(m.Activity.id))
+    ).all()
+    for own in created:  # written again after the past, with the same content
+        session.expunge(own)
+        session.exec(sa.delete(m.Activity).where(col(m.Activity.id) == own.id))
+    new_ids: dict[int, int] = {}
+    for entry in past.entries:
+        kind, item_id = str(entry.get("kind") or ""), entry.get("item_id")
+        data = dict(entry.get("data") or {})
+        data["imported"] = True
+        row = m.Activity(
+            canvas_id=canvas_id,
+            at=_moment(entry.get("at")),
+            actor_name=str(entry.get("actor") or activity.UNKNOWN_NAME)[: m.ACTOR_NAME_MAX],
+            actor_key="",
+            via=str(entry.get("via") or "import")[:16],
+            batch=IMPORTED,
+            action=str(entry.get("action") or "")[:16],
+            kind=kind[:24],
+            item_id=ids.get(kind, {}).get(item_id) if isinstance(item_id, int) else None,
+            step=entry.get("step") if isinstance(entry.get("step"), int) else None,
+            title=str(entry.get("title") or "")[:200],
+            data=activity.dumps(data),
+        )
+        session.add(row)
+        session.flush()
+        if isinstance(entry.get("id"), int):
+            new_ids[entry["id"]] = int(row.id or 0)
+    gone: dict[str, dict[int, int]] = {}
+    for version in past.versions:
+        document = remap_document(version["document"], ids, gone)
+        text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        session.add(
+            m.CanvasVersion(
+                canvas_id=canvas_id,
+                name=version["name"],
+                kind=version.get("kind") or "manual",
+                created_at=_moment(version.get("created_at")),
+                actor_name=str(version.get("actor") or "")[: m.ACTOR_NAME_MAX],
+                activity_id=new_ids.get(version.get("history_id"), 0),  # type: ignore[arg-type]
+                document=zlib.compress(text.encode("utf-8"), 6),
+            )
+        )
+    for own in created:
+        activity.record(
+            session,
+            canvas_id=canvas_id,
+            actor=activity.Actor(own.actor_name, own.actor_key, own.via, own.batch),
+            action=own.action,
+            kind=own.kind,
+            title=own.title,
+            data=json.loads(own.data),
+            always=True,
+        )
+    session.flush()
+
+
+def _moment(value: Any) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return m.utcnow()
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
