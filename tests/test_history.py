@@ -361,7 +361,8 @@ def test_an_undo_that_would_overwrite_a_later_save_is_a_choice(
     with pytest.raises(undo.UndoConflict) as caught:
         undo.undo(session=session, canvas_token=token, actor=ANA, entry_ids=change.entry_ids)
     clash = caught.value.clashes[0]
-    assert clash.current.reach == 300 and clash.fields == {"reach": (200, 100)}
+    assert clash.current is not None
+    assert clash.current["reach"] == 300 and clash.fields == {"reach": (200, 100)}
     assert (
         items.get_item(
             session=session, canvas_token=token, kind="feature", item_id=feature.id

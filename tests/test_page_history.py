@@ -213,3 +213,40 @@ def test_history_reads_what_it_shows_from_the_services(
     shown = [t for t in texts(at, "markdown") if t.startswith("**")]
     assert len(shown) == len(page.entries)
     assert shown[0].startswith(f"**{page.entries[0].actor_name}**")
+
+
+def test_an_undo_over_a_later_save_asks_first(seeded: models.Canvas, app_engine: Engine) -> None:
+    at = open_page(steps.STEPS[1].page, canvas=seeded.token)
+    _name_myself(at, "Ana")
+    at.selectbox(key="step1.edit_kind").set_value("persona").run()
+    persona = rows(app_engine, seeded.token, "persona")[0]
+    at.selectbox(key="ed.persona.open").set_value(str(persona.id)).run()
+    at.text_area(key=f"ed.persona.{persona.id}.pains").set_value("No time on Sundays").run()
+    click(at, f"ed.persona.{persona.id}.save")
+    with db.session_scope(app_engine) as session:  # Ben saves it after Ana
+        row = items.get_item(
+            session=session, canvas_token=seeded.token, kind="persona", item_id=persona.id
+        )
+        items.update_item(
+            session=session,
+            canvas_token=seeded.token,
+            kind="persona",
+            item_id=persona.id,
+            changes={"pains": "Ben's words"},
+            expected_version=row.version,
+            actor=activity.Actor.person("Ben", "ben-key"),
+        )
+    click(at, "undo.button")
+    shown = all_text(at)
+    assert "Since then someone else saved it" in shown  # the dialog, nothing undone yet
+    [table] = [d.value for d in at.dataframe if "Your change" in d.value.columns]
+    assert list(table.iloc[0][["Your change", "Theirs (saved since)", "After the undo"]]) == [
+        "No time on Sundays",
+        "Ben's words",
+        history.show_value("persona", "pains", persona.pains, {}),
+    ]
+    assert rows(app_engine, seeded.token, "persona")[0].pains == "Ben's words"
+    click(at, "undo.anyway")
+    assert rows(app_engine, seeded.token, "persona")[0].pains == persona.pains
+    # the editor, with nothing typed since, shows the item as it is now
+    assert at.text_area(key=f"ed.persona.{persona.id}.pains").value == persona.pains

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from strategy_canvas import models as m
 from strategy_canvas.export import json_io
+from strategy_canvas.services import activity
 
 #: "Today" in the demo: the strategy review at the start of September 2026.
 ANCHOR = date(2026, 9, 1)
@@ -36,5 +37,7 @@ def demo_document() -> dict[str, Any]:
 
 def create_demo_canvas(*, session: Session) -> m.Canvas:
     """Create the Tidewater demo canvas and return it (committed). Its history starts
-    with one entry, "created", as a canvas made on the home page does."""
-    return json_io.import_canvas(session=session, document=demo_document(), origin="")
+    with one entry: created by the app, from the demo."""
+    return json_io.import_canvas(
+        session=session, document=demo_document(), actor=activity.SYSTEM, origin="the demo"
+    )

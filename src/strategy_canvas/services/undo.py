@@ -52,6 +52,8 @@ class Change:
     entry_ids: list[int]
     at: datetime
     summary: str
+    #: (kind, id) of the items it wrote
+    items: list[tuple[str, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,9 @@ class Clash:
     kind: str
     item_id: int
     title: str
-    #: the item as it is now (None for a list's order)
-    current: Any
+    #: the item's fields as they are now (None for a list's order); plain values, readable
+    #: after the session that found them has closed
+    current: dict[str, Any] | None
     #: what the person must have seen to overwrite it: the item's version now (for a
     #: list, a checksum of its order now), passed back to :func:`undo` in ``overwrite``
     version: int
@@ -121,6 +124,7 @@ def last_change(*, session: Session, canvas_token: str, actor_key: str) -> Chang
         entry_ids=[e.id or 0 for e in entries],
         at=entries[0].at,
         summary=summarise(entries),
+        items=[(e.kind, e.item_id) for e in entries if e.item_id is not None],
     )
 
 
@@ -144,7 +148,9 @@ def _current(session: Session, kind: str, item_id: int, canvas_id: int) -> Any:
     ).first()
 
 
-def _clash(entry: m.Activity, data: Mapping[str, Any], current: Any, version: int) -> Clash:
+def _clash(
+    entry: m.Activity, data: Mapping[str, Any], current: dict[str, Any] | None, version: int
+) -> Clash:
     fields = {}
     if entry.action == "update":
         after = data.get("after", {})
@@ -159,6 +165,15 @@ def _clash(entry: m.Activity, data: Mapping[str, Any], current: Any, version: in
         version=version,
         fields=fields,
     )
+
+
+def _fields_of(kind: str, row: Any) -> dict[str, Any]:
+    names = (
+        list(m.CanvasCreate.model_fields)
+        if kind == activity.CANVAS_KIND
+        else items.ITEM_TYPES[kind].fields
+    )
+    return {name: getattr(row, name) for name in names}
 
 
 def order_checksum(order: list[int]) -> int:
@@ -201,7 +216,7 @@ def _check(
     current = _current(session, entry.kind, entry.item_id or 0, canvas_id)
     if current is None or overwrite.get(entry_id) == current.version:
         return None  # gone since (taking it back says so), or seen and chosen to overwrite
-    return _clash(entry, data, current, int(current.version))
+    return _clash(entry, data, _fields_of(entry.kind, current), int(current.version))
 
 
 def undo(

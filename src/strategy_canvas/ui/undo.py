@@ -19,7 +19,7 @@ import streamlit as st
 from strategy_canvas import db
 from strategy_canvas.services import history, undo
 from strategy_canvas.services.errors import ServiceError
-from strategy_canvas.ui import identity
+from strategy_canvas.ui import editing, identity
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
@@ -65,6 +65,10 @@ def _undo(ctx: PageContext, change: undo.Change, overwrite: dict[int, int] | Non
         st.session_state[_DONE] = ("warning", str(error))
         return
     ctx.changed()
+    for kind, item_id in change.items:  # an editor open on it, with nothing typed, reloads
+        edit = editing.Edit.get(kind, item_id)
+        if edit is not None and not edit.changes():
+            edit.close(ctx)
     st.session_state[_DONE] = ("success", f"Undone: {said}.")
 
 
@@ -88,7 +92,7 @@ def _clash_rows(conflict: undo.UndoConflict) -> pd.DataFrame:
             )
             continue
         for name, (mine, earlier) in clash.fields.items():
-            theirs: Any = getattr(clash.current, name, None)
+            theirs: Any = clash.current.get(name)
             rows.append(
                 {
                     "Item": clash.title,
