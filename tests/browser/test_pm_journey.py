@@ -48,7 +48,9 @@ def _add(
         open_part(page, part)
         _fill(page, more)
     button(page, "Add").click()
-    expect(page.get_by_text(confirm or "Added").first).to_be_visible()
+    # in the page, not the sidebar, whose undo button says "Undo: added …"
+    confirmed = page.get_by_test_id("stMain").get_by_text(confirm or "Added", exact=False)
+    expect(confirmed.first).to_be_visible()
 
 
 def test_a_pm_fills_every_step_and_finds_it_after_a_reload(
