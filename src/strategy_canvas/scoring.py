@@ -63,6 +63,20 @@ DEFAULT_CONFIDENCE = 50.0
 ROBUSTNESS_DRAWS = 2000
 ROBUSTNESS_SEED = 20260901
 DEFAULT_TOP_K = 5
+#: What a feature's estimates are, as the frameworks read them: one field each
+SCORE_INPUTS: tuple[str, ...] = (
+    "reach",
+    "impact",
+    "confidence",
+    "effort",
+    "ease",
+    "value",
+    "moscow",
+    "kano",
+)
+#: The ranges a feature may give its reach and effort in (the robustness check draws
+#: within them)
+RANGE_INPUTS: tuple[str, ...] = ("reach_low", "reach_high", "effort_low", "effort_high")
 
 # ------------------------------------------------------------------------ helpers
 

@@ -15,25 +15,13 @@ from typing import Any
 
 from sqlmodel import Session
 
+from strategy_canvas import scoring
 from strategy_canvas.services import edits
 from strategy_canvas.services.activity import Actor
 from strategy_canvas.services.errors import FieldError, NotFound, ValidationFailed
 
 #: what a feature's row in the scoring grid holds, in the grid's column order
-SCORE_FIELDS: tuple[str, ...] = (
-    "reach",
-    "impact",
-    "confidence",
-    "effort",
-    "ease",
-    "value",
-    "moscow",
-    "kano",
-    "reach_low",
-    "reach_high",
-    "effort_low",
-    "effort_high",
-)
+SCORE_FIELDS: tuple[str, ...] = (*scoring.SCORE_INPUTS, *scoring.RANGE_INPUTS)
 
 
 #: what else of a feature its row in the grid edits: whom it serves and what it reaches

@@ -300,7 +300,6 @@ def _sketch_card(row: dict[str, Any], features: Mapping[int, str]) -> None:
 # ------------------------------------------------------------------ feature editor
 
 _RICE_FIELDS = ("reach", "impact", "confidence", "effort")
-_RANGE_FIELDS = ("reach_low", "reach_high", "effort_low", "effort_high")
 
 
 def _pairs(draw: Callable[[str], Any], *names: str) -> None:
@@ -315,8 +314,8 @@ def _pairs(draw: Callable[[str], Any], *names: str) -> None:
 #: the feature editor's parts, one shown at a time (a rerun draws a third of the fields)
 FEATURE_PARTS: dict[str, tuple[str, ...]] = {
     "Details": ("title", "kind", "status", "description", "persona_id", "goal_id", "epic_id"),
-    "Scores": ("reach", "impact", "confidence", "effort", "ease", "value", "moscow", "kano"),
-    "More": (*_RANGE_FIELDS, "external_key", "external_url", "labels"),
+    "Scores": scoring.SCORE_INPUTS,
+    "More": (*scoring.RANGE_INPUTS, "external_key", "external_url", "labels"),
 }
 PART_KEY = "designs.feature_part"
 _PART_ICONS = {
@@ -359,7 +358,7 @@ def _feature_layout(item_id: int | None) -> Callable[[Callable[[str], Any]], Non
                 "robustness check). Then where the feature came from, if it was imported, "
                 "and its labels (comma-separated, as in Jira, Linear or Asana)."
             )
-            _pairs(draw, *_RANGE_FIELDS)
+            _pairs(draw, *scoring.RANGE_INPUTS)
             draw("external_key")
             draw("external_url")
             draw("labels")

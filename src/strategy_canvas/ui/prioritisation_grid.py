@@ -740,9 +740,9 @@ def scoring_grid(ctx: PageContext, frames: Frames) -> None:
         "title",
         *(["unsaved"] if grid.pending else []),
         *LINK_FIELDS,
-        *SCORE_FIELDS[:8],
+        *scoring.SCORE_INPUTS,
         *criteria,
-        *SCORE_FIELDS[8:],
+        *scoring.RANGE_INPUTS,
     ]
     st.data_editor(
         frame,
