@@ -13,7 +13,8 @@ item with everything that went with it, so the trash can bring it back.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -298,6 +299,22 @@ def begin_write(session: Session, canvas_token: str) -> int:
     return canvas_id
 
 
+def _linked_rows(
+    session: Session, spec: ItemType, canvas_id: int, values: Mapping[str, Any]
+) -> Iterator[tuple[str, str, Any, Any]]:
+    """Per link that ``values`` sets: (its field, the kind it links to, the id it names,
+    that item of this canvas or None when the canvas has no such item)."""
+    for name, target_kind in spec.links.items():
+        target_id = values.get(name)
+        if target_id is None:
+            continue
+        table = ITEM_TYPES[target_kind].table
+        row = session.exec(
+            select(table).where(table.id == target_id, table.canvas_id == canvas_id)
+        ).first()
+        yield name, target_kind, target_id, row
+
+
 def _check_links(
     session: Session,
     spec: ItemType,
@@ -307,14 +324,7 @@ def _check_links(
     item_id: int | None = None,
 ) -> None:
     errors = []
-    for field_name, target_kind in spec.links.items():
-        target_id = values.get(field_name)
-        if target_id is None:
-            continue
-        target = ITEM_TYPES[target_kind].table
-        found = session.exec(
-            select(target.id).where(target.id == target_id, target.canvas_id == canvas_id)
-        ).first()
+    for field_name, target_kind, target_id, found in _linked_rows(session, spec, canvas_id, values):
         label = field_label(spec.create, field_name)
         if found is None:
             errors.append(FieldError(field_name, label, "must be an item of this canvas"))
@@ -429,6 +439,28 @@ def next_position(session: Session, table: type[m.CanvasItem], canvas_id: int) -
     return 0 if top is None else int(top) + 1
 
 
+@contextmanager
+def _transaction(
+    session: Session, *, commit: bool, unique: ItemType | None = None
+) -> Iterator[None]:
+    """The body of a write: any error rolls the whole transaction back (a broken unique
+    rule of ``unique`` is refused as such); without one, it commits if ``commit``."""
+    try:
+        yield
+    except IntegrityError:
+        if session.in_transaction():
+            session.rollback()
+        if unique is None:
+            raise
+        raise unique_violation(unique) from None
+    except Exception:
+        if session.in_transaction():
+            session.rollback()
+        raise
+    if commit:
+        session.commit()
+
+
 def create_item(
     *,
     session: Session,
@@ -447,7 +479,7 @@ def create_item(
     spec = item_type(kind)
     valid = validate(spec.create, data, what=spec.label)
     canvas_id = begin_write(session, canvas_token)
-    try:
+    with _transaction(session, commit=commit, unique=spec):
         values = valid.model_dump()
         _check_links(session, spec, canvas_id, values)
         row = spec.table(
@@ -456,25 +488,17 @@ def create_item(
         session.add(row)
         session.flush()
         assert row.id is not None
-        activity.record(
+        _record(
             session,
-            canvas_id=canvas_id,
-            actor=actor,
-            action="create",
-            kind=kind,
+            spec,
+            canvas_id,
+            actor,
+            "create",
             item_id=row.id,
-            step=spec.step,
             title=entry_title(session, spec, canvas_id, values, row.id),
             data={"after": activity.json_fields(values)},
         )
-    except IntegrityError:
-        session.rollback()
-        raise unique_violation(spec) from None
-    except Exception:
-        session.rollback()
-        raise
     if commit:
-        session.commit()
         session.refresh(row)
     return row
 
@@ -501,7 +525,7 @@ def update_item(
     """
     spec = item_type(kind)
     canvas_id = begin_write(session, canvas_token)
-    try:
+    with _transaction(session, commit=commit, unique=spec):
         current = session.exec(
             select(spec.table).where(spec.table.id == item_id, spec.table.canvas_id == canvas_id)
         ).first()
@@ -550,18 +574,38 @@ def update_item(
             actor,
             undoes,
         )
-    except IntegrityError:
-        session.rollback()
-        raise unique_violation(spec) from None
-    except Exception:
-        if session.in_transaction():
-            session.rollback()
-        raise
-    if commit:
-        session.commit()
     updated = _fetch(session, spec, canvas_id, item_id)
     assert updated is not None
     return updated
+
+
+def _record(
+    session: Session,
+    spec: ItemType,
+    canvas_id: int,
+    actor: Actor | None,
+    action: str,
+    *,
+    undoes: int | None = None,
+    item_id: int | None = None,
+    title: str,
+    data: Mapping[str, Any],
+) -> None:
+    """Add the history entry of a write to items of ``spec``; a write with ``undoes``
+    takes back that entry, and is itself marked as made by undo."""
+    activity.record(
+        session,
+        canvas_id=canvas_id,
+        actor=actor,
+        action=action,
+        kind=spec.key,
+        item_id=item_id,
+        step=spec.step,
+        title=title,
+        data=data,
+        undoes=undoes,
+        by_undo=undoes is not None,
+    )
 
 
 def _record_update(
@@ -581,22 +625,20 @@ def _record_update(
     differing = [k for k, v in changed.items() if stored[k] != v]
     before = {k: stored[k] for k in differing}
     after = {k: changed[k] for k in differing}
-    activity.record(
+    _record(
         session,
-        canvas_id=canvas_id,
-        actor=actor,
-        action="update",
-        kind=spec.key,
+        spec,
+        canvas_id,
+        actor,
+        "update",
+        undoes=undoes,
         item_id=item_id,
-        step=spec.step,
         title=entry_title(session, spec, canvas_id, values, item_id),
         data={
             "before": activity.json_fields(before),
             "after": activity.json_fields(after),
             "version": version,
         },
-        undoes=undoes,
-        by_undo=undoes is not None,
     )
 
 
@@ -704,7 +746,7 @@ def delete_item(
             "id", "Vision", "cannot be deleted; clear its fields instead", what="Vision"
         )
     canvas_id = begin_write(session, canvas_token)
-    try:
+    with _transaction(session, commit=commit):
         current = (
             session.connection()
             .execute(_row_query(spec.table_name), {"id": item_id, "canvas_id": canvas_id})
@@ -732,14 +774,14 @@ def delete_item(
                 col(spec.table.version) == expected_version,
             )
         )
-        activity.record(
+        _record(
             session,
-            canvas_id=canvas_id,
-            actor=actor,
-            action="delete",
-            kind=kind,
+            spec,
+            canvas_id,
+            actor,
+            "delete",
+            undoes=undoes,
             item_id=item_id,
-            step=spec.step,
             title=title,
             data={
                 "item": activity.json_fields(fields),
@@ -748,15 +790,7 @@ def delete_item(
                 "links": links,
                 "rows": rows,
             },
-            undoes=undoes,
-            by_undo=undoes is not None,
         )
-    except Exception:
-        if session.in_transaction():
-            session.rollback()
-        raise
-    if commit:
-        session.commit()
 
 
 def list_order(session: Session, spec: ItemType, canvas_id: int) -> list[int]:
@@ -799,17 +833,15 @@ def reorder_items(
         session.exec(
             sa.update(spec.table).where(col(spec.table.id) == item_id).values(position=position)
         )
-    activity.record(
+    _record(
         session,
-        canvas_id=canvas_id,
-        actor=actor,
-        action="reorder",
-        kind=kind,
-        step=spec.step,
+        spec,
+        canvas_id,
+        actor,
+        "reorder",
+        undoes=undoes,
         title=spec.plural,
         data={"before": before, "after": [int(i) for i in ordered_ids]},
-        undoes=undoes,
-        by_undo=undoes is not None,
     )
     if commit:
         session.commit()
@@ -975,14 +1007,7 @@ def _linked_titles(
 ) -> dict[str, dict[Any, str]]:
     """The titles of the items ``values`` links to (for :func:`describe_item`)."""
     found: dict[str, dict[Any, str]] = {}
-    for name, target_kind in spec.links.items():
-        target = values.get(name)
-        if target is None:
-            continue
-        table = ITEM_TYPES[target_kind].table
-        row = session.exec(
-            select(table).where(table.id == target, table.canvas_id == canvas_id)
-        ).first()
+    for _, target_kind, target, row in _linked_rows(session, spec, canvas_id, values):
         if row is not None:
             found.setdefault(target_kind, {})[target] = item_title(row)
     return found
