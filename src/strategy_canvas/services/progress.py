@@ -66,6 +66,25 @@ def _at_least(kind: str, n: int, what: str, whats: str) -> Callable[[Items], str
 NOT_APPLICABLE = "n/a"
 
 
+def _judge(
+    kind: str,
+    among: Callable[[Any], bool],
+    failing: Callable[[Items, list[Any]], list[Any]],
+    problem: str,
+) -> Callable[[Items], str | None]:
+    """A rule over the items of ``kind`` (``among`` them): ``failing`` picks those that
+    break it, which the problem then names; with no such items it does not apply."""
+
+    def check(data: Items) -> str | None:
+        subject = [r for r in data[kind] if among(r)]
+        if not subject:
+            return NOT_APPLICABLE
+        bad = failing(data, subject)
+        return f"{problem}: {_names(bad)}" if bad else None
+
+    return check
+
+
 def _each(
     kind: str,
     ok: Callable[[Any], bool],
@@ -73,14 +92,8 @@ def _each(
     *,
     among: Callable[[Any], bool] = lambda _: True,
 ) -> Callable[[Items], str | None]:
-    def check(data: Items) -> str | None:
-        subject = [r for r in data[kind] if among(r)]
-        if not subject:
-            return NOT_APPLICABLE
-        bad = [r for r in subject if not ok(r)]
-        return f"{problem}: {_names(bad)}" if bad else None
-
-    return check
+    """Every item of ``kind`` (``among`` them) passes ``ok``."""
+    return _judge(kind, among, lambda _, subject: [r for r in subject if not ok(r)], problem)
 
 
 def _filled(*fields: str) -> Callable[[Any], bool]:
@@ -123,15 +136,11 @@ def _orphans(
 ) -> Callable[[Items], str | None]:
     """Every item of ``kind`` (``among`` them) is linked from the next item of the spine."""
 
-    def check(data: Items) -> str | None:
-        subject = [r for r in data[kind] if among(r)]
-        if not subject:
-            return NOT_APPLICABLE
+    def unlinked(data: Items, subject: list[Any]) -> list[Any]:
         have = linked(data)
-        bad = [r for r in subject if r.id not in have]
-        return f"{problem}: {_names(bad)}" if bad else None
+        return [r for r in subject if r.id not in have]
 
-    return check
+    return _judge(kind, among, unlinked, problem)
 
 
 def _plannable(data: Items) -> Callable[[Any], bool]:
