@@ -44,7 +44,7 @@ import base64
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from functools import cache
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, TypedDict, Unpack, get_args, get_origin
 
 import pandas as pd
 from sqlmodel import Session
@@ -451,29 +451,21 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def gather(
-    *,
-    session: Session,
-    canvas_token: str,
-    steps: Iterable[int] = ALL_STEPS,
-    include_images: bool = False,
-    today: date | None = None,
-    workshop: str | None = None,
-) -> dict[str, Any]:
-    """The canvas as one plain, JSON-ready dict (see the module docstring).
+class ReportOptions(TypedDict, total=False):
+    """What a report holds besides the canvas (see :func:`gather_with_frames`)."""
 
-    ``include_images`` adds each uploaded sketch's bytes as ``image_base64`` (the PDF
-    needs them, Markdown does not). ``today`` is the report's date (default: today).
-    ``workshop`` adds that workshop's summary (a key of ``summary_choices``).
-    """
-    data, _ = gather_with_frames(
-        session=session,
-        canvas_token=canvas_token,
-        steps=steps,
-        include_images=include_images,
-        today=today,
-        workshop=workshop,
-    )
+    steps: Iterable[int]
+    include_images: bool
+    today: date | None
+    workshop: str | None
+
+
+def gather(
+    *, session: Session, canvas_token: str, **options: Unpack[ReportOptions]
+) -> dict[str, Any]:
+    """The canvas as one plain, JSON-ready dict (see the module docstring), as
+    :func:`gather_with_frames` gathers it, without the frames."""
+    data, _ = gather_with_frames(session=session, canvas_token=canvas_token, **options)
     return data
 
 
@@ -486,8 +478,14 @@ def gather_with_frames(
     today: date | None = None,
     workshop: str | None = None,
 ) -> tuple[dict[str, Any], ReportFrames]:
-    """:func:`gather`, and every item type as a DataFrame for the charts (read once):
-    the columns of ``items.items_frame`` plus each link's title."""
+    """The canvas as one plain, JSON-ready dict (see the module docstring), and every
+    item type as a DataFrame for the charts (read once): the columns of
+    ``items.items_frame`` plus each link's title.
+
+    ``include_images`` adds each uploaded sketch's bytes as ``image_base64`` (the PDF
+    needs them, Markdown does not). ``today`` is the report's date (default: today).
+    ``workshop`` adds that workshop's summary (a key of ``summary_choices``).
+    """
     chosen = _steps(steps)
     summary = None
     if workshop is not None:

@@ -6,8 +6,10 @@ canvas's writers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -184,15 +186,34 @@ def _votes_open(session: Session, seat: Seat, step: int, now: datetime) -> None:
         raise PermissionDenied(f"The votes of step {step} are revealed; voting there is closed.")
 
 
-def vote(
-    *,
-    session: Session,
-    participant_token: str,
-    note_id: int | None = None,
-    feature_id: int | None = None,
-    seen: int | None = None,
-    now: datetime | None = None,
-) -> m.Vote | None:
+class VoteClick(TypedDict, total=False):
+    """What a click on a vote button says: the note or the feature it is on, how many
+    votes the person had there when they clicked (``seen``), and when (``now``)."""
+
+    note_id: int | None
+    feature_id: int | None
+    seen: int | None
+    now: datetime | None
+
+
+@contextmanager
+def _vote_write(
+    session: Session, participant_token: str, click: VoteClick, *, giving: bool
+) -> Iterator[tuple[Seat, int, Any, datetime]]:
+    """The write of a vote given or taken back, once its target is reachable and its
+    step takes votes: (seat, step, where-clause naming the target, now); any error rolls
+    it back."""
+    now = resolve_now(click.get("now"))
+    seat = begin_participant_write(session, participant_token)
+    with rollback_on_error(session):
+        step, on_target = _vote_target(
+            session, seat, click.get("note_id"), click.get("feature_id"), giving=giving
+        )
+        _votes_open(session, seat, step, now)
+        yield seat, step, on_target, now
+
+
+def vote(*, session: Session, participant_token: str, **click: Unpack[VoteClick]) -> m.Vote | None:
     """Give one vote to a note (once its step's notes are revealed) or to a feature of
     the canvas (step 3). Each person has ``vote_budget`` votes per step and may give one
     item at most ``vote_cap`` of them; both are counted in the write's transaction, after
@@ -201,11 +222,13 @@ def vote(
     ``seen``: how many votes this person had on the item when they clicked. If they have
     another number now, the click was counted already (a request that arrived twice) and
     nothing changes: returns None. A click counts once."""
-    now = resolve_now(now)
-    seat = begin_participant_write(session, participant_token)
-    with rollback_on_error(session):
-        step, on_target = _vote_target(session, seat, note_id, feature_id)
-        _votes_open(session, seat, step, now)
+    seen = click.get("seen")
+    with _vote_write(session, participant_token, click, giving=True) as (
+        seat,
+        step,
+        on_target,
+        now,
+    ):
         mine = (
             select(sa.func.count())
             .select_from(m.Vote)
@@ -232,8 +255,8 @@ def vote(
                 what="Vote",
             )
         row = m.Vote(
-            note_id=note_id,
-            feature_id=feature_id,
+            note_id=click.get("note_id"),
+            feature_id=click.get("feature_id"),
             canvas_id=seat.workshop.canvas_id,
             workshop_id=seat.workshop.id or 0,
             participant_id=seat.participant.id or 0,
@@ -245,22 +268,11 @@ def vote(
     return row
 
 
-def unvote(
-    *,
-    session: Session,
-    participant_token: str,
-    note_id: int | None = None,
-    feature_id: int | None = None,
-    seen: int | None = None,
-    now: datetime | None = None,
-) -> None:
+def unvote(*, session: Session, participant_token: str, **click: Unpack[VoteClick]) -> None:
     """Take back one of one's votes on the note or feature. ``seen`` as for
     :func:`vote`: a click that was counted already changes nothing."""
-    now = resolve_now(now)
-    seat = begin_participant_write(session, participant_token)
-    with rollback_on_error(session):
-        step, on_target = _vote_target(session, seat, note_id, feature_id, giving=False)
-        _votes_open(session, seat, step, now)
+    seen = click.get("seen")
+    with _vote_write(session, participant_token, click, giving=False) as (seat, _, on_target, _):
         mine = select(m.Vote.id).where(m.Vote.participant_id == seat.participant.id, on_target)
         if seen is not None and len(session.exec(mine).all()) != seen:
             session.rollback()
