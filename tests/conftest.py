@@ -26,6 +26,11 @@ from strategy_canvas.services import canvases
 from tests.dbkit import use_database_file
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+# No export is prepared in the background while the suite runs (a PDF render would
+# compete with the tests for the CPU and hold a database a test is about to drop);
+# tests/test_export_ready.py turns it on for itself. The app servers that browser tests
+# start inherit it.
+os.environ["STRATEGY_CANVAS_EXPORT_AHEAD"] = "false"
 
 
 @pytest.fixture(scope="session")

@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         validation_alias="STRATEGY_CANVAS_SYNC_SECONDS",
         description="How often each open page checks the canvas for changes by others.",
     )
+    export_ahead: bool = Field(
+        default=True,
+        validation_alias="STRATEGY_CANVAS_EXPORT_AHEAD",
+        description="Prepare the export shown on the Export page in the background, "
+        "again after each change, so it is ready when asked for.",
+    )
 
 
 @lru_cache(maxsize=1)

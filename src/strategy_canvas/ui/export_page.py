@@ -9,13 +9,15 @@ backlog import lives in ``ui/backlog_import.py``.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from strategy_canvas.export import backlog, csv_io, json_io, markdown, pdf, tracker_csv
+from strategy_canvas.export import backlog, csv_io, json_io, markdown, pdf, ready, tracker_csv
 from strategy_canvas.services import changes, versions, workshops
 from strategy_canvas.services.errors import ServiceError
 from strategy_canvas.services.progress import STEP_TITLES
@@ -23,6 +25,8 @@ from strategy_canvas.ui import identity, links, messages, steps
 from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from strategy_canvas.ui.context import PageContext
 
 FORMATS = {
@@ -141,25 +145,35 @@ def _render(
     return text.encode("utf-8")
 
 
-def _preview(
+def _prepared(
     ctx: PageContext,
     fmt: str,
-    data: bytes,
     chosen: tuple[int, ...],
     theme: str,
     workshop: str | None,
-) -> None:
+    options: Options,
+) -> tuple[bytes, bytes | None]:
+    """The export and, for a PDF, its cover as an image (no Streamlit here: it runs in
+    the background, :mod:`strategy_canvas.export.ready`)."""
+    data = _render(ctx, fmt, chosen, theme, workshop, options)
+    if fmt != "pdf":
+        return data, None
     assert ctx.token is not None
+    with ctx.read() as session:
+        cover = pdf.render_preview(
+            session=session,
+            canvas_token=ctx.token,
+            steps=chosen,
+            theme=theme,  # type: ignore[arg-type]
+            workshop=workshop,
+        )
+    return data, cover
+
+
+def _preview(fmt: str, data: bytes, cover: bytes | None) -> None:
     if fmt == "pdf":
-        with st.spinner("Drawing the cover for the preview…"), ctx.read() as session:
-            cover = pdf.render_preview(
-                session=session,
-                canvas_token=ctx.token,
-                steps=chosen,
-                theme=theme,  # type: ignore[arg-type]
-                workshop=workshop,
-            )
-        st.image(cover, caption="The first page of the report", width=420)
+        if cover is not None:
+            st.image(cover, caption="The first page of the report", width=420)
     elif fmt.startswith("csv_"):
         try:
             table = backlog.read_backlog(data)
@@ -222,23 +236,42 @@ def export_panel(ctx: PageContext) -> None:
         if fmt in ("pdf", "md") and not chosen:
             st.warning("Choose at least one step to include.", icon=":material/warning:")
             return
+        # Made ahead, in the background: as soon as the options are shown, and again
+        # after every change of the canvas while this page was seen lately; the click
+        # waits only for what is left.
+        assert ctx.token is not None
+        url, token = ctx.settings.database_url, ctx.token
+
+        def job_at(revision: int) -> ready.Job:
+            work = partial(_prepared, ctx, fmt, chosen, theme, workshop, options)
+            return (url, token, revision, fmt, chosen, theme, workshop, options), work
+
+        job_key, made_now = job_at(ctx.revision)
+        work: Callable[[], tuple[bytes, bytes | None]] = made_now
+        if ctx.settings.export_ahead:
+            ready.watch(url, token, job_at)
+            work = ready.prepare(job_key, work, canvas=(url, token)).result
         if st.button(
             "Prepare the export",
             type="primary",
             icon=":material/description:",
             key="export.prepare",
         ):
+            began = time.perf_counter()
             with st.status(f"Preparing the {FORMATS[fmt]}…", expanded=False) as status:
                 try:
-                    data = _render(ctx, fmt, chosen, theme, workshop, options)
+                    data, cover = work()
                 except (ServiceError, ValueError) as error:
                     status.update(label="The export failed", state="error")
                     messages.show_error(error) if isinstance(error, ServiceError) else st.error(
                         str(error)
                     )
                     return
-                status.update(label=f"Ready: {len(data):,} bytes", state="complete")
-            st.session_state[_RESULT] = (key, data)
+                took = time.perf_counter() - began
+                status.update(
+                    label=f"Ready: {len(data):,} bytes, in {took:.1f} s", state="complete"
+                )
+            st.session_state[_RESULT] = (key, data, cover)
     result = st.session_state.get(_RESULT)
     with right:
         if result is None or result[0] != key:
@@ -248,7 +281,7 @@ def export_panel(ctx: PageContext) -> None:
                 icon=":material/info:",
             )
             return
-        data = result[1]
+        data, cover = result[1], result[2]
         st.download_button(
             f"Download {_file_name(ctx.canvas.name, fmt)}",
             data=data,
@@ -264,7 +297,7 @@ def export_panel(ctx: PageContext) -> None:
             if fmt == "pdf"
             else None,
         )
-        _preview(ctx, fmt, data, chosen, theme, workshop)
+        _preview(fmt, data, cover)
 
 
 def _workshop_choice(ctx: PageContext) -> str | None:

@@ -16,6 +16,7 @@ import streamlit as st
 
 from strategy_canvas import db
 from strategy_canvas.config import get_settings
+from strategy_canvas.export import ready
 from strategy_canvas.services import snapshot
 from strategy_canvas.services.errors import NotFound
 from strategy_canvas.ui import access, context, editing, layout, links, sidebar, steps
@@ -97,6 +98,8 @@ def page_setup(title: str, *, step: int | None = None, home: bool = False) -> Pa
     editing.owner_key()
     layout.responsive()
     _open_canvas(ctx)
+    if ctx.canvas is not None:  # the export someone prepares stays ready after changes
+        ready.changed(ctx.settings.database_url, ctx.canvas.token, ctx.revision)
     sidebar.draw(ctx)
     if ctx.problem:
         st.warning(ctx.problem, icon=":material/link_off:")

@@ -1,0 +1,114 @@
+"""Exports prepared ahead of the click, in the background, so the PDF is ready when asked.
+
+Preparing a PDF takes a second or more (the charts drawn by vl-convert, then Typst).
+The Export page asks for the export it would make with the options shown as soon as it
+is drawn (:func:`prepare`), and keeps asking for it after every change of the canvas
+while someone works on it (:func:`watch`, then :func:`changed` from every page run):
+by the time "Prepare the export" is clicked, the work is done or under way, and the
+click waits only for what is left (docs/ARCHITECTURE.md, "The PDF pipeline").
+
+One worker thread per process does the work, one export at a time (Typst compiles one
+at a time anyway), so a busy server is not swamped: a request for a canvas's newer state
+replaces the older one still waiting. Results are kept for the last few requests.
+Nothing here is Streamlit: the page hands over a plain function that reads the canvas
+through the services.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+#: how long a canvas stays watched after its Export page was last drawn
+WATCH_SECONDS = 30 * 60
+#: how many prepared exports the process keeps (a PDF and its cover: about 1 MB)
+KEEP = 16
+
+#: (key of the export, the work that makes it) for a canvas at a change counter
+Job = tuple[Hashable, Callable[[], Any]]
+
+_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sc-export")
+_lock = threading.Lock()
+_done: OrderedDict[Hashable, Future[Any]] = OrderedDict()
+#: (database, canvas) -> (when it was last watched, what to prepare at a revision)
+_watched: dict[tuple[str, str], tuple[float, Callable[[int], Job]]] = {}
+#: (database, canvas) -> the revision last prepared for it by :func:`changed`
+_last: dict[tuple[str, str], int] = {}
+#: (database, canvas) -> its latest request, which may not have started yet
+_waiting: dict[tuple[str, str], Future[Any]] = {}
+
+
+def prepare(
+    key: Hashable, work: Callable[[], Any], *, canvas: tuple[str, str] | None = None
+) -> Future[Any]:
+    """The export ``key``: already made or under way, or started now in the background.
+    A request for a ``canvas`` (database, token) withdraws that canvas's previous one if
+    it has not started yet: only the newest state is worth making."""
+    with _lock:
+        found = _done.get(key)
+        if (
+            found is not None
+            and not found.cancelled()
+            and not (found.done() and found.exception() is not None)
+        ):
+            _done.move_to_end(key)
+            return found
+        if canvas is not None:
+            waiting = _waiting.pop(canvas, None)
+            if waiting is not None:
+                waiting.cancel()  # a no-op once it runs
+        future = _pool.submit(work)
+        _done[key] = future
+        if canvas is not None:
+            _waiting[canvas] = future
+        while len(_done) > KEEP:
+            _done.popitem(last=False)
+        return future
+
+
+def watch(database_url: str, canvas_token: str, job_at: Callable[[int], Job]) -> None:
+    """Keep preparing ``job_at(revision)`` for this canvas after each change, for
+    :data:`WATCH_SECONDS` from now (the Export page calls it every time it is drawn)."""
+    with _lock:
+        _watched[(database_url, canvas_token)] = (time.monotonic(), job_at)
+
+
+def changed(database_url: str, canvas_token: str, revision: int) -> Future[Any] | None:
+    """The canvas is at ``revision`` now: prepare its watched export again, if anyone
+    watches it (every page run calls this; it costs a dictionary lookup otherwise)."""
+    where = (database_url, canvas_token)
+    with _lock:
+        watched = _watched.get(where)
+        if watched is None:
+            return None
+        since, job_at = watched
+        if time.monotonic() - since > WATCH_SECONDS:
+            del _watched[where]
+            return None
+        if _last.get(where) == revision:
+            return None
+        _last[where] = revision
+    key, work = job_at(revision)
+    return prepare(key, work, canvas=where)
+
+
+def settle(timeout: float = 120) -> None:
+    """Wait until every export asked for so far is made (the tests use it)."""
+    with _lock:
+        pending = list(_done.values())
+    for future in pending:
+        if not future.cancelled():
+            future.exception(timeout=timeout)
+
+
+def forget() -> None:
+    """Drop every prepared export and watch (the tests and benchmarks use it)."""
+    with _lock:
+        _done.clear()
+        _watched.clear()
+        _last.clear()
+        _waiting.clear()

@@ -1,0 +1,125 @@
+"""The export is ready when asked (export/ready.py): the Export page prepares it in the
+background, again after every change of the canvas, and "Prepare the export" hands over
+what was made for the canvas as it is now, never an older state."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+from streamlit.testing.v1 import AppTest
+
+from strategy_canvas import db, models
+from strategy_canvas.config import get_settings
+from strategy_canvas.export import markdown, ready
+from strategy_canvas.services import items
+from tests.pagekit import APP, TIMEOUT, open_page
+
+PAGE = "pages/8_Export.py"
+
+
+@pytest.fixture
+def ahead(monkeypatch: pytest.MonkeyPatch, app_engine: Engine) -> Iterator[list[int]]:
+    """Background preparation on (the suite runs with it off), and a count of the
+    Markdown renders made, wherever they run."""
+    monkeypatch.setenv("STRATEGY_CANVAS_EXPORT_AHEAD", "true")
+    get_settings.cache_clear()
+    ready.forget()
+    made: list[int] = []
+    lock = threading.Lock()
+    real = markdown.render_markdown
+
+    def counted(**kwargs: Any) -> str:
+        with lock:
+            made.append(1)
+        return real(**kwargs)
+
+    monkeypatch.setattr(markdown, "render_markdown", counted)
+    yield made
+    ready.settle()
+    ready.forget()
+    get_settings.cache_clear()
+
+
+def _open_markdown(token: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.switch_page(PAGE)
+    at.query_params["canvas"] = token
+    at.session_state["export.format"] = "md"
+    return at.run()
+
+
+def test_the_export_is_made_before_the_click_and_again_after_a_change(
+    seeded: models.Canvas, app_engine: Engine, ahead: list[int]
+) -> None:
+    at = _open_markdown(seeded.token)
+    assert not at.exception
+    ready.settle()
+    assert len(ahead) == 1, "drawing the page did not prepare the export in the background"
+    at.button(key="export.prepare").click().run(timeout=60)
+    assert not at.exception
+    assert len(ahead) == 1, "the click made the export again instead of taking the one made"
+    assert at.get("download_button")
+
+    with db.session_scope(app_engine) as session:
+        feature = items.list_items(session=session, canvas_token=seeded.token, kind="feature")[0]
+        items.update_item(
+            session=session,
+            canvas_token=seeded.token,
+            kind="feature",
+            item_id=feature.id,
+            changes={"title": "Renamed while the export page was open"},
+            expected_version=feature.version,
+        )
+    # Any page run by anyone sees the new change counter and prepares the watched export.
+    other = open_page("pages/2_Vision.py", canvas=seeded.token)
+    assert not other.exception
+    ready.settle()
+    assert len(ahead) == 2, "the change did not prepare the export again"
+
+    at.run()  # back on the Export page: the export made before the change is not offered
+    assert not at.get("download_button")
+    at.button(key="export.prepare").click().run(timeout=60)
+    assert len(ahead) == 2
+    prepared = at.session_state["export.result"][1].decode("utf-8")
+    assert "Renamed while the export page was open" in prepared
+
+
+def test_a_newer_state_withdraws_the_older_request_and_a_withdrawn_one_is_made_again() -> None:
+    ready.forget()
+    gate = threading.Event()
+    canvas = ("sqlite://", "token")
+    try:
+        busy = ready.prepare("busy", gate.wait)  # the one worker is busy
+        older = ready.prepare(("token", 1), lambda: "state 1", canvas=canvas)
+        ready.prepare(("token", 2), lambda: "state 2", canvas=canvas)
+        assert older.cancelled(), "a request for an older state kept its place"
+        again = ready.prepare(("token", 1), lambda: "state 1", canvas=canvas)
+        assert again is not older and not again.cancelled()
+    finally:
+        gate.set()
+        ready.settle()
+    assert busy.result() is True
+    assert again.result() == "state 1"
+
+
+def test_a_failed_export_is_made_again_when_asked() -> None:
+    ready.forget()
+    calls: list[int] = []
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("the first try fails")
+        return "made"
+
+    first = ready.prepare("key", flaky)
+    with pytest.raises(ValueError, match="first try"):
+        first.result(timeout=30)
+    assert ready.prepare("key", flaky).result(timeout=30) == "made"
+    assert ready.prepare("key", flaky).result(timeout=30) == "made"
+    assert len(calls) == 2
+    ready.forget()
