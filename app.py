@@ -18,4 +18,9 @@ if __name__ == "__main__":  # Streamlit runs the home page
 else:  # `streamlit run app.py` (or uvicorn app:app) imports the server
     from strategy_canvas import server
 
-    app = st.App("app.py", routes=server.routes(), lifespan=server.lifespan)
+    app = st.App(
+        "app.py",
+        routes=server.routes(),
+        lifespan=server.lifespan,
+        middleware=server.middleware(),
+    )

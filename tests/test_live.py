@@ -7,6 +7,7 @@ the holder of a token that opens the canvas; presence goes by the screens' beats
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -233,6 +234,86 @@ async def _request(app: object, token: str) -> tuple[int, list[tuple[bytes, byte
     return int(start["status"]), headers, bytes(body["body"]).decode()  # type: ignore[call-overload]
 
 
+# ---------------------------------------------------------------- the loading screen
+
+PAGE = b'<!DOCTYPE html><html><head></head><body><div id="root"></div></body></html>' + b" " * 600
+
+
+def _shell_app() -> object:
+    """Streamlit's way of serving its page, in small: the same HTML for every path,
+    gzipped when the client accepts it, and a script beside it."""
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.gzip import GZipMiddleware
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from strategy_canvas import server
+
+    async def page(request: object) -> Response:
+        return Response(PAGE, media_type="text/html")
+
+    async def script(request: object) -> Response:
+        return Response(
+            b"const root = '<div id=\"root\"></div>';" * 40, media_type="text/javascript"
+        )
+
+    return Starlette(
+        routes=[Route("/static/app.js", script), Route("/{path:path}", page)],
+        middleware=[*server.middleware(), Middleware(GZipMiddleware, minimum_size=100)],
+    )
+
+
+async def _get(
+    app: object, path: str, headers: list[tuple[bytes, bytes]], method: str = "GET"
+) -> tuple[int, dict[bytes, bytes], bytes]:
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "method": method, "path": path, "raw_path": path.encode(),
+        "query_string": b"", "headers": headers, "http_version": "1.1", "scheme": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"}, "server": ("test", 80),
+        "client": ("127.0.0.1", 1), "root_path": "",
+    }  # fmt: skip
+    await app(scope, receive, send)  # type: ignore[operator]
+    start = next(s for s in sent if s["type"] == "http.response.start")
+    body = b"".join(
+        bytes(s.get("body", b""))
+        for s in sent
+        if s["type"] == "http.response.body"  # type: ignore[arg-type]
+    )
+    return int(start["status"]), dict(start["headers"]), body  # type: ignore[call-overload,arg-type]
+
+
+def test_every_page_opened_shows_a_loading_state_until_it_draws() -> None:
+    from strategy_canvas import server
+
+    app = _shell_app()
+    browser = [(b"accept", b"text/html,application/xhtml+xml,*/*;q=0.8"),
+               (b"accept-encoding", b"gzip, deflate, br")]  # fmt: skip
+    for path in ("/", "/Vision"):  # a deep link is the same page
+        status, headers, body = asyncio.run(_get(app, path, browser))
+        assert status == 200 and b"content-encoding" not in headers
+        assert body.count(b'id="sc-loading"') == 1
+        # before the root the app draws into, and the length says so
+        assert body.index(b'id="sc-loading"') < body.index(b'<div id="root"></div>')
+        assert int(headers[b"content-length"]) == len(body) == len(PAGE) + len(server.LOADING_HTML)
+    # what is not a page opened in a browser passes through as it was
+    script = [(b"accept", b"*/*"), (b"accept-encoding", b"gzip, deflate, br")]
+    status, headers, body = asyncio.run(_get(app, "/static/app.js", script))
+    assert headers[b"content-encoding"] == b"gzip" and b"sc-loading" not in body
+    status, headers, body = asyncio.run(_get(app, "/", [(b"accept-encoding", b"gzip")]))
+    assert headers[b"content-encoding"] == b"gzip"
+    status, headers, body = asyncio.run(_get(app, "/", browser, method="HEAD"))
+    assert b"sc-loading" not in body
+
+
 # ------------------------------------------------------------------------ presence
 
 
@@ -301,3 +382,26 @@ def test_a_screen_that_stops_beating_is_away_within_the_window(
     assert (now.here, now.ready) == (1, 1)
     assert (later.here, later.ready) == (0, 0)  # gone: their ready flag no longer counts
     assert here == {canvas.id: frozenset({(bo.id, True)})}
+
+
+def test_the_start_up_reads_ahead_what_the_first_page_needs(sqlite_engine: Engine) -> None:
+    """The lifespan's warm-up leaves the canvases changed last in the snapshot cache (the
+    first page after a start reads none of them again) and Streamlit's one-off costs paid."""
+    from streamlit import delta_generator
+
+    from strategy_canvas.services import snapshot
+    from strategy_canvas.ui import setup
+
+    url = sqlite_engine.url.render_as_string(hide_password=False)
+    with db.session_scope(sqlite_engine) as session:
+        made = [
+            canvases.create_canvas(session=session, canvas_in={"name": f"Canvas {i}"})
+            for i in range(setup.WARM_CANVASES + 1)
+        ]
+    snapshot.clear_cache()
+    setup.warm_up(url)
+    key = snapshot.database_key(sqlite_engine)
+    warm = [snapshot.cached(key, c.token, _revision(sqlite_engine, c.token)) for c in made]
+    assert [s is not None for s in warm] == [False] + [True] * setup.WARM_CANVASES
+    assert delta_generator._use_warning_has_been_displayed  # its inspect.stack is done
+    assert "streamlit.emojis" in sys.modules

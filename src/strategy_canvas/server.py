@@ -16,7 +16,10 @@ Routes (under Streamlit's ``server.baseUrlPath``):
 
 The lifespan starts the process's hub and watcher and, before the server answers its
 first request, imports the pages' modules and opens (and migrates) the database, so the
-first page after a start is drawn as fast as any other.
+first page after a start is drawn as fast as any other. :class:`LoadingScreen` puts a
+loading state into the page Streamlit serves, shown from the first byte until the page
+draws its first words (its scripts take a second or two to load and connect, during
+which the page was blank and white).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -124,12 +128,81 @@ async def leave(request: Request) -> Response:
     return Response(status_code=204)
 
 
+#: shown until the main area holds its first words (pure CSS: ``:has`` hides it, so it
+#: needs no script of ours and cannot hide a page that drew something); no user text
+LOADING_HTML = b"""<style>
+#sc-loading { position: fixed; inset: 0; z-index: 999990; display: flex;
+  flex-direction: column; align-items: center; justify-content: center; gap: 1rem;
+  background: #fff; color: #374151; pointer-events: none;
+  font: 1.05rem "Source Sans", "Source Sans Pro", system-ui, sans-serif; }
+#sc-loading .sc-spin { width: 2.2rem; height: 2.2rem; border-radius: 50%;
+  border: 0.25rem solid #E5E7EB; border-top-color: #FF4B4B;
+  animation: sc-spin 0.8s linear infinite; }
+@keyframes sc-spin { to { transform: rotate(360deg); } }
+@media (prefers-reduced-motion: reduce) { #sc-loading .sc-spin { animation: none; } }
+body:has([data-testid="stMainBlockContainer"] :is(h1, h2, h3,
+  [data-testid="stMarkdownContainer"], [data-testid="stAlert"])) #sc-loading {
+  display: none; }
+</style>
+<div id="sc-loading" role="status" aria-live="polite"><div class="sc-spin"></div>
+<div>Loading Strategy Canvas&#8230;</div></div>
+"""
+_ROOT_DIV = b'<div id="root"></div>'
+
+
+class LoadingScreen:
+    """ASGI middleware: the HTML page Streamlit serves (the same for every path of the
+    app) gets :data:`LOADING_HTML` before its root element. Everything else — the
+    stream, the websocket, scripts, other routes — passes through untouched."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope.get("method") != "GET":
+            await self.app(scope, receive, send)
+            return
+        headers = scope.get("headers") or []
+        if any(k == b"accept" and b"text/html" in v for k, v in headers):
+            # a page being opened: ask for it uncompressed (8 kB), so it can be read here
+            scope = {**scope, "headers": [(k, v) for k, v in headers if k != b"accept-encoding"]}
+        start: dict[str, Any] | None = None
+        body: list[bytes] = []
+
+        async def rewrite(message: dict[str, Any]) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                named = dict(message.get("headers") or [])
+                html = named.get(b"content-type", b"").startswith(b"text/html")
+                if html and message.get("status") == 200 and b"content-encoding" not in named:
+                    start = message  # hold it until the body is known
+                    return
+                await send(message)
+            elif start is not None and message["type"] == "http.response.body":
+                body.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                page = b"".join(body).replace(_ROOT_DIV, LOADING_HTML + _ROOT_DIV, 1)
+                kept = [(k, v) for k, v in start.get("headers", []) if k != b"content-length"]
+                kept.append((b"content-length", str(len(page)).encode()))
+                await send({**start, "headers": kept})
+                await send({"type": "http.response.body", "body": page})
+            else:
+                await send(message)
+
+        await self.app(scope, receive, rewrite)
+
+
 def routes() -> list[Route]:
     return [
         Route(EVENTS_PATH, events, methods=["GET"]),
         Route(HERE_PATH, here, methods=["POST"]),
         Route(LEAVE_PATH, leave, methods=["POST"]),
     ]
+
+
+def middleware() -> list[Middleware]:
+    return [Middleware(LoadingScreen)]
 
 
 def warm_up() -> None:

@@ -108,18 +108,37 @@ def page_setup(title: str, *, step: int | None = None, home: bool = False) -> Pa
     return ctx
 
 
+#: how many of the most recently changed canvases the start-up reads ahead
+WARM_CANVASES = 3
+
+
 def warm_up(database_url: str) -> None:
     """Before the server answers its first request (strategy_canvas.server's lifespan):
-    the pages' migrated engine, Altair's schema and the Arrow conversion, which load on
-    their first use, so the first page after a start is drawn as fast as any other."""
-    _migrated_engine(database_url)
+    what the first page would otherwise pay for on its first use — the pages' migrated
+    engine, Altair's schema and the Arrow conversion, Streamlit's emoji table (read by
+    ``set_page_config``, ~0.5 s) and its one-off check for a REPL (an ``inspect.stack``,
+    ~0.3 s), and the SQL of a page's reads compiled once by reading the snapshots of
+    the canvases changed last (they stay in the snapshot cache for their first page)."""
+    engine = _migrated_engine(database_url)
     import pandas as pd
-    from streamlit import dataframe_util
+    from streamlit import dataframe_util, string_util
+    from streamlit import delta_generator as st_delta_generator
 
     from strategy_canvas import charts
+    from strategy_canvas.services import canvases, drafts, undo
 
     tally = pd.DataFrame(
         {"target_kind": ["note"], "target_id": [1], "label": ["warm-up"], "votes": [1]}
     )
     charts.vote_chart(tally, title="warm-up").to_dict()
     dataframe_util.convert_anything_to_arrow_bytes(tally)
+    string_util.is_emoji(APP_ICON)
+    use_warning = getattr(st_delta_generator, "_maybe_print_use_warning", None)
+    if use_warning is not None:  # a private helper: gone in a later Streamlit, nothing to warm
+        use_warning()
+    with db.session_scope(engine, readonly=True) as session:
+        for canvas in canvases.list_canvases(session=session)[:WARM_CANVASES]:
+            token = canvas.token
+            snapshot.snapshot(session=session, canvas_token=token)
+            drafts.get_draft(session=session, canvas_token=token, owner_key="warm-up", scope="-")
+            undo.last_change(session=session, canvas_token=token, actor_key="warm-up")
