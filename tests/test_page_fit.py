@@ -74,3 +74,17 @@ def test_the_sidebar_links_carry_no_lingering_tooltip(seeded: models.Canvas) -> 
     at = open_page(steps.OVERVIEW.page, canvas=seeded.token)
     links = at.sidebar.get("page_link")
     assert links and all(not link.proto.help for link in links)
+
+
+def test_the_board_heading_stays_with_its_board_when_the_columns_stack(
+    app_engine: Engine, canvas: models.Canvas
+) -> None:
+    """On a narrow screen the editor goes first and the board under it: the board's
+    heading (and its Wide board toggle) must go with the board, not stay above the editor."""
+    at = open_page(steps.STEPS[1].page, canvas=canvas.token)
+    holders = [c for c in at.columns if "The board" in texts(c, "subheader")]
+    assert holders, "no column holds the board's heading"
+    board_column = holders[0]
+    assert any(t.startswith("**A long problem**") for t in texts(board_column, "markdown"))
+    assert "Edit" not in texts(board_column, "subheader")
+    assert board_column.toggle, "the Wide board toggle is not beside the board's heading"

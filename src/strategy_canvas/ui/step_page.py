@@ -56,11 +56,8 @@ def workspace(
     """The live board and the editor of the step: side by side on a wide screen, one
     under the other on a narrow one or when the person widens the board
     (:mod:`strategy_canvas.ui.layout`)."""
-    heading, toggle = st.columns([3, 1], vertical_alignment="bottom")
-    heading.subheader(board_title)
-    with toggle:
-        wide = layout.wide_board()
-    if wide:
+    if layout.is_wide():
+        _board_heading(board_title)
         with st.container(key=layout.BOARD_KEY):
             board.live_board(ctx, render)
         st.divider()
@@ -68,10 +65,20 @@ def workspace(
             edit_panel(ctx, kinds, editors or {})
         return
     left, right = st.columns([3, 2], gap="medium")
-    with left, st.container(key=layout.BOARD_KEY):
-        board.live_board(ctx, render)
+    with left:  # the heading goes with its board when the two columns stack
+        _board_heading(board_title)
+        with st.container(key=layout.BOARD_KEY):
+            board.live_board(ctx, render)
     with right, st.container(key=layout.EDITOR_KEY):
         edit_panel(ctx, kinds, editors or {})
+
+
+def _board_heading(title: str) -> None:
+    """The board's title, and the toggle that gives it the whole width."""
+    heading, toggle = st.columns([3, 1], vertical_alignment="bottom")
+    heading.subheader(title)
+    with toggle:
+        layout.wide_board()
 
 
 def _kind_key(step: int | None) -> str:
