@@ -117,6 +117,18 @@ def test_the_feedback_axis_counts_whole_items() -> None:
     assert sorted(set(re.findall(r">(\d+(?:\.\d+)?)</text>", svg))) == ["0", "1"]
 
 
+def test_the_flaws_axis_counts_whole_flaws() -> None:
+    flaws = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "severity": ["high", "high", "low", "critical"],
+            "fix_status": ["open", "fixed", "open", "fixed"],
+        }
+    )
+    svg = vlc.vegalite_to_svg(charts.flaws_chart(flaws, width=460).to_dict())
+    assert sorted(set(re.findall(r">(\d+(?:\.\d+)?)</text>", svg))) == ["0", "1", "2"]
+
+
 def test_a_month_on_a_date_axis_says_its_whole_year() -> None:
     kr = pd.DataFrame([{"id": 1, "metric": "Gap", "unit": "", "baseline": 10.0, "target": 1.0,
                         "target_date": dt.date(2027, 1, 31), "goal_id": None}])  # fmt: skip

@@ -175,3 +175,11 @@ def epoch_ms(when: pd.Timestamp) -> int:
 
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def whole_ticks(tallest: int, most: int = 4) -> list[int]:
+    """Ticks for an axis that counts things: whole numbers from 0 past ``tallest``, at
+    most about ``most`` of them (an axis of 0.5 flaws or feedback items reads as
+    nonsense; Vega's own ticks halve a small count)."""
+    step = max(1, math.ceil(max(tallest, 1) / (most - 1)))
+    return list(range(0, step * math.ceil(max(tallest, 1) / step) + 1, step))

@@ -4,7 +4,6 @@ their targets.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import altair as alt
@@ -25,6 +24,7 @@ from strategy_canvas.charts.common import (
     set_top_level,
     single_width,
     text_of,
+    whole_ticks,
 )
 from strategy_canvas.charts.theme import (
     ACCENT,
@@ -85,9 +85,7 @@ def feedback_chart(
     kinds += sorted(set(counts["kind"]) - set(kinds))
     unit = "yearweek" if period == "week" else "yearmonth"
     total = DEFAULT_WIDTH if width is None else int(width)
-    tallest = int(counts.groupby(["period", "kind"])["count"].sum().max())
-    step = max(1, math.ceil(tallest / 3))
-    ticks = list(range(0, step * math.ceil(tallest / step) + 1, step))
+    ticks = whole_ticks(int(counts.groupby(["period", "kind"])["count"].sum().max()))
     inner = (
         alt.Chart(counts)
         .mark_bar()
@@ -160,6 +158,7 @@ def flaws_chart(
     statuses = [pretty_choice(s) for s in FIX_STATUS]
     counts["stack"] = counts["fix"].map(lambda s: statuses.index(s) if s in statuses else 9)
     severities = [pretty_choice(s) for s in SEVERITY_ORDER]
+    ticks = whole_ticks(int(counts.groupby("severity")["count"].sum().max()))
     chart = (
         alt.Chart(counts)
         .mark_bar(width={"band": 0.6})
@@ -171,7 +170,12 @@ def flaws_chart(
                 title="Severity",
                 axis=alt.Axis(labelAngle=0),
             ),
-            y=alt.Y("sum(count):Q", title="Flaws", axis=alt.Axis(tickMinStep=1)),
+            y=alt.Y(
+                "sum(count):Q",
+                title="Flaws",
+                scale=alt.Scale(domain=[0, ticks[-1]], nice=False),
+                axis=alt.Axis(values=ticks, format="d"),
+            ),
             color=alt.Color(
                 "fix:N",
                 title="Fix status",
