@@ -140,3 +140,17 @@ def test_the_cover_names_who_prepared_it_only_when_someone_is_named(
     with db.session_scope(app_engine, readonly=True) as session:
         cover = pdf_layout_text(pdf.render_pdf(session=session, canvas_token=token), tmp_path)
     assert "PREPARED BY" in cover.split("\f")[0] and "Ana Ruiz, Stage team" in cover
+
+
+def test_the_decision_log_follows_on_a_page_with_room_left(
+    seeded: models.Canvas, app_engine: Engine, tmp_path: Path
+) -> None:
+    """The decision log (like a step) starts a page of its own only when less than half
+    of the page is left: the last rows of the flaws table were left alone on a page."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    with db.session_scope(app_engine, readonly=True) as session:
+        text = pdf_layout_text(pdf.render_pdf(session=session, canvas_token=seeded.token), tmp_path)
+    [page] = [p for p in text.split("\f") if re.search(r"^\s*Decision log\s*$", p, re.M)]
+    before = page[: re.search(r"^\s*Decision log\s*$", page, re.M).start()]  # type: ignore[union-attr]
+    assert "Fix status" in before, "the decision log began a new page after a short one"
