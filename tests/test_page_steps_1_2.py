@@ -133,6 +133,44 @@ def test_links_are_chosen_from_earlier_items(
     assert goal.persona_id == persona.id
 
 
+def test_the_picker_names_items_of_one_title_apart_and_follows_a_rename(
+    app_engine: Engine,
+    canvas: models.Canvas,
+) -> None:
+    """The picker's names are worked out once per state of the canvas: two items of one
+    title carry their numbers, and a rename by someone else shows on the next rerun."""
+    with db.session_scope(app_engine) as session:
+        first, second = (
+            items.create_item(
+                session=session,
+                canvas_token=canvas.token,
+                kind="persona",
+                data={"name": "Shift worker"},
+            )
+            for _ in range(2)
+        )
+    at = choose_kind(open_page(PROBLEM, canvas=canvas.token), 1, "persona")
+    box = at.selectbox(key="ed.persona.open")
+    assert f"Shift worker (#{first.id})" in box.options
+    assert f"Shift worker (#{second.id})" in box.options
+    assert "Busy parent" in box.options
+
+    with db.session_scope(app_engine) as session:
+        items.update_item(
+            session=session,
+            canvas_token=canvas.token,
+            kind="persona",
+            item_id=second.id,
+            changes={"name": "Night nurse"},
+            expected_version=second.version,
+        )
+    at.run()
+    box = at.selectbox(key="ed.persona.open")
+    assert "Shift worker" in box.options
+    assert "Night nurse" in box.options
+    assert not any("(#" in str(option) for option in box.options)
+
+
 def test_vision_builder_composes_the_statement(
     app_engine: Engine,
     canvas: models.Canvas,

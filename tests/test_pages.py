@@ -313,6 +313,31 @@ def test_local_mode_lists_the_canvases_only_on_this_machine(
         assert texts(again, "title")[0] == steps.STEPS[2].title
 
 
+def test_only_a_page_that_needs_it_asks_where_the_visitor_is(
+    seeded: models.Canvas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether the visitor may list every canvas is asked when a view shows it (the home
+    page, a page with no canvas open), not on every rerun of every page."""
+    from strategy_canvas.ui import access
+
+    asked: list[str] = []
+
+    def remote() -> str:
+        asked.append("asked")
+        return "192.0.2.7"
+
+    monkeypatch.setattr(access, "client_address", remote)
+    at = open_page(steps.STEPS[3].page, canvas=seeded.token)
+    at.run()
+    no_exception(at)
+    assert asked == []
+
+    without = open_page(steps.STEPS[3].page)
+    no_exception(without)
+    assert asked == ["asked"]
+    assert "Open the link to your canvas that you were given." in " ".join(texts(without, "info"))
+
+
 @pytest.fixture
 def shared_mode(app_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STRATEGY_CANVAS_MODE", "shared")

@@ -10,9 +10,9 @@ the pages call.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -59,9 +59,9 @@ class PageContext:
     """What :func:`page_setup` hands each page.
 
     ``canvas`` is the open canvas (None when none is open); ``problem`` says why a link
-    did not open one (page_setup has shown it already); ``can_list`` says whether this
-    visitor may see the list of every canvas (always in local mode; in shared mode only
-    after the admin passcode or a login).
+    did not open one (page_setup has shown it already); :attr:`can_list` says whether
+    this visitor may see the list of every canvas, asked of ``may_list`` the first time
+    a view wants to know (only the home page and a page without a canvas do).
     """
 
     title: str
@@ -70,9 +70,18 @@ class PageContext:
     engine: Engine
     canvas: m.Canvas | None = None
     problem: str | None = None
-    can_list: bool = False
     is_home: bool = False
+    may_list: Callable[[], bool] | None = field(default=None, repr=False)
     _revision: int | None = None
+    _can_list: bool | None = None
+
+    @property
+    def can_list(self) -> bool:
+        """Whether this visitor may see the list of every canvas (always in local mode
+        from this machine; in shared mode only after the admin passcode or a login)."""
+        if self._can_list is None:
+            self._can_list = self.may_list is not None and self.may_list()
+        return self._can_list
 
     @property
     def token(self) -> str | None:

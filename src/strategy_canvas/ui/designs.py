@@ -385,12 +385,18 @@ def edit_feature(ctx: PageContext) -> None:
     )
 
 
-def _epic_ids(ctx: PageContext) -> set[int]:
-    """The canvas's epics: what a feature or story can belong to."""
-    features = ctx.snapshot()["feature"]
-    return {
-        int(i) for i, kind in zip(features["id"], features["kind"], strict=True) if kind == "epic"
-    }
+def _epic_ids(ctx: PageContext) -> frozenset[int]:
+    """The canvas's epics: what a feature or story can belong to (once per state of
+    the canvas)."""
+    frames = ctx.snapshot()
+
+    def epics() -> frozenset[int]:
+        features = frames["feature"]
+        pairs = zip(features["id"], features["kind"], strict=True)
+        return frozenset(int(i) for i, kind in pairs if kind == "epic")
+
+    found: frozenset[int] = chart_view.cached(frames, "epic_ids", epics)
+    return found
 
 
 # ------------------------------------------------------------------- sketch editor

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from strategy_canvas.services import drafts, edits, items
 from strategy_canvas.services.errors import ValidationFailed
-from strategy_canvas.ui import editing, fields, item_history, messages
+from strategy_canvas.ui import chart_view, editing, fields, item_history, messages
 from strategy_canvas.ui.editing import NEW, Edit
 from strategy_canvas.ui.text import md
 
@@ -162,7 +163,7 @@ def editor(
     extra: Callable[[Edit], dict[str, Any] | None] | None = None,
     layout: Callable[[Callable[[str], Any]], None] | None = None,
     allow_delete: bool = True,
-    link_subsets: dict[str, set[int]] | None = None,
+    link_subsets: Mapping[str, AbstractSet[int]] | None = None,
     describe: Callable[[dict[str, Any]], str] | None = None,
     follow: dict[str, Callable[[Edit], None]] | None = None,
 ) -> Edit | None:
@@ -305,6 +306,15 @@ def notice(kind: str, describe: Callable[[dict[str, Any]], str] | None = None) -
         st.success(md(shown.text(describe)), icon=":material/check_circle:")
 
 
+def _choices(shown: Mapping[int, str]) -> tuple[tuple[str, ...], dict[int, str]]:
+    """A picker's options (new, then each id) and each item's name in it: a selectbox
+    tells its options apart by their names, so two items of one name get their number
+    added."""
+    counts = Counter(shown.values())
+    unique = {i: f"{t} (#{i})" if counts[t] > 1 else t for i, t in shown.items()}
+    return (NEW, *[str(i) for i in shown]), unique
+
+
 def picker(
     ctx: PageContext, kind: str, *, label: str | None = None, names: dict[int, str] | None = None
 ) -> int | str | None:
@@ -315,7 +325,12 @@ def picker(
     field does not name them (a dependency, a criterion score)."""
     assert ctx.token is not None
     spec = items.item_type(kind)
-    shown = names if names is not None else titles(ctx, kind)
+    if names is None:  # the canvas's titles: the choices are the same until it changes
+        options, unique = chart_view.cached(
+            ctx.snapshot(), "picker", lambda: _choices(ctx.snapshot().titles(kind)), (kind,)
+        )
+    else:
+        options, unique = _choices(names)
     if editing.opened(kind) is None:
         with ctx.read() as session:
             scopes = drafts.list_drafts(
@@ -323,14 +338,8 @@ def picker(
             )
         mine = [s.split(":", 1)[1] for s in scopes if s.startswith(f"{kind}:")]
         editing.open_item(kind, int(mine[-1]) if mine and mine[-1] != NEW else None)
-    options = [NEW, *[str(i) for i in shown]]
     if editing.opened(kind) not in options:
         editing.open_item(kind, None)
-
-    # A selectbox tells its options apart by their names: two items of one name get
-    # their number added.
-    counts = Counter(shown.values())
-    unique = {i: f"{t} (#{i})" if counts[t] > 1 else t for i, t in shown.items()}
 
     def name(option: str) -> str:
         if option == NEW:

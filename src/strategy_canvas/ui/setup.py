@@ -91,8 +91,14 @@ def page_setup(title: str, *, step: int | None = None, home: bool = False) -> Pa
             icon=":material/error:",
         )
         st.stop()
-    ctx = PageContext(title=title, step=step, settings=settings, engine=engine, is_home=home)
-    ctx.can_list = access.can_list(settings)
+    ctx = PageContext(
+        title=title,
+        step=step,
+        settings=settings,
+        engine=engine,
+        is_home=home,
+        may_list=lambda: access.can_list(settings),
+    )
     # Every page keeps the person's key for their drafts in its address (and its links
     # pass it on), so a reload anywhere finds their unsaved edits again.
     editing.owner_key()
