@@ -8,9 +8,13 @@
 #
 # Settings (environment):
 #   SC_NGINX      an nginx binary to use instead (skips the look-up and the install)
+#   SC_SYSROOT    prefix of /usr/sbin/nginx and /usr/sbin/service, where Debian puts
+#                 them (default empty: the real system; the tests point it at an empty
+#                 folder)
 #   SC_APT_GET    the apt-get to run (default apt-get; the tests point it at a wrapper)
 set -euo pipefail
 
+ROOT="${SC_SYSROOT:-}"
 APT_GET="${SC_APT_GET:-apt-get}"
 
 log() { printf 'ensure-nginx: %s\n' "$*" >&2; }
@@ -20,10 +24,16 @@ die() { log "error: $*"; exit 1; }
 
 find_nginx() {
     if [ -n "${SC_NGINX:-}" ]; then
-        [ -x "$SC_NGINX" ] && echo "$SC_NGINX"
+        [ -f "$SC_NGINX" ] && [ -x "$SC_NGINX" ] && echo "$SC_NGINX"
         return
     fi
-    command -v nginx 2>/dev/null || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; }
+    if [ -x "$ROOT/usr/sbin/nginx" ]; then
+        echo "$ROOT/usr/sbin/nginx"
+    elif [ -z "$ROOT" ]; then
+        command -v nginx 2>/dev/null
+    else
+        return 1
+    fi
 }
 
 found="$(find_nginx || true)"
@@ -31,11 +41,13 @@ if [ -z "$found" ]; then
     [ -z "${SC_NGINX:-}" ] || die "SC_NGINX=$SC_NGINX is not an executable"
     log "no nginx found"
     apt_install nginx
+    # Debian starts its own nginx on port 80 after the install: stop it and keep it off
     if command -v systemctl >/dev/null 2>&1; then
         as_root systemctl disable --now nginx >/dev/null 2>&1 || true
     fi
-    if [ -x /usr/sbin/service ]; then
-        as_root service nginx stop >/dev/null 2>&1 || true
+    service="$(command -v service 2>/dev/null || echo "$ROOT/usr/sbin/service")"
+    if [ -x "$service" ]; then
+        as_root "$service" nginx stop >/dev/null 2>&1 || true
     fi
     found="$(find_nginx || true)"
     [ -n "$found" ] || die "installed nginx but found no nginx binary"

@@ -45,6 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO / "scripts"
 ENSURE_PG = SCRIPTS / "ensure-postgres.sh"
 ENSURE_CHROMIUM = SCRIPTS / "ensure-chromium.sh"
+ENSURE_NGINX = SCRIPTS / "ensure-nginx.sh"
 HAS_APT = shutil.which("apt-get") is not None and shutil.which("apt-cache") is not None
 CAN_INSTALL = os.geteuid() == 0 or shutil.which("sudo") is not None
 
@@ -435,6 +436,86 @@ def test_chromium_present_installs_nothing(public_tmp: Path) -> None:
     assert result.stdout.strip() == str(browser)
     assert apt.calls() == []
     assert "Chromium 999.0" in result.stderr
+
+
+# --------------------------------------------------------------------------------- nginx
+
+# Stand-ins, on a PATH of their own: `apt-get install nginx` puts a fake nginx where
+# Debian's goes (under the fake root); systemctl, service and sudo record what they are
+# asked; nothing needs root and nothing on the machine is touched.
+FAKE_NGINX_APT = r"""#!/usr/bin/env bash
+printf '%s\n' "$*" >> "$SC_TEST_APT_LOG"
+case " $* " in
+    *" install "*)
+        nginx="$SC_SYSROOT/usr/sbin/nginx"
+        mkdir -p "$(dirname "$nginx")"
+        printf '#!/bin/sh\necho "nginx version: nginx/0.0 (a stand-in)"\n' > "$nginx"
+        chmod 755 "$nginx" ;;
+esac
+"""
+RECORDER = """#!/usr/bin/env bash
+printf '%s %s\\n' "$(basename "$0")" "$*" >> "$SC_TEST_TOOLS_LOG"
+"""
+FAKE_SUDO = """#!/usr/bin/env bash
+printf 'sudo %s\\n' "$*" >> "$SC_TEST_TOOLS_LOG"
+exec "$@"
+"""
+APT_CACHE_KNOWS = """#!/usr/bin/env bash
+for p in "$@"; do printf '%s:\\n  Candidate: 1.0\\n' "$p"; done
+"""
+
+
+def nginx_tools(folder: Path) -> dict[str, str]:
+    """A PATH holding the stand-ins, then only /usr/bin and /bin (Debian's nginx lives
+    in /usr/sbin, so the real one is not found)."""
+    bin_dir = folder / "bin"
+    bin_dir.mkdir()
+    for name, text in {"systemctl": RECORDER, "service": RECORDER, "sudo": FAKE_SUDO,
+                       "apt-cache": APT_CACHE_KNOWS}.items():  # fmt: skip
+        tool = bin_dir / name
+        tool.write_text(text)
+        tool.chmod(0o755)
+    return {"PATH": f"{bin_dir}:/usr/bin:/bin", "SC_TEST_TOOLS_LOG": str(folder / "tools.log")}
+
+
+def test_nginx_install_path_when_absent(tmp_path: Path) -> None:
+    fake_root = tmp_path / "root"
+    fake_root.mkdir()
+    apt = make_apt(tmp_path, FAKE_NGINX_APT, [])
+    env = {**apt.env, **nginx_tools(tmp_path), "SC_SYSROOT": str(fake_root)}
+    result = run([ENSURE_NGINX], env)
+    assert result.stdout.strip() == f"{fake_root}/usr/sbin/nginx"
+    installs = [c for c in apt.calls() if " install " in f" {c} "]
+    assert len(installs) == 1 and installs[0].split()[-2:] == ["-y", "nginx"], apt.calls()
+    assert not [c for c in apt.calls() if c.split()[-2:] == ["update", "-q"]]  # apt knew it
+    # Debian's own nginx (started by the install on port 80) is stopped and kept off
+    tools = (tmp_path / "tools.log").read_text()
+    assert "systemctl disable --now nginx" in tools and "service nginx stop" in tools
+    assert "no nginx found" in result.stderr
+
+
+def test_nginx_present_installs_nothing(tmp_path: Path) -> None:
+    fake_root = tmp_path / "root"
+    (fake_root / "usr/sbin").mkdir(parents=True)
+    nginx = fake_root / "usr/sbin/nginx"
+    nginx.write_text("#!/bin/sh\n")
+    nginx.chmod(0o755)
+    apt = make_apt(tmp_path, NO_APT, [])
+    tools = nginx_tools(tmp_path)
+    result = run([ENSURE_NGINX], {**apt.env, **tools, "SC_SYSROOT": str(fake_root)})
+    assert result.stdout.strip() == str(nginx)
+    assert apt.calls() == [] and not (tmp_path / "tools.log").exists()
+    # a binary named by SC_NGINX is taken as it is; one that is not executable is refused
+    mine = tmp_path / "my-nginx"
+    mine.write_text("#!/bin/sh\n")
+    mine.chmod(0o755)
+    result = run([ENSURE_NGINX], {**apt.env, **tools, "SC_NGINX": str(mine)})
+    assert result.stdout.strip() == str(mine)
+    mine.chmod(0o644)
+    result = run([ENSURE_NGINX], {**apt.env, **tools, "SC_NGINX": str(mine)}, check=False)
+    assert result.returncode != 0 and result.stdout == ""
+    assert f"SC_NGINX={mine} is not an executable" in result.stderr
+    assert apt.calls() == []
 
 
 # --------------------------------------------------------------------------- the lock file
