@@ -38,7 +38,7 @@ from strategy_canvas.services import workshops
 LOG = logging.getLogger(__name__)
 
 CHANNEL = "sc_canvas_changed"
-SQLITE_CHECK_SECONDS = 0.05
+SQLITE_CHECK_SECONDS = 0.02
 CATCH_UP_SECONDS = 5.0
 FLUSH_SECONDS = 0.5
 #: how often a pushed screen says it is here (ui/push.py's listener)

@@ -227,6 +227,11 @@ def available() -> bool:
     return HUB.running
 
 
+def presence_epoch(canvas_id: int) -> int:
+    """The canvas's presence epoch in this process: it moves when who is here changes."""
+    return HUB.presence_epoch(canvas_id)
+
+
 def _url(path: str) -> str:
     base = (st_config.get_option("server.baseUrlPath") or "").strip("/")
     return f"/{base}{path}" if base else path

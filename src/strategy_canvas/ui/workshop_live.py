@@ -109,13 +109,18 @@ def presence(people: workshops.Presence, *, projector: bool = False) -> None:
             st.markdown(counts)
             return
         badges = []
-        for row in people.people.itertuples():
-            name = md(str(row.display_name)) + (" (you)" if row.me else "")
-            if row.is_facilitator:
+        frame = people.people
+        columns = ("display_name", "me", "is_facilitator", "ready", "here")
+        # column by column: this is drawn on every change, itertuples cost more than the rest
+        for display_name, me, is_facilitator, ready, here in zip(
+            *(frame[c].tolist() for c in columns), strict=True
+        ):
+            name = md(str(display_name)) + (" (you)" if me else "")
+            if is_facilitator:
                 badges.append(f":violet-badge[:material/co_present: {name}]")
-            elif row.ready:
+            elif ready:
                 badges.append(f":green-badge[:material/check_circle: {name}]")
-            elif row.here:
+            elif here:
                 badges.append(f":blue-badge[{name}]")
             else:
                 badges.append(f":gray-badge[{name} · away]")

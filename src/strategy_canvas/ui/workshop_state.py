@@ -208,6 +208,8 @@ class Loaded:
     scores: workshops.ScoreSummary | None  # step 3 only
     presence: workshops.Presence
     presence_at: float
+    #: the hub's presence epoch of the canvas when presence was read (pushed screens)
+    presence_epoch: int = -1
 
     @property
     def step(self) -> int:
@@ -219,12 +221,19 @@ class Loaded:
         return self.view.steps
 
     @functools.cached_property
-    def _flags(self) -> dict[int, dict[str, Any]]:
-        """step -> its lock and reveals (read once: every draw asks several times)."""
-        return {int(row["step"]): row for row in self.steps.to_dict("records")}
+    def _flags(self) -> dict[tuple[int, str], bool]:
+        """(step, flag) -> its lock or reveal, read once (every draw asks several times;
+        column by column: ``to_dict("records")`` cost more than the rest of a check)."""
+        steps = self.steps
+        flags: dict[tuple[int, str], bool] = {}
+        for column in steps.columns:
+            if column != "step":
+                for step, value in zip(steps["step"].tolist(), steps[column].tolist(), strict=True):
+                    flags[int(step), str(column)] = bool(value) if value is not None else False
+        return flags
 
     def step_flag(self, step: int, flag: str) -> bool:
-        return bool(self._flags.get(step, {}).get(flag, False))
+        return self._flags.get((step, flag), False)
 
 
 def shown_step(sync: workshops.SyncState, role: str) -> int:
@@ -246,17 +255,20 @@ def read_sync(ctx: PageContext, token: str) -> workshops.SyncState:
 
 def load(ctx: PageContext, token: str, sync: workshops.SyncState) -> Loaded:
     """The viewer's workshop, board, scores and presence for the step they see, read
-    again only when the canvas's change counter moved (or presence is a few seconds
-    old): a tick of the live board usually costs only the sync query."""
+    again only when the canvas's change counter moved (presence: when who is here
+    changed, or every few seconds where nothing is pushed): a tick of the live board
+    usually costs only the sync query."""
     cached: Loaded | None = st.session_state.get(CACHE_KEY)
     if cached is not None and cached.token != token:
         cached = None
     now = time.monotonic()
     with ctx.read() as session:
+        fresh_view = None
         if cached is not None:
             role = cached.view.role
         else:
-            role = workshops.workshop_view(session=session, viewer_token=token).role
+            fresh_view = workshops.workshop_view(session=session, viewer_token=token)
+            role = fresh_view.role
         step = shown_step(sync, role)
         if (
             cached is not None
@@ -264,9 +276,16 @@ def load(ctx: PageContext, token: str, sync: workshops.SyncState) -> Loaded:
             and cached.step == step
             and cached.view.workshop.id == sync.workshop_id
         ):
-            # Pushed screens rerun when who is here changes: read presence each time.
-            if now - cached.presence_at < PRESENCE_EVERY_SECONDS and not push.available():
+            # Presence goes by time: a pushed screen reads it again when the process's
+            # watcher saw who is here change (the presence epoch moved); a polling one
+            # every few seconds.
+            canvas_id = cached.view.workshop.canvas_id
+            if push.available():
+                if push.presence_epoch(canvas_id) == cached.presence_epoch:
+                    return cached
+            elif now - cached.presence_at < PRESENCE_EVERY_SECONDS:
                 return cached
+            epoch = push.presence_epoch(canvas_id)
             people = workshops.presence(session=session, viewer_token=token)
             loaded = Loaded(
                 token,
@@ -276,16 +295,20 @@ def load(ctx: PageContext, token: str, sync: workshops.SyncState) -> Loaded:
                 cached.scores,
                 people,
                 now,
+                epoch,
             )
         else:
+            view = fresh_view or workshops.workshop_view(session=session, viewer_token=token)
+            epoch = push.presence_epoch(view.workshop.canvas_id)  # before presence is read
             loaded = Loaded(
                 token,
                 sync.revision,
-                workshops.workshop_view(session=session, viewer_token=token),
+                view,
                 workshops.board(session=session, viewer_token=token, step=step),
                 workshops.score_summary(session=session, viewer_token=token) if step == 3 else None,
                 workshops.presence(session=session, viewer_token=token),
                 now,
+                epoch,
             )
     st.session_state[CACHE_KEY] = loaded
     return loaded
