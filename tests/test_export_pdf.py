@@ -511,3 +511,21 @@ def test_the_report_can_say_what_changed_since_a_version(session: Session, tmp_p
     assert "## Changes since “Board, 12 Dec”" in md_text
     assert "Reach: 11,000 → 999,999" in md_text
     assert "\\#read" in md_text and "\\*bold\\*" in md_text  # escaped, shown as typed
+
+
+def test_the_preview_is_the_first_page_drawn_alone(
+    session: Session, demo_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Export page's preview lays out the cover alone (it drew every page as PNG and
+    kept the first): the same pixels as the whole report's first page, no chart drawn."""
+    pdf._svg_cache.clear()
+    cover = pdf.render_preview(session=session, canvas_token=demo_token)
+    assert len(pdf._svg_cache) == 0, "the preview drew the report's charts"
+    whole_report = pdf._compile_first_page_png
+
+    def every_page(inputs: dict[str, str], ppi: float) -> bytes:
+        return whole_report({k: v for k, v in inputs.items() if k != "cover-only"}, ppi)
+
+    monkeypatch.setattr(pdf, "_compile_first_page_png", every_page)
+    assert cover == pdf.render_preview(session=session, canvas_token=demo_token)
+    assert Image.open(io.BytesIO(cover)).size[0] > 300

@@ -407,7 +407,8 @@ def render_pdf_with_timings(
 ) -> tuple[bytes, dict[str, float]]:
     """:func:`render_pdf`, and the seconds spent gathering, on charts and in Typst.
 
-    With ``preview_ppi`` it renders only the first page, as PNG at that resolution."""
+    With ``preview_ppi`` it renders only the first page (the cover, laid out alone), as
+    PNG at that resolution."""
     if theme not in THEMES:
         raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
     timings: dict[str, float] = {}
@@ -427,14 +428,20 @@ def render_pdf_with_timings(
             "sections": [asdict(section) for section in changes.sections()],
         }
     cache_key = (canvas_token, int(data["meta"]["revision"]))
-    charts = _chart_svgs(frames, data, cache_key=cache_key, theme=theme, timings=timings)
-    sketches = _sketch_svgs(data, cache_key=cache_key)
+    cover_only = preview_ppi is not None  # the cover holds no chart and no sketch
+    charts = (
+        {}
+        if cover_only
+        else _chart_svgs(frames, data, cache_key=cache_key, theme=theme, timings=timings)
+    )
+    sketches = {} if cover_only else _sketch_svgs(data, cache_key=cache_key)
     inputs = {
         "data": json.dumps(data, ensure_ascii=False, allow_nan=False),
         "theme": theme,
         "charts": json.dumps({name: _chart_size(svg) for name, svg in charts.items()}),
         **{f"chart:{name}": svg for name, svg in charts.items()},
         **{f"sketch:{sketch_id}": svg for sketch_id, svg in sketches.items()},
+        **({"cover-only": "yes"} if cover_only else {}),
     }
     began = time.perf_counter()
     pdf = _compile_first_page_png(inputs, preview_ppi) if preview_ppi else _compile(inputs)
