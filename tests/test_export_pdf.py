@@ -529,3 +529,35 @@ def test_the_preview_is_the_first_page_drawn_alone(
     monkeypatch.setattr(pdf, "_compile_first_page_png", every_page)
     assert cover == pdf.render_preview(session=session, canvas_token=demo_token)
     assert Image.open(io.BytesIO(cover)).size[0] > 300
+
+
+def test_after_an_edit_only_the_charts_of_the_edited_items_are_built_again(
+    session: Session, demo_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pdf.render_pdf(session=session, canvas_token=demo_token)
+    flaw = items.list_items(session=session, canvas_token=demo_token, kind="flaw")[0]
+    items.update_item(
+        session=session,
+        canvas_token=demo_token,
+        kind="flaw",
+        item_id=flaw.id,
+        changes={"severity": "low" if flaw.severity != "low" else "high"},
+        expected_version=flaw.version,
+    )
+    built: list[str] = []
+
+    def counted(name: str, build: Any) -> Any:
+        def builder(frames: Any, width: int) -> Any:
+            built.append(name)
+            return build(frames, width)
+
+        return builder
+
+    monkeypatch.setattr(
+        pdf,
+        "CHARTS",
+        {name: (step, counted(name, build)) for name, (step, build) in pdf.CHARTS.items()},
+    )
+    pdf.render_pdf(session=session, canvas_token=demo_token)
+    assert built == ["flaws"]
+    assert set(pdf.CHART_INPUTS) == set(pdf.CHARTS)

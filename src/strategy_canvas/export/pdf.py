@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -279,6 +280,20 @@ def _kpis(frames: Mapping[str, pd.DataFrame], width: int) -> Any:
 
 ChartBuilder = Callable[[Mapping[str, "pd.DataFrame"], int], Any]
 
+#: chart name -> the item types its builder reads: a chart whose items did not change
+#: is neither built nor drawn again after an edit elsewhere
+CHART_INPUTS: dict[str, tuple[str, ...]] = {
+    "assumption_map": ("assumption",),
+    "value_effort": ("feature",),
+    "score_bars": ("feature", "criterion", "criterion_score"),
+    "robustness": ("feature",),
+    "roadmap_lanes": ("roadmap_item",),
+    "roadmap_timeline": ("roadmap_item",),
+    "kpi": ("key_result", "kpi_reading"),
+    "feedback": ("feedback",),
+    "flaws": ("flaw",),
+}
+
 #: name -> (the step whose section shows it, builder(frames, width) -> chart or None).
 CHARTS: dict[str, tuple[int, ChartBuilder]] = {
     "assumption_map": (
@@ -296,6 +311,19 @@ CHARTS: dict[str, tuple[int, ChartBuilder]] = {
 }
 
 
+def _inputs_digest(frames: Mapping[str, pd.DataFrame], kinds: Iterable[str]) -> str:
+    """A digest of the items a chart is built from, and of today (a chart may mark
+    it): the same digest, the same chart."""
+    digest = hashlib.sha256(date.today().isoformat().encode())
+    for kind in kinds:
+        frame = frames[kind]
+        digest.update(f"\0{kind}\0".encode())
+        digest.update(
+            frame.to_json(orient="split", date_format="iso", default_handler=str).encode()
+        )
+    return digest.hexdigest()
+
+
 def _chart_svgs(
     frames: Mapping[str, pd.DataFrame],
     data: Mapping[str, Any],
@@ -307,9 +335,11 @@ def _chart_svgs(
 ) -> dict[str, str]:
     """name -> SVG of every chart of the chosen steps that has something to show.
 
-    Two cache levels: by the canvas's change counter (an unchanged canvas builds no
-    chart at all), then by the chart's spec (after an edit, only the charts whose data
-    changed are drawn again: editing a flaw leaves the roadmap charts as they were).
+    Three cache levels: by the canvas's change counter (an unchanged canvas builds no
+    chart at all), by the items the chart reads (:data:`CHART_INPUTS`: after an edit,
+    only the charts of the edited item types are built again: editing a flaw leaves the
+    roadmap charts as they were), then by the chart's spec (a chart built again with
+    the same spec is not drawn again).
     """
     out: dict[str, str] = {}
     began = time.perf_counter()
@@ -318,6 +348,9 @@ def _chart_svgs(
             continue
         key = (*cache_key, name, width, theme)
         svg = _svg_cache.get(key)
+        if svg is None:
+            by_input = ("input", name, _inputs_digest(frames, CHART_INPUTS[name]), width, theme)
+            svg = _svg_cache.get(by_input)
         if svg is None:
             chart = build(frames, width)
             if chart is None:  # nothing to draw (e.g. no readings yet)
@@ -329,7 +362,8 @@ def _chart_svgs(
             if svg is None:
                 svg = _to_svg(spec, theme)
                 _svg_cache.put(by_spec, svg)
-            _svg_cache.put(key, svg)
+            _svg_cache.put(by_input, svg)
+        _svg_cache.put(key, svg)
         out[name] = svg
     if timings is not None:
         timings["charts"] = time.perf_counter() - began
