@@ -16,6 +16,10 @@ second app process would be — and each tab records, in the page, the wall-cloc
 at which the expected text first appears (a MutationObserver), so the tabs are timed
 at once, not one after another. Idle CPU comes from /proc/PID/stat of the server
 (utime + stime) while the tabs only watch, less the same server with no tab open.
+Where the time of a change goes, in CPU (which a loaded machine stretches less than
+wall time): the server's and the Chromium tabs' per change and screen, less what they
+use doing nothing in as long (measured first; a countdown started by a round ticks on
+afterwards and is counted as the browsers' work).
 
 Run: ``.venv/bin/python -m bench.bench_room [--quick]``. Prints figures; asserts
 nothing. Chromium: CHROMIUM_PATH (default /usr/bin/chromium).
@@ -183,6 +187,63 @@ def _collect(pages: list[Any], since: float, timeout: float = 15.0) -> list[floa
     return [s if s is not None else float("inf") for s in seen]
 
 
+def _browser_cpu_seconds() -> float:
+    """utime + stime of the Chromium processes this benchmark started (the descendants
+    of this process whose command line names Chromium)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    total, stack = 0.0, [os.getpid()]
+    while stack:
+        for pid in children.get(stack.pop(), []):
+            stack.append(pid)
+            try:
+                if b"chrom" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    total += (int(fields[11]) + int(fields[12])) / TICKS
+            except OSError:
+                continue
+    return total
+
+
+@dataclass
+class CpuMeter:
+    """CPU of the server and of the browsers over a stretch of time, less what they
+    use in the same time doing nothing (measured first, with the same screens open)."""
+
+    srv: Server
+    idle_server: float = 0.0  # cores
+    idle_browsers: float = 0.0
+    started: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    def idle(self, seconds: float) -> None:
+        at, server, browsers = time.monotonic(), self.srv.cpu_seconds(), _browser_cpu_seconds()
+        time.sleep(seconds)
+        took = time.monotonic() - at
+        self.idle_server = (self.srv.cpu_seconds() - server) / took
+        self.idle_browsers = (_browser_cpu_seconds() - browsers) / took
+
+    def start(self) -> None:
+        self.started = (time.monotonic(), self.srv.cpu_seconds(), _browser_cpu_seconds())
+
+    def per_change(self, changes: int, screens: int) -> str:
+        at, server, browsers = self.started
+        took = time.monotonic() - at
+        spent_server = self.srv.cpu_seconds() - server - self.idle_server * took
+        spent_browsers = _browser_cpu_seconds() - browsers - self.idle_browsers * took
+        per = changes * screens
+        return (
+            f"CPU per change per screen: server {spent_server / per * 1000:5.1f} ms,"
+            f" Chromium {spent_browsers / per * 1000:5.1f} ms"
+            f" ({changes} changes x {screens} screens)"
+        )
+
+
 def _pct(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -218,10 +279,16 @@ def propagation(browser: Any, database_url: str, participants: int, rounds: int)
         pages = [_open(context, f"{srv.url}/Workshop?p={t}", "(participant)") for t in room.tokens]
         fac = _open(context, f"{srv.url}/Workshop?facilitator={key}", "(facilitator)")
         time.sleep(2)
+        meter = CpuMeter(srv)
+        meter.idle(3.0)
+        meter.start()
+        changes = 0
         results: dict[str, list[float]] = {}
 
         def timed(name: str, watched: list[Any], expect: str, action: Callable[..., object],
                   **kwargs: Any) -> None:  # fmt: skip
+            nonlocal changes
+            changes += 1
             _watch(watched, expect)
             at = _write(database_url, lambda s: action(session=s, **kwargs))
             results.setdefault(name, []).extend(_collect(watched, at))
@@ -255,6 +322,8 @@ def propagation(browser: Any, database_url: str, participants: int, rounds: int)
             everything += samples
             print(f"    {name:22} {_fmt(samples)}")
         print(f"    {'all changes':22} {_fmt(everything)}")
+        # every write, the untimed ones too (the note before a reveal, the vote phase)
+        print(f"    {meter.per_change(changes + 2 * rounds, len(pages) + 1)}")
         for page in [*pages, fac]:
             page.context.close()
 
