@@ -278,6 +278,32 @@ def test_export_pdf_markdown_and_csv(
     assert not (tmp_path / "x.pdf").exists()
 
 
+def test_the_reports_hold_the_latest_workshop_s_summary_or_the_one_named(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As on the Export page: the latest ended workshop's summary by default."""
+    from tests.test_workshop_report import _ended_workshop
+
+    with db.session_scope(db.get_engine(database)) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Workshopped"}).token
+        _ended_workshop(session, token)
+    md = tmp_path / "r.md"
+    assert run(capsys, "export", token, "--format", "md", "-o", str(md))[0] == 0
+    assert "## Workshop: Spring strategy day" in md.read_text()
+    assert "### Notes never promoted" in md.read_text()
+    named = ("--workshop", "Spring strategy day")
+    assert run(capsys, "export", token, "--format", "md", *named, "-o", str(md))[0] == 0
+    assert "## Workshop: Spring strategy day" in md.read_text()
+    assert (
+        run(capsys, "export", token, "--format", "md", "--workshop", "none", "-o", str(md))[0] == 0
+    )
+    assert "Workshop: Spring strategy day" not in md.read_text()
+    code, _, err = run(capsys, "export", token, "--format", "md", "--workshop", "Autumn", "-o", "-")
+    assert code == 2 and "--workshop 'Autumn'" in err and "'Spring strategy day'" in err
+    code, _, err = run(capsys, "export", token, "--format", "json", *named, "-o", "-")
+    assert code == 2 and "--workshop is for the PDF and Markdown" in err
+
+
 def test_import_a_backlog_csv_into_a_canvas(
     database: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -26,6 +26,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from strategy_canvas import db
 from strategy_canvas.services import activity, canvases
 from strategy_canvas.services.errors import NotFound, ServiceError, ValidationFailed
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 PROG = "strategy-canvas"
 EXIT_OK = 0
@@ -107,6 +110,27 @@ def _steps(text: str | None) -> tuple[int, ...]:
     return steps
 
 
+def _workshop_summary(session: Session, args: argparse.Namespace) -> str | None:
+    """The key of the workshop summary the report holds: as on the Export page, the
+    latest ended workshop's unless ``--workshop`` names another (its title, or the key
+    `workshops` lists) or ``none``."""
+    from strategy_canvas.services import workshops
+
+    wanted = args.workshop
+    if wanted is not None and wanted.strip().lower() == "none":
+        return None
+    choices = workshops.summary_choices(session=session, canvas_token=args.token)
+    if wanted is None:
+        return str(choices[0]["key"]) if choices else None
+    for choice in choices:
+        if wanted.strip() in (choice["key"], choice["title"]):
+            return str(choice["key"])
+    known = ", ".join(f"{c['title']!r}" for c in choices) or "none has ended yet"
+    raise _UsageError(
+        f"--workshop {wanted!r}: no ended workshop of this canvas has that title ({known})"
+    )
+
+
 def _cmd_export(args: argparse.Namespace, engine: Engine) -> int:
     from strategy_canvas.export import csv_io, json_io, markdown, pdf, tracker_csv
     from strategy_canvas.services import changes, versions
@@ -116,8 +140,11 @@ def _cmd_export(args: argparse.Namespace, engine: Engine) -> int:
         raise _UsageError("--changes-since is for the PDF and Markdown reports")
     if args.with_history and args.format != "json":
         raise _UsageError("--with-history is for the JSON export")
+    if args.workshop is not None and args.format not in ("pdf", "md"):
+        raise _UsageError("--workshop is for the PDF and Markdown reports (JSON holds every one)")
     with db.session_scope(engine, readonly=True) as session:
         name = canvases.get_canvas(session=session, canvas_token=args.token).name
+        summary = _workshop_summary(session, args) if args.format in ("pdf", "md") else None
         diff = (
             changes.since_version(
                 session=session, canvas_token=args.token, since=args.changes_since
@@ -132,7 +159,11 @@ def _cmd_export(args: argparse.Namespace, engine: Engine) -> int:
             data = json_io.dumps(document)
         elif args.format == "md":
             data = markdown.render_markdown(
-                session=session, canvas_token=args.token, steps=steps, changes=diff
+                session=session,
+                canvas_token=args.token,
+                steps=steps,
+                changes=diff,
+                workshop=summary,
             )
         elif args.format == "csv":
             writer = csv_io.roadmap_csv if args.table == "roadmap" else csv_io.features_csv
@@ -151,6 +182,7 @@ def _cmd_export(args: argparse.Namespace, engine: Engine) -> int:
                 steps=steps,
                 theme=args.theme,
                 changes=diff,
+                workshop=summary,
             )
     payload = data.encode("utf-8") if args.format != "pdf" else output
     if args.format == "pdf":  # for stakeholders: the canvas as they get it is a version
@@ -567,6 +599,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--with-history",
         action="store_true",
         help="JSON: include the canvas's versions and its history",
+    )
+    p.add_argument(
+        "--workshop",
+        metavar="TITLE",
+        help="PDF and Markdown: the summary of this ended workshop (default: the latest "
+        "one; 'none' for no summary)",
     )
     p.set_defaults(func=_cmd_export)
 
