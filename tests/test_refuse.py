@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
-from strategy_canvas.ui import designs, fields, steps
+from strategy_canvas.ui import designs, fields, prioritisation_grid, steps
 from tests.pagekit import APP, TIMEOUT, choose_kind, click, fill, open_page, rows, texts
 
 #: kind -> (valid required fields, {numeric field: an out-of-range value, its rule})
@@ -134,6 +134,13 @@ def test_the_score_and_reading_editors_refuse_out_of_range_numbers(
         ({"reach": 1e12}, "**Reach** must be at most 1,000,000,000"),
         ({"confidence": 150}, "**Confidence** must be at most 100"),
         ({"value": 2.5}, "**Value** must be a whole number"),
+        ({"ease": 11}, "**Ease** must be at most 10"),
+        ({"impact": 7}, "**Impact** must be at most 3"),
+        ({"reach_low": -1}, "**Reach (low)** must be at least 0"),
+        ({"reach_high": 2e9}, "**Reach (high)** must be at most 1,000,000,000"),
+        ({"effort_low": 0}, "**Effort (low)** must be greater than 0"),
+        ({"effort_high": 5000}, "**Effort (high)** must be at most 1,000"),
+        ({"crit:": 11}, "**Fit** must be at most 10"),
     ],
 )
 def test_the_grid_refuses_out_of_range_cells(
@@ -147,6 +154,10 @@ def test_the_grid_refuses_out_of_range_cells(
     at.session_state["designs.tab"] = designs.TABS[1]
     at.run()
     [stored] = rows(app_engine, canvas.token, "feature")
+    if "crit:" in cells:  # the criterion's own column
+        [criterion] = rows(app_engine, canvas.token, "criterion")
+        cells = {f"crit:{criterion.id}": cells["crit:"]}
+    scores_before = len(rows(app_engine, canvas.token, "criterion_score"))
     [grid] = at.data_editor
     at.session_state[grid.key] = {"edited_rows": {0: cells}, "added_rows": [], "deleted_rows": []}
     at.run()
@@ -154,7 +165,11 @@ def test_the_grid_refuses_out_of_range_cells(
     assert any(rule in e for e in texts(at, "error")), texts(at, "error")
     [after] = rows(app_engine, canvas.token, "feature")
     assert after.version == stored.version  # nothing written
+    assert len(rows(app_engine, canvas.token, "criterion_score")) == scores_before
     [grid] = at.data_editor  # the typed value stays on screen, marked not saved
     [name] = cells
     assert grid.value.loc[stored.id, name] == cells[name]
+    if name in prioritisation_grid.FIELD_LABELS:  # the message names the column's header
+        named = rule.split("**")[1]  # "Confidence" for the header "Confidence %"
+        assert prioritisation_grid.FIELD_LABELS[name].startswith(named), (named, name)
     assert grid.value.loc[stored.id, "unsaved"] == "⚠ not saved"

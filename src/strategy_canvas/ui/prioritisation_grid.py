@@ -66,10 +66,10 @@ FIELD_LABELS = {
     "value": "Value",
     "moscow": "MoSCoW",
     "kano": "Kano",
-    "reach_low": "Reach low",
-    "reach_high": "Reach high",
-    "effort_low": "Effort low",
-    "effort_high": "Effort high",
+    "reach_low": "Reach (low)",
+    "reach_high": "Reach (high)",
+    "effort_low": "Effort (low)",
+    "effort_high": "Effort (high)",
 }
 IMPACT_LABELS = {
     0.25: "0.25 minimal",
