@@ -11,6 +11,7 @@ import pytest
 from sqlmodel import Session, col, select
 
 from strategy_canvas import models as m
+from strategy_canvas.export import markdown
 from strategy_canvas.services import (
     activity,
     canvases,
@@ -486,6 +487,12 @@ def test_the_diff_tells_the_changes_in_the_products_words(session: Session, toke
         "3 added, 1 removed, 1 changed; 2 links made or broken; 2 rank moves; "
         "1 KPI moved; 1 new decision"
     )
+    # the exports say it as a sentence, "KPI" as it is (str.capitalize lowered it)
+    assert diff.summary() == (
+        "3 added, 1 removed, 1 changed; 2 links made or broken; 2 rank moves; "
+        "1 KPI moved; 1 new decision."
+    )
+    assert diff.summary() in markdown.changes_markdown(diff)
 
     same = changes.compare(
         documents.canvas_document(session=session, canvas_token=token),
@@ -493,6 +500,7 @@ def test_the_diff_tells_the_changes_in_the_products_words(session: Session, toke
         since="now",
     )
     assert same.empty and same.headline() == "no changes"
+    assert same.summary() == "No changes."
 
 
 def test_the_diff_between_two_versions(session: Session, token: str) -> None:

@@ -687,7 +687,7 @@ def _closing(data: Mapping[str, Any]) -> list[str | None]:
 def changes_markdown(diff: Diff, *, level: int = 2) -> str:
     """A diff (:mod:`strategy_canvas.services.changes`) as Markdown: its title as a
     heading of ``level``, the one-line summary, then a list per section."""
-    parts = [_heading(level, diff.title), escape(diff.headline().capitalize() + ".")]
+    parts = [_heading(level, diff.title), escape(diff.summary())]
     if diff.empty:
         return "\n\n".join(parts) + "\n"
     for section in diff.sections():

@@ -458,7 +458,7 @@ def render_pdf_with_timings(
     if changes is not None:  # a "Changes since …" section after the summary (plain text)
         data["changes"] = {
             "title": changes.title,
-            "headline": changes.headline().capitalize() + ".",
+            "headline": changes.summary(),
             "sections": [asdict(section) for section in changes.sections()],
         }
     cache_key = (canvas_token, int(data["meta"]["revision"]))

@@ -142,6 +142,13 @@ class Diff:
             counts.append(f"{len(self.decisions)} new decision{'s' * (len(self.decisions) != 1)}")
         return "; ".join(counts)
 
+    def summary(self) -> str:
+        """The headline as a sentence, for the exports: "no changes" is "No changes.",
+        and "1 KPI moved" stays "1 KPI moved." (only the first letter is raised;
+        ``str.capitalize`` would lower "KPI")."""
+        line = self.headline()
+        return f"{line[:1].upper()}{line[1:]}."
+
     @property
     def title(self) -> str:
         """ "Changes since “Board, 12 Dec”" (and "until “v3”" when it does not run to now)."""
@@ -172,6 +179,7 @@ class Diff:
         out = asdict(self)
         out["title"] = self.title
         out["headline"] = self.headline()
+        out["summary"] = self.summary()
         out["sections"] = [asdict(s) for s in self.sections()]
         return out
 
