@@ -116,7 +116,10 @@ def test_the_feed_filters_by_step_and_person(seeded: models.Canvas, app_engine: 
     at.selectbox(key=history_page.STEP_KEY).set_value(4).run()
     text = all_text(at)
     assert "**Cleo** deleted risk" in text and "**Ben**" not in text
-    at.selectbox(key=history_page.STEP_KEY).set_value(None).run()
+    at.selectbox(key=history_page.STEP_KEY).set_value(history_page.EVERY_STEP).run()
+    # back to "Every step", the box shows it (a None option showed "Choose an option")
+    assert at.selectbox(key=history_page.STEP_KEY).index == 0
+    assert at.selectbox(key=history_page.STEP_KEY).options[0] == "Every step"
     at.selectbox(key=history_page.PERSON_KEY).set_value("Ben").run()
     text = all_text(at)
     assert "**Ben** deleted persona" in text and "Cleo" not in text

@@ -178,16 +178,24 @@ def show(ctx: PageContext) -> None:
 # -------------------------------------------------------------------------------- feed
 
 
-def _step_label(step: int | None) -> str:
-    return "Every step" if step is None else f"{step}. {STEP_TITLES[step]}"
+#: the Step filter's "Every step" (not None: a selectbox shows None as "Choose an option")
+EVERY_STEP = 0
+STEPS = [EVERY_STEP, *STEP_TITLES]
+
+
+def _step_label(step: int) -> str:
+    return "Every step" if step == EVERY_STEP else f"{step}. {STEP_TITLES[step]}"
 
 
 def feed_view(ctx: PageContext) -> None:
     assert ctx.token is not None
     url = ctx.settings.database_url
     left, middle, right = st.columns(3)
+    if st.session_state.get(STEP_KEY) not in STEPS:
+        st.session_state[STEP_KEY] = EVERY_STEP
     with left:
-        step = st.selectbox("Step", [None, 1, 2, 3, 4, 5], key=STEP_KEY, format_func=_step_label)
+        chosen_step = st.selectbox("Step", STEPS, key=STEP_KEY, format_func=_step_label)
+    step = None if chosen_step == EVERY_STEP else chosen_step
     people, found = _filters(url, ctx.token, ctx.revision, step)
     with middle:
         person = st.selectbox(
