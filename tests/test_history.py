@@ -544,6 +544,9 @@ def test_the_feed_filters_by_step_person_and_item(session: Session, token: str) 
         ("persona", "Busy parents"),
         ("feature", "Household sync"),
     ]
+    assert [h.label for h in found] == ["Persona · Busy parents", "Feature · Household sync"]
+    reading = history.HistoryItem("kpi_reading", 1, "of “Weekly plans”: 120 on 2027-01-05")
+    assert reading.label == "KPI reading of “Weekly plans”: 120 on 2027-01-05"
     paged = history.feed(session=session, canvas_token=token, per_page=2, page=2)
     assert (paged.pages, len(paged.entries), paged.entries[0].sentence) == (
         3,

@@ -364,11 +364,14 @@ class HistoryItem:
 
     @property
     def label(self) -> str:
-        return (
-            f"{items.ITEM_TYPES[self.kind].label} · {self.title}"
-            if self.kind in items.ITEM_TYPES
-            else self.title
-        )
+        """How the Item filter names it: "Persona · Busy parent"; an item named by its
+        links reads as a phrase: "KPI reading of “Weekly plans”: 120 on 2027-01-05"."""
+        if self.kind not in items.ITEM_TYPES:
+            return self.title
+        label = items.ITEM_TYPES[self.kind].label
+        if self.kind in items.DESCRIBED:
+            return f"{label} {self.title}"
+        return f"{label} · {self.title}"
 
 
 def items_in_history(
