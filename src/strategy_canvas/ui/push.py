@@ -9,10 +9,13 @@ holds it — when the stream's change counter passes the one the fragment drew (
 here changed). Nothing reruns while nothing changes. A dropped stream reconnects by
 itself (the browser's EventSource), and the first event after a reconnect carries the
 current counter, so the screen catches up; while it is down for more than two seconds
-the element says so ("Reconnecting…"). Where the route answers with an error (a proxy
-that does not pass it through), the element falls back to rerunning the fragment every
-``STRATEGY_CANVAS_SYNC_SECONDS``; where this process serves no stream at all (AppTest,
-a page file run on its own) the fragment polls with ``run_every`` as before.
+the element says so ("Reconnecting…"). Once the person clicks a link to another page
+of the app (or goes back or forward), the listeners of the page being left ask for no
+rerun: one sent while Streamlit switches pages left the new page blank. Where the
+route answers with an error (a proxy that does not pass it through), the element falls
+back to rerunning the fragment every ``STRATEGY_CANVAS_SYNC_SECONDS``; where this
+process serves no stream at all (AppTest, a page file run on its own) the fragment
+polls with ``run_every`` as before.
 
 A participant's screen also beats (``POST /api/live/here``) while it is open and says
 when its tab closes (``navigator.sendBeacon``), which is what presence goes by.
@@ -69,7 +72,33 @@ function paint(s) {
   }
 }
 
+// A listener whose page the person is leaving never asks for a rerun again: its
+// fragment's rerun, sent while Streamlit switches pages, can leave the new page blank
+// (a run that finds no such fragment ends it). So clicks on links to another page of
+// the app, and the browser's back and forward, note the moment; a listener mounted
+// before it stays quiet (the page it is on is about to go; the next one mounts anew).
+function watchLeaving() {
+  const reg = registry();
+  if (reg.leftAt !== undefined) return;
+  reg.leftAt = -1;
+  document.addEventListener("click", (event) => {
+    const a = event.target instanceof Element ? event.target.closest("a[href]") : null;
+    if (!a || a.origin !== location.origin || a.hasAttribute("download")) return;
+    if ((a.target && a.target !== "_self") || event.button !== 0 ||
+        event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;  // a new tab
+    if (a.pathname !== location.pathname || a.search !== location.search) {
+      reg.leftAt = performance.now();
+    }
+  }, true);
+  window.addEventListener("popstate", () => { reg.leftAt = performance.now(); });
+}
+
+function leaving(l) {
+  return registry().leftAt >= l.mountedAt;
+}
+
 function ask(s, l) {
+  if (leaving(l)) return;
   const newer = s.rev > l.drawnRev && s.rev > l.askedRev;
   const moved = s.pres !== null && s.pres !== l.drawnPres && s.pres !== l.askedPres;
   if (newer || moved) {
@@ -84,7 +113,9 @@ function poll(s) {
   s.mode = "polling";
   paint(s);
   s.pollTimer = setInterval(() => {
-    for (const l of s.listeners.values()) l.trigger("rev", `poll.${Date.now()}`);
+    for (const l of s.listeners.values()) {
+      if (!leaving(l)) l.trigger("rev", `poll.${Date.now()}`);
+    }
   }, s.pollSeconds * 1000);
   // try the stream again now and then
   s.retryTimer = setTimeout(() => { stopPolling(s); connect(s); }, 30000);
@@ -146,7 +177,9 @@ export default function (component) {
   }
   clearTimeout(s.closeTimer);
   const old = s.listeners.get(key);
-  const l = { root: parentElement, trigger: setTriggerValue, drawnRev: data.rev,
+  watchLeaving();
+  const l = { root: parentElement, trigger: setTriggerValue, mountedAt: performance.now(),
+              drawnRev: data.rev,
               drawnPres: data.pres, askedRev: old ? old.askedRev : -1,
               askedPres: old ? old.askedPres : null };
   s.listeners.set(key, l);
