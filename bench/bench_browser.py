@@ -60,7 +60,7 @@ PAGES = {
 }
 
 #: no element left from before the run, and the app not running
-_SETTLED = """() => document.querySelector('[data-testid="stApp"]')
+SETTLED = """() => document.querySelector('[data-testid="stApp"]')
     .getAttribute('data-test-script-state') === 'notRunning'
     && !document.querySelector('[data-stale="true"]')"""
 
@@ -152,7 +152,7 @@ class Clicker:
     def settle(self) -> None:
         """Wait until nothing is running (after a goto or a typed value)."""
         self.page.wait_for_timeout(50)
-        self.page.wait_for_function(_SETTLED, polling="raf", timeout=120_000)
+        self.page.wait_for_function(SETTLED, polling="raf", timeout=120_000)
 
     def time(self, click: Callable[[], object]) -> float:
         before = self.finished
@@ -163,7 +163,7 @@ class Clicker:
             if time.perf_counter() > deadline:
                 raise TimeoutError("the click started no run")
             self.page.wait_for_timeout(2)
-        self.page.wait_for_function(_SETTLED, polling="raf", timeout=120_000)
+        self.page.wait_for_function(SETTLED, polling="raf", timeout=120_000)
         return time.perf_counter() - began
 
 
@@ -171,7 +171,7 @@ def _median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
 
 
-def _sidebar_link(page: Any, label: str) -> Any:
+def sidebar_link(page: Any, label: str) -> Any:
     sidebar = page.get_by_test_id("stSidebar")
     return sidebar.get_by_role("link", name=re.compile("^" + re.escape(label))).first
 
@@ -186,7 +186,7 @@ def open_pages(clicker: Clicker, base: str, token: str) -> dict[str, float]:
     for round_ in range(ROUNDS + 1):
         for index, name in enumerate(names):
             # from the page before it in the list (Export before Overview)
-            seconds = clicker.time(lambda n=name: _sidebar_link(page, n).click())
+            seconds = clicker.time(lambda n=name: sidebar_link(page, n).click())
             if round_ > 0:  # the first round warms the server's caches
                 samples[name].append(seconds)
             del index
@@ -292,7 +292,7 @@ def prepare_pdf(clicker: Clicker, base: str, token: str, feature: str) -> list[f
         title = f"{feature} (take {round_})"
         _retitle(clicker, title)
         clicker.time(lambda: _live(page).get_by_role("button", name="Save", exact=True).click())
-        clicker.time(lambda: _sidebar_link(page, "Export & import").click())
+        clicker.time(lambda: sidebar_link(page, "Export & import").click())
         began = time.perf_counter()
         _live(page).get_by_role("button", name="Prepare the export").click()
         page.get_by_role("button", name=re.compile("^Download")).wait_for(timeout=120_000)

@@ -14,8 +14,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -26,7 +24,7 @@ import sqlalchemy as sa
 from bench.common import ROOT, create_large_canvas, median_seconds, temp_database
 from strategy_canvas import db
 from strategy_canvas import models as m
-from strategy_canvas.services import activity, changes, history, items, versions
+from strategy_canvas.services import activity, canvases, changes, history, items, versions
 from strategy_canvas.services.activity import Actor
 
 WRITE_BUDGET = 1.3
@@ -110,27 +108,39 @@ def _writes(engine: Any, token: str) -> dict[str, Callable[[], object]]:
     return {"update a feature": update, "add and delete a goal": create_and_delete}
 
 
-def bench_writes(engine: Any, token: str) -> None:
+def _timed(run: Callable[[], object]) -> float:
+    began = time.perf_counter()
+    run()
+    return time.perf_counter() - began
+
+
+def bench_writes(engine: Any, token: str, *, pairs: int = 400, warmup: int = 20) -> None:
     print("\n-- a write with its history entry, against the same write without (same run)")
     print(
-        "each: the median of 150 writes after 20 warm-up ones; off and on alternate 5 "
-        "times, and the ratio is the median of the 5 rounds' on/off"
+        f"each: {pairs} writes without and {pairs} with, alternating write by write (so "
+        "both see the same load on a shared machine), after a warm-up; the medians, "
+        "their ratio, and the ratio in each quarter of the run"
     )
-    print(f"{'write':24} {'off ms':>8} {'on ms':>8} {'ratio':>6}  rounds")
+    print(f"{'write':24} {'off ms':>8} {'on ms':>8} {'ratio':>6}  quarters")
     for name, run in _writes(engine, token).items():
-        ratios, offs, ons = [], [], []
-        for _ in range(5):
+        for _ in range(warmup):
             with history_off():
-                off = median_seconds(run, repeat=150, warmup=20)
-            on = median_seconds(run, repeat=150, warmup=20)
-            offs.append(off)
-            ons.append(on)
-            ratios.append(on / off)
-        ratio = statistics.median(ratios)
+                run()
+            run()
+        offs, ons = [], []
+        for _ in range(pairs):
+            with history_off():
+                offs.append(_timed(run))
+            ons.append(_timed(run))
+        off, on = statistics.median(offs), statistics.median(ons)
+        ratio = on / off
+        q = pairs // 4
+        quarters = " ".join(
+            f"{statistics.median(ons[i : i + q]) / statistics.median(offs[i : i + q]):.2f}"
+            for i in range(0, q * 4, q)
+        )
         over = "  over budget" if ratio > WRITE_BUDGET else ""
-        off_ms, on_ms = statistics.median(offs) * 1000, statistics.median(ons) * 1000
-        rounds = " ".join(f"{r:.2f}" for r in ratios)
-        print(f"{name:24} {off_ms:8.2f} {on_ms:8.2f} {ratio:6.2f}  {rounds}{over}")
+        print(f"{name:24} {off * 1000:8.2f} {on * 1000:8.2f} {ratio:6.2f}  {quarters}{over}")
     print(f"budget: {WRITE_BUDGET:g}x the write without its entry")
 
 
@@ -228,52 +238,74 @@ def bench_history_page(url: str, token: str) -> None:
     print(f"budget: opens in under {SECONDS_BUDGET:g} s")
 
 
+def _small_canvas(url: str) -> str:
+    """A canvas with a short history (created, a persona added and changed), for the
+    baseline."""
+    with db.session_scope(db.get_engine(url)) as s:
+        token = canvases.create_canvas(
+            session=s, canvas_in={"name": "Small canvas"}, actor=ANA
+        ).token
+        row = items.create_item(
+            session=s, canvas_token=token, kind="persona", data={"name": "Ana"}, actor=ANA
+        )
+        items.update_item(
+            session=s,
+            canvas_token=token,
+            kind="persona",
+            item_id=row.id,
+            changes={"name": "Ana, the planner"},
+            expected_version=row.version,
+            actor=ANA,
+        )
+    return token
+
+
 def _in_chromium(url: str, token: str) -> str | None:
-    """Click-to-settled in Debian's Chromium, against a real `streamlit run`: the median
-    of 5 clicks on "History" from the Overview until the feed's count is on screen."""
+    """Click-to-settled in Debian's Chromium, against a real `streamlit run` on a free
+    port (bench/bench_browser.py's server): the time runs from the click on "History" in
+    the sidebar, from the Overview, until the feed's count is on screen and nothing is
+    stale or running; the median of 5 clicks after a warm-up one. Baselines in the same
+    run, clicks interleaved with the large canvas's: the same click on a canvas whose
+    history holds 3 entries, and opening a bare one-line page from a link."""
     chromium = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
     if not os.path.exists(chromium):
         print("(Chromium not found: CHROMIUM_PATH)")
         return None
     from playwright.sync_api import expect, sync_playwright
 
-    port = 8600 + os.getpid() % 300
-    env = {**os.environ, "DATABASE_URL": url, "STRATEGY_CANVAS_MODE": "local"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true",
-         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(120):
-                try:
-                    page.goto(f"{base}/Overview?canvas={token}", timeout=5000)
-                    break
-                except Exception:
-                    time.sleep(0.5)
-            samples = []
-            for _ in range(6):
-                page.goto(f"{base}/Overview?canvas={token}")
-                expect(page.get_by_text("Live · change")).to_be_visible(timeout=60_000)
-                link = page.get_by_test_id("stSidebar").get_by_role("link", name="History")
-                began = time.perf_counter()
-                link.click()
-                expect(page.get_by_text("Entries 1–50 of")).to_be_visible(timeout=60_000)
-                samples.append(time.perf_counter() - began)
-            browser.close()
-        warm = samples[1:]  # the first opens a cold Python module
-        return (
-            f"median {statistics.median(warm) * 1000:.0f} ms, "
-            f"slowest {max(warm) * 1000:.0f} ms (first, cold: {samples[0] * 1000:.0f} ms)"
-        )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    from bench.bench_browser import SETTLED, Clicker, app_server, bare_clicks, sidebar_link
+
+    small = _small_canvas(url)
+    with app_server(url) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context.set_default_timeout(60_000)
+        clicker = Clicker(context.new_page())
+        bare, _ = bare_clicks(clicker, base)
+        page = clicker.page
+
+        def open_history(canvas: str, shown: str) -> float:
+            page.goto(f"{base}/Overview?canvas={canvas}")
+            clicker.settle()
+            began = time.perf_counter()
+            sidebar_link(page, "History").click()
+            # a page's first message can come before it has drawn anything: wait for
+            # the feed, then for calm
+            expect(page.get_by_text(shown)).to_be_visible()
+            page.wait_for_function(SETTLED, polling="raf")
+            return time.perf_counter() - began
+
+        large_ms, small_ms = [], []
+        for _ in range(6):
+            large_ms.append(open_history(token, "Entries 1–50 of") * 1000)
+            small_ms.append(open_history(small, "Entries 1–3 of 3") * 1000)
+        browser.close()
+    warm, warm_small = large_ms[1:], small_ms[1:]  # the first opens a cold Python module
+    return (
+        f"median {statistics.median(warm):.0f} ms, slowest {max(warm):.0f} ms (first, cold: "
+        f"{large_ms[0]:.0f} ms); the same click on a canvas with 3 entries: "
+        f"{statistics.median(warm_small):.0f} ms; a bare page from a link: {bare:.0f} ms"
+    )
 
 
 def _change(engine: Any, token: str, rnd: random.Random, i: int) -> None:
