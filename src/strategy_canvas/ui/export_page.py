@@ -95,15 +95,27 @@ def _file_name(canvas_name: str, fmt: str) -> str:
     return f"{slug}{extra}-{date.today():%Y-%m-%d}.{SUFFIX[fmt]}"
 
 
-def _render(
-    ctx: PageContext,
-    fmt: str,
-    chosen: tuple[int, ...],
-    theme: str,
-    workshop: str | None,
-    options: Options,
-) -> bytes:
+@dataclass(frozen=True)
+class Request:
+    """One export as the options ask for it: the format, the steps, the PDF's theme, the
+    workshop whose summary goes in, and the rest (:class:`Options`)."""
+
+    fmt: str
+    chosen: tuple[int, ...]
+    theme: str
+    workshop: str | None
+    options: Options
+
+
+def _render(ctx: PageContext, request: Request) -> bytes:
     assert ctx.token is not None
+    fmt, chosen, theme, workshop, options = (
+        request.fmt,
+        request.chosen,
+        request.theme,
+        request.workshop,
+        request.options,
+    )
     with ctx.read() as session:
         diff = (
             changes.since_version(session=session, canvas_token=ctx.token, since=options.since)
@@ -145,27 +157,20 @@ def _render(
     return text.encode("utf-8")
 
 
-def _prepared(
-    ctx: PageContext,
-    fmt: str,
-    chosen: tuple[int, ...],
-    theme: str,
-    workshop: str | None,
-    options: Options,
-) -> tuple[bytes, bytes | None]:
+def _prepared(ctx: PageContext, request: Request) -> tuple[bytes, bytes | None]:
     """The export and, for a PDF, its cover as an image (no Streamlit here: it runs in
     the background, :mod:`strategy_canvas.export.ready`)."""
-    data = _render(ctx, fmt, chosen, theme, workshop, options)
-    if fmt != "pdf":
+    data = _render(ctx, request)
+    if request.fmt != "pdf":
         return data, None
     assert ctx.token is not None
     with ctx.read() as session:
         cover = pdf.render_preview(
             session=session,
             canvas_token=ctx.token,
-            steps=chosen,
-            theme=theme,  # type: ignore[arg-type]
-            workshop=workshop,
+            steps=request.chosen,
+            theme=request.theme,  # type: ignore[arg-type]
+            workshop=request.workshop,
         )
     return data, cover
 
@@ -231,8 +236,8 @@ def export_panel(ctx: PageContext) -> None:
         if fmt in TRACKER_HINTS:
             st.caption(TRACKER_HINTS[fmt])
         workshop = _workshop_choice(ctx) if fmt in ("pdf", "md") else None
-        options = _options(ctx, fmt)
-        key = (ctx.token, ctx.revision, fmt, chosen, theme, workshop, options)
+        request = Request(fmt, chosen, theme, workshop, _options(ctx, fmt))
+        key = (ctx.token, ctx.revision, request)
         if fmt in ("pdf", "md") and not chosen:
             st.warning("Choose at least one step to include.", icon=":material/warning:")
             return
@@ -243,8 +248,7 @@ def export_panel(ctx: PageContext) -> None:
         url, token = ctx.settings.database_url, ctx.token
 
         def job_at(revision: int) -> ready.Job:
-            work = partial(_prepared, ctx, fmt, chosen, theme, workshop, options)
-            return (url, token, revision, fmt, chosen, theme, workshop, options), work
+            return (url, token, revision, request), partial(_prepared, ctx, request)
 
         job_key, made_now = job_at(ctx.revision)
         work: Callable[[], tuple[bytes, bytes | None]] = made_now
