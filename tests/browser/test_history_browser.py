@@ -146,7 +146,8 @@ def test_a_change_pushed_as_the_person_leaves_a_page_does_not_blank_the_next(
 ) -> None:
     """The Overview's live part asked for its rerun while Streamlit was switching to
     History; the run found no such fragment and left the History page blank (about one
-    click in ten when someone saved at that moment). A page being left asks nothing."""
+    click in ten when someone saved at that moment). A page being left asks nothing. And
+    the feed, like the boards, reruns when a change is pushed, never on a timer."""
     from streamlit.proto.BackMsg_pb2 import BackMsg
 
     page = _tab(chromium)
@@ -170,3 +171,9 @@ def test_a_change_pushed_as_the_person_leaves_a_page_does_not_blank_the_next(
         expect(live(page).get_by_text("Entries 1–")).to_be_visible()
         assert fragment_reruns == []  # the Overview, being left, asked for nothing
         expect(live(page).get_by_text(f"added persona “{PERSONA}”")).to_be_visible()
+
+    # While nothing changes, the feed does not rerun (it polled every 0.75 s)
+    page.wait_for_timeout(1500)
+    fragment_reruns.clear()
+    page.wait_for_timeout(2500)
+    assert fragment_reruns == []

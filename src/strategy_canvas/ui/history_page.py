@@ -20,7 +20,6 @@ the counter but change no item, do not compute it again).
 from __future__ import annotations
 
 import functools
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
@@ -30,7 +29,7 @@ from strategy_canvas.export import json_io
 from strategy_canvas.services import canvases, changes, history, trash, versions
 from strategy_canvas.services.errors import ServiceError
 from strategy_canvas.services.progress import STEP_TITLES
-from strategy_canvas.ui import identity, links, messages, steps
+from strategy_canvas.ui import board, identity, links, messages, push, steps
 from strategy_canvas.ui import since as since_cache
 from strategy_canvas.ui.text import md
 from strategy_canvas.ui.timefmt import relative_time
@@ -221,7 +220,7 @@ def feed_view(ctx: PageContext) -> None:
         st.session_state[PAGE_KEY] = 0
     first = [True]
 
-    def feed() -> None:
+    def feed() -> push.Drawn:
         revision = ctx.revision if first[0] else _revision(ctx)
         first[0] = False
         _notice()
@@ -229,8 +228,10 @@ def feed_view(ctx: PageContext) -> None:
             url, ctx.token or "", revision, step, person, item, st.session_state.get(PAGE_KEY, 0)
         )
         _entries(ctx, page)
+        return board.drawn(ctx, revision)
 
-    st.fragment(feed, run_every=timedelta(seconds=ctx.settings.live_sync_seconds))()
+    # like the boards: rerun when a change is pushed, not on a timer
+    push.follow(feed, every_seconds=ctx.settings.live_sync_seconds, key="hist.live.feed")
 
 
 def _revision(ctx: PageContext) -> int:
