@@ -160,6 +160,8 @@ def test_no_stream_means_polling_and_a_dropped_stream_catches_up(
         # the stream drops: the page tells its viewer it may be stale...
         proxy.cut()
         expect(streaming.get_by_text(RECONNECTING)).to_be_visible(timeout=10_000)
+        streaming.mouse.wheel(0, 2_000)  # told wherever the viewer has scrolled
+        expect(streaming.get_by_text(RECONNECTING)).to_be_in_viewport()
         _go_to_step(browser_db, key, 3)
         expect(polling.get_by_text("Step 3 of 5").first).to_be_visible(timeout=10_000)
         # ...and it is: nothing reaches it while the line is down

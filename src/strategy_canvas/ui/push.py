@@ -193,12 +193,16 @@ export default function (component) {
 }
 """
 
+#: the status is pinned to the bottom of the window: a stale board is told wherever the
+#: viewer has scrolled (the listener sits at the end of a long board)
 LISTENER_CSS = """
 .sc-live-status:empty { display: none; }
 .sc-live-status {
-  font-size: 0.85rem; padding: 0.35rem 0.6rem; border-radius: 0.5rem;
-  background: var(--st-orange-background-color, #FEF3C7);
-  color: var(--st-orange-text-color, #92400E);
+  position: fixed; bottom: 1rem; left: 50%; transform: translateX(-50%); z-index: 999;
+  max-width: min(40rem, calc(100vw - 2rem));
+  font-size: 0.9rem; padding: 0.5rem 0.9rem; border-radius: 0.5rem;
+  background: #FEF3C7; color: #92400E; border: 1px solid #FCD34D;
+  box-shadow: 0 2px 8px rgba(0, 0, 0, 0.12);
 }
 """
 
