@@ -10,8 +10,10 @@ import asyncio
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Engine
@@ -24,6 +26,8 @@ from strategy_canvas.live.hub import HUB, Hub, announce_commits, install_commit_
 from strategy_canvas.services import canvases, items
 from strategy_canvas.services import workshops as ws
 from strategy_canvas.services.errors import PermissionDenied, ValidationFailed
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -67,6 +71,13 @@ def _subscribe(hub: Hub, loop: asyncio.AbstractEventLoop, canvas_id: int) -> asy
 
 async def _async(function: object, *args: object) -> object:
     return function(*args)  # type: ignore[operator]
+
+
+def _run_apart(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` on a thread of its own: the browser tests' Playwright keeps an
+    event loop running on this one when they share a pytest process."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 # ------------------------------------------------------------------------- the hub
@@ -178,9 +189,9 @@ def test_the_event_route_sends_the_counter_and_refuses_other_tokens(
     try:
         app = Starlette(routes=server.routes())
         for wrong in ("not-a-canvas-token", "%3Cscript%3E"):
-            status, _, body = asyncio.run(_request(app, wrong))
+            status, _, body = _run_apart(_request(app, wrong))
             assert status == 403 and "does not open" in body
-        status, headers, first = asyncio.run(_request(app, canvas.token))
+        status, headers, first = _run_apart(_request(app, canvas.token))
         assert status == 200
         assert (b"content-type", b"text/event-stream; charset=utf-8") in headers
         assert (b"x-accel-buffering", b"no") in headers  # nginx passes it through at once
@@ -298,7 +309,7 @@ def test_every_page_opened_shows_a_loading_state_until_it_draws() -> None:
     browser = [(b"accept", b"text/html,application/xhtml+xml,*/*;q=0.8"),
                (b"accept-encoding", b"gzip, deflate, br")]  # fmt: skip
     for path in ("/", "/Vision"):  # a deep link is the same page
-        status, headers, body = asyncio.run(_get(app, path, browser))
+        status, headers, body = _run_apart(_get(app, path, browser))
         assert status == 200 and b"content-encoding" not in headers
         assert body.count(b'id="sc-loading"') == 1
         # before the root the app draws into, and the length says so
@@ -306,11 +317,11 @@ def test_every_page_opened_shows_a_loading_state_until_it_draws() -> None:
         assert int(headers[b"content-length"]) == len(body) == len(PAGE) + len(server.LOADING_HTML)
     # what is not a page opened in a browser passes through as it was
     script = [(b"accept", b"*/*"), (b"accept-encoding", b"gzip, deflate, br")]
-    status, headers, body = asyncio.run(_get(app, "/static/app.js", script))
+    status, headers, body = _run_apart(_get(app, "/static/app.js", script))
     assert headers[b"content-encoding"] == b"gzip" and b"sc-loading" not in body
-    status, headers, body = asyncio.run(_get(app, "/", [(b"accept-encoding", b"gzip")]))
+    status, headers, body = _run_apart(_get(app, "/", [(b"accept-encoding", b"gzip")]))
     assert headers[b"content-encoding"] == b"gzip"
-    status, headers, body = asyncio.run(_get(app, "/", browser, method="HEAD"))
+    status, headers, body = _run_apart(_get(app, "/", browser, method="HEAD"))
     assert b"sc-loading" not in body
 
 
