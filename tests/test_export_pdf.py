@@ -5,11 +5,8 @@ inside the page margins. Checked through poppler (pdftotext, pdfimages, pdftoppm
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
 import subprocess
-import unicodedata
 import xml.etree.ElementTree as ET
 from datetime import date
 from pathlib import Path
@@ -23,45 +20,13 @@ from strategy_canvas import demo
 from strategy_canvas.export import pdf
 from strategy_canvas.services import canvases, items, progress
 from strategy_canvas.services.errors import NotFound
+from tests.reportkit import pdf_text, squash
 
-
-@pytest.fixture(autouse=True)
-def _poppler() -> None:
-    """The checks read the PDF with poppler-utils; under CI its absence is a failure."""
-    if all(shutil.which(tool) for tool in ("pdftotext", "pdfimages", "pdftoppm")):
-        return
-    if os.environ.get("CI"):
-        pytest.fail("poppler-utils (pdftotext, pdfimages, pdftoppm) is not installed")
-    pytest.skip("poppler-utils (pdftotext, pdfimages, pdftoppm) is not installed")
+#: the checks read the PDF with poppler-utils (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("poppler")
 
 
 # ------------------------------------------------------------------------- helpers
-
-#: Characters a PDF's text layer may add or drop around what was written: whitespace,
-#: the zero-width breaks the template adds to long words, soft hyphens, bidi marks.
-_INVISIBLE = re.compile(r"[\s\u200b\u200c\u200d\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069]+")
-
-
-def squash(text: str) -> str:
-    """Text compared without the spacing and line breaks the layout chose."""
-    return _INVISIBLE.sub("", unicodedata.normalize("NFC", text))
-
-
-def pdf_text(document: bytes, tmp_path: Path, *, raw: bool = False, body_only: bool = False) -> str:
-    """The PDF's text in reading order (``raw``: in the order it was drawn, which keeps
-    table cells whole but puts the words of a right-to-left run in visual order;
-    ``body_only``: without the running header and footer, so a table row that breaks
-    across pages reads on)."""
-    path = tmp_path / "report.pdf"
-    path.write_bytes(document)
-    crop = ["-x", "0", "-y", "62", "-W", "600", "-H", "718"] if body_only else []
-    result = subprocess.run(
-        ["pdftotext", *(["-raw"] if raw else []), *crop, "-enc", "UTF-8", str(path), "-"],
-        capture_output=True,
-        check=True,
-    )
-    return result.stdout.decode("utf-8")
-
 
 _RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 
@@ -534,6 +499,9 @@ def test_the_preview_is_the_first_page_drawn_alone(
 def test_after_an_edit_only_the_charts_of_the_edited_items_are_built_again(
     session: Session, demo_token: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The SVGs are cached by what the charts read: the same demo, edited the same way on
+    # the other database, would otherwise be found built already.
+    pdf.clear_cache()
     pdf.render_pdf(session=session, canvas_token=demo_token)
     flaw = items.list_items(session=session, canvas_token=demo_token, kind="flaw")[0]
     items.update_item(
