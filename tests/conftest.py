@@ -162,3 +162,13 @@ def seeded(app_engine: Engine, _demo_template: tuple[Path, str]) -> models.Canva
     use_database_file(app_engine, path)
     with db.session_scope(app_engine, readonly=True) as session:
         return canvases.get_canvas(session=session, canvas_token=token)
+
+
+@pytest.fixture
+def poppler() -> None:
+    """The checks read the PDF with poppler-utils; under CI its absence is a failure."""
+    if all(shutil.which(tool) for tool in ("pdftotext", "pdfimages", "pdftoppm")):
+        return
+    if os.environ.get("CI"):
+        pytest.fail("poppler-utils (pdftotext, pdfimages, pdftoppm) is not installed")
+    pytest.skip("poppler-utils (pdftotext, pdfimages, pdftoppm) is not installed")

@@ -10,10 +10,8 @@ all three are drawn from (services/snapshot.py).
 
 from __future__ import annotations
 
-import html
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +30,7 @@ from strategy_canvas.ui import overview as overview_page
 from strategy_canvas.ui import prioritisation as prio
 from tests.dbkit import use_database_file
 from tests.pagekit import APP, TIMEOUT, open_page, texts
+from tests.reportkit import md_tables, pdf_layout_text, unescape_md
 
 #: how many features the reports list in full (the rest are counted)
 REPORTED_FEATURES = 60
@@ -127,8 +126,8 @@ def read_pages(token: str) -> tuple[Said, Said]:
     for text in texts(at, "markdown"):
         overview.open_flaws += re.findall(r"^- \S+ \*\*(.+?)\*\*", text, flags=re.M)
         for rank, title in re.findall(r"^(\d+)\\\. \*\*(.+?)\*\*", text, flags=re.M):
-            overview.top.append((rank, _unescape_md(title)))
-    overview.open_flaws = [_unescape_md(t) for t in overview.open_flaws]
+            overview.top.append((rank, unescape_md(title)))
+    overview.open_flaws = [unescape_md(t) for t in overview.open_flaws]
     overview.captions = texts(at, "caption")
     return said, overview
 
@@ -136,67 +135,33 @@ def read_pages(token: str) -> tuple[Said, Said]:
 # ------------------------------------------------------------------------- Markdown
 
 
-def _unescape_md(text: str) -> str:
-    return html.unescape(re.sub(r"\\(.)", r"\1", text))
-
-
-def _tables(text: str, heading: str) -> list[list[dict[str, str]]]:
-    """Every table right under a heading named ``heading``, as rows of cells."""
-    found = []
-    for section in re.split(r"^#{2,4} ", text, flags=re.M)[1:]:
-        title, _, body = section.partition("\n")
-        if title.strip() != heading:
-            continue
-        lines = [line for line in body.splitlines() if line.startswith("|")]
-        if len(lines) < 2:
-            continue
-        cells = [re.split(r"(?<!\\)\|", line)[1:-1] for line in lines]
-        head = [c.strip() for c in cells[0]]
-        found.append(
-            [
-                {h: _unescape_md(c.strip()).split("<br>")[0] for h, c in zip(head, r, strict=True)}
-                for r in cells[2:]
-            ]
-        )
-    return found
-
-
 def read_markdown(text: str) -> Said:
     said = Said()
-    [features] = _tables(text, "Features ranked by RICE")
+    [features] = md_tables(text, "Features ranked by RICE")
     said.ranks = {row["Feature"]: row["#"] for row in features}
     for table in (
-        _tables(text, "Goals and key results") + _tables(text, "Goals") + _tables(text, "KPIs")
+        md_tables(text, "Goals and key results")
+        + md_tables(text, "Goals")
+        + md_tables(text, "KPIs")
     ):
         for row in table:
             metric = row.get("Key result") or row.get("KPI") or ""
             if metric and metric != "—":
                 assert said.kpis.setdefault(metric, row["Progress"]) == row["Progress"], metric
-    [flaws] = _tables(text, "Flaws and fixes")
+    [flaws] = md_tables(text, "Flaws and fixes")
     said.flaws = [row["Flaw"] for row in flaws]
-    [open_flaws] = _tables(text, "Open flaws")
+    [open_flaws] = md_tables(text, "Open flaws")
     said.open_flaws = [row["Flaw"] for row in open_flaws]
     top = re.search(r"\*\*Highest-ranked features \(RICE\):\*\* (.+)", text)
     if top:
         listed, _, said.top_note = top.group(1).partition(" — ")
         for part in listed.split("; "):
             rank, title = re.match(r"(\d+)\. (.+) \([\d,.]+\)$", part).groups()  # type: ignore[union-attr]
-            said.top.append((rank, _unescape_md(title)))
+            said.top.append((rank, unescape_md(title)))
     return said
 
 
 # ------------------------------------------------------------------------------ PDF
-
-
-def pdf_layout_text(document: bytes, tmp_path: Path) -> str:
-    path = tmp_path / "report.pdf"
-    path.write_bytes(document)
-    result = subprocess.run(
-        ["pdftotext", "-layout", "-enc", "UTF-8", str(path), "-"],
-        capture_output=True,
-        check=True,
-    )
-    return result.stdout.decode("utf-8")
 
 
 def _section(text: str, start: str, *ends: str) -> str:

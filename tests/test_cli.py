@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 
 from strategy_canvas import cli, config, db
 from strategy_canvas.services import canvases, items
+from tests.reportkit import ended_workshop
 
 SCRIPT = Path(sys.executable).with_name("strategy-canvas")
 
@@ -282,11 +283,9 @@ def test_the_reports_hold_the_latest_workshop_s_summary_or_the_one_named(
     database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """As on the Export page: the latest ended workshop's summary by default."""
-    from tests.test_workshop_report import _ended_workshop
-
     with db.session_scope(db.get_engine(database)) as session:
         token = canvases.create_canvas(session=session, canvas_in={"name": "Workshopped"}).token
-        _ended_workshop(session, token)
+        ended_workshop(session, token)
     md = tmp_path / "r.md"
     assert run(capsys, "export", token, "--format", "md", "-o", str(md))[0] == 0
     assert "## Workshop: Spring strategy day" in md.read_text()

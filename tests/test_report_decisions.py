@@ -19,7 +19,7 @@ from strategy_canvas.services import canvases, snapshot
 from strategy_canvas.ui import designs
 from strategy_canvas.ui import prioritisation as prio
 from tests.pagekit import APP, TIMEOUT, texts
-from tests.test_agreement import _tables, pdf_layout_text
+from tests.reportkit import md_tables, pdf_layout_text
 
 VERDICT_WORDS = {"solid": "✓ solid", "fragile": "⚠ fragile"}
 
@@ -78,7 +78,7 @@ def test_the_reports_hold_the_decisions_in_the_pages_numbers(
         str(t): (VERDICT_WORDS[str(v)], scoring.share_text(float(p)))
         for t, v, p in zip(scored["title"], scored["verdict"], scored["p_top_k"], strict=True)
     }
-    [table] = _tables(md, "How robust the ranking is")
+    [table] = md_tables(md, "How robust the ranking is")
     assert {r["Feature"]: (r["Verdict"], r["Top 5"]) for r in table} == expected
     assert {r["Feature"]: r["In short"] for r in table} == {t: s for t, (_, s) in page.items()}
     assert "2,000 runs of the RICE ranking" in md
@@ -103,11 +103,11 @@ def test_the_reports_hold_the_decisions_in_the_pages_numbers(
         }
         for row in shown.to_dict("records")
     }
-    [side_by_side] = _tables(md, "Every framework's rank")
+    [side_by_side] = md_tables(md, "Every framework's rank")
     assert {
         r["Feature"]: {k: r[label] for k, label in labels.items()} for r in side_by_side
     } == page_ranks
-    [weighted] = _tables(md, "Weighted ranking")
+    [weighted] = md_tables(md, "Weighted ranking")
     assert [(r["#"], r["Feature"]) for r in weighted] == [
         (ranks["weighted"], title)
         for title, ranks in page_ranks.items()  # the page lists them best first

@@ -16,51 +16,14 @@ from sqlmodel import Session
 
 from strategy_canvas import db, models
 from strategy_canvas.export import json_io, markdown, pdf, report_data
-from strategy_canvas.services import canvases, items
+from strategy_canvas.services import canvases
 from strategy_canvas.services import workshops as ws
 from strategy_canvas.services.errors import NotFound, ValidationFailed
 from tests.pagekit import open_page, texts
-from tests.test_export_pdf import _poppler, pdf_text, squash  # noqa: F401
+from tests.reportkit import HOSTILE, ended_workshop, pdf_text, squash
 
-HOSTILE = 'Parents decide at 5 pm — *bold* <b>x</b> #import "x" | pipe'
-
-
-def _ended_workshop(session: Session, token: str) -> str:
-    """A workshop with notes, a theme, votes, blind scores and promotions, ended."""
-    started = ws.start_workshop(
-        session=session, canvas_token=token, title="Spring strategy day", anonymous_notes=False
-    )
-    key = started.facilitator_key
-    ann = ws.join(session=session, display_name="Ann", link_token=started.link_token).token
-    bo = ws.join(session=session, display_name="Bo Ø", link_token=started.link_token).token
-    kept = ws.add_note(session=session, participant_token=ann, step=1, text=HOSTILE)
-    fridge = ws.add_note(session=session, participant_token=bo, step=1, text="冷蔵庫 first")
-    risk = ws.add_note(session=session, participant_token=bo, step=4, text="Scanner may slip")
-    ws.reveal(session=session, facilitator_key=key, step=1, what="notes")
-    for voter in (ann, bo):
-        ws.vote(session=session, participant_token=voter, note_id=fridge.id)
-    ws.vote(session=session, participant_token=bo, note_id=kept.id)
-    theme = ws.create_theme(session=session, facilitator_key=key, step=1, name="Timing")
-    ws.assign_note_to_theme(
-        session=session, facilitator_key=key, note_id=kept.id, theme_id=theme.id
-    )
-    feature = items.create_item(
-        session=session, canvas_token=token, kind="feature", data={"title": "Offline mode"}
-    )
-    ws.blind_score(session=session, participant_token=ann, feature_id=feature.id, value=9, effort=2)
-    ws.blind_score(session=session, participant_token=bo, feature_id=feature.id, value=3, effort=8)
-    ws.promote_note(session=session, facilitator_key=key, note_id=fridge.id, kind="problem")
-    ws.promote_note(
-        session=session,
-        facilitator_key=key,
-        note_id=risk.id,
-        kind="risk",
-        fields={"mitigation": "Pilot with 20 families"},
-    )
-    ws.end_workshop(session=session, facilitator_key=key)
-    [choice] = ws.summary_choices(session=session, canvas_token=token)
-    assert choice["title"] == "Spring strategy day" and choice["ended_at"] is not None
-    return str(choice["key"])
+#: the checks read the PDF with poppler-utils (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("poppler")
 
 
 @pytest.fixture
@@ -72,7 +35,7 @@ def canvas(engine: Engine) -> models.Canvas:
 def test_the_summary_tables_speak_the_product_s_words(
     session: Session, canvas: models.Canvas
 ) -> None:
-    key = _ended_workshop(session, canvas.token)
+    key = ended_workshop(session, canvas.token)
     data = report_data.gather(session=session, canvas_token=canvas.token, workshop=key)
     section = data["workshop"]
     assert section["title"] == "Spring strategy day" and section["counts"]["votes"] == 3
@@ -102,7 +65,7 @@ def test_the_summary_tables_speak_the_product_s_words(
 def test_markdown_and_pdf_hold_the_summary_with_user_text_as_text(
     session: Session, canvas: models.Canvas, tmp_path: Path
 ) -> None:
-    key = _ended_workshop(session, canvas.token)
+    key = ended_workshop(session, canvas.token)
     text = markdown.render_markdown(session=session, canvas_token=canvas.token, workshop=key)
     section = text[text.index("## Workshop: Spring strategy day") : text.index("## Decision log")]
     for title in ("### Decisions", "### Actions", "### Themes", "### Vote results"):
@@ -124,7 +87,7 @@ def test_markdown_and_pdf_hold_the_summary_with_user_text_as_text(
 def test_the_json_export_carries_the_summaries_and_the_import_keeps_them(
     session: Session, canvas: models.Canvas
 ) -> None:
-    key = _ended_workshop(session, canvas.token)
+    key = ended_workshop(session, canvas.token)
     document = json.loads(
         json_io.dumps(json_io.export_canvas(session=session, canvas_token=canvas.token))
     )
@@ -164,7 +127,7 @@ def test_the_json_export_carries_the_summaries_and_the_import_keeps_them(
 def test_a_bad_summary_is_refused_with_its_place_and_nothing_is_written(
     session: Session, canvas: models.Canvas, change: Any, where: str
 ) -> None:
-    _ended_workshop(session, canvas.token)
+    ended_workshop(session, canvas.token)
     document = json.loads(
         json_io.dumps(json_io.export_canvas(session=session, canvas_token=canvas.token))
     )
@@ -180,7 +143,7 @@ def test_a_bad_summary_is_refused_with_its_place_and_nothing_is_written(
 def test_the_export_page_offers_the_latest_workshop_s_summary(app_engine: Engine) -> None:
     with db.session_scope(app_engine) as session:
         token = canvases.create_canvas(session=session, canvas_in={"name": "Dinner"}).token
-        key = _ended_workshop(session, token)
+        key = ended_workshop(session, token)
     at = open_page("pages/8_Export.py", canvas=token)
     assert not at.exception
     at.radio(key="export.format").set_value("md").run()
