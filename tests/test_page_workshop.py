@@ -736,3 +736,35 @@ def test_promoting_a_note_asks_what_the_step_needs(
         "must",
     )
     assert any("is now feature" in t for t in texts(f, "success"))
+
+
+def test_the_facilitator_by_their_link_undoes_a_promote_in_one_click(
+    app_engine: Engine, canvas: models.Canvas, started: workshops.StartedWorkshop
+) -> None:
+    """Come by the facilitator link (no canvas open, so page_setup drew no Undo), the
+    facilitator still gets Undo for their last change: the promote goes back."""
+    alice = join(app_engine, started, "Alice")
+    with db.session_scope(app_engine) as session:
+        note = workshops.add_note(
+            session=session, participant_token=alice, step=1, text="Night-shift nurse"
+        )
+        persona = workshops.promote_note(
+            session=session,
+            facilitator_key=started.facilitator_key,
+            note_id=note.id or 0,
+            kind="persona",
+        )
+    at = as_facilitator(started)
+    [undo_button] = [b for b in at.sidebar.button if b.key == "undo.button"]
+    assert undo_button.label.startswith("Undo: added persona")
+    undo_button.click().run()
+    ok(at)
+    with db.session_scope(app_engine, readonly=True) as session:
+        names = [
+            p.name
+            for p in items.list_items(session=session, canvas_token=canvas.token, kind="persona")
+        ]
+        again = session.get(models.Note, note.id)
+    assert persona.name not in names
+    assert again is not None and again.promoted_item_id is None
+    assert not [b for b in at.sidebar.button if b.key == "undo.button"]  # nothing left of hers

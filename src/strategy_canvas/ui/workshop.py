@@ -20,6 +20,7 @@ scores, the facilitator's forms — sits beside it and is never redrawn from out
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -27,7 +28,7 @@ import streamlit as st
 from strategy_canvas import models as m
 from strategy_canvas.services import workshops
 from strategy_canvas.services.errors import PermissionDenied, ServiceError
-from strategy_canvas.ui import context, identity, messages, steps
+from strategy_canvas.ui import context, identity, messages, steps, undo
 from strategy_canvas.ui import workshop_facilitator as facilitate
 from strategy_canvas.ui import workshop_live as live
 from strategy_canvas.ui import workshop_state as state
@@ -290,6 +291,8 @@ def seated(ctx: PageContext, seat: state.Seat) -> str | None:
         return "elsewhere"
     st.session_state[state.SEAT_KEY] = (seat.param, token)
     identity.sit(token)  # this tab's changes to the canvas are this participant's
+    if view.role == "facilitator" and ctx.canvas is None:
+        _facilitator_undo(ctx, token)
     st.session_state[state.VIEW_STEP_KEY] = step
     st.session_state[state.SEEN_KEY] = state.page_key(sync, loaded, step)
     _header(sync, loaded, step)
@@ -317,6 +320,14 @@ def seated(ctx: PageContext, seat: state.Seat) -> str | None:
     with board:
         live.live(ctx, token)
     return None
+
+
+def _facilitator_undo(ctx: PageContext, key: str) -> None:
+    """The sidebar's Undo for a facilitator who came by their link (no canvas open, so
+    page_setup drew none): their last change, a promote say, on the workshop's canvas."""
+    with ctx.read() as session:
+        canvas = workshops.canvas_for_facilitator(session=session, facilitator_key=key)
+    undo.sidebar(dataclasses.replace(ctx, canvas=canvas, _revision=None))
 
 
 def _taken_over(ctx: PageContext, key: str) -> str:

@@ -355,6 +355,15 @@ def get_workshop_for_facilitator(*, session: Session, facilitator_key: str) -> m
     return workshop
 
 
+def canvas_for_facilitator(*, session: Session, facilitator_key: str) -> m.Canvas:
+    """The canvas the workshop works on, for the holder of its facilitator key (who
+    writes to it by promoting notes, and may take back their last change)."""
+    _, canvas_token = facilitator_ids(session, facilitator_key)
+    canvas = session.exec(select(m.Canvas).where(m.Canvas.token == canvas_token)).one()
+    session.expunge(canvas)
+    return canvas
+
+
 def _steps_frame(session: Session, workshop_id: int) -> pd.DataFrame:
     columns = ["step", "locked", "notes_revealed", "votes_revealed", "scores_revealed"]
     rows = session.exec(
