@@ -335,10 +335,10 @@ def test_the_empty_roadmap_draws_no_chart(app_engine: Engine) -> None:
     assert any("give them start and end dates" in c for c in texts(at, "caption"))
 
 
-def test_a_long_lane_shows_its_first_cards_and_lists_the_rest(
+def test_a_long_lane_shows_its_first_cards_and_lists_the_rest_when_unfolded(
     app_engine: Engine, canvas: models.Canvas
 ) -> None:
-    from strategy_canvas.ui.implementation import CARDS_PER_LANE
+    from strategy_canvas.ui.implementation import CARDS_PER_LANE, MORE_KEY
 
     extra = CARDS_PER_LANE + 3
     with db.session_scope(app_engine) as session:
@@ -350,6 +350,16 @@ def test_a_long_lane_shows_its_first_cards_and_lists_the_rest(
                 data={"title": f"Later work {n}", "lane": "later"},
             )
     at = _page(canvas)
+    cards = _lanes(at)["Later"]
+    assert cards == [f"Later work {n}" for n in range(CARDS_PER_LANE)]
+    # folded, the rest is not sent to the browser at all: only its heading
+    [more] = [e for e in at.expander if e.label == "3 more in Later"]
+    assert not list(more.markdown)
+    assert not any(f"Later work {CARDS_PER_LANE}" in t for t in texts(at, "markdown"))
+
+    at.session_state[f"{MORE_KEY}.later"] = True  # the person unfolds it
+    at.run()
+    assert not at.exception
     cards = _lanes(at)["Later"]  # the cards, then the one element listing the rest
     assert cards[:CARDS_PER_LANE] == [f"Later work {n}" for n in range(CARDS_PER_LANE)]
     assert len(cards) == CARDS_PER_LANE + 1

@@ -36,6 +36,8 @@ LANES: dict[str, tuple[str, str]] = {
 _LANE_ORDER = {lane: i for i, lane in enumerate(LANES)}
 #: session-state key owned by this module: what the timeline groups by
 TIMELINE_GROUP_KEY = "step4.timeline_group"
+#: session-state keys owned by this module: whether a lane's further cards are unfolded
+MORE_KEY = "step4.lane_more"
 TIMELINE_GROUPS = {"owner": "Owner", "team": "Team"}
 #: roadmap status -> badge colour
 _STATUS_COLOURS = {"planned": "gray", "in_progress": "blue", "done": "green", "blocked": "red"}
@@ -122,9 +124,17 @@ def _roadmap(frames: Frames) -> None:
                 with st.container(border=True):
                     st.markdown(text)
             if len(texts) > CARDS_PER_LANE:
-                rest = texts[CARDS_PER_LANE:]
-                with st.expander(f"{len(rest)} more in {title}"):
-                    st.markdown("\n\n---\n\n".join(rest))  # one element, however many
+                _more_cards(lane, title, texts[CARDS_PER_LANE:])
+
+
+def _more_cards(lane: str, title: str, rest: list[str]) -> None:
+    """A lane's cards beyond the first ones, folded, and drawn only while unfolded: on
+    the large canvas they were three quarters of the page's markdown, which the browser
+    laid out on every visit (docs/ARCHITECTURE.md, "Budgets")."""
+    more = st.expander(f"{len(rest)} more in {title}", key=f"{MORE_KEY}.{lane}", on_change="rerun")
+    if more.open:
+        with more:
+            st.markdown("\n\n---\n\n".join(rest))  # one element, however many
 
 
 def _lane_cards(frames: Frames, today: date) -> dict[str, list[str]]:
