@@ -13,7 +13,9 @@ A headless Chromium clicks; the time runs from the click until the app has run
 (``data-test-script-state`` went to running and back) and no element is stale any more,
 checked on every animation frame. The live boards' refresh is set to 60 s so that no
 tick lands inside a measurement. Each figure is the median of ``ROUNDS`` clicks after
-a warm-up click.
+a warm-up click. Beside each wall time: the CPU the server process spent on the click
+(from /proc) and the time Chromium's page spent on its main thread (the DevTools
+``TaskDuration`` metric), which tell whether the server or the drawing is slow.
 
 Run: ``.venv/bin/python -m bench.bench_browser`` (CHROMIUM_PATH, default
 /usr/bin/chromium). Prints figures; asserts nothing.
@@ -82,6 +84,16 @@ def _app_copy() -> Path:
     return folder
 
 
+#: the server process behind each base URL :func:`app_server` yields
+SERVER_PIDS: dict[str, int] = {}
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process ``pid`` so far (Linux /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def app_server(database_url: str) -> Iterator[str]:
     folder = _app_copy()
@@ -101,6 +113,7 @@ def app_server(database_url: str) -> Iterator[str]:
             cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
+    SERVER_PIDS[url] = process.pid
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -128,10 +141,20 @@ class Clicker:
     running, checked on every animation frame.
     """
 
-    def __init__(self, page: Any) -> None:
+    def __init__(self, page: Any, server_pid: int | None = None) -> None:
         self.page = page
         self.finished = 0
         page.on("websocket", self._listen)
+        self.server_pid = server_pid
+        #: (server CPU, Chromium main thread) of the last timed click, in seconds
+        self.cost = (0.0, 0.0)
+        self._devtools = page.context.new_cdp_session(page)
+        self._devtools.send("Performance.enable")
+
+    def _busy(self) -> tuple[float, float]:
+        server = process_cpu_seconds(self.server_pid) if self.server_pid else 0.0
+        metrics = self._devtools.send("Performance.getMetrics")["metrics"]
+        return server, next(m["value"] for m in metrics if m["name"] == "TaskDuration")
 
     def _listen(self, socket: Any) -> None:
         socket.on("framereceived", self._frame)
@@ -155,7 +178,9 @@ class Clicker:
         self.page.wait_for_function(SETTLED, polling="raf", timeout=120_000)
 
     def time(self, click: Callable[[], object]) -> float:
+        """Seconds from ``click()`` until the app has settled; its CPU in ``cost``."""
         before = self.finished
+        busy = self._busy()
         began = time.perf_counter()
         click()
         deadline = began + 120
@@ -164,11 +189,38 @@ class Clicker:
                 raise TimeoutError("the click started no run")
             self.page.wait_for_timeout(2)
         self.page.wait_for_function(SETTLED, polling="raf", timeout=120_000)
-        return time.perf_counter() - began
+        seconds = time.perf_counter() - began
+        after = self._busy()
+        self.cost = (after[0] - busy[0], after[1] - busy[1])
+        return seconds
 
 
 def _median_ms(samples: list[float]) -> float:
     return statistics.median(samples) * 1000
+
+
+class Samples:
+    """The clicks of one action: wall time, server CPU and Chromium's main thread."""
+
+    def __init__(self) -> None:
+        self.walls: list[float] = []
+        self.costs: list[tuple[float, float]] = []
+
+    def add(self, seconds: float, clicker: Clicker) -> None:
+        self.walls.append(seconds)
+        self.costs.append(clicker.cost)
+
+    @property
+    def ms(self) -> float:
+        return _median_ms(self.walls)
+
+    @property
+    def server_ms(self) -> float:
+        return _median_ms([c[0] for c in self.costs])
+
+    @property
+    def browser_ms(self) -> float:
+        return _median_ms([c[1] for c in self.costs])
 
 
 def sidebar_link(page: Any, label: str) -> Any:
@@ -176,21 +228,21 @@ def sidebar_link(page: Any, label: str) -> Any:
     return sidebar.get_by_role("link", name=re.compile("^" + re.escape(label))).first
 
 
-def open_pages(clicker: Clicker, base: str, token: str) -> dict[str, float]:
-    """Median click-to-settled of opening each page from the sidebar."""
+def open_pages(clicker: Clicker, base: str, token: str) -> dict[str, Samples]:
+    """Click-to-settled of opening each page from the sidebar."""
     page = clicker.page
     page.goto(f"{base}/Overview?canvas={token}")
     clicker.settle()
-    samples: dict[str, list[float]] = {name: [] for name in PAGES}
+    samples = {name: Samples() for name in PAGES}
     names = list(PAGES)
     for round_ in range(ROUNDS + 1):
         for index, name in enumerate(names):
             # from the page before it in the list (Export before Overview)
             seconds = clicker.time(lambda n=name: sidebar_link(page, n).click())
             if round_ > 0:  # the first round warms the server's caches
-                samples[name].append(seconds)
+                samples[name].add(seconds, clicker)
             del index
-    return {name: _median_ms(s) for name, s in samples.items()}
+    return samples
 
 
 def bare_clicks(clicker: Clicker, base: str) -> tuple[float, float]:
@@ -238,15 +290,15 @@ def _retitle(clicker: Clicker, title: str) -> None:
     _live(clicker.page).get_by_role("button", name="Save", exact=True).wait_for()
 
 
-def save_item(clicker: Clicker, base: str, token: str) -> float:
-    """Median click-to-settled of saving a changed feature title on the Designs page
+def save_item(clicker: Clicker, base: str, token: str) -> Samples:
+    """Click-to-settled of saving a changed feature title on the Designs page
     (a different feature each time: Feature 0, Feature 1, …)."""
     page = clicker.page
     page.goto(f"{base}/Designs?canvas={token}")
     clicker.settle()
     _choose(page, "What to edit", "Features, stories & epics")
     clicker.settle()
-    samples = []
+    samples = Samples()
     for round_ in range(ROUNDS + 1):
         _choose(page, "Edit a feature", f"Feature {round_}")
         clicker.settle()
@@ -255,25 +307,25 @@ def save_item(clicker: Clicker, base: str, token: str) -> float:
             lambda: _live(page).get_by_role("button", name="Save", exact=True).click()
         )
         if round_ > 0:
-            samples.append(seconds)
-    return _median_ms(samples)
+            samples.add(seconds, clicker)
+    return samples
 
 
-def switch_framework(clicker: Clicker, base: str, token: str) -> float:
-    """Median click-to-settled of switching the ranking framework on the Prioritise tab."""
+def switch_framework(clicker: Clicker, base: str, token: str) -> Samples:
+    """Click-to-settled of switching the ranking framework on the Prioritise tab."""
     page = clicker.page
     page.goto(f"{base}/Designs?canvas={token}")
     clicker.settle()
     clicker.time(lambda: page.get_by_role("tab", name=re.compile("Prioritise")).click())
-    samples = []
+    samples = Samples()
     for round_ in range(ROUNDS + 1):
         for name in ("ICE", "RICE"):
             seconds = clicker.time(
                 lambda n=name: _live(page).get_by_role("radio", name=n, exact=True).click()
             )
             if round_ > 0:
-                samples.append(seconds)
-    return _median_ms(samples)
+                samples.add(seconds, clicker)
+    return samples
 
 
 def prepare_pdf(clicker: Clicker, base: str, token: str, feature: str) -> list[float]:
@@ -333,7 +385,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         context = browser.new_context(viewport={"width": 1440, "height": 900})
         context.set_default_timeout(60_000)
-        clicker = Clicker(context.new_page())
+        clicker = Clicker(context.new_page(), SERVER_PIDS[base])
 
         open_bare, click_bare = bare_clicks(clicker, base)
         print(
@@ -341,20 +393,26 @@ def main(argv: list[str] | None = None) -> None:
             f"a button click {click_bare:6.0f} ms (medians of {ROUNDS * 2})"
         )
         print(f"\nlarge canvas, median of {ROUNDS} clicks each:")
-        print(f"{'':40} {'ms':>7} {'x bare':>7}")
+        print(f"{'':48} {'ms':>7} {'x bare':>7} {'server cpu':>11} {'chromium':>9}")
 
-        def line(what: str, ms: float, bare: float) -> None:
+        def line(what: str, samples: Samples, bare: float) -> None:
+            ms = samples.ms
             over = "  OVER budget" if ms / bare > BUDGET else ""
-            print(f"{what:40} {ms:7.0f} {ms / bare:7.1f}{over}")
+            print(
+                f"{what:48} {ms:7.0f} {ms / bare:7.1f} {samples.server_ms:11.0f}"
+                f" {samples.browser_ms:9.0f}{over}"
+            )
 
         if "pages" in wanted:
-            for name, ms in open_pages(clicker, base, large).items():
-                line(f"open {name} from the sidebar", ms, open_bare)
+            for name, opening in open_pages(clicker, base, large).items():
+                line(f"open {name} from the sidebar", opening, open_bare)
         if "save" in wanted:
             line("save a feature (Designs)", save_item(clicker, base, large), click_bare)
         if "framework" in wanted:
-            ms = switch_framework(clicker, base, large)
-            line("switch framework (Prioritise)", ms, click_bare)
+            switching = switch_framework(clicker, base, large)
+            line("switch framework (Prioritise)", switching, click_bare)
+        print("server cpu: ms of the server process's CPU per click; chromium: ms of the")
+        print("page's main thread (DevTools TaskDuration); medians")
         print(f"budget: {BUDGET:g}x the bare page")
         if "pdf" not in wanted:
             browser.close()
