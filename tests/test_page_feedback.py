@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
+from strategy_canvas.ui import feedback
 from strategy_canvas.ui.text import md
 from tests.pagekit import chart_titles, choose_kind, fill, open_page, texts
 
@@ -282,6 +283,13 @@ def test_the_board_shows_every_section(app_engine: Engine, canvas: models.Canvas
     assert "**Flaws & fixes** · 2 :gray-badge[1 low open]" in board
     assert "**Decisions** · 1 :green-badge[1 declare victory]" in board
     assert f"1 shipped feature waits for a decision:** “{md('Swap tonight')}”" in board
+    # every reading is folded, and sent only once unfolded
+    assert [e.label for e in at.expander if e.label.startswith("Every reading")] == [
+        "Every reading (2)"
+    ]
+    assert len(at.dataframe) == 4
+    at.session_state[feedback.EVERY_READING_KEY] = True
+    at.run()
     _feedback, flaws, kpis, readings, decisions = (d.value for d in at.dataframe)
     assert list(flaws["Flaw"]) == ["Open one", "Fixed one"]  # open ones first
     [kpi] = kpis.to_dict("records")
@@ -313,7 +321,7 @@ def test_the_demo_canvas(seeded: models.Canvas) -> None:
     at = open_page(PAGE, canvas=seeded.token)
     assert not at.exception
     assert not at.warning
-    assert len(at.dataframe) == 5
+    assert len(at.dataframe) == 4  # and every KPI reading, folded, is not sent
     assert at.dataframe[0].value["Feedback"].iloc[0].startswith("Receipt scan v2")  # newest
     # feedback by kind and sentiment over time, flaws by severity, KPIs against target
     assert chart_titles(at) == [

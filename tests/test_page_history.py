@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from strategy_canvas import db, models
 from strategy_canvas.services import activity, history, items, versions
-from strategy_canvas.ui import history_page, identity, steps
+from strategy_canvas.ui import history_page, identity, item_history, steps
 from strategy_canvas.ui.text import md
 from tests.pagekit import all_text, click, no_exception, open_page, rows, texts
 
@@ -69,6 +69,10 @@ def test_a_page_write_is_recorded_under_the_name_given_once(
     )
     # the item's editor shows its own history
     at.selectbox(key="ed.persona.open").set_value(str(last.item_id)).run()
+    expander = next(e for e in at.expander if "History of this item" in e.label)
+    assert not texts(expander, "markdown"), "folded, it is neither read nor sent"
+    at.session_state[f"{item_history.OPEN_KEY}.persona.{last.item_id}"] = True  # unfolded
+    at.run()
     expander = next(e for e in at.expander if "History of this item" in e.label)
     shown = "\n".join(texts(expander, "markdown"))
     assert f"**Ana** {md('added persona “Night-shift nurse”')}" in shown

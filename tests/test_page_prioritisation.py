@@ -303,6 +303,28 @@ def test_each_view_draws_its_chart_with_the_demo_canvas(seeded: models.Canvas) -
     assert any("✓ solid" in line for line in lines) and any("⚠ fragile" in line for line in lines)
 
 
+def test_every_features_verdict_is_sent_only_once_unfolded(app_engine: Engine) -> None:
+    with db.session_scope(app_engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Many"})
+        token = canvas.token
+        for n in range(prio_views.SENTENCES_SHOWN + 4):
+            items.create_item(
+                session=session,
+                canvas_token=token,
+                kind="feature",
+                data={"title": f"F{n}", "reach": 10 + n, "impact": 1, "confidence": 80,
+                      "effort": 1 + n % 3},
+            )  # fmt: skip
+    at = _prioritise(canvas, prio.VIEWS[2])
+    [every] = [e for e in at.expander if e.label.startswith("Every feature")]
+    assert every.label == f"Every feature ({prio_views.SENTENCES_SHOWN + 4})"
+    assert not every.get("dataframe"), "folded, the table is not sent"
+    at.session_state[prio_views.EVERY_FEATURE_KEY] = True
+    [every] = [e for e in _ok(at.run()).expander if e.label.startswith("Every feature")]
+    [table] = every.get("dataframe")
+    assert sorted(table.value["Feature"]) == sorted(f"F{n}" for n in range(19))
+
+
 def test_the_robustness_cut_can_be_changed(seeded: models.Canvas) -> None:
     at = _prioritise(seeded, prio.VIEWS[2])
     assert at.number_input(key=prio.K_KEY).value == prio_views.DEFAULT_K

@@ -51,6 +51,7 @@ KINDS = ["feedback", "flaw", "kpi_reading", "decision"]
 #: session-state keys owned by this module
 SENT_KEY = "step5.sent"
 SEND_ERROR_KEY = "step5.send_error"
+EVERY_READING_KEY = "step5.every_reading.open"  # whether every KPI reading is unfolded
 
 SENTIMENT_ICONS = {"positive": "🙂", "neutral": "😐", "negative": "🙁"}
 SENTIMENT_COLORS = {"positive": "green", "neutral": "gray", "negative": "red"}
@@ -300,8 +301,13 @@ def kpi_section(ctx: PageContext, frames: Frames) -> None:
         names = ", ".join(f"“{md(str(n))}”" for n in unread["metric"].head(3))
         more = f" and {len(unread) - 3} more" if len(unread) > 3 else ""
         st.caption(f"No reading yet for {names}{more} — record one in the editor (KPI readings).")
+    every = None
     if not readings.empty:
-        with st.expander(f"Every reading ({len(readings)})", icon=":material/history:"):
+        every = layout.fold(
+            f"Every reading ({len(readings)})", key=EVERY_READING_KEY, icon=":material/history:"
+        )
+    if every is not None:
+        with every:
             st.dataframe(
                 chart_view.cached(frames, "kpi.readings", lambda: _readings_table(frames)),
                 hide_index=True,

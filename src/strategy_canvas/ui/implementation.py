@@ -131,8 +131,8 @@ def _more_cards(lane: str, title: str, rest: list[str]) -> None:
     """A lane's cards beyond the first ones, folded, and drawn only while unfolded: on
     the large canvas they were three quarters of the page's markdown, which the browser
     laid out on every visit (docs/ARCHITECTURE.md, "Budgets")."""
-    more = st.expander(f"{len(rest)} more in {title}", key=f"{MORE_KEY}.{lane}", on_change="rerun")
-    if more.open:
+    more = layout.fold(f"{len(rest)} more in {title}", key=f"{MORE_KEY}.{lane}")
+    if more is not None:
         with more:
             st.markdown("\n\n---\n\n".join(rest))  # one element, however many
 

@@ -13,6 +13,7 @@ import streamlit as st
 
 from strategy_canvas import db
 from strategy_canvas.services import history
+from strategy_canvas.ui import layout
 from strategy_canvas.ui.text import md
 from strategy_canvas.ui.timefmt import relative_time
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from strategy_canvas.ui.context import PageContext
 
 LIMIT = 8
+#: session-state keys owned by this module: whether an item's history is unfolded
+OPEN_KEY = "item_history.open"
 
 
 @functools.lru_cache(maxsize=256)
@@ -45,10 +48,16 @@ def lines(entries: list[history.Entry]) -> str:
 
 
 def show(ctx: PageContext, kind: str, item_id: int) -> None:
-    """The item's history, folded under its editor."""
+    """The item's history, folded under its editor: read and drawn only when unfolded
+    (after every save, it would otherwise be read again and sent for nobody)."""
     assert ctx.token is not None
+    panel = layout.fold(
+        "History of this item", key=f"{OPEN_KEY}.{kind}.{item_id}", icon=":material/history:"
+    )
+    if panel is None:
+        return
     entries = _entries(ctx.settings.database_url, ctx.token, ctx.revision, kind, item_id)
-    with st.expander("History of this item", icon=":material/history:"):
+    with panel:
         if not entries:
             st.caption("No changes recorded yet (the history starts when it was added).")
             return

@@ -15,7 +15,12 @@ columns are found by the keyed containers the workspace puts in them
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
+
+if TYPE_CHECKING:
+    from streamlit.delta_generator import DeltaGenerator
 
 #: the keys of the containers inside the workspace's two columns
 BOARD_KEY = "sc-board-side"
@@ -87,3 +92,16 @@ def wide_board() -> bool:
             "tables. Off: the editor beside the board.",
         )
     )
+
+
+def fold(label: str, *, key: str, icon: str | None = None) -> DeltaGenerator | None:
+    """A folded expander whose content is sent to the browser only while it is open:
+    the expander to draw into when it is, else None (draw nothing).
+
+    A folded expander's content is still laid out by the browser; on the large canvas
+    the folded parts of a page (a long lane's further cards, an item's history, every
+    feature's verdict) cost more to draw than what is on screen (docs/ARCHITECTURE.md,
+    "Budgets"). Unfolding reruns the page, or only its fragment when it is in one.
+    """
+    panel = st.expander(label, key=key, icon=icon, on_change="rerun")
+    return panel if panel.open else None

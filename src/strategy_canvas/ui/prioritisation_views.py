@@ -18,7 +18,7 @@ import pyarrow as pa
 import streamlit as st
 
 from strategy_canvas import charts, scoring
-from strategy_canvas.ui import board, chart_view
+from strategy_canvas.ui import board, chart_view, layout
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
@@ -31,6 +31,8 @@ DRAWS = scoring.ROBUSTNESS_DRAWS
 MATRIX_WIDTH = 600
 #: how many features the robustness check describes in words before the full table
 SENTENCES_SHOWN = 15
+#: session-state key owned by this module: whether every feature's verdict is unfolded
+EVERY_FEATURE_KEY = "prio.every_feature.open"
 
 
 def ranking_view(
@@ -277,8 +279,13 @@ def robustness_panel(frames: Frames, framework: str, k: int) -> None:
         frames, "prio.sentences", lambda: robustness_sentences(result()), (framework, k)
     )
     st.markdown("\n".join(sentences.lines))
+    every = None
     if sentences.table is not None:
-        with st.expander(f"Every feature ({sentences.rows:,})", icon=":material/list:"):
+        every = layout.fold(
+            f"Every feature ({sentences.rows:,})", key=EVERY_FEATURE_KEY, icon=":material/list:"
+        )
+    if every is not None:
+        with every:
             st.dataframe(
                 sentences.table,
                 hide_index=True,
