@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import board, designs, feedback, implementation, steps
-from tests.pagekit import open_page, texts
+from tests.pagekit import open_page, rows, texts
 
 LONG = " ".join(f"Word{i:04d}" for i in range(560))  # 5,039 characters
 
@@ -35,6 +35,10 @@ def test_a_long_text_folds_under_show_more(app_engine: Engine, canvas: models.Ca
     [card] = [t for t in texts(at, "markdown") if t.startswith("**A long problem**")]
     assert len(card) < board.FOLD_CHARS + 200 and card.endswith(" …")
     [more] = [e for e in at.expander if e.label == "Show more"]
+    assert not texts(more, "markdown"), "folded, the rest is not sent"
+    [problem] = rows(app_engine, canvas.token, "problem")
+    at.session_state[f"{board.MORE_KEY}.problem.{problem.id}"] = True  # unfolded
+    [more] = [e for e in at.run().expander if e.label == "Show more"]
     rest = " ".join(texts(more, "markdown"))
     assert "Word0559" in rest and "Costly" in rest  # nothing lost
     assert "Word0559" not in card

@@ -21,7 +21,7 @@ import streamlit as st
 
 from strategy_canvas.services import items, snapshot
 from strategy_canvas.services.validation import field_label
-from strategy_canvas.ui import chart_view, editing, push
+from strategy_canvas.ui import chart_view, editing, layout, push
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
@@ -198,8 +198,13 @@ def cards(
         for column, card in zip(columns, texts[start : start + per_row], strict=False):
             with column, st.container(border=True):
                 st.markdown(card.short)
-                if card.rest:
-                    with st.expander("Show more"):
+                more = (
+                    layout.fold("Show more", key=f"{MORE_KEY}.{kind}.{card.item_id}")
+                    if card.rest
+                    else None
+                )
+                if more is not None:  # the rest is sent only once unfolded
+                    with more:
                         st.markdown(card.rest)
     if len(frame) > limit:
         st.caption(f"… and {len(frame) - limit} more.")
@@ -207,6 +212,8 @@ def cards(
 
 #: a card's text beyond this many characters folds under "Show more"
 FOLD_CHARS = 600
+#: session-state keys owned by this module: whether a card's "Show more" is unfolded
+MORE_KEY = "board.more"
 
 
 @dataclass(frozen=True)
@@ -215,6 +222,7 @@ class Card:
 
     short: str
     rest: str = ""
+    item_id: int = 0
 
 
 def fold(text: str, limit: int = FOLD_CHARS) -> tuple[str, str]:
@@ -262,5 +270,5 @@ def _card_texts(
             lines.append(f":gray[{label}:] {md(shown)}" + (" …" if more else ""))
             if more:
                 rest.append(f"… {md(more)}")
-        texts.append(Card("  \n".join(lines), "  \n".join(rest)))
+        texts.append(Card("  \n".join(lines), "  \n".join(rest), int(row["id"])))
     return texts
