@@ -389,3 +389,15 @@ def test_a_long_list_of_features_is_described_then_tabled() -> None:
     assert len(sentences.lines) == 16 and "5 more in the table below" in sentences.lines[-1]
     assert sentences.lines[0].startswith("- :green[**✓ solid**] **Feature 20**")
     assert sentences.table is not None and sentences.table.num_rows == 20
+
+
+def test_the_ranking_shows_a_score_as_the_board_does(seeded: models.Canvas) -> None:
+    """RICE 10,125 on the board is 10,125 in the ranking (it read 10125), a MoSCoW
+    bucket its word."""
+    at = _prioritise(seeded)
+    [ranking] = [d for d in at.dataframe if "Spread" in d.value.columns]
+    assert json.loads(ranking.proto.columns)["Score"]["type_config"]["format"] == "localized"
+    at.segmented_control(key=prio.FRAMEWORK_KEY).set_value("moscow").run()
+    [ranking] = [d for d in _ok(at).dataframe if "Spread" in d.value.columns]
+    assert "type_config" not in json.loads(ranking.proto.columns)["Score"]
+    assert set(ranking.value["Score"]) <= {"Must", "Should", "Could", "Won't", ""}

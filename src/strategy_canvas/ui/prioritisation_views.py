@@ -81,7 +81,10 @@ def _ranking_columns(framework: str) -> dict[str, Any]:
     config: dict[str, Any] = {
         "Rank": cc.NumberColumn("#", help=f"Its place under {fw.label}.", width=40, pinned=True),
         "Feature": cc.TextColumn(width="medium", pinned=True),
-        "Score": cc.Column(name if framework == "moscow" else f"{name} score", help=fw.unit),
+        # a score reads as on the board (10,125), a MoSCoW bucket as its word
+        "Score": cc.Column(name, help=fw.unit)
+        if framework == "moscow"
+        else cc.NumberColumn(f"{name} score", help=fw.unit, format="localized"),
         "Spread": cc.NumberColumn(
             help="How far apart its best and worst rank are across the frameworks.", width=70
         ),
