@@ -136,15 +136,22 @@ def _from_link() -> None:
 
 
 def _notice() -> None:
-    """What the last action here did, once (a restore from the live feed reruns only the
-    feed, so the feed shows it too)."""
-    notice = st.session_state.pop(NOTICE_KEY, None)
-    if notice:
-        kind, text = notice
-        if kind == "success":
-            st.success(text, icon=":material/check_circle:")
-        else:
-            st.warning(text, icon=":material/warning:")
+    """What the last action here did, until the person does something else (a restore
+    from the live feed reruns only the feed, so the feed shows it too). A rerun asked by
+    a pushed change keeps it: the restore's own change comes back pushed, and its rerun
+    can follow the one that showed the message at once."""
+    notice = st.session_state.get(NOTICE_KEY)
+    if not notice:
+        return
+    kind, text, shown = notice
+    if shown and not push.pushed():
+        del st.session_state[NOTICE_KEY]
+        return
+    st.session_state[NOTICE_KEY] = (kind, text, True)
+    if kind == "success":
+        st.success(text, icon=":material/check_circle:")
+    else:
+        st.warning(text, icon=":material/warning:")
 
 
 def show(ctx: PageContext) -> None:
@@ -312,7 +319,7 @@ def restore(ctx: PageContext, entry_id: int) -> None:
                 actor=identity.actor(ctx),
             )
     except ServiceError as error:
-        st.session_state[NOTICE_KEY] = ("warning", str(error))
+        st.session_state[NOTICE_KEY] = ("warning", str(error), False)
         return
     ctx.changed()
     forget_cached()
@@ -324,7 +331,7 @@ def restore(ctx: PageContext, entry_id: int) -> None:
     text = " ".join(parts) + "."
     if done.skipped:
         text += " Could not come back: " + "; ".join(done.skipped) + "."
-    st.session_state[NOTICE_KEY] = ("success", md(text))
+    st.session_state[NOTICE_KEY] = ("success", md(text), False)
 
 
 # ------------------------------------------------------------------------------ trash
@@ -377,7 +384,7 @@ def _save_version(ctx: PageContext) -> None:
     ctx.changed()
     forget_cached()
     st.session_state["hist.version_name"] = ""
-    st.session_state[NOTICE_KEY] = ("success", f"Saved version “{md(saved.name)}”.")
+    st.session_state[NOTICE_KEY] = ("success", f"Saved version “{md(saved.name)}”.", False)
 
 
 def _restore_version(ctx: PageContext, version: versions.VersionInfo) -> None:
@@ -391,7 +398,7 @@ def _restore_version(ctx: PageContext, version: versions.VersionInfo) -> None:
                 actor=identity.actor(ctx),
             )
     except ServiceError as error:
-        st.session_state[NOTICE_KEY] = ("warning", str(error))
+        st.session_state[NOTICE_KEY] = ("warning", str(error), False)
         return
     st.session_state["hist.restored"] = (canvas.token, canvas.name)
 

@@ -278,6 +278,25 @@ def _rerun() -> None:
     """A trigger's callback: nothing to do, the fragment's rerun is the point."""
 
 
+#: set by the listener's trigger for the run it asks: a pushed change, not the person
+_PUSHED_KEY = "push.pushed"
+
+
+def _pushed() -> None:
+    """The listener's callback: the run that follows was asked by a pushed change."""
+    st.session_state[_PUSHED_KEY] = True
+
+
+def pushed() -> bool:
+    """Whether the current run was asked by a pushed change, not by the person.
+
+    A message that says what the person's last action did must outlive such a run: the
+    action's own change is pushed back to the screen that made it, and its rerun can
+    land just after the run that showed the message (the browser asks for it while that
+    run is drawn, and Streamlit queues it), which would wipe the message unseen."""
+    return bool(st.session_state.get(_PUSHED_KEY))
+
+
 def listen(
     *, secret: str, canvas_id: int, revision: int, beat_token: str | None = None, key: str
 ) -> None:
@@ -296,7 +315,7 @@ def listen(
         "hereUrl": _url(HERE_PATH),
         "leaveUrl": _url(LEAVE_PATH),
     }
-    _listener(key=key, data=data, on_rev_change=_rerun)
+    _listener(key=key, data=data, on_rev_change=_pushed)
 
 
 def countdown(
@@ -334,7 +353,10 @@ def follow(body: Callable[[], Drawn | None], *, every_seconds: float, key: str) 
     every ``every_seconds``. ``key`` names the listener (unique on the page)."""
 
     def run() -> None:
-        drawn = body()
+        try:
+            drawn = body()
+        finally:
+            st.session_state.pop(_PUSHED_KEY, None)  # the next run is the person's again
         if drawn is not None and available():
             listen(
                 secret=drawn.secret,
