@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from strategy_canvas import db, models
 from strategy_canvas.services import activity, history, items, versions
-from strategy_canvas.ui import history_page, identity, item_history, steps
+from strategy_canvas.ui import history_page, identity, item_history, push, steps
 from strategy_canvas.ui.text import md
 from tests.pagekit import all_text, click, no_exception, open_page, rows, texts
 
@@ -109,6 +109,13 @@ def test_the_feed_shows_who_did_what_and_restores_from_it(
     [entry] = [e for e in _entries(app_engine, seeded.token) if e.action == "delete"]
     click(at, f"hist.restore.{entry.id}")
     assert "Restored persona" in "\n".join(texts(at, "success"))
+    # the restore's own change, pushed back, reruns the screen: the message stays ...
+    at.session_state[push._PUSHED_KEY] = True
+    at.run()
+    assert ["Restored persona" in t for t in texts(at, "success")] == [True]
+    # ... until the person does something else
+    at.run()
+    assert not texts(at, "success")
     assert persona.id in [p.id for p in rows(app_engine, seeded.token, "persona")]
     assert f"hist.restore.{entry.id}" not in [b.key for b in at.button]
 

@@ -228,9 +228,11 @@ def feed_view(ctx: PageContext) -> None:
     first = [True]
 
     def feed() -> push.Drawn:
-        revision = ctx.revision if first[0] else _revision(ctx)
+        whole_page = first[0]  # else a rerun of the feed alone
+        revision = ctx.revision if whole_page else _revision(ctx)
         first[0] = False
-        _notice()
+        if not whole_page:
+            _notice()  # a run of the whole page showed it at the top
         page = _feed(
             url, ctx.token or "", revision, step, person, item, st.session_state.get(PAGE_KEY, 0)
         )
