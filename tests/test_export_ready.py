@@ -123,35 +123,3 @@ def test_a_failed_export_is_made_again_when_asked() -> None:
     assert ready.prepare("key", flaky).result(timeout=30) == "made"
     assert len(calls) == 2
     ready.forget()
-
-
-def test_a_change_asks_for_its_export_after_the_page_runs_and_only_for_the_newest_state(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The export after a change waits AFTER_CHANGE_SECONDS: the run that made the
-    change goes first, and a second change within that time asks for its own state
-    only (one export made, not two)."""
-    ready.forget()
-    monkeypatch.setattr(ready, "AFTER_CHANGE_SECONDS", 0.3)
-    made: list[int] = []
-    lock = threading.Lock()
-
-    def job_at(revision: int) -> ready.Job:
-        def work() -> int:
-            with lock:
-                made.append(revision)
-            return revision
-
-        return ("token", revision), work
-
-    try:
-        ready.watch("sqlite://", "token", job_at)
-        assert ready.changed("sqlite://", "token", 1)
-        assert not ready.changed("sqlite://", "token", 1), "asked twice for one state"
-        assert made == [], "the export started while the page that made the change ran"
-        assert ready.changed("sqlite://", "token", 2)
-        ready.settle()
-        assert made == [2]
-        assert not ready.changed("sqlite://", "other", 3), "nobody watches that canvas"
-    finally:
-        ready.forget()

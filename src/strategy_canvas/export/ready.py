@@ -27,11 +27,6 @@ from typing import Any
 WATCH_SECONDS = 30 * 60
 #: how many prepared exports the process keeps (a PDF and its cover: about 1 MB)
 KEEP = 16
-#: how long after a change its watched export waits before it is asked for: the page
-#: run that made the change, and the reruns it sets off on every screen, go first (the
-#: export's work holds the interpreter for most of a second on the large canvas, and
-#: done at once it doubled the wait after a save: docs/ARCHITECTURE.md, "Budgets")
-AFTER_CHANGE_SECONDS = 1.0
 
 #: (key of the export, the work that makes it) for a canvas at a change counter
 Job = tuple[Hashable, Callable[[], Any]]
@@ -45,9 +40,6 @@ _watched: dict[tuple[str, str], tuple[float, Callable[[int], Job]]] = {}
 _last: dict[tuple[str, str], int] = {}
 #: (database, canvas) -> its latest request, which may not have started yet
 _waiting: dict[tuple[str, str], Future[Any]] = {}
-#: (database, canvas) -> its request after a change, not yet made (see
-#: :data:`AFTER_CHANGE_SECONDS`)
-_timers: dict[tuple[str, str], threading.Timer] = {}
 
 
 def prepare(
@@ -85,49 +77,27 @@ def watch(database_url: str, canvas_token: str, job_at: Callable[[int], Job]) ->
         _watched[(database_url, canvas_token)] = (time.monotonic(), job_at)
 
 
-def changed(database_url: str, canvas_token: str, revision: int) -> bool:
+def changed(database_url: str, canvas_token: str, revision: int) -> Future[Any] | None:
     """The canvas is at ``revision`` now: prepare its watched export again, if anyone
-    watches it, :data:`AFTER_CHANGE_SECONDS` from now; a further change before then
-    asks for its own state instead (every page run calls this; it costs a dictionary
-    lookup otherwise). True when it was asked for."""
+    watches it (every page run calls this; it costs a dictionary lookup otherwise)."""
     where = (database_url, canvas_token)
     with _lock:
         watched = _watched.get(where)
         if watched is None:
-            return False
+            return None
         since, job_at = watched
         if time.monotonic() - since > WATCH_SECONDS:
             del _watched[where]
-            return False
+            return None
         if _last.get(where) == revision:
-            return False
+            return None
         _last[where] = revision
     key, work = job_at(revision)
-
-    def ask() -> None:
-        with _lock:
-            if _timers.get(where) is not timer:
-                return  # a newer change asked for its own state, or forget() ran
-            del _timers[where]
-        prepare(key, work, canvas=where)
-
-    timer = threading.Timer(AFTER_CHANGE_SECONDS, ask)
-    timer.daemon = True
-    with _lock:
-        older = _timers.get(where)
-        _timers[where] = timer
-        timer.start()  # under the lock: settle() never finds it unstarted
-    if older is not None:
-        older.cancel()
-    return True
+    return prepare(key, work, canvas=where)
 
 
 def settle(timeout: float = 120) -> None:
     """Wait until every export asked for so far is made (the tests use it)."""
-    with _lock:
-        timers = list(_timers.values())
-    for timer in timers:
-        timer.join(timeout)
     with _lock:
         pending = list(_done.values())
     for future in pending:
@@ -138,9 +108,6 @@ def settle(timeout: float = 120) -> None:
 def forget() -> None:
     """Drop every prepared export and watch (the tests and benchmarks use it)."""
     with _lock:
-        for timer in _timers.values():
-            timer.cancel()
-        _timers.clear()
         _done.clear()
         _watched.clear()
         _last.clear()
