@@ -34,6 +34,7 @@ from urllib.parse import quote
 
 import streamlit as st
 from streamlit import config as st_config
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from strategy_canvas.config import get_settings
 from strategy_canvas.live import EVENTS_PATH, HERE_PATH, LEAVE_PATH
@@ -347,12 +348,50 @@ class Drawn(NamedTuple):
     beat: str | None = None
 
 
+#: what an action leaves in the session for the page to say once (ui/editing.py,
+#: ui/quick_entry.py, ui/undo.py, ui/messages.py, ui/workshop.py): a key that ends so
+_TOLD_ENDINGS = (".notice", ".result", ".done", ".note_result", "_flash_messages")
+#: the messages waiting when a fragment of this page last ran, by their identity
+_TOLD_KEY = "push.told"
+
+
+def _told() -> dict[str, int]:
+    return {
+        key: id(value)
+        for key, value in st.session_state.items()
+        if isinstance(key, str) and key.endswith(_TOLD_ENDINGS) and value
+    }
+
+
+def person_acted() -> bool:
+    """Whether this run reruns only fragments yet carries the person's action (the
+    editor's Add, say), which left a message for the page to say.
+
+    The browser sends every widget change of one moment as one rerun, scoped to the
+    fragment of the first change that had one: a listener asking for its fragment's
+    rerun at the moment of a click takes the click into a fragment-only run. The
+    button's callback runs (the item is saved), but only the fragment is drawn again:
+    the person would see no message and the fields would keep what was saved. Such a
+    run must become a run of the whole page. The callbacks' messages tell it: one that
+    is new since a fragment last ran was left by this run's callbacks."""
+    ctx = get_script_run_ctx()
+    told = _told()
+    before = st.session_state.get(_TOLD_KEY, {})
+    st.session_state[_TOLD_KEY] = told
+    if ctx is None or not ctx.fragment_ids_this_run:
+        return False
+    return any(before.get(key) != ident for key, ident in told.items())
+
+
 def follow(body: Callable[[], Drawn | None], *, every_seconds: float, key: str) -> None:
     """Run ``body`` as a fragment that follows the canvas: rerun by pushed changes
     where this process serves the stream (the listener goes in after the body), else
     every ``every_seconds``. ``key`` names the listener (unique on the page)."""
 
     def run() -> None:
+        if person_acted():  # the person's click came in a pushed change's run
+            st.session_state.pop(_PUSHED_KEY, None)
+            st.rerun(scope="app")
         try:
             drawn = body()
         finally:
