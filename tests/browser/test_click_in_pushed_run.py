@@ -52,3 +52,25 @@ def test_a_click_made_as_a_change_is_pushed_redraws_the_page(
             saved = items.list_items(session=session, canvas_token=token, kind="problem")
         assert [p.title for p in saved][-1] == text
     assert page.get_by_test_id("stException").count() == 0
+
+
+_TRIGGER_THEN_BLUR = """() => {
+  for (const s of window.__strategyCanvasLive.streams.values()) {
+    for (const l of s.listeners.values()) l.trigger("rev", `test.${Date.now()}`);
+  }
+  document.activeElement.blur();  // Streamlit takes the name as the field loses focus
+}"""
+
+
+def test_a_name_given_as_a_change_is_pushed_closes_the_prompt(
+    app_server: AppServer, browser_db: BrowserDatabase, page: Page
+) -> None:
+    with db.session_scope(browser_db.engine) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Race"}).token
+    page.goto(f"{app_server.url}/Problem_and_audience?canvas={token}")
+    page.wait_for_function("() => window.__strategyCanvasLive?.streams.size > 0")
+    name = page.get_by_test_id("stSidebar").get_by_label("Your name", exact=True)
+    name.fill("Ann")
+    page.evaluate(_TRIGGER_THEN_BLUR)
+    expect(name).to_be_hidden()  # the sidebar was drawn again: the name is known
+    assert page.get_by_test_id("stException").count() == 0

@@ -23,7 +23,7 @@ import streamlit as st
 from strategy_canvas.services import people
 from strategy_canvas.services.activity import Actor
 from strategy_canvas.services.errors import ValidationFailed
-from strategy_canvas.ui import access, messages
+from strategy_canvas.ui import access, messages, push
 
 if TYPE_CHECKING:
     from strategy_canvas.ui.context import PageContext
@@ -105,6 +105,7 @@ def needs_name(ctx: PageContext) -> bool:
 
 
 def _save_name(ctx: PageContext) -> None:
+    push.redraw_page()  # the prompt goes, or says why not, even in a listener's run
     text = str(st.session_state.get(NAME_INPUT) or "")
     if not text.strip():
         return

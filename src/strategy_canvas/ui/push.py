@@ -27,6 +27,7 @@ markup).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -350,7 +351,9 @@ class Drawn(NamedTuple):
 
 #: what an action leaves in the session for the page to say once (ui/editing.py,
 #: ui/quick_entry.py, ui/undo.py, ui/messages.py, ui/workshop.py): a key that ends so
-_TOLD_ENDINGS = (".notice", ".result", ".done", ".note_result", "_flash_messages")
+_TOLD_ENDINGS = (".notice", ".result", ".done", ".note_result", "_flash_messages", ".redraw")
+#: set by :func:`redraw_page`
+_REDRAW_KEY = "push.redraw"
 #: the messages waiting when a fragment of this page last ran, by their identity
 _TOLD_KEY = "push.told"
 
@@ -361,6 +364,12 @@ def _told() -> dict[str, int]:
         for key, value in st.session_state.items()
         if isinstance(key, str) and key.endswith(_TOLD_ENDINGS) and value
     }
+
+
+def redraw_page() -> None:
+    """For a callback whose outcome shows outside the live fragments and leaves no
+    message (the sidebar's name prompt): the run it lands in draws the whole page."""
+    st.session_state[_REDRAW_KEY] = time.monotonic_ns()
 
 
 def person_acted() -> bool:
