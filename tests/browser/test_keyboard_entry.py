@@ -46,6 +46,10 @@ def test_enter_adds_and_the_cursor_waits_in_the_first_field(
     page.keyboard.type("Agency staff cost twice as much")
     statement = main.locator('[data-stale="false"]').get_by_label("Problem statement", exact=True)
     statement.click()
+    # Leaving the title hands its value over (a rerun). Pressing Ctrl+Enter while that
+    # rerun is still drawing sometimes adds nothing (seen in full-suite runs, not
+    # reproduced alone; docs/ARCHITECTURE.md, "Known issues"): this journey waits for it.
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
     page.keyboard.type("Line one")
     page.keyboard.press("Enter")
     page.keyboard.type("Line two")
