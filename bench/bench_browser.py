@@ -26,13 +26,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,7 +38,14 @@ from typing import Any
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from bench.common import ROOT, create_large_canvas, temp_database
+from bench.common import (
+    ROOT,
+    create_large_canvas,
+    free_port,
+    process_cpu_seconds,
+    temp_database,
+    wait_healthy,
+)
 from strategy_canvas import db
 from strategy_canvas.demo import create_demo_canvas
 
@@ -67,12 +72,6 @@ SETTLED = """() => document.querySelector('[data-testid="stApp"]')
     && !document.querySelector('[data-stale="true"]')"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _app_copy() -> Path:
     """app.py, pages/ and .streamlit/ copied to a temporary folder, with the bare pages."""
     folder = Path(tempfile.mkdtemp(prefix="sc-bench-app-"))
@@ -88,16 +87,10 @@ def _app_copy() -> Path:
 SERVER_PIDS: dict[str, int] = {}
 
 
-def process_cpu_seconds(pid: int) -> float:
-    """User and system CPU time of process ``pid`` so far (Linux /proc), in seconds."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @contextmanager
 def app_server(database_url: str) -> Iterator[str]:
     folder = _app_copy()
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -115,13 +108,7 @@ def app_server(database_url: str) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     SERVER_PIDS[url] = process.pid
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.2)
+        wait_healthy(url, process, timeout=60)
         yield url
     finally:
         process.terminate()

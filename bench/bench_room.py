@@ -30,20 +30,18 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT
+from bench.common import ROOT, free_port, process_cpu_seconds, wait_healthy
 from strategy_canvas import db
 from strategy_canvas.services import canvases, items
 from strategy_canvas.services import workshops as ws
@@ -58,7 +56,6 @@ CHROMIUM_ARGS = [
     "--disable-renderer-backgrounding",
     "--disable-backgrounding-occluded-windows",
 ]
-TICKS = os.sysconf("SC_CLK_TCK")
 
 #: in the page: note when ``text`` first shows in the main block (wall clock, ms)
 WATCH_JS = """(text) => {
@@ -77,12 +74,6 @@ WATCH_JS = """(text) => {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Server:
     url: str
@@ -91,29 +82,13 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """utime + stime of the server process and its threads, in seconds."""
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError("the server did not answer")
+        return process_cpu_seconds(self.process.pid)
 
 
 @contextmanager
 def server(database_url: str, log: Path) -> Iterator[Server]:
     """`streamlit run app.py` on a free port and ``database_url``, until the block ends."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONUNBUFFERED": "1"}
     started = time.monotonic()
     with log.open("wb") as out:
@@ -126,7 +101,7 @@ def server(database_url: str, log: Path) -> Iterator[Server]:
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process)
+        wait_healthy(url, process)
         yield Server(url, process, started)
     finally:
         process.terminate()
@@ -204,8 +179,7 @@ def _browser_cpu_seconds() -> float:
             stack.append(pid)
             try:
                 if b"chrom" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                    total += (int(fields[11]) + int(fields[12])) / TICKS
+                    total += process_cpu_seconds(pid)
             except OSError:
                 continue
     return total
