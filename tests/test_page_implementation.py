@@ -5,7 +5,9 @@ empty states."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from datetime import date
 
 import pytest
@@ -15,7 +17,6 @@ from streamlit.testing.v1 import AppTest
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import implementation
-from strategy_canvas.ui.text import md
 from tests.pagekit import (
     add_edit_delete,
     chart_titles,
@@ -57,19 +58,25 @@ def _page(canvas: models.Canvas) -> AppTest:
     return at
 
 
+_CARD_TITLE = re.compile(r'<div class="sc-line sc-strong">(.*?)</div>')
+
+
+def _card_titles(body: str) -> list[str]:
+    """The titles of the cards in one st.html body, unescaped (as the browser shows them)."""
+    return [html.unescape(t) for t in _CARD_TITLE.findall(body)]
+
+
 def _lanes(at: AppTest) -> dict[str, list[str]]:
-    """Lane heading -> the titles of the cards under it, as the board shows them."""
+    """Lane heading -> the titles of the cards under it, as the board shows them (the
+    heading is markdown, each lane's cards one HTML element under it; unfolded cards
+    are in the lane's expander)."""
     lanes: dict[str, list[str]] = {}
-    current = None
-    for text in texts(at, "markdown"):
-        if text.startswith("#### "):
-            current = text.removeprefix("#### ").split(" · ")[0]
-            lanes[current] = []
-        elif current and text.startswith("**") and "depends on" not in text:
-            if text.startswith(f"**{items.ITEM_TYPES['dependency'].plural}**"):
-                current = None
-                continue
-            lanes[current].append(text.split("**")[1])
+    for column in at.columns:
+        headings = [t for t in texts(column, "markdown") if t.startswith("#### ")]
+        if len(headings) != 1:
+            continue
+        lane = headings[0].removeprefix("#### ").split(" · ")[0]
+        lanes[lane] = [t for body in texts(column, "html") for t in _card_titles(body)]
     return lanes
 
 
@@ -97,7 +104,7 @@ def test_roadmap_item_built_from_a_feature(app_engine: Engine, canvas: models.Ca
     choose_kind(at, 4, "roadmap_item")
     fill(at, "roadmap_item", "new", create)
     click(at, "ed.roadmap_item.new.save")
-    assert "Line\\-item OCR" in _lanes(at)["Now"]  # on the board at once
+    assert "Line-item OCR" in _lanes(at)["Now"]  # on the board at once
     [row] = [
         r for r in rows(app_engine, canvas.token, "roadmap_item") if r.title == create["title"]
     ]
@@ -109,11 +116,11 @@ def test_roadmap_item_built_from_a_feature(app_engine: Engine, canvas: models.Ca
     click(at, f"ed.roadmap_item.{row.id}.save")
     [stored] = [r for r in rows(app_engine, canvas.token, "roadmap_item") if r.id == row.id]
     assert (stored.lane, stored.status, stored.version) == ("later", "in_progress", 2)
-    assert "Line\\-item OCR" in _lanes(at)["Later"]
+    assert "Line-item OCR" in _lanes(at)["Later"]
 
     click(at, f"ed.roadmap_item.{row.id}.delete")
     assert row.id not in _ids(app_engine, canvas.token, "roadmap_item")
-    assert not any("Line\\-item OCR" in cards for cards in _lanes(at).values())
+    assert not any("Line-item OCR" in cards for cards in _lanes(at).values())
 
 
 def test_a_roadmap_item_takes_its_features_title_until_it_has_one(
@@ -294,11 +301,42 @@ def test_a_card_shows_who_when_and_what_is_off() -> None:
         "end_date": date(2026, 9, 1),
     }
     card = implementation.roadmap_card(row, {7: "Receipt scan"}, today=date(2026, 9, 10))
-    assert card.startswith(f"**{md('Scan *MVP*')}**")
-    assert ":blue-badge[in progress]" in card
-    assert f":violet-badge[:material/flag: {md('Beta [500]')}]" in card
+    assert _card_titles(card) == ["Scan *MVP*"]
+    assert '<span class="sc-badge sc-bg-blue">in progress</span>' in card
+    assert '<span class="sc-badge sc-bg-violet">' in card and "flag</span> Beta [500]" in card
+    assert "Receipt scan" in card
     assert "Dana · Pantry" in card and "1 Oct – 1 Sep" in card
     assert "ends before it starts" in card
+
+
+HOSTILE = "<script>alert(1)</script> **bold** # $x$ [x](y) & :red[no]"
+
+
+def test_a_card_shows_hostile_text_literally() -> None:
+    """User text in a card is data: escaped for HTML, never markup (the card is HTML,
+    not markdown, so markdown signs are shown as typed too)."""
+    row = {"id": 1, "title": HOSTILE, "feature_id": 7, "status": "planned",
+           "milestone": HOSTILE, "owner": HOSTILE, "team": "<b>team</b>"}  # fmt: skip
+    card = implementation.roadmap_card(row, {7: HOSTILE}, today=date(2026, 9, 10))
+    assert "<script>" not in card and "<b>team" not in card
+    assert card.count(html.escape(HOSTILE)) == 4  # title, feature, milestone, owner
+    assert "&lt;b&gt;team&lt;/b&gt;" in card
+    assert _card_titles(card) == [HOSTILE]
+
+
+def test_the_lanes_show_hostile_titles_as_typed(app_engine: Engine) -> None:
+    with db.session_scope(app_engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Hostile"})
+        items.create_item(
+            session=session,
+            canvas_token=canvas.token,
+            kind="roadmap_item",
+            data={"title": HOSTILE, "lane": "now", "owner": "<i>me</i>"},
+        )
+    at = _page(canvas)
+    assert _lanes(at)["Now"] == [HOSTILE]
+    [body] = [b for b in texts(at, "html") if b.startswith('<div class="sc-cards">')]
+    assert "<script>" not in body and "<i>me" not in body and "&lt;i&gt;me&lt;/i&gt;" in body
 
 
 # -------------------------------------------------------------------------- charts
@@ -354,16 +392,15 @@ def test_a_long_lane_shows_its_first_cards_and_lists_the_rest_when_unfolded(
     assert cards == [f"Later work {n}" for n in range(CARDS_PER_LANE)]
     # folded, the rest is not sent to the browser at all: only its heading
     [more] = [e for e in at.expander if e.label == "3 more in Later"]
-    assert not list(more.markdown)
-    assert not any(f"Later work {CARDS_PER_LANE}" in t for t in texts(at, "markdown"))
+    assert not list(more.children.values())
+    assert not any(f"Later work {CARDS_PER_LANE}" in t for t in texts(at, "html"))
 
     at.session_state[f"{MORE_KEY}.later"] = True  # the person unfolds it
     at.run()
     assert not at.exception
-    cards = _lanes(at)["Later"]  # the cards, then the one element listing the rest
-    assert cards[:CARDS_PER_LANE] == [f"Later work {n}" for n in range(CARDS_PER_LANE)]
-    assert len(cards) == CARDS_PER_LANE + 1
+    cards = _lanes(at)["Later"]  # the first cards, then the unfolded rest
+    assert cards == [f"Later work {n}" for n in range(extra)]
     [more] = [e for e in at.expander if e.label == "3 more in Later"]
-    listed = " ".join(m.value for m in more.markdown)
-    assert all(f"Later work {n}" in listed for n in range(CARDS_PER_LANE, extra))
+    [listed] = texts(more, "html")  # one element, however many
+    assert _card_titles(listed) == [f"Later work {n}" for n in range(CARDS_PER_LANE, extra)]
     assert "#### Later · 11" in texts(at, "markdown")

@@ -16,7 +16,7 @@ import streamlit as st
 
 from strategy_canvas import charts
 from strategy_canvas.services import items
-from strategy_canvas.ui import board, chart_view, editor, layout, push
+from strategy_canvas.ui import board, chart_view, editor, layout, push, text
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
@@ -120,9 +120,8 @@ def _roadmap(frames: Frames) -> None:
             st.markdown(f"#### {title} · {len(texts)}", help=meaning)
             if not texts:
                 st.caption(f"Nothing in {title} yet.")
-            for text in texts[:CARDS_PER_LANE]:
-                with st.container(border=True):
-                    st.markdown(text)
+            else:  # one element per lane, however many cards (docs/ARCHITECTURE.md, "Budgets")
+                st.html(text.cards(texts[:CARDS_PER_LANE]))
             if len(texts) > CARDS_PER_LANE:
                 _more_cards(lane, title, texts[CARDS_PER_LANE:])
 
@@ -134,11 +133,11 @@ def _more_cards(lane: str, title: str, rest: list[str]) -> None:
     more = layout.fold(f"{len(rest)} more in {title}", key=f"{MORE_KEY}.{lane}")
     if more is not None:
         with more:
-            st.markdown("\n\n---\n\n".join(rest))  # one element, however many
+            st.html(text.cards(rest))  # one element, however many
 
 
 def _lane_cards(frames: Frames, today: date) -> dict[str, list[str]]:
-    """Each lane's roadmap cards (markdown), in the roadmap's order."""
+    """Each lane's roadmap cards (HTML), in the roadmap's order."""
     roadmap = frames["roadmap_item"]
     features = board.titles(frames, "feature")
     return {
@@ -151,32 +150,37 @@ def _lane_cards(frames: Frames, today: date) -> dict[str, list[str]]:
 
 
 def roadmap_card(row: Mapping[str, Any], features: Mapping[int, str], *, today: date) -> str:
-    """One roadmap item as compact markdown: title, feature, status and milestone, who,
-    when, and what is off (ends before it starts, overdue). User text is escaped."""
+    """One roadmap item as a compact HTML card (:func:`strategy_canvas.ui.text.card`):
+    title, feature, status and milestone, who, when, and what is off (ends before it
+    starts, overdue). User text is escaped: shown as typed, never as markup."""
     title = _text(row.get("title")) or f"Roadmap item #{row.get('id')}"
-    lines = [f"**{md(title)}**"]
+    lines = [text.line(text.h(title), strong=True)]
     feature_id = row.get("feature_id")
     if feature_id is not None and _text(feature_id):
-        lines.append(f":gray[:material/widgets: {md(features.get(int(feature_id), '?'))}]")
+        feature = features.get(int(feature_id), "?")
+        lines.append(text.line(f"{text.icon('widgets')} {text.h(feature)}", "gray"))
     else:
-        lines.append(":orange[:material/link_off: no feature linked]")
+        lines.append(text.line(f"{text.icon('link_off')} no feature linked", "orange"))
     status = _text(row.get("status")) or "planned"
-    badges = [f":{_STATUS_COLOURS.get(status, 'gray')}-badge[{status.replace('_', ' ')}]"]
+    badges = [text.badge(text.h(status.replace("_", " ")), _STATUS_COLOURS.get(status, "gray"))]
     milestone = _text(row.get("milestone"))
     if milestone:
-        badges.append(f":violet-badge[:material/flag: {md(milestone)}]")
-    lines.append(" ".join(badges))
-    who = " · ".join(md(t) for t in (_text(row.get("owner")), _text(row.get("team"))) if t)
-    lines.append(f":gray[:material/person:] {who}" if who else ":orange[no owner yet]")
+        badges.append(text.badge(f"{text.icon('flag')} {text.h(milestone)}", "violet"))
+    lines.append(text.line("".join(badges)))
+    who = " · ".join(text.h(t) for t in (_text(row.get("owner")), _text(row.get("team"))) if t)
+    if who:
+        lines.append(text.line(f'<span class="sc-fg-gray">{text.icon("person")}</span> {who}'))
+    else:
+        lines.append(text.line("no owner yet", "orange"))
     span = date_span(row.get("start_date"), row.get("end_date"), today=today)
     if span:
-        lines.append(f":gray[:material/event: {span}]")
+        lines.append(text.line(f"{text.icon('event')} {text.h(span)}", "gray"))
     start, end = _date(row.get("start_date")), _date(row.get("end_date"))
     if start and end and end < start:
-        lines.append(":red[:material/error: ends before it starts]")
+        lines.append(text.line(f"{text.icon('error')} ends before it starts", "red"))
     elif end and end < today and status != "done":
-        lines.append(":orange[:material/schedule: past its end date]")
-    return "  \n".join(lines)
+        lines.append(text.line(f"{text.icon('schedule')} past its end date", "orange"))
+    return text.card(lines)
 
 
 def dependency_lines(frames: Frames) -> list[str]:

@@ -59,6 +59,30 @@ _CSS = f"""
 [data-testid="stHorizontalBlock"] > [data-testid="stColumn"]:has([class*="st-key-{CARD_KEY}"]) {{
   min-width: min(100%, 260px);
 }}
+/* Cards drawn as one st.html (strategy_canvas.ui.text.cards): the look of a bordered
+   container holding Streamlit markdown, at a fraction of its drawing cost. */
+.sc-cards {{ display: flex; flex-direction: column; gap: 1rem; }}
+.sc-card {{
+  border: 1px solid #E3E5EC; border-radius: 0.6rem; padding: calc(1rem - 1px);
+  font-size: 1rem; line-height: 1.6; overflow-wrap: anywhere;
+}}
+.sc-strong {{ font-weight: 600; }}
+.sc-icon {{
+  font-family: "Material Symbols Rounded"; font-weight: 400; font-style: normal;
+  font-size: inherit; line-height: inherit; vertical-align: bottom; white-space: nowrap;
+  letter-spacing: normal; text-transform: none; font-feature-settings: "liga";
+  user-select: none;
+}}
+.sc-badge {{
+  display: inline-block; font-size: 0.875rem; line-height: 1.6; padding: 0 0.25rem;
+  border-radius: 0.3rem; margin-right: 0.25rem; vertical-align: middle;
+}}
+.sc-fg-gray {{ color: #686255; }} .sc-bg-gray {{ color: #686255; background: #F5F4F2; }}
+.sc-fg-blue {{ color: #244FB4; }} .sc-bg-blue {{ color: #244FB4; background: #EDF5FF; }}
+.sc-fg-green {{ color: #0C5A44; }} .sc-bg-green {{ color: #0C5A44; background: #F1FBF6; }}
+.sc-fg-red {{ color: #9E303B; }} .sc-bg-red {{ color: #9E303B; background: #FFF1F2; }}
+.sc-fg-orange {{ color: #9B4519; }} .sc-bg-orange {{ color: #9B4519; background: #FFF6ED; }}
+.sc-fg-violet {{ color: #6F33B8; }} .sc-bg-violet {{ color: #6F33B8; background: #F8F2FF; }}
 </style>
 """
 

@@ -1,14 +1,69 @@
-"""User text inside Streamlit markdown: shown as typed, never as formatting."""
+"""User text inside Streamlit markdown or HTML: shown as typed, never as formatting.
+
+The HTML pieces here (:func:`cards`, :func:`badge`, :func:`icon`, :func:`line`) draw a
+list of cards as one ``st.html`` element instead of a bordered container and a markdown
+element per card: in the browser each Streamlit element costs about a millisecond of
+drawing on every page open, one HTML element about nothing (docs/ARCHITECTURE.md,
+"Budgets"). Their look (the ``sc-`` classes) is in :mod:`strategy_canvas.ui.layout`'s
+style sheet.
+"""
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Iterable
 
 # CommonMark escapes any ASCII punctuation with a backslash; these are the ones that
 # format in Streamlit markdown (":" starts its :color[...] and :material/...: directives).
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])")
+#: the colours a badge or a line of a card can take (as Streamlit's :color[...])
+COLOURS = frozenset({"gray", "blue", "green", "red", "orange", "violet"})
 
 
 def md(text: str) -> str:
     """``text`` escaped for st.markdown, captions and labels."""
     return _SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+
+
+def h(text: str) -> str:
+    """``text`` escaped for st.html: every character shown as typed, line breaks kept."""
+    return html.escape(text, quote=True).replace("\n", "<br>")
+
+
+def icon(name: str) -> str:
+    """A Material Symbols icon (``name`` as in ``:material/name:``), for st.html."""
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ValueError(f"not an icon name: {name!r}")
+    return f'<span class="sc-icon" aria-hidden="true">{name}</span>'
+
+
+def _colour(colour: str) -> str:
+    if colour not in COLOURS:
+        raise ValueError(f"not a colour: {colour!r}")
+    return colour
+
+
+def badge(html_text: str, colour: str) -> str:
+    """A small coloured badge around ``html_text`` (already escaped), as :color-badge[]."""
+    return f'<span class="sc-badge sc-bg-{_colour(colour)}">{html_text}</span>'
+
+
+def line(html_text: str, colour: str | None = None, *, strong: bool = False) -> str:
+    """One line of a card (``html_text`` already escaped), coloured as :color[...]."""
+    classes = ["sc-line"]
+    if colour is not None:
+        classes.append(f"sc-fg-{_colour(colour)}")
+    if strong:
+        classes.append("sc-strong")
+    return f'<div class="{" ".join(classes)}">{html_text}</div>'
+
+
+def card(lines: Iterable[str]) -> str:
+    """One bordered card of ``lines`` (from :func:`line`)."""
+    return '<div class="sc-card">' + "".join(lines) + "</div>"
+
+
+def cards(each: Iterable[str]) -> str:
+    """Cards (from :func:`card`) one under the other, as the body of one st.html."""
+    return '<div class="sc-cards">' + "".join(each) + "</div>"
