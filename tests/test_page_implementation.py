@@ -355,6 +355,13 @@ def _timeline_colour(at: AppTest) -> str:
 def test_the_roadmap_charts_with_the_demo_canvas(seeded: models.Canvas) -> None:
     at = _page(seeded)
     assert not at.warning
+    # the timeline is folded under the editor, and not sent until it is unfolded
+    [folded] = [e for e in at.expander if e.label == "Timeline"]
+    assert not list(folded.children.values())
+    assert set(chart_titles(at)) == {"Roadmap: now, next, later"}
+    at.session_state[implementation.TIMELINE_OPEN_KEY] = True  # the person unfolds it
+    at.run()
+    assert not at.exception
     assert {"Roadmap: now, next, later", "Roadmap timeline"} <= set(chart_titles(at))
     assert _timeline_colour(at) == "Owner"
     # grouped by team: a choice outside the live board, kept for the session
@@ -368,6 +375,9 @@ def test_the_empty_roadmap_draws_no_chart(app_engine: Engine) -> None:
     with db.session_scope(app_engine) as session:
         token = canvases.create_canvas(session=session, canvas_in={"name": "Empty"}).token
     at = open_page(PAGE, canvas=token)
+    assert not at.exception
+    at.session_state[implementation.TIMELINE_OPEN_KEY] = True  # the timeline unfolded
+    at.run()
     assert not at.exception
     assert not at.get("vega_lite_chart")
     assert any("give them start and end dates" in c for c in texts(at, "caption"))

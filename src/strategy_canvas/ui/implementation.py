@@ -36,6 +36,8 @@ LANES: dict[str, tuple[str, str]] = {
 _LANE_ORDER = {lane: i for i, lane in enumerate(LANES)}
 #: session-state key owned by this module: what the timeline groups by
 TIMELINE_GROUP_KEY = "step4.timeline_group"
+#: session-state key owned by this module: whether the timeline is unfolded
+TIMELINE_OPEN_KEY = "step4.timeline.open"
 #: session-state keys owned by this module: whether a lane's further cards are unfolded
 MORE_KEY = "step4.lane_more"
 TIMELINE_GROUPS = {"owner": "Owner", "team": "Team"}
@@ -275,34 +277,41 @@ def _risks(frames: Frames) -> None:
 
 
 def timeline_section(ctx: PageContext) -> None:
-    """The roadmap on dates, grouped by owner or team: the choice outside the live
-    fragment (a refresh never resets it), the chart inside it."""
+    """The roadmap on dates, grouped by owner or team, folded under the board and the
+    editor: drawn only while unfolded (a Vega chart of a hundred items was a third of
+    what the browser did to open this page on the large canvas; docs/ARCHITECTURE.md,
+    "Budgets"). The grouping is outside the live fragment (a refresh never resets it),
+    the chart inside it."""
     st.divider()
-    left, right = st.columns([4, 1], vertical_alignment="bottom")
-    with left:
-        st.caption(
-            "Each roadmap item from its start to its end date; ◆ marks a milestone, the "
-            "dashed line today."
-        )
-    with right:
-        group = st.segmented_control(
-            "Group by",
-            list(TIMELINE_GROUPS),
-            format_func=TIMELINE_GROUPS.__getitem__,
-            key=TIMELINE_GROUP_KEY,
-            default="owner",
-            required=True,
-            persist_state="session",
-        )
-    chosen = str(group or "owner")
-    read = board.live_frames(ctx)
+    panel = layout.fold("Timeline", key=TIMELINE_OPEN_KEY, icon=":material/timeline:")
+    if panel is None:
+        return
+    with panel:
+        left, right = st.columns([4, 1], vertical_alignment="bottom")
+        with left:
+            st.caption(
+                "Each roadmap item from its start to its end date; ◆ marks a milestone, the "
+                "dashed line today."
+            )
+        with right:
+            group = st.segmented_control(
+                "Group by",
+                list(TIMELINE_GROUPS),
+                format_func=TIMELINE_GROUPS.__getitem__,
+                key=TIMELINE_GROUP_KEY,
+                default="owner",
+                required=True,
+                persist_state="session",
+            )
+        chosen = str(group or "owner")
+        read = board.live_frames(ctx)
 
-    def view() -> push.Drawn:
-        revision, frames = read()
-        timeline(frames, chosen)
-        return board.drawn(ctx, revision)
+        def view() -> push.Drawn:
+            revision, frames = read()
+            timeline(frames, chosen)
+            return board.drawn(ctx, revision)
 
-    push.follow(view, every_seconds=ctx.settings.live_sync_seconds, key="sc.live.timeline")
+        push.follow(view, every_seconds=ctx.settings.live_sync_seconds, key="sc.live.timeline")
 
 
 def timeline(frames: Frames, group: str) -> None:
