@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
-from strategy_canvas.ui import feedback
+from strategy_canvas.ui import chart_view, feedback
 from strategy_canvas.ui.text import md
 from tests.pagekit import chart_titles, choose_kind, fill, open_page, texts
 
@@ -323,6 +323,14 @@ def test_the_demo_canvas(seeded: models.Canvas) -> None:
     assert not at.warning
     assert len(at.dataframe) == 4  # and every KPI reading, folded, is not sent
     assert at.dataframe[0].value["Feedback"].iloc[0].startswith("Receipt scan v2")  # newest
+    # the charts are below the fold, folded, and not sent until unfolded
+    folded = ["Feedback over time", "Flaws by severity", "KPIs against their targets"]
+    assert [e.label for e in at.expander if e.label in folded] == folded
+    assert not at.get("vega_lite_chart")
+    for name in ("feedback", "flaws", "kpis"):  # the person unfolds each
+        at.session_state[f"{chart_view.FOLD_KEY}.{name}"] = True
+    at.run()
+    assert not at.exception
     # feedback by kind and sentiment over time, flaws by severity, KPIs against target
     assert chart_titles(at) == [
         "Feedback over time",

@@ -16,6 +16,7 @@ import streamlit as st
 from streamlit import dataframe_util
 
 from strategy_canvas.lru import LRUCache
+from strategy_canvas.ui import layout
 
 if TYPE_CHECKING:
     import altair as alt
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 
 _RESULTS: LRUCache[Any] = LRUCache(1024)
+#: session-state keys owned by this module: whether a folded chart is unfolded
+FOLD_KEY = "chart.open"
 
 
 def cached(
@@ -59,8 +62,21 @@ def show(
     options: tuple[Hashable, ...] = (),
     *,
     stretch: bool = True,
+    folded: str | None = None,
 ) -> None:
     """Draw the chart ``build()`` makes, its spec cached by the canvas's state; as wide
-    as its container, or (``stretch`` False) at the width the chart was built for."""
+    as its container, or (``stretch`` False) at the width the chart was built for.
+
+    ``folded`` (a label) puts the chart in a folded expander and draws it only while it
+    is unfolded (:func:`strategy_canvas.ui.layout.fold`): for a chart below the fold,
+    since each Vega chart costs the browser tens of milliseconds on every page open
+    (docs/ARCHITECTURE.md, "Budgets")."""
+    if folded is not None:
+        panel = layout.fold(folded, key=f"{FOLD_KEY}.{name}", icon=":material/bar_chart:")
+        if panel is None:
+            return
+        with panel:
+            show(frames, name, build, options, stretch=stretch)
+        return
     spec = cached(frames, f"chart:{name}", lambda: _with_arrow_datasets(build().to_dict()), options)
     st.vega_lite_chart(spec=spec, width="stretch" if stretch else "content", theme=None)

@@ -168,7 +168,10 @@ def feedback_section(frames: Frames) -> None:
         placeholder="—",
     )
     chart_view.show(
-        frames, "feedback", lambda: charts.feedback_chart(frames["feedback"], width=BOARD_WIDTH)
+        frames,
+        "feedback",
+        lambda: charts.feedback_chart(frames["feedback"], width=BOARD_WIDTH),
+        folded="Feedback over time",
     )
 
 
@@ -196,7 +199,9 @@ def flaws_section(frames: Frames) -> None:
         },
         placeholder="—",
     )
-    chart_view.show(frames, "flaws", lambda: charts.flaws_chart(frames["flaw"]))
+    chart_view.show(
+        frames, "flaws", lambda: charts.flaws_chart(frames["flaw"]), folded="Flaws by severity"
+    )
 
 
 def _flaws_view(frames: Frames) -> tuple[int, str, pa.Table]:
@@ -295,6 +300,7 @@ def kpi_section(ctx: PageContext, frames: Frames) -> None:
         frames,
         "kpis",
         lambda: charts.kpi_chart(readings, frames["key_result"], columns=1, width=BOARD_WIDTH),
+        folded="KPIs against their targets",
     )
     unread = kpis[kpis["readings"] == 0]
     if len(unread):
