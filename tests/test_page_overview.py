@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items, progress
-from strategy_canvas.ui import steps
+from strategy_canvas.ui import chart_view, steps
 from strategy_canvas.ui.text import md
 from tests.pagekit import chart_titles, open_page, texts
 
@@ -96,7 +96,11 @@ def test_the_demo_canvas_on_one_screen(seeded: models.Canvas, app_engine: Engine
         assert f"**{row.step}. {info.title}**" in board
         assert f"canvas={token}" in _links(at)[f"Open step {row.step}"].query_string
     assert f"Next: {md(step.missing[0])}" in texts(at, "caption")
-    # and as one chart, the steps in order
+    # and as one chart, the steps in order: folded, and sent only once unfolded
+    assert not at.get("vega_lite_chart")
+    at.session_state[f"{chart_view.FOLD_KEY}.progress"] = True
+    at.run()
+    assert not at.exception
     [chart] = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     assert chart["title"]["text"] == "Checks passed per step"
     assert chart_titles(at) == ["Checks passed per step"]
@@ -129,6 +133,9 @@ def test_an_empty_canvas_says_where_to_start(app_engine: Engine) -> None:
     ):
         assert f"canvas={token}" in labels[label].query_string
     assert [m.value for m in at.metric] == ["0%"]
+    at.session_state[f"{chart_view.FOLD_KEY}.progress"] = True  # the chart unfolded
+    at.run()
+    assert not at.exception
     assert chart_titles(at) == ["Checks passed per step"]  # every step at 0%, not an error
 
 
