@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from strategy_canvas import db, models, scoring
 from strategy_canvas.services import canvases, items
-from strategy_canvas.ui import designs
+from strategy_canvas.ui import chart_view, designs
 from strategy_canvas.ui import prioritisation as prio
 from strategy_canvas.ui import prioritisation_grid as prio_grid
 from strategy_canvas.ui import prioritisation_views as prio_views
@@ -114,7 +114,12 @@ def test_switching_framework_changes_the_ranking(seeded: models.Canvas) -> None:
     at.segmented_control(key=prio.FRAMEWORK_KEY).set_value("value_effort").run()
     by_value = _ranking(_ok(at))
     assert sorted(by_value) == sorted(by_rice) and by_value != by_rice
-    assert "Features ranked by Value/Effort" in chart_titles(at)
+    assert not chart_titles(at)  # the chart under the table is folded, not sent
+    at.session_state[f"{chart_view.FOLD_KEY}.score_bars"] = True  # unfolded
+    at.run()
+    assert "Features ranked by Value/Effort" in chart_titles(_ok(at))
+    at.segmented_control(key=prio.FRAMEWORK_KEY).set_value("rice").run()
+    assert "Features ranked by RICE" in chart_titles(_ok(at))  # it stays unfolded
     # the flagged features and the reason show under the table
     flagged = [t for t in texts(at, "markdown") if "flagged for discussion" in t]
     assert flagged and " under " in flagged[0]
@@ -287,7 +292,9 @@ def test_the_grid_leaves_the_limits_to_the_services(seeded: models.Canvas) -> No
 
 def test_each_view_draws_its_chart_with_the_demo_canvas(seeded: models.Canvas) -> None:
     ranking, matrix, robustness = prio.VIEWS
-    assert "Features ranked by RICE" in chart_titles(_prioritise(seeded, ranking))
+    at = _prioritise(seeded, ranking)
+    at.session_state[f"{chart_view.FOLD_KEY}.score_bars"] = True  # the chart unfolded
+    assert "Features ranked by RICE" in chart_titles(_ok(at.run()))
     at = _prioritise(seeded, matrix)
     assert "Value vs effort" in chart_titles(at)
     assert any(

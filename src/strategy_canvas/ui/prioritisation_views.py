@@ -193,6 +193,7 @@ def ranking_panel(frames: Frames, framework: str) -> None:
         "score_bars",
         lambda: charts.score_bars(features, framework, criteria_df=criteria, scores_df=scores),
         (framework,),
+        folded="The ranking as a chart",  # under the table it draws: sent only when asked
     )
 
 
