@@ -6,13 +6,16 @@ these tests hold what the code decides.)"""
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from sqlalchemy import Engine
 
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import board, designs, feedback, implementation, steps
-from tests.pagekit import open_page, rows, texts
+from tests.pagekit import open_page, texts
 
 LONG = " ".join(f"Word{i:04d}" for i in range(560))  # 5,039 characters
 
@@ -32,16 +35,17 @@ def canvas(app_engine: Engine) -> models.Canvas:
 
 def test_a_long_text_folds_under_show_more(app_engine: Engine, canvas: models.Canvas) -> None:
     at = open_page(steps.STEPS[1].page, canvas=canvas.token)
-    [card] = [t for t in texts(at, "markdown") if t.startswith("**A long problem**")]
-    assert len(card) < board.FOLD_CHARS + 200 and card.endswith(" …")
-    [more] = [e for e in at.expander if e.label == "Show more"]
-    assert not texts(more, "markdown"), "folded, the rest is not sent"
-    [problem] = rows(app_engine, canvas.token, "problem")
-    at.session_state[f"{board.MORE_KEY}.problem.{problem.id}"] = True  # unfolded
-    [more] = [e for e in at.run().expander if e.label == "Show more"]
-    rest = " ".join(texts(more, "markdown"))
-    assert "Word0559" in rest and "Costly" in rest  # nothing lost
-    assert "Word0559" not in card
+    [cards] = [t for t in texts(at, "html") if "A long problem" in t]
+    shown, folded = cards.split('<details class="sc-more">')
+    shown_text = html.unescape(re.sub(r"<[^>]+>", "", shown))
+    assert shown_text.startswith("A long problem")
+    assert len(shown_text) < board.FOLD_CHARS + 200 and shown_text.endswith(" …")
+    assert '<details class="sc-more" open' not in cards, "folded until the person opens it"
+    summary, rest = folded.split("</summary>")
+    assert summary == "<summary>Show more"
+    rest_text = html.unescape(re.sub(r"<[^>]+>", " ", rest))
+    assert "Word0559" in rest_text and "Costly" in rest_text  # nothing lost
+    assert "Word0559" not in shown_text
 
 
 def test_beside_the_editor_the_tables_show_what_fits_and_wide_shows_all(
@@ -89,6 +93,27 @@ def test_the_board_heading_stays_with_its_board_when_the_columns_stack(
     holders = [c for c in at.columns if "The board" in texts(c, "subheader")]
     assert holders, "no column holds the board's heading"
     board_column = holders[0]
-    assert any(t.startswith("**A long problem**") for t in texts(board_column, "markdown"))
+    assert any("A long problem" in t for t in texts(board_column, "html"))  # its cards
     assert "Edit" not in texts(board_column, "subheader")
     assert board_column.toggle, "the Wide board toggle is not beside the board's heading"
+
+
+HOSTILE = "<script>alert(1)</script> **bold** # $x$ [x](y) & :red[no]"
+
+
+def test_cards_show_hostile_text_as_typed(app_engine: Engine, canvas: models.Canvas) -> None:
+    """A card is HTML: user text in it is escaped, shown as typed, never markup."""
+    with db.session_scope(app_engine) as session:
+        items.create_item(
+            session=session,
+            canvas_token=canvas.token,
+            kind="persona",
+            data={"name": HOSTILE, "jobs": f"{HOSTILE}\nsecond line", "pains": "<b>p</b>"},
+        )
+    at = open_page(steps.STEPS[1].page, canvas=canvas.token)
+    [cards] = [t for t in texts(at, "html") if html.escape(HOSTILE) in t]
+    assert "<script>" not in cards and "<b>p</b>" not in cards
+    assert cards.count(html.escape(HOSTILE)) == 2  # the name and the jobs
+    assert "&lt;b&gt;p&lt;/b&gt;" in cards and "second line" in cards
+    shown = html.unescape(re.sub(r"<[^>]+>", "", cards))
+    assert HOSTILE in shown

@@ -21,7 +21,7 @@ import streamlit as st
 
 from strategy_canvas.services import items, snapshot
 from strategy_canvas.services.validation import field_label
-from strategy_canvas.ui import chart_view, editing, layout, push
+from strategy_canvas.ui import chart_view, editing, push, text
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
@@ -180,7 +180,10 @@ def cards(
     """The items of ``kind`` as cards: title, badges, then labelled text fields.
 
     For the text-heavy items of a step (problems, personas, competitors), which a table
-    would cut off. All user text is escaped: it is shown, never interpreted.
+    would cut off. All user text is escaped: it is shown, never interpreted. The cards
+    are one ``st.html`` element (:func:`strategy_canvas.ui.text.cards`), ``per_row``
+    side by side where the board is wide enough; a card's long text folds under "Show
+    more" (an HTML ``<details>``, which costs nothing until opened).
     """
     spec = items.ITEM_TYPES[kind]
     frame = frames[kind]
@@ -193,36 +196,30 @@ def cards(
         lambda: _card_texts(frames, kind, badges, body, limit),
         (tuple(badges), tuple(body), limit),
     )
-    for start in range(0, len(texts), per_row):
-        columns = st.columns(per_row)
-        for column, card in zip(columns, texts[start : start + per_row], strict=False):
-            with column, st.container(border=True):
-                st.markdown(card.short)
-                more = (
-                    layout.fold("Show more", key=f"{MORE_KEY}.{kind}.{card.item_id}")
-                    if card.rest
-                    else None
-                )
-                if more is not None:  # the rest is sent only once unfolded
-                    with more:
-                        st.markdown(card.rest)
+    st.html(text.cards((card.html for card in texts), per_row=per_row))
     if len(frame) > limit:
         st.caption(f"… and {len(frame) - limit} more.")
 
 
 #: a card's text beyond this many characters folds under "Show more"
 FOLD_CHARS = 600
-#: session-state keys owned by this module: whether a card's "Show more" is unfolded
-MORE_KEY = "board.more"
 
 
 @dataclass(frozen=True)
 class Card:
-    """A card's markdown: what it shows, and the rest of its long text (folded)."""
+    """A card's lines (HTML, escaped): what it shows, and the rest of its long text
+    (folded under "Show more")."""
 
-    short: str
-    rest: str = ""
+    short: tuple[str, ...]
+    rest: tuple[str, ...] = ()
     item_id: int = 0
+
+    @property
+    def html(self) -> str:
+        lines = list(self.short)
+        if self.rest:
+            lines.append(text.more("Show more", self.rest))
+        return text.card(lines)
 
 
 def fold(text: str, limit: int = FOLD_CHARS) -> tuple[str, str]:
@@ -242,7 +239,7 @@ def _card_texts(
     beyond :data:`FOLD_CHARS` characters (over all the card's fields) folded away."""
     spec = items.ITEM_TYPES[kind]
     linked = {c: titles(frames, t) for c, t in spec.links.items()}
-    texts = []
+    cards = []
     for row in frames[kind].head(limit).to_dict("records"):
         title = _text(row.get(spec.title_field)) or f"{spec.label} #{row['id']}"
         tags = []
@@ -251,24 +248,24 @@ def _card_texts(
             if name in linked:
                 value = linked[name].get(value) if _text(value) else None
             if _text(value):
-                tags.append(md(_text(value).replace("_", " ")))
-        lines = [f"**{md(title)}**"]
+                tags.append(text.h(_text(value).replace("_", " ")))
+        lines = [text.line(text.h(title), strong=True)]
         if tags:
-            lines.append(f":gray[{' · '.join(tags)}]")
+            lines.append(text.line(" · ".join(tags), "gray"))
         rest: list[str] = []
         room = FOLD_CHARS
         for name in body:
-            text = _text(row.get(name))
-            if not text:
+            value = _text(row.get(name))
+            if not value:
                 continue
-            label = md(field_label(spec.create, name))
+            label = f'<span class="sc-fg-gray">{text.h(field_label(spec.create, name))}:</span>'
             if rest or room <= 0:
-                rest.append(f":gray[{label}:] {md(text)}")
+                rest.append(text.line(f"{label} {text.h(value)}"))
                 continue
-            shown, more = fold(text, room)
+            shown, more = fold(value, room)
             room -= len(shown)
-            lines.append(f":gray[{label}:] {md(shown)}" + (" …" if more else ""))
+            lines.append(text.line(f"{label} {text.h(shown)}" + (" …" if more else "")))
             if more:
-                rest.append(f"… {md(more)}")
-        texts.append(Card("  \n".join(lines), "  \n".join(rest), int(row["id"])))
-    return texts
+                rest.append(text.line(f"… {text.h(more)}"))
+        cards.append(Card(tuple(lines), tuple(rest), int(row["id"])))
+    return cards

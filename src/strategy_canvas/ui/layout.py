@@ -62,6 +62,12 @@ _CSS = f"""
 /* Cards drawn as one st.html (strategy_canvas.ui.text.cards): the look of a bordered
    container holding Streamlit markdown, at a fraction of its drawing cost. */
 .sc-cards {{ display: flex; flex-direction: column; gap: 1rem; }}
+.sc-cards.sc-two {{
+  display: grid; align-items: start;
+  grid-template-columns: repeat(auto-fit, minmax(min(100%, max(240px, calc(50% - 0.5rem))), 1fr));
+}}
+.sc-more summary {{ cursor: pointer; color: #686255; margin-top: 0.25rem; }}
+.sc-more[open] summary {{ margin-bottom: 0.25rem; }}
 .sc-card {{
   border: 1px solid #E3E5EC; border-radius: 0.6rem; padding: calc(1rem - 1px);
   font-size: 1rem; line-height: 1.6; overflow-wrap: anywhere;

@@ -64,6 +64,14 @@ def card(lines: Iterable[str]) -> str:
     return '<div class="sc-card">' + "".join(lines) + "</div>"
 
 
-def cards(each: Iterable[str]) -> str:
-    """Cards (from :func:`card`) one under the other, as the body of one st.html."""
-    return '<div class="sc-cards">' + "".join(each) + "</div>"
+def more(label: str, lines: Iterable[str]) -> str:
+    """``lines`` folded under ``label`` (a native ``<details>``: opened by a click, in
+    the browser alone)."""
+    return f'<details class="sc-more"><summary>{h(label)}</summary>' + "".join(lines) + "</details>"
+
+
+def cards(each: Iterable[str], *, per_row: int = 1) -> str:
+    """Cards (from :func:`card`), one under the other or two side by side where there is
+    room (``per_row`` 2), as the body of one st.html."""
+    grid = " sc-two" if per_row > 1 else ""
+    return f'<div class="sc-cards{grid}">' + "".join(each) + "</div>"
