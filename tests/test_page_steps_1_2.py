@@ -4,6 +4,8 @@ reload; a conflict with someone else's save."""
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 import pytest
@@ -260,3 +262,35 @@ def test_step_pages_run_with_the_demo_canvas(seeded: models.Canvas) -> None:
         at = open_page(page, canvas=seeded.token)
         assert not at.exception
         assert at.selectbox(key=f"step{1 if page == PROBLEM else 2}.edit_kind")
+
+
+HOSTILE = "<script>alert(1)</script> **bold** # $x$ [x](y) & :red[no]"
+
+
+def test_the_goals_show_their_key_results_and_hostile_text_as_typed(
+    app_engine: Engine, canvas: models.Canvas
+) -> None:
+    """Every goal is a card of one HTML element: title, for whom, what it means, each
+    key result from baseline to target; user text escaped, never markup."""
+    with db.session_scope(app_engine) as session:
+        goal = items.create_item(
+            session=session,
+            canvas_token=canvas.token,
+            kind="goal",
+            data={"title": HOSTILE, "description": "<b>why</b>"},
+        )
+        items.create_item(
+            session=session,
+            canvas_token=canvas.token,
+            kind="key_result",
+            data={"goal_id": goal.id, "metric": HOSTILE, "baseline": 47.0, "target": 10.0,
+                  "unit": "min"},
+        )  # fmt: skip
+    at = open_page(VISION, canvas=canvas.token)
+    assert not at.exception
+    [cards] = [t for t in texts(at, "html") if 'class="sc-cards"' in t]
+    assert "<script>" not in cards and "<b>why" not in cards
+    shown = html.unescape(re.sub(r"<[^>]+>", " ", cards))
+    assert "Save time" in shown and "No key result yet" in shown  # the goal without one
+    assert HOSTILE in shown and "<b>why</b>" in shown
+    assert f"{HOSTILE}: 47 min → 10 min" in " ".join(shown.split())

@@ -9,7 +9,7 @@ import streamlit as st
 
 from strategy_canvas import vision_statement
 from strategy_canvas.services import canvases
-from strategy_canvas.ui import board, editor
+from strategy_canvas.ui import board, chart_view, editor, text
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
@@ -62,30 +62,45 @@ def render_board(frames: Frames) -> None:
     if goals.empty:
         st.caption("No goals yet — add two to four goals, each with measurable key results.")
         return
-    personas = board.titles(frames, "persona")
-    for goal in goals.to_dict("records"):
-        with st.container(border=True):
-            persona = personas.get(goal["persona_id"]) if _text(goal["persona_id"]) else None
-            st.markdown(
-                f"**{md(_text(goal['title']))}**"
-                + (f"  \n:gray[for {md(persona)}]" if persona else "")
-            )
-            if _text(goal["description"]):
-                st.markdown(md(_text(goal["description"])))
-            mine = key_results[key_results["goal_id"] == goal["id"]]
-            if mine.empty:
-                st.caption("No key result yet — add one with a metric, a target and a date.")
-                continue
-            for kr in mine.to_dict("records"):
-                due = kr["target_date"]
-                due_text = f" by {pd.Timestamp(due):%-d %b %Y}" if _text(due) else ""
-                st.markdown(
-                    f"- {md(_text(kr['metric']))}: {md(_number(kr['baseline'], kr['unit']))} → "
-                    f"**{md(_number(kr['target'], kr['unit']))}**{md(due_text)}"
-                )
+    st.html(  # one element for every goal (docs/ARCHITECTURE.md, "Budgets")
+        chart_view.cached(frames, "vision.goals", lambda: text.cards(goal_cards(frames)))
+    )
     orphans = key_results[key_results["goal_id"].isna()]
     if not orphans.empty:
         st.caption(f"{len(orphans)} key result(s) are not tied to a goal yet.")
+
+
+def goal_cards(frames: Frames) -> list[str]:
+    """Each goal as an HTML card: its title, for whom, what it means, and its key
+    results (metric: baseline → target, by when). User text is escaped."""
+    goals, key_results = frames["goal"], frames["key_result"]
+    personas = board.titles(frames, "persona")
+    cards = []
+    for goal in goals.to_dict("records"):
+        lines = [text.line(text.h(_text(goal["title"])), strong=True)]
+        persona = personas.get(goal["persona_id"]) if _text(goal["persona_id"]) else None
+        if persona:
+            lines.append(text.line(f"for {text.h(persona)}", "gray"))
+        if _text(goal["description"]):
+            lines.append(text.line(text.h(_text(goal["description"]))))
+        mine = key_results[key_results["goal_id"] == goal["id"]]
+        if mine.empty:
+            lines.append(
+                text.line("No key result yet — add one with a metric, a target and a date.", "gray")
+            )
+        results = []
+        for kr in mine.to_dict("records"):
+            due = kr["target_date"]
+            due_text = f" by {pd.Timestamp(due):%-d %b %Y}" if _text(due) else ""
+            results.append(
+                f"<li>{text.h(_text(kr['metric']))}: {text.h(_number(kr['baseline'], kr['unit']))}"
+                f' → <span class="sc-strong">{text.h(_number(kr["target"], kr["unit"]))}</span>'
+                f"{text.h(due_text)}</li>"
+            )
+        if results:
+            lines.append('<ul class="sc-list">' + "".join(results) + "</ul>")
+        cards.append(text.card(lines))
+    return cards
 
 
 #: the vision editor's parts, one shown at a time: the vision itself, and the builder
