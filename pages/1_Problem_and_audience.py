@@ -41,8 +41,11 @@ def render(frames: ui.Frames) -> None:
         widths={"statement": "medium", "importance": 90, "evidence": 75, "status": 85},
     )
     if not frames["assumption"].empty:
-        chart_view.show(
-            frames, "assumption_map", lambda: charts.assumption_map(frames["assumption"])
+        chart_view.show(  # at the foot of the board: drawn only when asked for
+            frames,
+            "assumption_map",
+            lambda: charts.assumption_map(frames["assumption"]),
+            folded="Riskiest assumptions",
         )
 
 

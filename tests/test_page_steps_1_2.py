@@ -14,8 +14,9 @@ from streamlit.testing.v1 import AppTest
 
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
+from strategy_canvas.ui import chart_view
 from strategy_canvas.ui.text import md
-from tests.pagekit import choose_kind, fill, open_page, show_part, texts
+from tests.pagekit import chart_titles, choose_kind, fill, open_page, show_part, texts
 
 VISION = "pages/2_Vision.py"
 PROBLEM = "pages/1_Problem_and_audience.py"
@@ -294,3 +295,23 @@ def test_the_goals_show_their_key_results_and_hostile_text_as_typed(
     assert "Save time" in shown and "No key result yet" in shown  # the goal without one
     assert HOSTILE in shown and "<b>why</b>" in shown
     assert f"{HOSTILE}: 47 min → 10 min" in " ".join(shown.split())
+
+
+def test_the_assumption_map_is_folded_at_the_foot_of_the_board(
+    app_engine: Engine, canvas: models.Canvas
+) -> None:
+    with db.session_scope(app_engine) as session:
+        items.create_item(
+            session=session,
+            canvas_token=canvas.token,
+            kind="assumption",
+            data={"statement": "Parents plan ahead", "importance": 5, "evidence": 2},
+        )
+    at = open_page(PROBLEM, canvas=canvas.token)
+    assert not at.exception
+    assert [e.label for e in at.expander if e.label == "Riskiest assumptions"]
+    assert not chart_titles(at), "folded, the chart is not sent"
+    at.session_state[f"{chart_view.FOLD_KEY}.assumption_map"] = True  # the person unfolds it
+    at.run()
+    assert not at.exception
+    assert chart_titles(at) == ["Riskiest assumptions"]
