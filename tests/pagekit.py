@@ -9,6 +9,7 @@ services stored.
 from __future__ import annotations
 
 import json
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,50 @@ def open_page(page: str, *, canvas: str | None = None, as_main: bool = False) ->
 def texts(at: AppTest | Block, kind: str) -> list[str]:
     """The text of every element of ``kind`` (markdown, caption, warning, ...)."""
     return [str(getattr(e, "value", "")) for e in at.get(kind)]
+
+
+class _Text(HTMLParser):
+    """The text an HTML body shows, and the text of each element by its classes (what
+    is hidden from screen readers, an icon's name, left out)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.shown: list[str] = []
+        self.by_class: dict[str, list[str]] = {}
+        # per open element: its classes, where its text starts, whether it is hidden
+        self._open: list[tuple[list[str], int, bool]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "br":
+            self.shown.append("\n")
+            return
+        found = dict(attrs)
+        hidden = tag == "style" or found.get("aria-hidden") == "true"
+        hidden = hidden or any(h for _, _, h in self._open)
+        self._open.append(((found.get("class") or "").split(), len(self.shown), hidden))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "br" or not self._open:
+            return
+        classes, start, _ = self._open.pop()
+        for name in classes:
+            self.by_class.setdefault(name, []).append("".join(self.shown[start:]))
+
+    def handle_data(self, data: str) -> None:
+        if not (self._open and self._open[-1][2]):
+            self.shown.append(data)
+
+
+def html_text(at: AppTest | Block, cls: str | None = None) -> list[str]:
+    """What the page's ``st.html`` blocks show, as text (markup gone, entities read):
+    one string per block, or with ``cls``, one per element of that class."""
+    found = []
+    for element in at.get("html"):
+        parser = _Text()
+        parser.feed(str(element.value))
+        parser.close()
+        found += parser.by_class.get(cls, []) if cls else ["".join(parser.shown)]
+    return found
 
 
 def all_text(at: AppTest) -> str:

@@ -23,7 +23,13 @@ SCREENS: dict[str, set[str]] = {
     "implementation": {"implementation"},
     "feedback": {"feedback"},
     "overview": {"overview"},
-    "workshop": {"workshop", "workshop_facilitator", "workshop_live", "workshop_state"},
+    "workshop": {
+        "workshop",
+        "workshop_board",
+        "workshop_facilitator",
+        "workshop_live",
+        "workshop_state",
+    },
     "export": {"export_page", "backlog_import"},
     "history": {"history_page"},
 }

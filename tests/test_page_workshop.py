@@ -23,8 +23,7 @@ from strategy_canvas.ui import setup, steps
 from strategy_canvas.ui import workshop as workshop_ui
 from strategy_canvas.ui import workshop_facilitator as facilitate
 from strategy_canvas.ui import workshop_state as state
-from strategy_canvas.ui.text import md
-from tests.pagekit import APP, TIMEOUT, rendered, texts
+from tests.pagekit import APP, TIMEOUT, html_text, rendered, texts
 
 WORKSHOP = steps.WORKSHOP_PAGE
 
@@ -310,7 +309,7 @@ def test_the_projector_shows_code_step_and_no_secret(
     assert started.facilitator_key not in page
     assert ann not in page and canvas.token not in page
     assert "Secret idea" not in page  # not revealed yet
-    assert any("hidden until the facilitator reveals" in t for t in texts(at, "markdown"))
+    assert any("hidden until the facilitator reveals" in t for t in html_text(at))
     assert any(started.join_code[:3] in t and "6.5rem" in t for t in texts(at, "markdown"))
     assert at.get("image")
     assert any("Problem &amp; audience" in t for t in texts(at, "markdown"))
@@ -318,7 +317,7 @@ def test_the_projector_shows_code_step_and_no_secret(
 
     facilitate_with(app_engine, started, workshops.reveal, step=1, what="notes")
     at.run()
-    assert "Secret idea" in texts(ok(at), "markdown")
+    assert "Secret idea" in html_text(ok(at), "sc-ws-text")
 
 
 def test_the_projector_in_the_facilitators_tab_drops_every_secret(
@@ -356,19 +355,19 @@ def test_notes_stay_hidden_until_the_facilitator_reveals_them(
     click(a, "Add note")
     [note] = notes(app_engine)
     assert (note.text, note.step) == ("Parents decide dinner at 5 pm", 1)
-    assert "Parents decide dinner at 5 pm" in texts(a, "markdown")  # own notes are visible
+    assert "Parents decide dinner at 5 pm" in html_text(a, "sc-ws-text")  # own notes are visible
     assert a.text_area(key=workshop_ui.NOTE_KEY).value == ""  # ready for the next idea
 
     b = as_participant(bo)
     assert "Parents decide dinner at 5 pm" not in rendered(b)
-    assert any("hidden until the reveal" in t for t in texts(b, "markdown"))
+    assert any("1 note by others, hidden until the reveal" in t for t in html_text(b))
 
     f = as_facilitator(started)
-    assert "Parents decide dinner at 5 pm" in texts(f, "markdown")  # the facilitator sees all
+    assert "Parents decide dinner at 5 pm" in html_text(f, "sc-ws-text")  # the facilitator sees all
     click(f, "Reveal the notes")
     assert step_state(app_engine, started.workshop.id or 0, 1).notes_revealed
     b.run()
-    assert "Parents decide dinner at 5 pm" in texts(ok(b), "markdown")
+    assert "Parents decide dinner at 5 pm" in html_text(ok(b), "sc-ws-text")
 
 
 def test_a_refused_note_keeps_what_was_typed(
@@ -383,24 +382,35 @@ def test_a_refused_note_keeps_what_was_typed(
     assert notes(app_engine) == []
 
 
+HOSTILE = (
+    "[click](javascript:alert(1)) <b>bold</b> # not a heading\n"
+    "<script>alert(2)</script> **$5** & <img src=x onerror=alert(3)> `code` :red[x]"
+)
+
+
 def test_markup_in_notes_and_names_is_shown_as_typed(
     started: workshops.StartedWorkshop, app_engine: Engine
 ) -> None:
     with db.session_scope(app_engine) as session:
         token = workshops.join(
-            session=session, display_name="**Eve** :red[x]", join_code=started.join_code
+            session=session, display_name="**Eve** :red[x] <i>$y$</i>", join_code=started.join_code
         ).token
         workshops.add_note(
             session=session,
             participant_token=token,
             step=1,
-            text="[click](javascript:alert(1)) <b>bold</b> # not a heading",
+            text=HOSTILE,
         )
     a = as_participant(token)
-    shown = texts(a, "markdown")
-    assert md("[click](javascript:alert(1)) <b>bold</b> # not a heading") in shown
-    assert any(md("**Eve** :red[x]") in t for t in shown)
-    assert "<b>bold</b>" not in "\n".join(shown)
+    # the board is HTML: shown exactly as typed, every character of it text, not markup
+    assert html_text(a, "sc-ws-text") == [HOSTILE]
+    assert any("**Eve** :red[x] <i>$y$</i> (you)" in t for t in html_text(a, "sc-ws-badge"))
+    sent = "\n".join(str(h.value) for h in a.get("html"))
+    for markup in ("<script>", "<b>bold</b>", "<i>$y$</i>", "<img"):
+        assert markup not in sent
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in sent
+    # nothing of it reaches Markdown (which would read ** and [x](y) as formatting)
+    assert not any("Eve" in t or "bold" in t for t in texts(a, "markdown"))
 
 
 def test_vote_with_budget_and_cap(started: workshops.StartedWorkshop, app_engine: Engine) -> None:
@@ -414,7 +424,7 @@ def test_vote_with_budget_and_cap(started: workshops.StartedWorkshop, app_engine
     assert workshop_row(app_engine, started).phase == "vote"
 
     a = as_participant(ann)
-    assert any("5** of 5 votes left" in t for t in texts(a, "caption"))
+    assert any("You have 5 of 5 votes left" in t for t in html_text(a, "sc-ws-meta"))
     vote = f"ws.vote.note.{note.id}"
     for _ in range(3):
         a.button(key=vote).click().run()
@@ -423,16 +433,17 @@ def test_vote_with_budget_and_cap(started: workshops.StartedWorkshop, app_engine
         board = workshops.board(session=session, viewer_token=ann, step=1)
     assert board.my_votes_used == 3
     assert a.button(key=vote).disabled  # the cap of 3 on one item
-    assert any("2** of 5 votes left" in t for t in texts(a, "caption"))
+    assert any("You have 2 of 5 votes left" in t for t in html_text(a, "sc-ws-meta"))
     a.button(key=f"ws.unvote.note.{note.id}").click().run()
     with db.session_scope(app_engine, readonly=True) as session:
         assert workshops.board(session=session, viewer_token=ann, step=1).my_votes_used == 2
-    assert not a.get("vega_lite_chart")  # hidden until the reveal
+    assert not html_text(a, "sc-ws-tally")  # hidden until the reveal
 
     click(f, "Reveal the votes")
     a.run()
-    [chart] = ok(a).get("vega_lite_chart")
-    assert '"Vote results"' in chart.proto.spec
+    [chart] = html_text(ok(a), "sc-ws-tally")
+    # one bar: 3 votes, one taken back
+    assert chart.startswith("Vote results") and chart.endswith("Idea2")
     assert not [b for b in a.button if b.label == "+1"]  # revealing closed the vote
 
 
@@ -525,7 +536,9 @@ def test_ready_shows_in_presence(started: workshops.StartedWorkshop, app_engine:
     with db.session_scope(app_engine, readonly=True) as session:
         people = workshops.presence(session=session, viewer_token=ann)
     assert people.ready == 1
-    assert any("**1** ready" in t for t in texts(ok(a), "markdown"))
+    [shown] = html_text(ok(a), "sc-ws-presence")
+    assert shown.startswith("2 here · 1 ready · 2 joined")
+    assert html_text(a, "sc-ws-green") == ["Ann (you)"]  # the badge of someone ready
 
 
 # -------------------------------------------------------- themes, promotion, scores
@@ -548,7 +561,7 @@ def test_group_and_promote_a_note(
     f.selectbox(key="ws.as.theme").set_value(theme_id)
     click(f, "Put it in the theme")
     assert notes(app_engine)[0].theme_id == theme_id
-    assert "#### Time pressure" in texts(f, "markdown")
+    assert "Time pressure" in html_text(f, "sc-ws-theme")
 
     f.selectbox(key="ws.pr.kind").set_value("problem")
     click(f, "Promote")

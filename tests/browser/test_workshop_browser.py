@@ -257,10 +257,19 @@ def test_a_facilitated_workshop_in_three_browsers(
         ],
         timings,
     )
-    seen_within(  # the first chart of the page loads the charting library too
-        "vote results: the chart on both participants' screens",
+    seen_within(  # the bars: Bo's note first (2 votes), then Ann's (1)
+        "vote results: the bars on both participants' screens",
         clicked,
-        [main(ann).get_by_test_id("stVegaLiteChart"), main(bo).get_by_test_id("stVegaLiteChart")],
+        [
+            main(page)
+            .get_by_role("figure", name="Vote results")
+            .filter(
+                has_text=re.compile(
+                    rf"^Vote results{re.escape(NOTE_A)}\s*2\s*{re.escape(NOTE_B)}\s*1"
+                )
+            )
+            for page in (ann, bo)
+        ],
         timings,
     )
 

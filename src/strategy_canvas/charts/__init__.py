@@ -86,6 +86,7 @@ from strategy_canvas.charts.workshop import (
     VOTE_CHART_LIMIT,
     VOTE_KIND_COLOURS,
     vote_chart,
+    vote_rows,
 )
 
 __all__ = [
@@ -134,4 +135,5 @@ __all__ = [
     "theme",
     "value_effort_chart",
     "vote_chart",
+    "vote_rows",
 ]

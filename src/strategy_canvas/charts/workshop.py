@@ -28,6 +28,17 @@ def _unique_labels(tally: pd.DataFrame) -> list[str]:
     return labels
 
 
+def vote_rows(tally: pd.DataFrame, *, limit: int = VOTE_CHART_LIMIT) -> pd.DataFrame:
+    """The bars of the vote results, most votes first (at most ``limit``): ``tally``'s
+    columns, plus ``item`` (the label, told apart when two read the same) and ``what``
+    (Note or Feature). The live board's bars (ui/workshop_board.py) and the chart of
+    the reports both come from here."""
+    data = tally.sort_values("votes", ascending=False, kind="stable").head(limit).copy()
+    data["item"] = _unique_labels(data)
+    data["what"] = data["target_kind"].map({"note": "Note", "feature": "Feature"})
+    return data
+
+
 def vote_chart(
     tally: pd.DataFrame, *, title: str = "Votes", limit: int = VOTE_CHART_LIMIT
 ) -> alt.LayerChart:
@@ -37,9 +48,7 @@ def vote_chart(
     ``tally`` is :attr:`strategy_canvas.services.workshops.Board.tally` (target_kind,
     target_id, label, votes).
     """
-    data = tally.sort_values("votes", ascending=False, kind="stable").head(limit).copy()
-    data["item"] = _unique_labels(data)
-    data["what"] = data["target_kind"].map({"note": "Note", "feature": "Feature"})
+    data = vote_rows(tally, limit=limit)
     bars = (
         alt.Chart(data)
         .mark_bar(cornerRadiusEnd=3)

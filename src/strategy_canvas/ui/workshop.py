@@ -48,6 +48,7 @@ SCORE_OPTIONS: list[str | int] = ["–", *range(1, 11)]
 #: readable from the back of the room
 PROJECTOR_STYLE = """<style>
 [data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p { font-size: 1.3rem; }
+[data-testid="stMainBlockContainer"] .sc-ws { font-size: 1.3rem; }
 </style>"""
 
 NOT_A_SEAT = (

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
-from strategy_canvas import charts
-from strategy_canvas.services import items, workshops
+from strategy_canvas.services import workshops
 from strategy_canvas.services.errors import PermissionDenied, ServiceError
 from strategy_canvas.ui import messages, push, steps
+from strategy_canvas.ui import workshop_board as cards
 from strategy_canvas.ui import workshop_state as state
 from strategy_canvas.ui.text import md
 
@@ -30,27 +30,6 @@ if TYPE_CHECKING:
     from strategy_canvas.ui.context import PageContext
 
 ERROR_KEY = "ws.live_error"  # a refused vote, shown on the next draw of the board
-
-
-# -------------------------------------------------------------------------- charts
-
-
-@st.cache_data(max_entries=256, show_spinner=False)
-def _vote_spec(rows: tuple[tuple[str, int, str, int], ...], title: str) -> dict[str, Any]:
-    """The chart's Vega-Lite spec, built once per distinct result for every session
-    (the board is drawn on every tick; Altair's validation is not free)."""
-    tally = pd.DataFrame(rows, columns=["target_kind", "target_id", "label", "votes"])
-    return charts.vote_chart(tally, title=title).to_dict()
-
-
-def show_vote_chart(tally: pd.DataFrame, title: str) -> None:
-    rows = tuple(
-        (str(k), int(i), str(label), int(v))
-        for k, i, label, v in zip(
-            tally["target_kind"], tally["target_id"], tally["label"], tally["votes"], strict=True
-        )
-    )
-    st.vega_lite_chart(_vote_spec(rows, title), width="stretch", theme=None)
 
 
 # --------------------------------------------------------------------- small pieces
@@ -100,81 +79,24 @@ def timer(sync: workshops.SyncState, *, projector: bool = False) -> None:
 
 def presence(people: workshops.Presence, *, projector: bool = False) -> None:
     """Who is here and who is ready: a count, then a badge per person."""
-    with st.container(border=True):
-        counts = (
-            f":material/group: **{people.here}** here · **{people.ready}** ready"
-            f" · {people.total} joined"
-        )
-        if projector or people.people.empty:
-            st.markdown(counts)
-            return
-        badges = []
-        frame = people.people
-        columns = ("display_name", "me", "is_facilitator", "ready", "here")
-        # column by column: this is drawn on every change, itertuples cost more than the rest
-        for display_name, me, is_facilitator, ready, here in zip(
-            *(frame[c].tolist() for c in columns), strict=True
-        ):
-            name = md(str(display_name)) + (" (you)" if me else "")
-            if is_facilitator:
-                badges.append(f":violet-badge[:material/co_present: {name}]")
-            elif ready:
-                badges.append(f":green-badge[:material/check_circle: {name}]")
-            elif here:
-                badges.append(f":blue-badge[{name}]")
-            else:
-                badges.append(f":gray-badge[{name} · away]")
-        st.markdown(counts + "  \n" + " ".join(badges))
+    cards.show([cards.presence(people, projector=projector)])
 
 
-def _note_card(
-    ctx: PageContext, token: str, note: dict[str, Any], board: workshops.Board, voting: bool
-) -> None:
+def _note_card(ctx: PageContext, token: str, note: dict[str, Any], board: workshops.Board) -> None:
+    """A note with its vote buttons (while voting: the rest of the board is HTML)."""
     with st.container(border=True):
-        st.markdown(md(str(note["text"])))
-        bits = []
-        if note["mine"]:
-            bits.append("yours")
-        elif isinstance(note["author"], str):
-            bits.append(md(note["author"]))
-        votes = note["votes"]
-        if votes is not None and not pd.isna(votes) and (votes or board.votes_revealed):
-            bits.append(f"**{int(votes)}** vote{'' if int(votes) == 1 else 's'}")
-        if note["my_votes"]:
-            bits.append(f"you gave {int(note['my_votes'])}")
+        cards.show([cards.note_body(note, board)])
         kind = note["promoted_kind"]
+        closed = None
         if isinstance(kind, str):
-            label = items.ITEM_TYPES[kind].label if kind in items.ITEM_TYPES else kind
-            bits.append(f":green[:material/check: {md(label)} #{int(note['promoted_item_id'])}]")
-        if bits:
-            st.caption(" · ".join(bits))
-        if voting:
-            closed = None
-            if isinstance(kind, str):
-                closed = (
-                    "It became a feature: vote for the feature."
-                    if kind == "feature"
-                    else "It is decided: it takes no more votes."
-                )
-            _vote_buttons(
-                ctx, token, board, "note", int(note["note_id"]), int(note["my_votes"]), closed
+            closed = (
+                "It became a feature: vote for the feature."
+                if kind == "feature"
+                else "It is decided: it takes no more votes."
             )
-
-
-def hidden_notes(notes: list[dict[str, Any]]) -> None:
-    """Others' notes before the reveal: a placeholder each, no text (the services sent
-    none), the author only when notes are not anonymous."""
-    if not notes:
-        return
-    chips = []
-    for note in notes:
-        author = note["author"]
-        who = f" {md(author)}" if isinstance(author, str) else ""
-        chips.append(f":gray-badge[:material/visibility_off:{who}]")
-    noun = "note" if len(notes) == 1 else "notes"
-    st.markdown(
-        " ".join(chips) + f"  \n:gray[{len(notes)} {noun} by others, hidden until the reveal]"
-    )
+        _vote_buttons(
+            ctx, token, board, "note", int(note["note_id"]), int(note["my_votes"]), closed
+        )
 
 
 def _vote_buttons(
@@ -233,19 +155,18 @@ def _cast(ctx: PageContext, token: str, kind: str, target_id: int, up: bool, see
     state.drop_cache()
 
 
-def _grid(
+def _vote_grid(
     ctx: PageContext,
     token: str,
     notes: list[dict[str, Any]],
     board: workshops.Board,
-    voting: bool,
     per_row: int,
 ) -> None:
     for start in range(0, len(notes), per_row):
         columns = st.columns(per_row)
         for column, note in zip(columns, notes[start : start + per_row], strict=False):
             with column:
-                _note_card(ctx, token, note, board, voting)
+                _note_card(ctx, token, note, board)
 
 
 def notes_board(
@@ -256,20 +177,25 @@ def notes_board(
     voting: bool,
     per_row: int = 3,
 ) -> None:
-    """The step's notes, in their themes, then the ungrouped ones."""
+    """The step's notes, in their themes, then the ungrouped ones: one HTML block
+    (:mod:`workshop_board`), but while voting, when each note has its buttons."""
     notes = board.notes.to_dict("records")
-    count = f"**Notes** · {len(notes)}"
+    count = f"<b>Notes</b> · {len(notes)}"
     if board.hidden_notes:
         count += f" · {board.hidden_notes} hidden until the facilitator reveals them"
-    st.markdown(count)
+    parts = [cards.head(count)]
     if not notes:
-        st.caption("No notes yet — the first idea is always the hardest; add yours.")
+        cards.show(
+            [*parts, cards.meta("No notes yet — the first idea is always the hardest; add yours.")]
+        )
         return
     if voting:
-        st.caption(
-            f":material/how_to_vote: You have **{board.my_votes_left}** of "
-            f"{board.vote_budget} votes left in this step · at most {board.vote_cap} on "
-            "one item."
+        parts.append(
+            cards.meta(
+                f"{cards.icon('how_to_vote')}You have <b>{board.my_votes_left}</b> of "
+                f"{board.vote_budget} votes left in this step · at most {board.vote_cap} on "
+                "one item."
+            )
         )
     themed: dict[int, list[dict[str, Any]]] = {int(t): [] for t in board.themes["theme_id"]}
     loose: list[dict[str, Any]] = []
@@ -282,43 +208,47 @@ def notes_board(
             themed.setdefault(int(theme_id), []).append(note)
         else:
             loose.append(note)
+    loose_head = cards.head("<b>Not in a theme yet</b>") if len(board.themes) and loose else ""
+    if not voting:
+        for theme in board.themes.to_dict("records"):
+            members = themed.get(int(theme["theme_id"]), [])
+            parts.append(
+                cards.theme_box(theme, [cards.note_body(n, board) for n in members], per_row)
+            )
+        if loose:
+            parts += [loose_head, cards.grid([cards.note_body(n, board) for n in loose], per_row)]
+        cards.show([*parts, cards.hidden(hidden)])
+        return
+    cards.show(parts)
     for theme in board.themes.to_dict("records"):
         members = themed.get(int(theme["theme_id"]), [])
-        votes = theme["votes"]
-        total = "" if votes is None or pd.isna(votes) else f" · {int(votes)} votes"
         with st.container(border=True):
-            st.markdown(f"#### {md(str(theme['name']))}")
-            st.caption(f"{len(members)} note{'' if len(members) == 1 else 's'}{total}")
+            cards.show([cards.theme_head(theme, len(members))])
             if members:
-                _grid(ctx, token, members, board, voting, per_row)
+                _vote_grid(ctx, token, members, board, per_row)
     if loose:
-        if len(board.themes):
-            st.markdown("**Not in a theme yet**")
-        _grid(ctx, token, loose, board, voting, per_row)
-    hidden_notes(hidden)
+        cards.show([loose_head])
+        _vote_grid(ctx, token, loose, board, per_row)
+    cards.show([cards.hidden(hidden)])
 
 
 def features_vote(ctx: PageContext, token: str, board: workshops.Board, *, voting: bool) -> None:
     """Step 3: the canvas's features, to vote on."""
     if board.features.empty:
         return
-    st.markdown(f"**Features** · {len(board.features)}")
     rows = board.features.to_dict("records")
+    title = cards.head(f"<b>Features</b> · {len(rows)}")
+    if not voting:
+        cards.show([title, cards.grid([cards.feature_body(row) for row in rows], 3)])
+        return
+    cards.show([title])
     for start in range(0, len(rows), 3):
         for column, row in zip(st.columns(3), rows[start : start + 3], strict=False):
             with column, st.container(border=True):
-                st.markdown(f"**{md(str(row['title']))}**")
-                bits = []
-                if row["votes"] is not None and not pd.isna(row["votes"]):
-                    bits.append(f"**{int(row['votes'])}** votes")
-                if row["my_votes"]:
-                    bits.append(f"you gave {int(row['my_votes'])}")
-                if bits:
-                    st.caption(" · ".join(bits))
-                if voting:
-                    _vote_buttons(
-                        ctx, token, board, "feature", int(row["feature_id"]), int(row["my_votes"])
-                    )
+                cards.show([cards.feature_body(row)])
+                _vote_buttons(
+                    ctx, token, board, "feature", int(row["feature_id"]), int(row["my_votes"])
+                )
 
 
 def scores_view(scores: workshops.ScoreSummary | None) -> None:
@@ -463,9 +393,15 @@ def draw(
             ctx, token, board, voting=sync.phase == "vote" and _features_votable(sync, loaded, step)
         )
     if not board.tally.empty:
-        show_vote_chart(board.tally, "Vote results" if board.votes_revealed else "Votes so far")
-        if not board.votes_revealed:
-            st.caption("Only you see these until you reveal the votes.")
+        title = "Vote results" if board.votes_revealed else "Votes so far"
+        cards.show(
+            [cards.tally(board.tally, title)]
+            + (
+                []
+                if board.votes_revealed
+                else [cards.meta("Only you see these until you reveal the votes.")]
+            )
+        )
     elif board.votes_revealed:
         st.caption("The votes are revealed: nobody voted in this step.")
     if step == 3 and not scores_first:
@@ -510,6 +446,7 @@ def live(ctx: PageContext, token: str, *, projector: bool = False) -> None:
             token, loaded.view.workshop.canvas_id, sync.revision, token if seated else None
         )
 
+    cards.style()
     push.follow(tick, every_seconds=ctx.settings.live_sync_seconds, key="ws.live")
 
 

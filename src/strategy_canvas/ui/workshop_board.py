@@ -1,0 +1,262 @@
+"""The workshop's live board as HTML: what a run of the live fragment shows as text —
+who is here, the notes in their themes, the placeholders of hidden notes, the
+features, the vote results — drawn as one ``st.html`` block each, not as a bordered
+container, a markdown and a caption per note.
+
+Why (docs/ARCHITECTURE.md, "Live sync"): a pushed change reruns the board on every
+screen of the room at once, and Chromium spends about a millisecond of React work per
+Streamlit element on each run, whatever the element holds; one ``st.html`` block of
+fifty notes costs about as much as one element. The vote results are bars in HTML
+rather than a Vega chart, which Chromium took 200-600 ms to embed again after each
+vote. Only what takes a click stays a widget: the vote buttons, under their note.
+
+User text is data: every piece of it goes through :func:`html.escape` here (and
+``st.html`` sanitises on top); nothing of it reaches Markdown. The look is one
+stylesheet (:data:`CSS`), sent once per run of the page, outside the fragment.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import streamlit as st
+
+from strategy_canvas import charts
+from strategy_canvas.services import items
+
+if TYPE_CHECKING:
+    from strategy_canvas.services import workshops
+
+#: the board's look, with the app theme's colours (.streamlit/config.toml)
+CSS = """<style>
+.sc-ws { color: #1F2937; font-size: 1rem; line-height: 1.6; }
+.sc-ws p { margin: 0 0 0.5rem; font-size: inherit; }
+.sc-ws-box { border: 1px solid #E3E5EC; border-radius: 0.6rem; padding: 0.9rem 1rem; }
+.sc-ws > .sc-ws-box + .sc-ws-box, .sc-ws > .sc-ws-grid + .sc-ws-box { margin-top: 1rem; }
+.sc-ws > .sc-ws-box + .sc-ws-head { margin-top: 1rem; }
+.sc-ws-grid { display: grid; gap: 1rem; align-items: start; margin-bottom: 1rem;
+  grid-template-columns: repeat(auto-fill, minmax(min(100%, 12rem), 1fr)); }
+.sc-ws-grid[data-cols="3"] { grid-template-columns:
+  repeat(auto-fill, minmax(max(12rem, calc((100% - 2rem) / 3)), 1fr)); }
+.sc-ws-grid[data-cols="4"] { grid-template-columns:
+  repeat(auto-fill, minmax(max(12rem, calc((100% - 3rem) / 4)), 1fr)); }
+.sc-ws-box > .sc-ws-grid:last-child { margin-bottom: 0; }
+.sc-ws-text { white-space: pre-wrap; overflow-wrap: anywhere; }
+.sc-ws-title { font-weight: 600; overflow-wrap: anywhere; }
+.sc-ws-meta { color: #6B7280; font-size: 0.875em; margin-top: 0.25rem;
+  overflow-wrap: anywhere; }
+.sc-ws-theme { font-size: 1.25em; font-weight: 600; line-height: 1.3; margin: 0;
+  overflow-wrap: anywhere; }
+.sc-ws-head { margin: 0 0 0.5rem; }
+.sc-ws-badge { display: inline-block; border-radius: 0.5rem; padding: 0 0.4rem;
+  margin: 0.15rem 0.25rem 0.15rem 0; font-size: 0.875em; line-height: 1.5;
+  white-space: nowrap; max-width: 100%; overflow: hidden; text-overflow: ellipsis;
+  vertical-align: middle; }
+.sc-ws-violet { background: #EDE9FE; color: #5B21B6; }
+.sc-ws-green { background: #DCFCE7; color: #166534; }
+.sc-ws-blue { background: #DBEAFE; color: #1E40AF; }
+.sc-ws-gray { background: #F1F2F6; color: #4B5563; }
+.sc-ws-ok { color: #15803D; }
+.sc-ws-icon { font-family: "Material Symbols Rounded"; font-weight: 400; font-style: normal;
+  font-size: 1.1em; line-height: 1; vertical-align: -0.2em; margin-right: 0.2rem;
+  -webkit-font-feature-settings: "liga"; font-feature-settings: "liga";
+  display: inline-block; user-select: none; }
+.sc-ws-tally { margin: 0.5rem 0 1rem; }
+.sc-ws-tally-title { font-weight: 600; margin-bottom: 0.4rem; }
+.sc-ws-row { display: grid; grid-template-columns: minmax(6rem, 2fr) 3fr; gap: 0.75rem;
+  align-items: center; margin: 0.2rem 0; }
+.sc-ws-label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap;
+  font-size: 0.9em; text-align: right; }
+.sc-ws-track { display: flex; align-items: center; gap: 0.4rem; min-width: 0; }
+.sc-ws-bar { height: 1.1em; border-radius: 0 3px 3px 0; min-width: 2px; }
+.sc-ws-n { font-size: 0.9em; font-variant-numeric: tabular-nums; }
+.sc-ws-key { color: #6B7280; font-size: 0.875em; margin-top: 0.3rem; }
+.sc-ws-swatch { display: inline-block; width: 0.7rem; height: 0.7rem; border-radius: 2px;
+  margin: 0 0.3rem 0 0.6rem; vertical-align: -0.05em; }
+</style>"""
+
+
+def style() -> None:
+    """The board's stylesheet: once per run of the page (it takes no room)."""
+    st.html(CSS)
+
+
+def show(parts: list[str]) -> None:
+    """Draw ``parts`` (built by the functions below) as one block."""
+    if parts:
+        st.html(f'<div class="sc-ws">{"".join(parts)}</div>')
+
+
+def icon(name: str) -> str:
+    """A Material Symbols icon (the font Streamlit loads for its own icons)."""
+    return f'<span class="sc-ws-icon" aria-hidden="true">{name}</span>'
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _known(value: object) -> bool:
+    """A count that is there (not None, NaN or <NA>: hidden until the reveal)."""
+    return value is not None and not pd.isna(value)
+
+
+# --------------------------------------------------------------------------- presence
+
+
+def presence(people: workshops.Presence, *, projector: bool = False) -> str:
+    """Who is here and who is ready: the counts, then a badge per person."""
+    counts = (
+        f"{icon('group')}<b>{people.here}</b> here · <b>{people.ready}</b> ready"
+        f" · {people.total} joined"
+    )
+    if projector or people.people.empty:
+        return f'<div class="sc-ws-box sc-ws-presence">{counts}</div>'
+    badges = []
+    frame = people.people
+    columns = ("display_name", "me", "is_facilitator", "ready", "here")
+    # column by column: this is drawn on every change, itertuples cost more than the rest
+    for display_name, me, is_facilitator, ready, here in zip(
+        *(frame[c].tolist() for c in columns), strict=True
+    ):
+        name = escape(str(display_name)) + (" (you)" if me else "")
+        if is_facilitator:
+            badges.append(_badge("violet", f"{icon('co_present')}{name}"))
+        elif ready:
+            badges.append(_badge("green", f"{icon('check_circle')}{name}"))
+        elif here:
+            badges.append(_badge("blue", name))
+        else:
+            badges.append(_badge("gray", f"{name} · away"))
+    return f'<div class="sc-ws-box sc-ws-presence">{counts}<br>{"".join(badges)}</div>'
+
+
+def _badge(colour: str, inner: str) -> str:
+    return f'<span class="sc-ws-badge sc-ws-{colour}">{inner}</span>'
+
+
+# ------------------------------------------------------------------------------ notes
+
+
+def head(text: str) -> str:
+    """A line of the board (``text`` is HTML already escaped)."""
+    return f'<p class="sc-ws-head">{text}</p>'
+
+
+def meta(text: str) -> str:
+    """A caption-like line (``text`` is HTML already escaped)."""
+    return f'<div class="sc-ws-meta">{text}</div>'
+
+
+def note_body(note: dict[str, Any], board: workshops.Board) -> str:
+    """A note's text, then who wrote it, its votes and what it became."""
+    bits = []
+    if note["mine"]:
+        bits.append("yours")
+    elif isinstance(note["author"], str):
+        bits.append(escape(note["author"]))
+    votes = note["votes"]
+    if _known(votes) and (votes or board.votes_revealed):
+        bits.append(f"<b>{int(votes)}</b> vote{'' if int(votes) == 1 else 's'}")
+    if note["my_votes"]:
+        bits.append(f"you gave {int(note['my_votes'])}")
+    kind = note["promoted_kind"]
+    if isinstance(kind, str):
+        label = items.ITEM_TYPES[kind].label if kind in items.ITEM_TYPES else kind
+        bits.append(
+            f'<span class="sc-ws-ok">{icon("check")}{escape(label)} '
+            f"#{int(note['promoted_item_id'])}</span>"
+        )
+    text = f'<div class="sc-ws-text">{escape(str(note["text"]))}</div>'
+    return text + (meta(" · ".join(bits)) if bits else "")
+
+
+def grid(cards: list[str], per_row: int) -> str:
+    """Cards side by side, ``per_row`` to a row where the width allows."""
+    boxes = "".join(f'<div class="sc-ws-box sc-ws-card">{card}</div>' for card in cards)
+    return f'<div class="sc-ws-grid" data-cols="{per_row}">{boxes}</div>'
+
+
+def theme_head(theme: dict[str, Any], members: int) -> str:
+    """A theme's name, how many notes it holds and their votes."""
+    votes = theme["votes"]
+    total = f" · {int(votes)} votes" if _known(votes) else ""
+    return f'<p class="sc-ws-theme">{escape(str(theme["name"]))}</p>' + meta(
+        f"{_plural(members, 'note')}{total}"
+    )
+
+
+def theme_box(theme: dict[str, Any], cards: list[str], per_row: int) -> str:
+    """A theme with its notes, in one box."""
+    inner = theme_head(theme, len(cards)) + (grid(cards, per_row) if cards else "")
+    return f'<div class="sc-ws-box sc-ws-themebox">{inner}</div>'
+
+
+def hidden(notes: list[dict[str, Any]]) -> str:
+    """Others' notes before the reveal: a placeholder each, no text (the services sent
+    none), the author only when notes are not anonymous."""
+    if not notes:
+        return ""
+    chips = []
+    for note in notes:
+        author = note["author"]
+        who = escape(author) if isinstance(author, str) else ""
+        chips.append(_badge("gray", f"{icon('visibility_off')}{who}"))
+    noun = "note" if len(notes) == 1 else "notes"
+    return (
+        f'<div class="sc-ws-hidden">{"".join(chips)}'
+        f'<div class="sc-ws-meta">{len(notes)} {noun} by others, hidden until the reveal'
+        "</div></div>"
+    )
+
+
+# --------------------------------------------------------------------------- features
+
+
+def feature_body(row: dict[str, Any]) -> str:
+    """A feature's title, its votes and the viewer's."""
+    bits = []
+    if _known(row["votes"]):
+        bits.append(f"<b>{int(row['votes'])}</b> votes")
+    if row["my_votes"]:
+        bits.append(f"you gave {int(row['my_votes'])}")
+    title = f'<div class="sc-ws-title">{escape(str(row["title"]))}</div>'
+    return title + (meta(" · ".join(bits)) if bits else "")
+
+
+# ------------------------------------------------------------------------------ votes
+
+
+def tally(frame: pd.DataFrame, title: str) -> str:
+    """The vote results as bars, most votes first: the rows of
+    :func:`strategy_canvas.charts.vote_rows`, the same as the reports' chart."""
+    rows = charts.vote_rows(frame)
+    top = max(int(rows["votes"].max()), 1) if len(rows) else 1
+    lines = []
+    for item, what, votes in zip(rows["item"], rows["what"], rows["votes"], strict=True):
+        colour = charts.VOTE_KIND_COLOURS.get(str(what), charts.VOTE_KIND_COLOURS["Note"])
+        width = 100 * int(votes) / top
+        label = escape(str(item))
+        lines.append(
+            f'<div class="sc-ws-row"><div class="sc-ws-label" title="{label}">{label}</div>'
+            f'<div class="sc-ws-track"><div class="sc-ws-bar" style="width:{width:.1f}%;'
+            f'background:{colour}"></div><span class="sc-ws-n">{int(votes)}</span></div></div>'
+        )
+    key = ""
+    kinds = list(dict.fromkeys(str(w) for w in rows["what"]))
+    if len(kinds) > 1:
+        key = (
+            '<div class="sc-ws-key">'
+            + "".join(
+                f'<span class="sc-ws-swatch" style="background:'
+                f'{charts.VOTE_KIND_COLOURS.get(k, "#999")}"></span>{escape(k)}'
+                for k in kinds
+            )
+            + "</div>"
+        )
+    return (
+        f'<div class="sc-ws-tally" role="figure" aria-label="{escape(title)}">'
+        f'<div class="sc-ws-tally-title">{escape(title)}</div>{"".join(lines)}{key}</div>'
+    )
