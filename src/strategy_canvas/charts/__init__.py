@@ -86,7 +86,6 @@ from strategy_canvas.charts.workshop import (
     VOTE_CHART_LIMIT,
     VOTE_KIND_COLOURS,
     vote_chart,
-    vote_rows,
 )
 
 __all__ = [
@@ -135,5 +134,4 @@ __all__ = [
     "theme",
     "value_effort_chart",
     "vote_chart",
-    "vote_rows",
 ]

@@ -24,6 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from strategy_canvas import charts
+from strategy_canvas.charts.workshop import vote_rows
 from strategy_canvas.services import items
 
 if TYPE_CHECKING:
@@ -231,8 +232,8 @@ def feature_body(row: dict[str, Any]) -> str:
 
 def tally(frame: pd.DataFrame, title: str) -> str:
     """The vote results as bars, most votes first: the rows of
-    :func:`strategy_canvas.charts.vote_rows`, the same as the reports' chart."""
-    rows = charts.vote_rows(frame)
+    :func:`strategy_canvas.charts.workshop.vote_rows`, the same as the reports' chart."""
+    rows = vote_rows(frame)
     top = max(int(rows["votes"].max()), 1) if len(rows) else 1
     lines = []
     for item, what, votes in zip(rows["item"], rows["what"], rows["votes"], strict=True):
