@@ -279,8 +279,12 @@ def _retitle(clicker: Clicker, title: str) -> None:
 
 def save_item(clicker: Clicker, base: str, token: str) -> Samples:
     """Click-to-settled of saving a changed feature title on the Designs page
-    (a different feature each time: Feature 0, Feature 1, …)."""
+    (a different feature each time: Feature 0, Feature 1, …), the Export page seen
+    first, so that each save also asks for the PDF again (export/ready.py), as it does
+    for a team that keeps editing after preparing the report."""
     page = clicker.page
+    page.goto(f"{base}/Export?canvas={token}")
+    clicker.settle()
     page.goto(f"{base}/Designs?canvas={token}")
     clicker.settle()
     _choose(page, "What to edit", "Features, stories & epics")

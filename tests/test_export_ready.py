@@ -4,8 +4,13 @@ what was made for the canvas as it is now, never an older state."""
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +27,10 @@ PAGE = "pages/8_Export.py"
 
 
 @pytest.fixture
-def ahead(monkeypatch: pytest.MonkeyPatch, app_engine: Engine) -> Iterator[list[int]]:
+def ahead(monkeypatch: pytest.MonkeyPatch, app_engine: Engine) -> Iterator[Callable[[], int]]:
     """Background preparation on (the suite runs with it off), and a count of the
-    Markdown renders made, wherever they run."""
+    Markdown renders made, wherever they run: in this process, or as the exports the
+    worker process made."""
     monkeypatch.setenv("STRATEGY_CANVAS_EXPORT_AHEAD", "true")
     get_settings.cache_clear()
     ready.forget()
@@ -38,7 +44,7 @@ def ahead(monkeypatch: pytest.MonkeyPatch, app_engine: Engine) -> Iterator[list[
         return real(**kwargs)
 
     monkeypatch.setattr(markdown, "render_markdown", counted)
-    yield made
+    yield lambda: len(made) + ready.made()
     ready.settle()
     ready.forget()
     get_settings.cache_clear()
@@ -53,15 +59,15 @@ def _open_markdown(token: str) -> AppTest:
 
 
 def test_the_export_is_made_before_the_click_and_again_after_a_change(
-    seeded: models.Canvas, app_engine: Engine, ahead: list[int]
+    seeded: models.Canvas, app_engine: Engine, ahead: Callable[[], int]
 ) -> None:
     at = _open_markdown(seeded.token)
     assert not at.exception
     ready.settle()
-    assert len(ahead) == 1, "drawing the page did not prepare the export in the background"
+    assert ahead() == 1, "drawing the page did not prepare the export in the background"
     at.button(key="export.prepare").click().run(timeout=60)
     assert not at.exception
-    assert len(ahead) == 1, "the click made the export again instead of taking the one made"
+    assert ahead() == 1, "the click made the export again instead of taking the one made"
     assert at.get("download_button")
 
     with db.session_scope(app_engine) as session:
@@ -78,48 +84,86 @@ def test_the_export_is_made_before_the_click_and_again_after_a_change(
     other = open_page("pages/2_Vision.py", canvas=seeded.token)
     assert not other.exception
     ready.settle()
-    assert len(ahead) == 2, "the change did not prepare the export again"
+    assert ahead() == 2, "the change did not prepare the export again"
 
     at.run()  # back on the Export page: the export made before the change is not offered
     assert not at.get("download_button")
     at.button(key="export.prepare").click().run(timeout=60)
-    assert len(ahead) == 2
+    assert ahead() == 2
     prepared = at.session_state["export.result"][1].decode("utf-8")
     assert "Renamed while the export page was open" in prepared
 
 
-def test_a_newer_state_withdraws_the_older_request_and_a_withdrawn_one_is_made_again() -> None:
+def _wait_for(gate: Path) -> bool:
+    """A busy export: done once ``gate`` exists (run in the worker process)."""
+    deadline = time.monotonic() + 60
+    while not gate.exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def _say(text: str) -> str:
+    return text
+
+
+def test_a_newer_state_withdraws_the_older_request_and_a_withdrawn_one_is_made_again(
+    tmp_path: Path,
+) -> None:
     ready.forget()
-    gate = threading.Event()
+    gate = tmp_path / "gate"
     canvas = ("sqlite://", "token")
     try:
-        busy = ready.prepare("busy", gate.wait)  # the one worker is busy
-        older = ready.prepare(("token", 1), lambda: "state 1", canvas=canvas)
-        ready.prepare(("token", 2), lambda: "state 2", canvas=canvas)
+        busy = ready.prepare("busy", partial(_wait_for, gate))  # the one worker is busy
+        older = ready.prepare(("token", 1), partial(_say, "state 1"), canvas=canvas)
+        ready.prepare(("token", 2), partial(_say, "state 2"), canvas=canvas)
         assert older.cancelled(), "a request for an older state kept its place"
-        again = ready.prepare(("token", 1), lambda: "state 1", canvas=canvas)
+        again = ready.prepare(("token", 1), partial(_say, "state 1"), canvas=canvas)
         assert again is not older and not again.cancelled()
     finally:
-        gate.set()
+        gate.touch()
         ready.settle()
     assert busy.result() is True
     assert again.result() == "state 1"
+    assert ready.made() == 2, "a withdrawn request was made all the same"
 
 
-def test_a_failed_export_is_made_again_when_asked() -> None:
+def _flaky(tries: Path) -> str:
+    """Fails the first time it runs, then makes its export (counting runs in ``tries``)."""
+    count = int(tries.read_text()) + 1 if tries.exists() else 1
+    tries.write_text(str(count))
+    if count == 1:
+        raise ValueError("the first try fails")
+    return "made"
+
+
+def test_a_failed_export_is_made_again_when_asked(tmp_path: Path) -> None:
     ready.forget()
-    calls: list[int] = []
-
-    def flaky() -> str:
-        calls.append(1)
-        if len(calls) == 1:
-            raise ValueError("the first try fails")
-        return "made"
+    tries = tmp_path / "tries"
+    flaky = partial(_flaky, tries)
 
     first = ready.prepare("key", flaky)
     with pytest.raises(ValueError, match="first try"):
         first.result(timeout=30)
     assert ready.prepare("key", flaky).result(timeout=30) == "made"
     assert ready.prepare("key", flaky).result(timeout=30) == "made"
-    assert len(calls) == 2
+    assert tries.read_text() == "2"
+    ready.forget()
+
+
+def _where() -> tuple[int, int]:
+    return os.getpid(), os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def test_the_work_runs_in_a_process_of_its_own_at_a_lower_priority() -> None:
+    """An export holds neither this process's interpreter nor a core at its priority,
+    and a worker process that died is replaced by the next request."""
+    ready.forget()
+    pid, nice = ready.prepare("where", _where).result(timeout=60)
+    assert pid != os.getpid(), "the export ran in the server's own process"
+    assert nice == min(19, os.getpriority(os.PRIO_PROCESS, 0) + ready.NICE)
+    os.kill(pid, signal.SIGKILL)
+    again, _ = ready.prepare("where again", _where).result(timeout=60)
+    assert again not in (pid, os.getpid())
     ready.forget()

@@ -39,6 +39,7 @@ from starlette.routing import Route
 
 from strategy_canvas import db
 from strategy_canvas.config import get_settings
+from strategy_canvas.export import ready
 from strategy_canvas.live import EVENTS_PATH, HERE_PATH, LEAVE_PATH
 from strategy_canvas.live.hub import HUB
 from strategy_canvas.live.watch import Watcher
@@ -233,9 +234,12 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
         LOG.exception("warming up failed")
     _watcher = Watcher(HUB, get_settings().database_url)
     _watcher.start()
+    if get_settings().export_ahead:  # its imports now, not when the Export page asks
+        ready.start()
     try:
         yield
     finally:
         _watcher.stop()
         _watcher = None
         HUB.stop()
+        ready.stop()

@@ -7,20 +7,27 @@ while someone works on it (:func:`watch`, then :func:`changed` from every page r
 by the time "Prepare the export" is clicked, the work is done or under way, and the
 click waits only for what is left (docs/ARCHITECTURE.md, "The PDF pipeline").
 
-One worker thread per process does the work, one export at a time (Typst compiles one
-at a time anyway), so a busy server is not swamped: a request for a canvas's newer state
-replaces the older one still waiting. Results are kept for the last few requests.
-Nothing here is Streamlit: the page hands over a plain function that reads the canvas
-through the services.
+The work runs in a process of its own, started once per server and kept (its caches of
+chart images with it), at a lower CPU priority (:data:`NICE`): an export takes most of a
+second of CPU on a large canvas, and done in a thread of the server it held the
+interpreter, and one of the two cores at the server's priority, just when the save that
+changed the canvas was being drawn. One export at a time (Typst compiles one at a time
+anyway), so a busy server is not swamped: a request for a canvas's newer state replaces
+the older one still waiting. Results are kept for the last few requests. Nothing here is
+Streamlit: the page hands over a plain function of plain values that reads the canvas
+through the services (:func:`strategy_canvas.export.jobs.prepared`); it must pickle.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 #: how long a canvas stays watched after its Export page was last drawn
@@ -31,7 +38,18 @@ KEEP = 16
 #: (key of the export, the work that makes it) for a canvas at a change counter
 Job = tuple[Hashable, Callable[[], Any]]
 
+#: how much lower the worker process's CPU priority is than the server's (os.nice): it
+#: gets a core when the server and the browsers leave one, and little while they are busy
+NICE = 10
+
+#: one thread hands the exports to the worker process one at a time and waits for each
+#: (blocked on a pipe, so it holds no interpreter lock); the queue stays here, where a
+#: request not yet started can still be withdrawn
 _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sc-export")
+_process: ProcessPoolExecutor | None = None
+_process_lock = threading.Lock()
+#: how many exports the worker process has made since :func:`forget`
+_made = 0
 _lock = threading.Lock()
 _done: OrderedDict[Hashable, Future[Any]] = OrderedDict()
 #: (database, canvas) -> (when it was last watched, what to prepare at a revision)
@@ -40,6 +58,61 @@ _watched: dict[tuple[str, str], tuple[float, Callable[[int], Job]]] = {}
 _last: dict[tuple[str, str], int] = {}
 #: (database, canvas) -> its latest request, which may not have started yet
 _waiting: dict[tuple[str, str], Future[Any]] = {}
+
+
+def _worker_started(nice: int) -> None:
+    """In the worker process, once: lower its priority, then import what an export
+    uses, so the first export does not pay for it."""
+    os.nice(nice)
+    import strategy_canvas.export.jobs  # noqa: F401
+
+
+def _worker() -> ProcessPoolExecutor:
+    global _process
+    with _process_lock:
+        if _process is None:
+            _process = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),  # the server has threads
+                initializer=_worker_started,
+                initargs=(NICE,),
+            )
+        return _process
+
+
+def start() -> None:
+    """Start the worker process now (the server does, as it starts): its imports take a
+    second or two, which the first export after a start would otherwise wait for."""
+    _worker().submit(os.getpid)
+
+
+def stop() -> None:
+    """Stop the worker process (a new one starts when an export is asked for)."""
+    global _process
+    with _process_lock:
+        process, _process = _process, None
+    if process is not None:
+        process.shutdown(wait=True, cancel_futures=True)
+
+
+def _in_worker(work: Callable[[], Any]) -> Any:
+    """``work()``, done in the worker process (started again if it died)."""
+    global _made
+    try:
+        result = _worker().submit(work).result()
+    except BrokenProcessPool:
+        stop()
+        result = _worker().submit(work).result()
+    with _lock:
+        _made += 1
+    return result
+
+
+def made() -> int:
+    """How many exports the worker process has made since :func:`forget` (the tests
+    count them)."""
+    with _lock:
+        return _made
 
 
 def prepare(
@@ -61,7 +134,7 @@ def prepare(
             waiting = _waiting.pop(canvas, None)
             if waiting is not None:
                 waiting.cancel()  # a no-op once it runs
-        future = _pool.submit(work)
+        future = _pool.submit(_in_worker, work)
         _done[key] = future
         if canvas is not None:
             _waiting[canvas] = future
@@ -107,7 +180,9 @@ def settle(timeout: float = 120) -> None:
 
 def forget() -> None:
     """Drop every prepared export and watch (the tests and benchmarks use it)."""
+    global _made
     with _lock:
+        _made = 0
         _done.clear()
         _watched.clear()
         _last.clear()

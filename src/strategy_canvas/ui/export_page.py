@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from strategy_canvas.export import backlog, csv_io, json_io, markdown, pdf, ready, tracker_csv
-from strategy_canvas.services import changes, versions, workshops
+from strategy_canvas.export import backlog, json_io, ready
+from strategy_canvas.export.jobs import NO_CHANGES, Options, Request, prepared
+from strategy_canvas.services import versions, workshops
 from strategy_canvas.services.errors import ServiceError
 from strategy_canvas.services.progress import STEP_TITLES
 from strategy_canvas.ui import identity, links, messages, steps
@@ -76,103 +76,12 @@ STEP_PILLS = {
     4: "Implementation",
     5: "Feedback",
 }
-NO_CHANGES = ""
-
-
-@dataclass(frozen=True)
-class Options:
-    """What the export holds besides the canvas as it is now."""
-
-    #: the version whose changes since get a section of their own (PDF, Markdown)
-    since: str = NO_CHANGES
-    #: the JSON carries the named versions and the history
-    history: bool = False
 
 
 def _file_name(canvas_name: str, fmt: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9]+", "-", canvas_name).strip("-").lower()[:60] or "canvas"
     extra = "-" + fmt.removeprefix("csv_") if fmt.startswith("csv_") else ""
     return f"{slug}{extra}-{date.today():%Y-%m-%d}.{SUFFIX[fmt]}"
-
-
-@dataclass(frozen=True)
-class Request:
-    """One export as the options ask for it: the format, the steps, the PDF's theme, the
-    workshop whose summary goes in, and the rest (:class:`Options`)."""
-
-    fmt: str
-    chosen: tuple[int, ...]
-    theme: str
-    workshop: str | None
-    options: Options
-
-
-def _render(ctx: PageContext, request: Request) -> bytes:
-    assert ctx.token is not None
-    fmt, chosen, theme, workshop, options = (
-        request.fmt,
-        request.chosen,
-        request.theme,
-        request.workshop,
-        request.options,
-    )
-    with ctx.read() as session:
-        diff = (
-            changes.since_version(session=session, canvas_token=ctx.token, since=options.since)
-            if options.since and fmt in ("pdf", "md")
-            else None
-        )
-        if fmt == "pdf":
-            return pdf.render_pdf(
-                session=session,
-                canvas_token=ctx.token,
-                steps=chosen,
-                theme=theme,  # type: ignore[arg-type]
-                workshop=workshop,
-                changes=diff,
-            )
-        if fmt == "md":
-            text = markdown.render_markdown(
-                session=session,
-                canvas_token=ctx.token,
-                steps=chosen,
-                workshop=workshop,
-                changes=diff,
-            )
-        elif fmt == "csv_features":
-            text = csv_io.features_csv(session=session, canvas_token=ctx.token)
-        elif fmt == "csv_roadmap":
-            text = csv_io.roadmap_csv(session=session, canvas_token=ctx.token)
-        elif fmt in ("csv_jira", "csv_linear"):
-            text = tracker_csv.tracker_csv(
-                session=session,
-                canvas_token=ctx.token,
-                tracker="jira" if fmt == "csv_jira" else "linear",
-            )
-        else:
-            document = json_io.export_canvas(
-                session=session, canvas_token=ctx.token, history=options.history
-            )
-            text = json_io.dumps(document)
-    return text.encode("utf-8")
-
-
-def _prepared(ctx: PageContext, request: Request) -> tuple[bytes, bytes | None]:
-    """The export and, for a PDF, its cover as an image (no Streamlit here: it runs in
-    the background, :mod:`strategy_canvas.export.ready`)."""
-    data = _render(ctx, request)
-    if request.fmt != "pdf":
-        return data, None
-    assert ctx.token is not None
-    with ctx.read() as session:
-        cover = pdf.render_preview(
-            session=session,
-            canvas_token=ctx.token,
-            steps=request.chosen,
-            theme=request.theme,  # type: ignore[arg-type]
-            workshop=request.workshop,
-        )
-    return data, cover
 
 
 def _preview(fmt: str, data: bytes, cover: bytes | None) -> None:
@@ -248,7 +157,7 @@ def export_panel(ctx: PageContext) -> None:
         url, token = ctx.settings.database_url, ctx.token
 
         def job_at(revision: int) -> ready.Job:
-            return (url, token, revision, request), partial(_prepared, ctx, request)
+            return (url, token, revision, request), partial(prepared, url, token, request)
 
         job_key, made_now = job_at(ctx.revision)
         work: Callable[[], tuple[bytes, bytes | None]] = made_now
