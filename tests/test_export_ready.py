@@ -167,3 +167,19 @@ def test_the_work_runs_in_a_process_of_its_own_at_a_lower_priority() -> None:
     again, _ = ready.prepare("where again", _where).result(timeout=60)
     assert again not in (pid, os.getpid())
     ready.forget()
+
+
+def test_an_export_someone_waits_for_is_hurried_until_the_next_one() -> None:
+    """"Prepare the export" raises the worker to the server's priority (where the
+    system allows it: root or CAP_SYS_NICE), and the next export runs low again."""
+    ready.forget()
+    server = os.getpriority(os.PRIO_PROCESS, 0)
+    low = min(19, server + ready.NICE)
+    pid, nice = ready.prepare("first", _where).result(timeout=60)
+    assert nice == low
+    ready.hurry()
+    allowed = os.geteuid() == 0
+    assert os.getpriority(os.PRIO_PROCESS, pid) == (server if allowed else low)
+    again, nice = ready.prepare("second", _where).result(timeout=60)
+    assert again == pid and nice == low, "the next export kept the raised priority"
+    ready.forget()

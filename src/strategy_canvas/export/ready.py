@@ -20,6 +20,7 @@ through the services (:func:`strategy_canvas.export.jobs.prepared`); it must pic
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -28,6 +29,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 #: how long a canvas stays watched after its Export page was last drawn
@@ -60,11 +62,29 @@ _last: dict[tuple[str, str], int] = {}
 _waiting: dict[tuple[str, str], Future[Any]] = {}
 
 
-def _worker_started(nice: int) -> None:
+def _set_nice(pid: int, nice: int) -> None:
+    """Set the niceness of every thread of process ``pid`` (on Linux a niceness is a
+    thread's: vl-convert draws in threads of its own). Raising a priority needs the
+    right to (root, or CAP_SYS_NICE); without it the priority stays as it was."""
+    tasks = Path(f"/proc/{pid}/task")
+    ids = [int(t.name) for t in tasks.iterdir()] if tasks.is_dir() else [pid]
+    for tid in ids:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
+
+
+def _worker_started(low: int) -> None:
     """In the worker process, once: lower its priority, then import what an export
     uses, so the first export does not pay for it."""
-    os.nice(nice)
+    _set_nice(os.getpid(), low)
     import strategy_canvas.export.jobs  # noqa: F401
+
+
+def _low(work: Callable[[], Any], low: int) -> Any:
+    """In the worker process: ``work()`` at the low priority (:func:`hurry` may have
+    raised it for the export before)."""
+    _set_nice(os.getpid(), low)
+    return work()
 
 
 def _worker() -> ProcessPoolExecutor:
@@ -75,9 +95,30 @@ def _worker() -> ProcessPoolExecutor:
                 max_workers=1,
                 mp_context=multiprocessing.get_context("spawn"),  # the server has threads
                 initializer=_worker_started,
-                initargs=(NICE,),
+                initargs=(_low_nice(),),
             )
         return _process
+
+
+def _low_nice() -> int:
+    return min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICE)
+
+
+def hurry() -> None:
+    """Someone waits for the export under way: the worker runs at the server's own
+    priority until its next export (where the system lets the server raise it)."""
+    with _process_lock:
+        processes = list(getattr(_process, "_processes", None) or {})
+    for pid in processes:
+        _set_nice(pid, os.getpriority(os.PRIO_PROCESS, 0))
+
+
+def wait(future: Future[Any]) -> Any:
+    """The result of ``future``, a prepared export someone asked for: hurried if it is
+    not made yet."""
+    if not future.done():
+        hurry()
+    return future.result()
 
 
 def start() -> None:
@@ -99,10 +140,10 @@ def _in_worker(work: Callable[[], Any]) -> Any:
     """``work()``, done in the worker process (started again if it died)."""
     global _made
     try:
-        result = _worker().submit(work).result()
+        result = _worker().submit(_low, work, _low_nice()).result()
     except BrokenProcessPool:
         stop()
-        result = _worker().submit(work).result()
+        result = _worker().submit(_low, work, _low_nice()).result()
     with _lock:
         _made += 1
     return result

@@ -163,7 +163,7 @@ def export_panel(ctx: PageContext) -> None:
         work: Callable[[], tuple[bytes, bytes | None]] = made_now
         if ctx.settings.export_ahead:
             ready.watch(url, token, job_at)
-            work = ready.prepare(job_key, work, canvas=(url, token)).result
+            work = partial(ready.wait, ready.prepare(job_key, work, canvas=(url, token)))
         if st.button(
             "Prepare the export",
             type="primary",
