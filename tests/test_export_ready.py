@@ -170,7 +170,7 @@ def test_the_work_runs_in_a_process_of_its_own_at_a_lower_priority() -> None:
 
 
 def test_an_export_someone_waits_for_is_hurried_until_the_next_one() -> None:
-    """"Prepare the export" raises the worker to the server's priority (where the
+    """ "Prepare the export" raises the worker to the server's priority (where the
     system allows it: root or CAP_SYS_NICE), and the next export runs low again."""
     ready.forget()
     server = os.getpriority(os.PRIO_PROCESS, 0)
