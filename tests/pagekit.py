@@ -84,7 +84,7 @@ def html_text(at: AppTest | Block, cls: str | None = None) -> list[str]:
     found = []
     for element in at.get("html"):
         parser = _Text()
-        parser.feed(str(element.value))
+        parser.feed(str(getattr(element, "value", "")))
         parser.close()
         found += parser.by_class.get(cls, []) if cls else ["".join(parser.shown)]
     return found

@@ -125,12 +125,12 @@ def presence(people: workshops.Presence, *, projector: bool = False) -> str:
         name = escape(str(display_name)) + (" (you)" if me else "")
         if is_facilitator:
             badges.append(_badge("violet", f"{icon('co_present')}{name}"))
+        elif not here:  # a ready flag of someone who left is not shown as ready either
+            badges.append(_badge("gray", f"{name} · away"))
         elif ready:
             badges.append(_badge("green", f"{icon('check_circle')}{name}"))
-        elif here:
-            badges.append(_badge("blue", name))
         else:
-            badges.append(_badge("gray", f"{name} · away"))
+            badges.append(_badge("blue", name))
     return f'<div class="sc-ws-box sc-ws-presence">{counts}<br>{"".join(badges)}</div>'
 
 
