@@ -4,7 +4,9 @@ empty canvas's empty states, and a change showing up on the next refresh."""
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from typing import Any
 
 from sqlalchemy import Engine
@@ -70,12 +72,17 @@ def test_the_demo_canvas_on_one_screen(seeded: models.Canvas, app_engine: Engine
     ranks = [board.index(f"{n}\\. **") for n in range(1, 6)]
     assert ranks == sorted(ranks) and "6\\. **" not in board
 
-    # the roadmap's lanes with their titles
+    # the roadmap's lanes with their titles, side by side in one HTML element
     roadmap = _rows(app_engine, token, "roadmap_item")
+    [lanes] = [t for t in texts(at, "html") if t.startswith('<div class="sc-lanes">')]
+    shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", lanes)).split())
     for lane in ("Now", "Next", "Later"):
         count = sum(r.lane == lane.lower() for r in roadmap)
-        assert f"**{lane}** · {count}" in board
-    assert md(next(r.title for r in roadmap if r.lane == "later")) in board
+        assert f"{lane} · {count}" in shown
+    assert next(r.title for r in roadmap if r.lane == "later") in shown
+    assert shown.index("Now ·") < shown.index("Next ·") < shown.index("Later ·")
+    done = next(r.title for r in roadmap if r.status == "done")
+    assert f'<s class="sc-fg-gray">{html.escape(done)}</s> ✓' in lanes  # struck through
 
     # the KPIs against target, as progress bars
     kpis = _rows(app_engine, token, "key_result")
@@ -157,3 +164,19 @@ def test_unscored_features_and_a_change_on_the_next_refresh(app_engine: Engine) 
     at.run()
     assert f"🔴 **{md('Crash on <b>save</b>')}**" in _markdown(at)
     assert "Open flaws · 1" in " ".join(texts(at, "subheader"))
+
+
+def test_the_roadmap_lanes_show_hostile_titles_as_typed() -> None:
+    import pandas as pd
+
+    from strategy_canvas.ui import overview
+
+    hostile = "<script>alert(1)</script> **bold** # $x$ [x](y) & :red[no]"
+    roadmap = pd.DataFrame(
+        {"title": [hostile, "<i>b</i>"], "lane": ["now", "next"], "status": ["blocked", "done"]}
+    )
+    lanes = overview.lanes_html(roadmap)
+    assert "<script>" not in lanes and "<i>b" not in lanes
+    shown = html.unescape(re.sub(r"<[^>]+>", "", lanes))
+    assert hostile in shown and "<i>b</i>" in shown
+    assert "blocked" in shown and "Later · 0" in shown and "Empty" in shown

@@ -66,6 +66,8 @@ _CSS = f"""
   display: grid; align-items: start;
   grid-template-columns: repeat(auto-fit, minmax(min(100%, max(240px, calc(50% - 0.5rem))), 1fr));
 }}
+.sc-lanes {{ display: flex; flex-wrap: wrap; gap: 1rem; line-height: 1.6; }}
+.sc-lanes > div {{ flex: 1 1 0; min-width: min(100%, 140px); }}
 .sc-list {{ margin: 0.25rem 0 0 0; padding-left: 1.5rem; }}
 .sc-more summary {{ cursor: pointer; color: #686255; margin-top: 0.25rem; }}
 .sc-more[open] summary {{ margin-bottom: 0.25rem; }}

@@ -24,7 +24,7 @@ from strategy_canvas import charts, vision_statement
 from strategy_canvas.rules import kpi_progress, top_features
 from strategy_canvas.rules.percent import percent_text
 from strategy_canvas.services import progress
-from strategy_canvas.ui import board, chart_view, layout, links, since, steps
+from strategy_canvas.ui import board, chart_view, layout, links, since, steps, text
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.formats import SEVERITY_ICONS, choice, number
 from strategy_canvas.ui.text import md
@@ -251,34 +251,33 @@ def roadmap_card(ctx: PageContext, frames: Frames) -> None:
             st.caption("Nothing on the roadmap yet — place features on now, next and later.")
             _go(ctx, 4, "Plan the roadmap in step 4")
             return
-        lanes = chart_view.cached(frames, "overview.lanes", lambda: _lane_lists(roadmap))
-        for column, (lane, label) in zip(st.columns(len(LANES)), LANES.items(), strict=True):
-            count, lines = lanes[lane]
-            with column:
-                st.markdown(f"**{label}** · {count}")
-                if lines:
-                    st.markdown("\n".join(lines))
-                else:
-                    st.caption("Empty")
-                _more(count - LIST_LIMIT, "")
+        st.html(chart_view.cached(frames, "overview.lanes", lambda: lanes_html(roadmap)))
 
 
-def _lane_lists(roadmap: pd.DataFrame) -> dict[str, tuple[int, list[str]]]:
-    """Each lane's count and its first items as markdown list lines."""
-    result = {}
-    for lane in LANES:
+def lanes_html(roadmap: pd.DataFrame) -> str:
+    """The roadmap's lanes side by side, each its count and first items (done ones
+    struck through, blocked ones badged), as one HTML element; user text escaped."""
+    columns = []
+    for lane, label in LANES.items():
         in_lane = roadmap[roadmap["lane"] == lane]
-        lines = []
+        entries = []
         for row in in_lane.head(LIST_LIMIT).to_dict("records"):
-            title = md(_text(row["title"]))
+            title = text.h(_text(row["title"]))
             if row["status"] == "done":
-                lines.append(f"- :gray[~~{title}~~] ✓")
+                entries.append(f'<li><s class="sc-fg-gray">{title}</s> ✓</li>')
             elif row["status"] == "blocked":
-                lines.append(f"- {title} :red-badge[blocked]")
+                entries.append(f"<li>{title} {text.badge('blocked', 'red')}</li>")
             else:
-                lines.append(f"- {title}")
-        result[lane] = (len(in_lane), lines)
-    return result
+                entries.append(f"<li>{title}</li>")
+        lines = [text.line(f'<span class="sc-strong">{label}</span> · {len(in_lane)}')]
+        if entries:
+            lines.append('<ul class="sc-list">' + "".join(entries) + "</ul>")
+        else:
+            lines.append(text.line("Empty", "gray"))
+        if len(in_lane) > LIST_LIMIT:
+            lines.append(text.line(f"and {len(in_lane) - LIST_LIMIT} more", "gray"))
+        columns.append("<div>" + "".join(lines) + "</div>")
+    return '<div class="sc-lanes">' + "".join(columns) + "</div>"
 
 
 def kpis_card(ctx: PageContext, frames: Frames) -> None:
