@@ -3,6 +3,8 @@ per change of the canvas, shared by every reader, carrying the derived tables.""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pandas as pd
 import pytest
 from sqlalchemy import Engine
@@ -95,3 +97,110 @@ def test_the_derived_tables_are_the_rules_own(engine: Engine, demo: str) -> None
 def test_a_token_that_names_no_canvas_is_not_found(session: Session) -> None:
     with pytest.raises(NotFound):
         snapshot.snapshot(session=session, canvas_token="no-such-canvas")
+
+
+def _same_as_a_full_read(engine: Engine, token: str, snap: snapshot.CanvasSnapshot) -> None:
+    with db.session_scope(engine, readonly=True) as session:
+        full = snapshot.load_snapshot(session=session, canvas_token=token)
+    assert snap.revision == full.revision
+    assert snap.canvas.model_dump() == full.canvas.model_dump()
+    for kind in items.ITEM_TYPES:
+        pd.testing.assert_frame_equal(snap[kind], full[kind], obj=kind)
+    pd.testing.assert_frame_equal(snap.ranks, full.ranks)
+
+
+def test_after_a_write_of_this_process_only_the_item_types_it_touched_are_read_again(
+    engine: Engine, demo: str
+) -> None:
+    """A save of one feature reads the features again and keeps every other item type's
+    rows; what it gives is what a full read gives. A delete (the database cascades it)
+    and a change of the canvas itself read the whole canvas again."""
+    before = _read(engine, demo)
+    feature = before.rows["feature"][0]
+    with db.session_scope(engine) as session:
+        items.update_item(
+            session=session,
+            canvas_token=demo,
+            kind="feature",
+            item_id=feature.id,
+            changes={"title": "Saved on its own", "reach": 4321},
+            expected_version=feature.version,
+        )
+    after = _read(engine, demo)
+    assert after.revision == before.revision + 1
+    assert after.rows["feature"][0].title == "Saved on its own"
+    kept = [k for k in items.ITEM_TYPES if after.rows[k] is before.rows[k]]
+    assert kept == [k for k in items.ITEM_TYPES if k != "feature"]
+    _same_as_a_full_read(engine, demo, after)
+
+    # One transaction writing two item types (an added persona, a reordered list).
+    with db.session_scope(engine) as session:
+        persona = items.create_item(
+            session=session,
+            canvas_token=demo,
+            kind="persona",
+            data={"name": "Added in a batch"},
+            commit=False,
+        )
+        goals = [g.id for g in after.rows["goal"]]
+        items.reorder_items(
+            session=session, canvas_token=demo, kind="goal", ordered_ids=goals[::-1]
+        )
+    batch = _read(engine, demo)
+    assert {k for k in items.ITEM_TYPES if batch.rows[k] is not after.rows[k]} == {
+        "persona",
+        "goal",
+    }
+    assert persona.id in [p.id for p in batch.rows["persona"]]
+    _same_as_a_full_read(engine, demo, batch)
+
+    with db.session_scope(engine) as session:
+        items.delete_item(
+            session=session,
+            canvas_token=demo,
+            kind="persona",
+            item_id=batch.rows["persona"][0].id,
+            expected_version=batch.rows["persona"][0].version,
+        )
+    deleted = _read(engine, demo)
+    assert not [k for k in items.ITEM_TYPES if deleted.rows[k] is batch.rows[k]]
+    _same_as_a_full_read(engine, demo, deleted)
+
+    with db.session_scope(engine) as session:
+        canvases.rename_canvas(
+            session=session,
+            canvas_token=demo,
+            name="Renamed canvas",
+            expected_version=deleted.canvas.version,
+        )
+    renamed = _read(engine, demo)
+    assert renamed.canvas.name == "Renamed canvas"
+    assert not [k for k in items.ITEM_TYPES if renamed.rows[k] is deleted.rows[k]]
+    _same_as_a_full_read(engine, demo, renamed)
+
+
+def test_a_note_is_believed_only_for_the_write_that_made_the_counter(
+    engine: Engine, demo: str
+) -> None:
+    """A note of a commit that failed after it was noted names the counter another
+    write then reaches: its changed_at differs, so the whole canvas is read again."""
+    before = _read(engine, demo)
+    key = (snapshot.database_key(engine), before.canvas.id, before.revision + 1)
+    feature = before.rows["feature"][0]
+    with db.session_scope(engine) as session:  # a write of another process: no note
+        items.update_item(
+            session=session,
+            canvas_token=demo,
+            kind="feature",
+            item_id=feature.id,
+            changes={"title": "Written elsewhere"},
+            expected_version=feature.version,
+            commit=False,
+        )
+        planted = (datetime(2000, 1, 1), frozenset({"persona"}), before.revision)
+        snapshot._journal.put(key, planted)
+        session.connection().info.pop(items.BUMPED)  # as if another process wrote it
+        session.commit()
+    after = _read(engine, demo)
+    assert after.rows["feature"][0].title == "Written elsewhere"
+    _same_as_a_full_read(engine, demo, after)

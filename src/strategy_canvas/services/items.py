@@ -271,6 +271,10 @@ def item_type(kind: str) -> ItemType:
 #: transaction wrote, announced to the open screens after the commit
 #: (strategy_canvas.live.hub; docs/ARCHITECTURE.md, "Live sync")
 CHANGED_CANVASES = "strategy_canvas.changed_canvases"
+#: ``Connection.info`` key: {canvas id: (first change counter, last one, its changed_at)}
+#: of the canvases the connection's transaction bumped, for the snapshot cache to know
+#: what a commit made (strategy_canvas.services.snapshot)
+BUMPED = "strategy_canvas.bumped"
 
 
 def begin_write(session: Session, canvas_token: str) -> int:
@@ -289,13 +293,20 @@ def begin_write(session: Session, canvas_token: str) -> int:
             .scalar_subquery()
         )
         .values(revision=m.CanvasRevision.revision + 1, changed_at=m.utcnow())
-        .returning(col(m.CanvasRevision.canvas_id), col(m.CanvasRevision.revision))
+        .returning(
+            col(m.CanvasRevision.canvas_id),
+            col(m.CanvasRevision.revision),
+            col(m.CanvasRevision.changed_at),
+        )
     ).one_or_none()
     if row is None:
         session.rollback()
         raise NotFound("No canvas has this link; check the link or ask for a new one.")
     canvas_id, revision = int(row[0]), int(row[1])
     session.info.setdefault(CHANGED_CANVASES, {})[canvas_id] = revision
+    bumped = session.connection().info.setdefault(BUMPED, {})
+    first = bumped.get(canvas_id, (revision,))[0]  # a transaction may bump it again
+    bumped[canvas_id] = (first, revision, row[2])
     return canvas_id
 
 

@@ -13,16 +13,30 @@ keyed by (database, canvas, change counter): every write bumps the counter, so a
 snapshot never goes stale; an unchanged canvas costs one indexed query (the counter),
 or none when the caller knows the counter already. Snapshots are shared: read them,
 never change them or their tables in place.
+
+After a write made by this process, the next snapshot is the one before it with only
+the item types the write touched read again (a feature's save reads the 300 features,
+not the 1,000 feedback items as well): every statement of a write transaction is seen
+on its way to the database (:func:`_seen`), and a commit that bumped one canvas's
+counter and only inserted or updated rows of item types is noted (:data:`_journal`).
+Anything else — a delete (the database cascades it), a change of the canvas row, a
+statement not recognised, two canvases in one transaction — leaves no note, and the
+whole canvas is read again. A note counts only if the counter and its ``changed_at``
+read now are the ones the write set, so a commit that failed after it was noted can
+never stand for another write's.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 import pandas as pd
-from sqlmodel import Session
+from sqlalchemy import Engine, event
+from sqlmodel import Session, select
 
 from strategy_canvas import models as m
 from strategy_canvas import scoring
@@ -178,6 +192,15 @@ class CanvasSnapshot(Mapping[str, pd.DataFrame]):
         return loop.decision_log(self.frame("feature"), self.frame("decision"))
 
 
+def _reader(session: Session) -> Session:
+    """A session of its own on ``session``'s database, for one consistent read."""
+    bind = session.get_bind()
+    options: dict[str, Any] = {"readonly": True}
+    if bind.dialect.name == "postgresql":
+        options["isolation_level"] = "REPEATABLE READ"
+    return Session(bind.execution_options(**options), expire_on_commit=False)
+
+
 def load_snapshot(*, session: Session, canvas_token: str, database_url: str = "") -> CanvasSnapshot:
     """Read the canvas, its change counter and every item in one consistent read.
 
@@ -188,11 +211,7 @@ def load_snapshot(*, session: Session, canvas_token: str, database_url: str = ""
     transaction sees one state throughout). Raises NotFound for a token that names no
     canvas.
     """
-    bind = session.get_bind()
-    options: dict[str, Any] = {"readonly": True}
-    if bind.dialect.name == "postgresql":
-        options["isolation_level"] = "REPEATABLE READ"
-    with Session(bind.execution_options(**options), expire_on_commit=False) as reader:
+    with _reader(session) as reader:
         revision = canvases.get_revision(session=reader, canvas_token=canvas_token)
         canvas = canvases.get_canvas(session=reader, canvas_token=canvas_token)
         rows = {
@@ -204,6 +223,108 @@ def load_snapshot(*, session: Session, canvas_token: str, database_url: str = ""
 
 
 _cache: LRUCache[CanvasSnapshot] = LRUCache(CACHE_SIZE)
+
+# ------------------------------------------------- what this process's writes touched
+
+#: (database, canvas id, change counter) -> (its changed_at, the item types the write
+#: that made it inserted or updated, the counter before that write), for the writes
+#: committed by this process
+_journal: LRUCache[tuple[datetime, frozenset[str], int]] = LRUCache(256)
+#: (database, canvas token) -> canvas id, of the canvases in the cache
+_ids: dict[tuple[str, str], int] = {}
+#: ``Connection.info`` keys: the item types written in the transaction, and whether a
+#: statement was seen whose effect is not known
+_WRITTEN = "strategy_canvas.snapshot.written"
+_UNKNOWN = "strategy_canvas.snapshot.unknown"
+_WRITE = re.compile(
+    r'\s*(insert\s+(?:or\s+\w+\s+)?into|update|delete\s+from)\s+"?(\w+)"?', re.IGNORECASE
+)
+_READ = re.compile(r"\s*(select|begin|pragma|savepoint|release|show)\b", re.IGNORECASE)
+_CTE_WRITE = re.compile(r"\b(insert|update|delete)\b", re.IGNORECASE)
+_KINDS = {spec.table.__tablename__: kind for kind, spec in items.ITEM_TYPES.items()}
+
+
+def _effect(statement: str) -> str | None:
+    """The item type a statement inserts into or updates; "" for one that changes
+    nothing a snapshot holds; None when its effect on a snapshot is not known."""
+    write = _WRITE.match(statement)
+    if write is None:
+        read = _READ.match(statement) is not None or (
+            statement.lstrip()[:4].lower() == "with" and not _CTE_WRITE.search(statement)
+        )
+        return "" if read else None
+    verb, table = write.group(1).lower(), write.group(2).lower()
+    if table == m.Canvas.__tablename__:
+        return None
+    kind = _KINDS.get(table)
+    if kind is None:
+        return ""  # history, drafts, workshops, the counter: not in a snapshot
+    return None if verb.startswith("delete") else kind  # the database cascades deletes
+
+
+def _began(connection: Any) -> None:
+    connection.info[_WRITTEN] = set()
+    connection.info.pop(_UNKNOWN, None)
+    connection.info.pop(items.BUMPED, None)
+
+
+def _seen(connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+    effect = _effect(statement)
+    if effect is None:
+        connection.info[_UNKNOWN] = True
+    elif effect:
+        connection.info.setdefault(_WRITTEN, set()).add(effect)
+
+
+def _committed(connection: Any) -> None:
+    """Note what the transaction made, if it bumped one canvas and its writes are known
+    (noted before the database's commit: a note is checked against the counter and its
+    ``changed_at`` before it is used, so a commit that then fails is never believed)."""
+    written = connection.info.pop(_WRITTEN, set())
+    unknown = connection.info.pop(_UNKNOWN, False)
+    bumped: dict[int, tuple[int, int, datetime]] = connection.info.pop(items.BUMPED, {})
+    if len(bumped) != 1 or unknown:
+        return
+    ((canvas_id, (first, revision, changed_at)),) = bumped.items()
+    key = (database_key(connection.engine), canvas_id, revision)
+    _journal.put(key, (changed_at, frozenset(written), first - 1))
+
+
+def _rolled_back(connection: Any) -> None:
+    for key in (_WRITTEN, _UNKNOWN, items.BUMPED):
+        connection.info.pop(key, None)
+
+
+event.listen(Engine, "begin", _began)
+event.listen(Engine, "before_cursor_execute", _seen)
+event.listen(Engine, "commit", _committed)
+event.listen(Engine, "rollback", _rolled_back)
+
+
+def _patched(
+    session: Session,
+    before: CanvasSnapshot,
+    revision: int,
+    changed_at: datetime,
+    kinds: frozenset[str],
+) -> CanvasSnapshot | None:
+    """The canvas at ``revision``: ``before`` (at the counter before the write that made
+    it) with the item types the write touched read again; None unless the counter now
+    is that write's."""
+    with _reader(session) as reader:
+        now = reader.exec(
+            select(m.CanvasRevision.revision, m.CanvasRevision.changed_at).where(
+                m.CanvasRevision.canvas_id == before.canvas.id
+            )
+        ).first()
+        if now is None or (int(now[0]), now[1]) != (revision, changed_at):
+            return None
+        rows: dict[str, Sequence[Any]] = dict(before.rows)
+        for kind in kinds:
+            token = before.canvas_token
+            rows[kind] = items.list_items(session=reader, canvas_token=token, kind=kind)
+        reader.expunge_all()
+    return CanvasSnapshot(before.canvas, revision, rows, database_url=before.database_url)
 
 
 def database_key(engine: Any) -> str:
@@ -230,7 +351,17 @@ def snapshot(*, session: Session, canvas_token: str, revision: int | None = None
     found = _cache.get((url, canvas_token, revision))
     if found is not None:
         return found
+    canvas_id = _ids.get((url, canvas_token))
+    note = _journal.get((url, canvas_id, revision)) if canvas_id is not None else None
+    if note is not None:
+        changed_at, kinds, base = note
+        before = _cache.get((url, canvas_token, base))
+        patched = _patched(session, before, revision, changed_at, kinds) if before else None
+        if patched is not None:
+            _cache.put((url, canvas_token, revision), patched)
+            return patched
     loaded = load_snapshot(session=session, canvas_token=canvas_token, database_url=url)
+    _ids[(url, canvas_token)] = int(loaded.canvas.id or 0)
     _cache.put((url, canvas_token, loaded.revision), loaded)
     if loaded.revision != revision:
         _cache.put((url, canvas_token, revision), loaded)
@@ -240,3 +371,5 @@ def snapshot(*, session: Session, canvas_token: str, revision: int | None = None
 def clear_cache() -> None:
     """Forget every snapshot (for benchmarks that time a cold start)."""
     _cache.clear()
+    _journal.clear()
+    _ids.clear()
