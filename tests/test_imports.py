@@ -56,6 +56,7 @@ SHARED = {
     "setup",
     "since",
     "sidebar",
+    "state",
     "step_page",
     "step_views",
     "steps",

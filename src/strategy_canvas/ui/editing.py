@@ -25,7 +25,7 @@ import streamlit as st
 
 from strategy_canvas.services import drafts, edits, items
 from strategy_canvas.services.errors import NotFound, ServiceError
-from strategy_canvas.ui import fields, identity
+from strategy_canvas.ui import fields, identity, state
 from strategy_canvas.ui.identity import owner_key
 
 if TYPE_CHECKING:
@@ -441,6 +441,6 @@ class Edit:
                 scope=f"{self.kind}:{_sid(self.item_id)}",
             )
         prefix = _scope_prefix(self.kind, self.item_id)
-        for key in [k for k in st.session_state if str(k).startswith(prefix + ".")]:
+        for key in [k for k in state.session_keys() if str(k).startswith(prefix + ".")]:
             del st.session_state[key]
         st.session_state.pop(prefix, None)

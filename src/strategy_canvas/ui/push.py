@@ -41,6 +41,7 @@ from strategy_canvas.config import get_settings
 from strategy_canvas.live import EVENTS_PATH, HERE_PATH, LEAVE_PATH
 from strategy_canvas.live.hub import HUB
 from strategy_canvas.live.watch import BEAT_SECONDS
+from strategy_canvas.ui import state
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -359,11 +360,8 @@ _TOLD_KEY = "push.told"
 
 
 def _told() -> dict[str, int]:
-    return {
-        key: id(value)
-        for key, value in st.session_state.items()
-        if isinstance(key, str) and key.endswith(_TOLD_ENDINGS) and value
-    }
+    told = (k for k in state.session_keys() if isinstance(k, str) and k.endswith(_TOLD_ENDINGS))
+    return {key: id(value) for key in told if (value := st.session_state.get(key))}
 
 
 def redraw_page() -> None:
