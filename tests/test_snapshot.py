@@ -116,6 +116,7 @@ def test_after_a_write_of_this_process_only_the_item_types_it_touched_are_read_a
     rows; what it gives is what a full read gives. A delete (the database cascades it)
     and a change of the canvas itself read the whole canvas again."""
     before = _read(engine, demo)
+    derived = (before.ranks, before.flaws, before.kpis, before["feedback"], before.robustness())
     feature = before.rows["feature"][0]
     with db.session_scope(engine) as session:
         items.update_item(
@@ -131,7 +132,15 @@ def test_after_a_write_of_this_process_only_the_item_types_it_touched_are_read_a
     assert after.rows["feature"][0].title == "Saved on its own"
     kept = [k for k in items.ITEM_TYPES if after.rows[k] is before.rows[k]]
     assert kept == [k for k in items.ITEM_TYPES if k != "feature"]
+    # what the features do not feed is kept; the ranks and the robustness are made again
+    assert after.flaws is derived[1] and after.kpis is derived[2]
+    assert after["feedback"] is derived[3]
+    assert after.ranks is not derived[0] and after.robustness() is not derived[4]
     _same_as_a_full_read(engine, demo, after)
+    with db.session_scope(engine, readonly=True) as session:
+        full = snapshot.load_snapshot(session=session, canvas_token=demo)
+    pd.testing.assert_frame_equal(after.robustness(), full.robustness())
+    pd.testing.assert_frame_equal(after.top_features, full.top_features)
 
     # One transaction writing two item types (an added persona, a reordered list).
     with db.session_scope(engine) as session:
@@ -152,6 +161,7 @@ def test_after_a_write_of_this_process_only_the_item_types_it_touched_are_read_a
         "goal",
     }
     assert persona.id in [p.id for p in batch.rows["persona"]]
+    assert batch.ranks is after.ranks, "a write of personas and goals ranked the features again"
     _same_as_a_full_read(engine, demo, batch)
 
     with db.session_scope(engine) as session:

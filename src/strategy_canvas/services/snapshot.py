@@ -48,6 +48,16 @@ from strategy_canvas.services import canvases, items, loop, progress
 CACHE_SIZE = 32
 
 
+#: the item types each derived table is computed from (``steps`` reads them all)
+DERIVED_FROM: dict[str, frozenset[str]] = {
+    "ranks": frozenset({"feature", "criterion", "criterion_score"}),
+    "top_features": frozenset({"feature", "criterion", "criterion_score"}),
+    "kpis": frozenset({"key_result", "kpi_reading"}),
+    "flaws": frozenset({"flaw"}),
+    "decision_log": frozenset({"feature", "decision"}),
+}
+
+
 class CanvasSnapshot(Mapping[str, pd.DataFrame]):
     """Every item of one canvas at one change counter, and what is derived from them.
 
@@ -73,6 +83,26 @@ class CanvasSnapshot(Mapping[str, pd.DataFrame]):
         self._titles: dict[str, dict[int, str]] = {}
         self._linked: dict[str, pd.DataFrame] = {}
         self._robustness: dict[tuple[str, int], pd.DataFrame] = {}
+
+    def keep_from(self, before: CanvasSnapshot, changed: frozenset[str]) -> None:
+        """Take from ``before`` (the same canvas before a write that changed only the
+        item types ``changed``) what was derived from item types the write left alone."""
+        # (copies first: other threads may be adding to ``before``'s tables meanwhile)
+        for kind, frame in list(before._frames.items()):
+            if kind not in changed:
+                self._frames.setdefault(kind, frame)
+        for kind, titles in list(before._titles.items()):
+            if kind not in changed:
+                self._titles.setdefault(kind, titles)
+        for kind, frame in list(before._linked.items()):
+            if not ({kind, *items.item_type(kind).links.values()} & changed):
+                self._linked.setdefault(kind, frame)
+        if "feature" not in changed:
+            for key, table in list(before._robustness.items()):
+                self._robustness.setdefault(key, table)
+        for name, inputs in DERIVED_FROM.items():
+            if name in before.__dict__ and not (inputs & changed):
+                self.__dict__.setdefault(name, before.__dict__[name])
 
     # ------------------------------------------------------------------ identity
 
@@ -324,7 +354,9 @@ def _patched(
             token = before.canvas_token
             rows[kind] = items.list_items(session=reader, canvas_token=token, kind=kind)
         reader.expunge_all()
-    return CanvasSnapshot(before.canvas, revision, rows, database_url=before.database_url)
+    after = CanvasSnapshot(before.canvas, revision, rows, database_url=before.database_url)
+    after.keep_from(before, kinds)
+    return after
 
 
 def database_key(engine: Any) -> str:
