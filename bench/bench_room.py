@@ -21,7 +21,8 @@ wall time): the server's and the Chromium tabs' per change and screen, less what
 use doing nothing in as long (measured first; a countdown started by a round ticks on
 afterwards and is counted as the browsers' work).
 
-Run: ``.venv/bin/python -m bench.bench_room [--quick]``. Prints figures; asserts
+Run: ``.venv/bin/python -m bench.bench_room [--quick] [--notes 24]`` (``--notes``: the
+changes on boards that already hold that many notes a step). Prints figures; asserts
 nothing. Chromium: CHROMIUM_PATH (default /usr/bin/chromium).
 """
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -136,6 +138,37 @@ def make_room(url: str, participants: int) -> Room:
     return Room(token, started, tokens, int(feature.id or 0))
 
 
+#: words for the notes a full board starts with (``--notes``)
+_WORDS = (
+    "parents", "decide", "dinner", "at", "five", "nobody", "knows", "what", "is", "in", "the",
+    "fridge", "recipes", "ignore", "leftovers", "shopping", "list", "budget", "kids",
+    "allergies", "quick", "healthy", "cheap", "week", "plan", "share", "sync", "family",
+    "calendar", "late", "trains", "weekend", "batch", "cooking",
+)  # fmt: skip
+
+
+def fill_board(url: str, room: Room, notes: int) -> None:
+    """``notes`` notes on every step, by the participants in turn, of 4 to 30 words, half
+    of them in one of three themes, not revealed: a room some way into its workshop."""
+    rnd = random.Random(1)
+    key = room.started.facilitator_key
+    with db.session_scope(db.get_engine(url)) as s:
+        for step in range(1, 6):
+            themes = [
+                ws.create_theme(session=s, facilitator_key=key, step=step, name=f"Theme {t + 1}")
+                for t in range(3)
+            ]
+            for i in range(notes):
+                text = " ".join(rnd.choice(_WORDS) for _ in range(rnd.randint(4, 30)))
+                token = room.tokens[i % len(room.tokens)]
+                note = ws.add_note(session=s, participant_token=token, step=step, text=text)
+                if i % 2:
+                    ws.assign_note_to_theme(
+                        session=s, facilitator_key=key, note_id=int(note.id or 0),
+                        theme_id=int(themes[i % 3].id or 0),
+                    )  # fmt: skip
+
+
 def _write(url: str, action: Callable[[Any], object]) -> float:
     """Run ``action(session)`` in its own transaction; the wall time of its commit."""
     with db.session_scope(db.get_engine(url)) as s:
@@ -240,10 +273,14 @@ def _open(context_factory: Callable[[], Any], url: str, expect_text: str) -> Any
     return page
 
 
-def propagation(browser: Any, database_url: str, participants: int, rounds: int) -> None:
+def propagation(
+    browser: Any, database_url: str, participants: int, rounds: int, notes: int = 0
+) -> None:
     """Changes written from outside, seen on every participant's screen (and the vote
-    on the facilitator's)."""
+    on the facilitator's); with ``notes``, on boards that hold that many notes a step."""
     room = make_room(database_url, participants)
+    if notes:
+        fill_board(database_url, room, notes)
     key = room.started.facilitator_key
     with tempfile.TemporaryDirectory() as tmp, server(database_url, Path(tmp) / "log") as srv:
 
@@ -291,7 +328,7 @@ def propagation(browser: Any, database_url: str, participants: int, rounds: int)
             timed("the timer", pages, f"Timebox {r}", ws.start_timer,
                   facilitator_key=key, seconds=300, label=f"Timebox {r}")  # fmt: skip
         everything: list[float] = []
-        print(f"  {participants} participants, {rounds} rounds:")
+        print(f"  {participants} participants, {rounds} rounds, {notes} notes a step before:")
         for name, samples in results.items():
             everything += samples
             print(f"    {name:22} {_fmt(samples)}")
@@ -415,6 +452,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only", choices=["propagation", "idle", "burst", "first"], action="append"
     )
+    parser.add_argument(
+        "--notes", type=int, default=0,
+        help="propagation on boards of this many notes a step (3 themes; 0: empty boards)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"Chromium not found at {CHROMIUM}: set CHROMIUM_PATH")
@@ -432,7 +473,10 @@ def main(argv: list[str] | None = None) -> None:
             if "propagation" in only:
                 print("a change seen on every other screen (budget p95 300 ms / 3, 600 ms / 15):")
                 for n in (3,) if args.quick else (3, 15):
-                    propagation(browser, _fresh_db(folder, f"prop{n}"), n, 3 if args.quick else 5)
+                    propagation(
+                        browser, _fresh_db(folder, f"prop{n}"), n, 3 if args.quick else 5,
+                        args.notes,
+                    )  # fmt: skip
             if "idle" in only:
                 print("idle server CPU per connected viewer (budget 0.002 cores):")
                 idle_cpu(browser, _fresh_db(folder, "idle"), 5 if args.quick else 15,
