@@ -48,7 +48,7 @@ CSS = """<style>
 .sc-ws-title { font-weight: 600; overflow-wrap: anywhere; }
 .sc-ws-meta { color: #6B7280; font-size: 0.875em; margin-top: 0.25rem;
   overflow-wrap: anywhere; }
-.sc-ws-theme { font-size: 1.25em; font-weight: 600; line-height: 1.3; margin: 0;
+.sc-ws p.sc-ws-theme { font-size: 1.25em; font-weight: 600; line-height: 1.3; margin: 0;
   overflow-wrap: anywhere; }
 .sc-ws-head { margin: 0 0 0.5rem; }
 .sc-ws-badge { display: inline-block; border-radius: 0.5rem; padding: 0 0.4rem;
