@@ -4,9 +4,11 @@ the cursor goes back to the editor's first field, ready for the next one; Ctrl+E
 
 A Streamlit component (components v2) whose script listens on the page: it only clicks
 the editor's own Add or Save button (or the paste box's Add), which runs the same
-callback as a mouse click, after Streamlit has taken the field's value.
-The editor is found by its container's key (:data:`PANEL_KEY`). Nothing is sent to the
-server by the component itself.
+callback as a mouse click, after Streamlit has taken the field's value. The button is
+looked up when it is clicked, not when the key is pressed: a rerun ending in between
+(the previous field handing its value over) replaces it, and a click on the old one
+silently did nothing. The editor is found by its container's key (:data:`PANEL_KEY`).
+Nothing is sent to the server by the component itself.
 """
 
 from __future__ import annotations
@@ -36,19 +38,48 @@ export default function () {
     }
     return null;
   };
-  let refocus = null;
-  const app = () => document.querySelector('[data-testid="stApp"]');
-  new MutationObserver(() => {
-    const root = app();
-    if (!refocus || !root || root.getAttribute('data-test-script-state') !== 'notRunning') return;
+  // The button is found again when it is clicked: a run that ends between the key and
+  // the click replaces the editor's elements, and a click on the button found at the
+  // key, no longer in the page, would do nothing (the item silently not added). While
+  // the page has no Add/Save (mid-redraw), it is looked for again on the next frame.
+  //
+  // After the click, the cursor goes to the editor's first field. Runs end in any order
+  // and redraw the fields (a quick run may not even show as running), so for a few
+  // seconds the cursor is put back whenever the page is settled and the cursor is
+  // nowhere or still in the field where Enter was pressed — until the person moves on
+  // (a click, a Tab): the field they went to keeps it.
+  let origin = null;
+  let guard = null;
+  const stopGuard = () => { clearInterval(guard); guard = null; };
+  const settled = (panel) => {
+    const root = document.querySelector('[data-testid="stApp"]');
+    return root && root.getAttribute('data-test-script-state') === 'notRunning' &&
+      !panel.querySelector('[data-stale="true"]');
+  };
+  const refocus = () => {
     const panel = document.querySelector('.st-key-__PANEL__');
-    refocus = null;
-    const field = panel && firstField(panel);
-    if (field) field.focus();
-  }).observe(document.documentElement, {
-    subtree: true, attributes: true, attributeFilter: ['data-test-script-state'],
-  });
+    if (!panel || !settled(panel)) return;
+    const active = document.activeElement;
+    if (active && active !== document.body &&
+        active.getAttribute('aria-label') !== origin) return;
+    const field = firstField(panel);
+    if (field && field !== active) field.focus();
+  };
+  const clickSave = (until) => {
+    const panel = document.querySelector('.st-key-__PANEL__');
+    const button = panel && saveButton(panel);
+    if (!button) {
+      if (Date.now() < until) requestAnimationFrame(() => clickSave(until));
+      return;
+    }
+    button.click();
+    stopGuard();
+    const ends = Date.now() + 10000;
+    guard = setInterval(() => (Date.now() > ends ? stopGuard() : refocus()), 100);
+  };
+  document.addEventListener('mousedown', stopGuard, true);
   document.addEventListener('keydown', (event) => {
+    if (event.key === 'Tab') stopGuard();
     if (event.key !== 'Enter' || event.isComposing) return;
     const field = event.target;
     const panel = panelOf(field);
@@ -57,10 +88,9 @@ export default function () {
     if (multiline && !(event.ctrlKey || event.metaKey)) return;
     if (!multiline && !(field instanceof HTMLInputElement)) return;
     if (field.getAttribute('role') === 'combobox') return;  // a selectbox picks on Enter
-    const button = saveButton(panel);
-    if (!button) return;
-    refocus = true;
-    setTimeout(() => button.click(), 0);  // after Streamlit has taken the value
+    if (!saveButton(panel)) return;
+    origin = field.getAttribute('aria-label');
+    setTimeout(() => clickSave(Date.now() + 5000), 0);  // after Streamlit has taken the value
   }, true);  // capture: before the field's own handler, which may stop the event
 }
 """.replace("__PANEL__", PANEL_KEY)
