@@ -364,6 +364,41 @@ def test_roadmap_lanes_have_fixed_lanes_and_a_more_card() -> None:
     assert "+30 more" in all_values(spec, "item")
 
 
+def _marks(node: Any, kind: str) -> list[dict[str, Any]]:
+    """The items of every ``kind`` mark in a Vega scenegraph."""
+    found: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        if node.get("marktype") == kind and node.get("role") == "mark":
+            found.extend(node["items"])
+        for value in node.values():
+            found.extend(_marks(value, kind))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_marks(value, kind))
+    return found
+
+
+@pytest.mark.parametrize("width", [360, 900])
+def test_roadmap_lane_titles_stay_inside_their_cards_at_any_width(width: int) -> None:
+    """A page column stretches the chart to its own width: the titles once started left
+    of their card and ran into the next lane when it was narrower than assumed."""
+    df = roadmap(6).assign(
+        lane=["now", "now", "next", "next", "later", "later"],
+        title=["Receipt scan v2: line-item OCR and a very long title"] * 6,
+    )
+    spec = charts.roadmap_lanes(df).to_dict()
+    spec["width"] = width
+    scene = vlc.vegalite_to_scenegraph(spec)
+    cards = sorted((c["x"], c["y"], c["width"]) for c in _marks(scene, "rect") if "width" in c)
+    texts = [t for t in _marks(scene, "text") if t.get("text", "").startswith("Receipt")]
+    assert len(texts) == 6
+    for text in texts:
+        left = text["x"] + text.get("dx", 0)
+        card = next(c for c in cards if c[0] <= text["x"] < c[0] + c[2])
+        assert card[0] < left < card[0] + 20, (width, text, card)
+        assert left + text["limit"] <= card[0] + card[2], (width, text, card)
+
+
 def test_roadmap_timeline_is_temporal_grouped_by_owner_with_milestones_and_today() -> None:
     df = roadmap(12)
     spec = charts.roadmap_timeline(df, today=date(2026, 3, 1)).to_dict()

@@ -25,7 +25,6 @@ from strategy_canvas.charts.common import (
     text_of,
 )
 from strategy_canvas.charts.theme import (
-    DEFAULT_WIDTH,
     EMPTY_TEXT,
     INK,
     LANES,
@@ -69,7 +68,6 @@ def roadmap_lanes(
         for lane in LANES
         if counts.get(lane, 0) > per_lane
     ]
-    lane_width = ((DEFAULT_WIDTH if width is None else int(width)) - 24) / 3
     shown["card"] = shown["item"]
     shown["status"] = shown["status"].map(pretty_choice)
     more = pd.DataFrame(extra, columns=["lane", "row", "item", "status"])
@@ -111,16 +109,18 @@ def roadmap_lanes(
             ],
         )
     )
+    # The text starts at its card's left edge and is cut at its right edge, whatever
+    # width the chart is drawn at (a page column stretches it; the PDF sets it).
     text = (
         alt.Chart(shown)
         .mark_text(
             align="left",
-            dx=-(lane_width / 2) + 10,
+            dx=10,
             fontSize=11,
             color=INK,
-            limit=max(lane_width - 20, 40),
+            limit=alt.ExprRef("max(bandwidth('x') - 20, 40)"),
         )
-        .encode(x=x, y=y, text=alt.Text("card:N"))
+        .encode(x=alt.X("lane:N", bandPosition=0), y=y, text=alt.Text("card:N"))
     )
     layers = [cards, text]
     if len(more):
