@@ -31,11 +31,12 @@ def h(text: str) -> str:
     return html.escape(text, quote=True).replace("\n", "<br>")
 
 
-def icon(name: str) -> str:
-    """A Material Symbols icon (``name`` as in ``:material/name:``), for st.html."""
+def icon(name: str, *, css: str = "sc-icon") -> str:
+    """A Material Symbols icon (``name`` as in ``:material/name:``), for st.html, styled
+    by the class ``css`` (the workshop board sizes its own)."""
     if not re.fullmatch(r"[a-z0-9_]+", name):
         raise ValueError(f"not an icon name: {name!r}")
-    return f'<span class="sc-icon" aria-hidden="true">{name}</span>'
+    return f'<span class="{css}" aria-hidden="true">{name}</span>'
 
 
 def _colour(colour: str) -> str:

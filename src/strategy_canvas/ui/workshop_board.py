@@ -26,6 +26,7 @@ import streamlit as st
 from strategy_canvas import charts
 from strategy_canvas.charts.workshop import vote_rows
 from strategy_canvas.services import items
+from strategy_canvas.ui.text import icon as html_icon
 
 if TYPE_CHECKING:
     from strategy_canvas.services import workshops
@@ -91,8 +92,9 @@ def show(parts: list[str]) -> None:
 
 
 def icon(name: str) -> str:
-    """A Material Symbols icon (the font Streamlit loads for its own icons)."""
-    return f'<span class="sc-ws-icon" aria-hidden="true">{name}</span>'
+    """A Material Symbols icon (the font Streamlit loads for its own icons), sized for
+    the board."""
+    return html_icon(name, css="sc-ws-icon")
 
 
 def _plural(count: int, noun: str) -> str:
