@@ -129,6 +129,42 @@ def test_a_newer_state_withdraws_the_older_request_and_a_withdrawn_one_is_made_a
     assert ready.made() == 2, "a withdrawn request was made all the same"
 
 
+def _logged(log: Path, text: str) -> str:
+    """An export that notes when it is made, in ``log`` (run in the worker process)."""
+    with log.open("a") as out:
+        out.write(text + "\n")
+    return text
+
+
+def test_the_parts_of_an_export_are_made_in_order_and_withdrawn_together(
+    tmp_path: Path,
+) -> None:
+    """A PDF's cover is a second job, made after the PDF (so the download is offered
+    without waiting for the preview); a newer state withdraws both parts at once."""
+    ready.forget()
+    gate, log = tmp_path / "gate", tmp_path / "made"
+    canvas = ("sqlite://", "token")
+
+    def parts(revision: int) -> list[ready.Job]:
+        return [
+            (("token", revision), partial(_logged, log, f"report {revision}")),
+            (("token", revision, "cover"), partial(_logged, log, f"cover {revision}")),
+        ]
+
+    try:
+        ready.prepare("busy", partial(_wait_for, gate))  # the one worker is busy
+        older = ready.prepare_all(parts(1), canvas=canvas)
+        newer = ready.prepare_all(parts(2), canvas=canvas)
+        assert all(future.cancelled() for future in older), "an older state kept a part"
+        assert not any(future.cancelled() for future in newer)
+    finally:
+        gate.touch()
+        ready.settle()
+    assert [future.result() for future in newer] == ["report 2", "cover 2"]
+    assert log.read_text().splitlines() == ["report 2", "cover 2"]
+    assert ready.made() == 3
+
+
 def _flaky(tries: Path) -> str:
     """Fails the first time it runs, then makes its export (counting runs in ``tries``)."""
     count = int(tries.read_text()) + 1 if tries.exists() else 1

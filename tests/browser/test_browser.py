@@ -87,3 +87,28 @@ def test_create_a_canvas_then_open_it(
     other.goto(f"{app_server.url}/Problem_and_audience?canvas={token}")
     expect(other.get_by_role("heading", name="Problem & audience", level=1)).to_be_visible()
     expect(sidebar(other).get_by_text("Browser-made strategy")).to_be_visible()
+
+
+def test_prepare_the_pdf_then_download_it(
+    demo_canvas: models.Canvas, app_server: AppServer, page: Page
+) -> None:
+    """The report a stakeholder gets: prepared from the Export page, offered for
+    download (a real PDF of this canvas), its cover previewed beside it."""
+    page.goto(f"{app_server.url}/Export?canvas={demo_canvas.token}")
+    expect(page.get_by_role("heading", name="Share the strategy", level=1)).to_be_visible()
+    page.get_by_role("button", name="Prepare the export").click()
+    download_button = page.get_by_role("button", name=re.compile(r"^Download .*\.pdf$"))
+    expect(download_button).to_be_visible(timeout=90_000)  # a cold vl-convert and Typst
+    expect(page.get_by_text(re.compile(r"^Ready: [\d,]+ bytes, in"))).to_be_visible()
+    expect(page.get_by_text("The first page of the report")).to_be_visible(timeout=30_000)
+    cover = page.get_by_test_id("stImage").locator("img")
+    expect(cover).to_be_visible()
+    assert cover.evaluate("img => img.complete && img.naturalWidth") > 200
+    with page.expect_download() as info:
+        download_button.click()
+    path = info.value.path()
+    assert path is not None
+    data = open(path, "rb").read()
+    assert data.startswith(b"%PDF-") and len(data) > 50_000
+    assert info.value.suggested_filename.endswith(".pdf")
+    assert page.get_by_test_id("stException").count() == 0

@@ -1,8 +1,9 @@
 """One export as the Export page's options ask for it, made from the database alone.
 
 A :class:`Request` (format, steps, theme, workshop, options) and the canvas's database
-URL and token are all an export needs: :func:`prepared` opens its own read-only session,
-so the work can run in the page's process or in the export worker process
+URL and token are all an export needs: :func:`prepared` (and, for a PDF, :func:`cover`)
+opens its own read-only session, so the work can run in the page's process or in the
+export worker process
 (:mod:`strategy_canvas.export.ready`), which receives it pickled. Nothing here is
 Streamlit (docs/ARCHITECTURE.md, "The PDF pipeline").
 """
@@ -90,18 +91,21 @@ def render(*, session: Session, canvas_token: str, request: Request) -> bytes:
     return text.encode("utf-8")
 
 
-def prepared(database_url: str, canvas_token: str, request: Request) -> tuple[bytes, bytes | None]:
-    """The export and, for a PDF, its cover as an image, read from ``database_url`` now
-    (a plain function of plain values: it pickles, for the export worker process)."""
+def prepared(database_url: str, canvas_token: str, request: Request) -> bytes:
+    """The export ``request`` asks for, read from ``database_url`` now (a plain function
+    of plain values: it pickles, for the export worker process)."""
     with db.session_scope(db.get_engine(database_url), readonly=True) as session:
-        data = render(session=session, canvas_token=canvas_token, request=request)
-        if request.fmt != "pdf":
-            return data, None
-        cover = pdf.render_preview(
+        return render(session=session, canvas_token=canvas_token, request=request)
+
+
+def cover(database_url: str, canvas_token: str, request: Request) -> bytes:
+    """The PDF's cover as an image, for the preview beside its download: a job of its
+    own, made after the PDF, so that the download is offered without waiting for it."""
+    with db.session_scope(db.get_engine(database_url), readonly=True) as session:
+        return pdf.render_preview(
             session=session,
             canvas_token=canvas_token,
             steps=request.chosen,
             theme=request.theme,  # type: ignore[arg-type]
             workshop=request.workshop,
         )
-    return data, cover

@@ -26,7 +26,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -55,11 +55,11 @@ _made = 0
 _lock = threading.Lock()
 _done: OrderedDict[Hashable, Future[Any]] = OrderedDict()
 #: (database, canvas) -> (when it was last watched, what to prepare at a revision)
-_watched: dict[tuple[str, str], tuple[float, Callable[[int], Job]]] = {}
+_watched: dict[tuple[str, str], tuple[float, Callable[[int], Sequence[Job]]]] = {}
 #: (database, canvas) -> the revision last prepared for it by :func:`changed`
 _last: dict[tuple[str, str], int] = {}
 #: (database, canvas) -> its latest request, which may not have started yet
-_waiting: dict[tuple[str, str], Future[Any]] = {}
+_waiting: dict[tuple[str, str], list[Future[Any]]] = {}
 
 
 def _set_nice(pid: int, nice: int) -> None:
@@ -162,36 +162,45 @@ def prepare(
     """The export ``key``: already made or under way, or started now in the background.
     A request for a ``canvas`` (database, token) withdraws that canvas's previous one if
     it has not started yet: only the newest state is worth making."""
+    return prepare_all(((key, work),), canvas=canvas)[0]
+
+
+def prepare_all(jobs: Sequence[Job], *, canvas: tuple[str, str] | None = None) -> list[Future[Any]]:
+    """:func:`prepare` for the parts of one export (a PDF, then its cover as an image),
+    made in this order; for a ``canvas``, they replace its previous request together."""
     with _lock:
-        found = _done.get(key)
-        if (
-            found is not None
-            and not found.cancelled()
-            and not (found.done() and found.exception() is not None)
-        ):
-            _done.move_to_end(key)
-            return found
         if canvas is not None:
-            waiting = _waiting.pop(canvas, None)
-            if waiting is not None:
+            for waiting in _waiting.pop(canvas, ()):
                 waiting.cancel()  # a no-op once it runs
-        future = _pool.submit(_in_worker, work)
-        _done[key] = future
+        futures = []
+        for key, work in jobs:
+            found = _done.get(key)
+            if (
+                found is not None
+                and not found.cancelled()
+                and not (found.done() and found.exception() is not None)
+            ):
+                _done.move_to_end(key)
+                futures.append(found)
+                continue
+            future = _pool.submit(_in_worker, work)
+            _done[key] = future
+            futures.append(future)
         if canvas is not None:
-            _waiting[canvas] = future
+            _waiting[canvas] = [f for f in futures if not f.done()]
         while len(_done) > KEEP:
             _done.popitem(last=False)
-        return future
+        return futures
 
 
-def watch(database_url: str, canvas_token: str, job_at: Callable[[int], Job]) -> None:
-    """Keep preparing ``job_at(revision)`` for this canvas after each change, for
+def watch(database_url: str, canvas_token: str, jobs_at: Callable[[int], Sequence[Job]]) -> None:
+    """Keep preparing ``jobs_at(revision)`` for this canvas after each change, for
     :data:`WATCH_SECONDS` from now (the Export page calls it every time it is drawn)."""
     with _lock:
-        _watched[(database_url, canvas_token)] = (time.monotonic(), job_at)
+        _watched[(database_url, canvas_token)] = (time.monotonic(), jobs_at)
 
 
-def changed(database_url: str, canvas_token: str, revision: int) -> Future[Any] | None:
+def changed(database_url: str, canvas_token: str, revision: int) -> list[Future[Any]] | None:
     """The canvas is at ``revision`` now: prepare its watched export again, if anyone
     watches it (every page run calls this; it costs a dictionary lookup otherwise)."""
     where = (database_url, canvas_token)
@@ -199,15 +208,14 @@ def changed(database_url: str, canvas_token: str, revision: int) -> Future[Any] 
         watched = _watched.get(where)
         if watched is None:
             return None
-        since, job_at = watched
+        since, jobs_at = watched
         if time.monotonic() - since > WATCH_SECONDS:
             del _watched[where]
             return None
         if _last.get(where) == revision:
             return None
         _last[where] = revision
-    key, work = job_at(revision)
-    return prepare(key, work, canvas=where)
+    return prepare_all(jobs_at(revision), canvas=where)
 
 
 def settle(timeout: float = 120) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from strategy_canvas.export import backlog, json_io, ready
-from strategy_canvas.export.jobs import NO_CHANGES, Options, Request, prepared
+from strategy_canvas.export.jobs import NO_CHANGES, Options, Request, cover, prepared
 from strategy_canvas.services import versions, workshops
 from strategy_canvas.services.errors import ServiceError
 from strategy_canvas.services.progress import STEP_TITLES
@@ -156,14 +156,19 @@ def export_panel(ctx: PageContext) -> None:
         assert ctx.token is not None
         url, token = ctx.settings.database_url, ctx.token
 
-        def job_at(revision: int) -> ready.Job:
-            return (url, token, revision, request), partial(prepared, url, token, request)
+        def jobs_at(revision: int) -> list[ready.Job]:
+            at = (url, token, revision, request)
+            jobs: list[ready.Job] = [(at, partial(prepared, url, token, request))]
+            if fmt == "pdf":  # its cover, for the preview: after it, not in its way
+                jobs.append(((*at, "cover"), partial(cover, url, token, request)))
+            return jobs
 
-        job_key, made_now = job_at(ctx.revision)
-        work: Callable[[], tuple[bytes, bytes | None]] = made_now
+        made_now = [work for _, work in jobs_at(ctx.revision)]
+        parts: list[Callable[[], bytes]] = made_now
         if ctx.settings.export_ahead:
-            ready.watch(url, token, job_at)
-            work = partial(ready.wait, ready.prepare(job_key, work, canvas=(url, token)))
+            ready.watch(url, token, jobs_at)
+            futures = ready.prepare_all(jobs_at(ctx.revision), canvas=(url, token))
+            parts = [partial(ready.wait, future) for future in futures]
         if st.button(
             "Prepare the export",
             type="primary",
@@ -173,7 +178,7 @@ def export_panel(ctx: PageContext) -> None:
             began = time.perf_counter()
             with st.status(f"Preparing the {FORMATS[fmt]}…", expanded=False) as status:
                 try:
-                    data, cover = work()
+                    data = parts[0]()
                 except (ServiceError, ValueError) as error:
                     status.update(label="The export failed", state="error")
                     messages.show_error(error) if isinstance(error, ServiceError) else st.error(
@@ -184,7 +189,8 @@ def export_panel(ctx: PageContext) -> None:
                 status.update(
                     label=f"Ready: {len(data):,} bytes, in {took:.1f} s", state="complete"
                 )
-            st.session_state[_RESULT] = (key, data, cover)
+            # the cover is drawn after the download is offered (it is made after it)
+            st.session_state[_RESULT] = (key, data, parts[1] if len(parts) > 1 else None)
     result = st.session_state.get(_RESULT)
     with right:
         if result is None or result[0] != key:
@@ -194,7 +200,7 @@ def export_panel(ctx: PageContext) -> None:
                 icon=":material/info:",
             )
             return
-        data, cover = result[1], result[2]
+        data, first_page = result[1], result[2]
         st.download_button(
             f"Download {_file_name(ctx.canvas.name, fmt)}",
             data=data,
@@ -210,7 +216,13 @@ def export_panel(ctx: PageContext) -> None:
             if fmt == "pdf"
             else None,
         )
-        _preview(fmt, data, cover)
+        if callable(first_page):  # not drawn yet: wait for it here, once
+            try:
+                first_page = first_page()
+            except (ServiceError, ValueError):
+                first_page = None  # the report itself is made; only its preview is not
+            st.session_state[_RESULT] = (key, data, first_page)
+        _preview(fmt, data, first_page)
 
 
 def _workshop_choice(ctx: PageContext) -> str | None:
