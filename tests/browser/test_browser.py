@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlparse
 
@@ -108,7 +109,7 @@ def test_prepare_the_pdf_then_download_it(
         download_button.click()
     path = info.value.path()
     assert path is not None
-    data = open(path, "rb").read()
+    data = Path(path).read_bytes()
     assert data.startswith(b"%PDF-") and len(data) > 50_000
     assert info.value.suggested_filename.endswith(".pdf")
     assert page.get_by_test_id("stException").count() == 0
