@@ -29,7 +29,7 @@ from strategy_canvas.ui import designs
 from strategy_canvas.ui import overview as overview_page
 from strategy_canvas.ui import prioritisation as prio
 from tests.dbkit import use_database_file
-from tests.pagekit import APP, TIMEOUT, open_page, texts
+from tests.pagekit import APP, TIMEOUT, html_text, open_page
 from tests.reportkit import md_tables, pdf_layout_text, unescape_md
 
 #: how many features the reports list in full (the rest are counted)
@@ -119,16 +119,12 @@ def read_pages(token: str) -> tuple[Said, Said]:
 
     overview = Said()
     at = _ok(open_page("pages/6_Overview.py", canvas=token))
-    for bar in at.get("progress"):
-        shown = re.search(r"\*\*(-?\d+%)\*\*", bar.proto.text)
-        if shown:
-            overview.kpis[f"#{len(overview.kpis)}"] = shown.group(1)
-    for text in texts(at, "markdown"):
-        overview.open_flaws += re.findall(r"^- \S+ \*\*(.+?)\*\*", text, flags=re.M)
-        for rank, title in re.findall(r"^(\d+)\\\. \*\*(.+?)\*\*", text, flags=re.M):
-            overview.top.append((rank, unescape_md(title)))
-    overview.open_flaws = [unescape_md(t) for t in overview.open_flaws]
-    overview.captions = texts(at, "caption")
+    for shown in html_text(at, "sc-percent"):
+        overview.kpis[f"#{len(overview.kpis)}"] = shown
+    overview.open_flaws = html_text(at, "sc-flaw")
+    ranks = [rank.rstrip(".") for rank in html_text(at, "sc-rank")]
+    overview.top = list(zip(ranks, html_text(at, "sc-top"), strict=True))
+    overview.captions = html_text(at, "sc-small")
     return said, overview
 
 

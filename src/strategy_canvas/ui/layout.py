@@ -76,6 +76,24 @@ _CSS = f"""
   font-size: 1rem; line-height: 1.6; overflow-wrap: anywhere;
 }}
 .sc-strong {{ font-weight: 600; }}
+.sc-small {{ font-size: 0.875rem; }}
+/* A row of cards of equal height in one st.html (the Overview): in the proportions of
+   their weights, each under the other where a card would be narrower than 260px. */
+.sc-row {{ display: flex; flex-wrap: wrap; gap: 1rem; align-items: stretch; }}
+.sc-row > .sc-card {{ min-width: min(100%, 260px); }}
+.sc-w1 {{ flex: 1 1 0; }} .sc-w3 {{ flex: 3 1 0; }} .sc-w4 {{ flex: 4 1 0; }}
+.sc-title {{
+  font-size: 1.75rem; font-weight: 600; line-height: 1.2; padding: 0.25rem 0 1rem 0;
+}}
+.sc-row .sc-line + .sc-line, .sc-row .sc-list + .sc-line, .sc-row .sc-line + .sc-list,
+.sc-row .sc-line + .sc-kpi {{ margin-top: 0.5rem; }}
+.sc-bar {{
+  height: 0.5rem; border-radius: 0.6rem; background: #F5F6FA; overflow: hidden;
+  margin: 0.25rem 0;
+}}
+.sc-bar > div {{ height: 100%; background: #4F46E5; border-radius: 0.6rem; }}
+.sc-metric-label {{ font-size: 0.875rem; }}
+.sc-metric-value {{ font-size: 2.25rem; line-height: 1.4; }}
 .sc-icon {{
   font-family: "Material Symbols Rounded"; font-weight: 400; font-style: normal;
   font-size: inherit; line-height: inherit; vertical-align: bottom; white-space: nowrap;

@@ -12,8 +12,7 @@ computed once per change of the canvas for every session (cached by its change c
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -65,17 +64,51 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + " …"
 
 
-def _more(count: int, noun: str) -> None:
-    if count > 0:
-        st.caption(f"and {count} more {noun}".rstrip())
+def _more(count: int, noun: str) -> str:
+    return text.line(f"and {count} more {noun}".rstrip(), "gray", small=True) if count > 0 else ""
 
 
-@contextmanager
-def card(title: str, icon: str) -> Iterator[None]:
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower().split(" · ")[0]).strip("-")
-    with st.container(border=True, height="stretch", key=f"{layout.CARD_KEY}{slug}"):
-        st.subheader(f"{icon} {title}", anchor=False)
-        yield
+def _caption(html_text: str) -> str:
+    return text.line(html_text, "gray", small=True)
+
+
+@dataclass(frozen=True)
+class Card:
+    """One card of the Overview: its title, icon (a Material Symbols name), its body as
+    HTML (user text escaped) and, in an empty state, the step to go to (step, label)."""
+
+    title: str
+    icon: str
+    body: str
+    go: tuple[int, str] | None = None
+
+    @property
+    def html(self) -> str:
+        heading = f'<div class="sc-title">{text.icon(self.icon)} {text.h(self.title)}</div>'
+        return heading + self.body
+
+
+def cards_row(ctx: PageContext, row: list[Card], weights: list[int]) -> None:
+    """A row of cards of equal height, wrapping under each other where there is no room:
+    one st.html for the whole row (docs/ARCHITECTURE.md, "Budgets"); a row with an empty
+    state's link to its step draws its cards in columns, the link under the card's text
+    (a link to another page must be a page link to keep the session)."""
+    if all(card.go is None for card in row):
+        st.html(
+            '<div class="sc-row">'
+            + "".join(
+                f'<div class="sc-card sc-w{weight}">{card.html}</div>'
+                for card, weight in zip(row, weights, strict=True)
+            )
+            + "</div>"
+        )
+        return
+    for column, card in zip(st.columns(weights), row, strict=True):
+        slug = re.sub(r"[^a-z0-9]+", "-", card.title.lower().split(" · ")[0]).strip("-")
+        with column, st.container(border=True, height="stretch", key=f"{layout.CARD_KEY}{slug}"):
+            st.html(card.html)
+            if card.go is not None:
+                _go(ctx, *card.go)
 
 
 def _go(ctx: PageContext, step: int, label: str) -> None:
@@ -103,23 +136,9 @@ def render(ctx: PageContext, frames: Frames) -> None:
     step_rows = list(frames.steps)
     next_action(ctx, step_rows)
     since.overview_line(ctx)
-    left, middle, right = st.columns([4, 3, 4])
-    with left:
-        problem_card(ctx, frames)
-    with middle:
-        personas_card(ctx, frames)
-    with right:
-        vision_card(ctx, frames)
-    left, right = st.columns(2)
-    with left:
-        features_card(ctx, frames)
-    with right:
-        roadmap_card(ctx, frames)
-    left, right = st.columns(2)
-    with left:
-        kpis_card(ctx, frames)
-    with right:
-        flaws_card(ctx, frames)
+    cards_row(ctx, [problem_card(frames), personas_card(frames), vision_card(frames)], [4, 3, 4])
+    cards_row(ctx, [features_card(frames), roadmap_card(frames)], [1, 1])
+    cards_row(ctx, [kpis_card(frames), flaws_card(frames)], [1, 1])
     progress_strip(ctx, frames, step_rows)
 
 
@@ -144,46 +163,55 @@ def next_action(ctx: PageContext, step_rows: list[progress.StepProgress]) -> Non
                 st.markdown(f"#### :material/lightbulb: Next: {md(action)}")
                 _go(ctx, step.step, f"Go to step {step.step}: {step.title}")
     with right:
-        st.metric("Canvas complete", percent_text(overall))
-        st.progress(overall)
+        st.html(
+            '<div class="sc-metric"><div class="sc-metric-label">Canvas complete</div>'
+            f'<div class="sc-metric-value">{percent_text(overall)}</div></div>' + text.bar(overall)
+        )
 
 
-def problem_card(ctx: PageContext, frames: Frames) -> None:
+def problem_card(frames: Frames) -> Card:
     problems = frames["problem"]
-    with card("The problem", ":material/report:"):
-        if problems.empty:
-            st.caption("No problem written yet — every strategy starts from one worth solving.")
-            _go(ctx, 1, "Write the problem in step 1")
-            return
-        first = problems.iloc[0]
-        st.markdown(f"**{md(_text(first['title']))}**")
-        statement = _text(first["statement"])
-        if statement:
-            st.markdown(md(_cut(statement, STATEMENT_LIMIT)))
-        else:
-            st.caption("No statement yet: say who has the problem, when, and what it costs them.")
-        others = [f"“{md(_text(t))}”" for t in problems["title"].iloc[1:4]]
-        if others:
-            more = f" and {len(problems) - 4} more" if len(problems) > 4 else ""
-            st.caption(f"Also: {', '.join(others)}{more}")
+    if problems.empty:
+        return Card(
+            "The problem",
+            "report",
+            _caption("No problem written yet — every strategy starts from one worth solving."),
+            (1, "Write the problem in step 1"),
+        )
+    first = problems.iloc[0]
+    lines = [text.line(text.h(_text(first["title"])), strong=True)]
+    statement = _text(first["statement"])
+    if statement:
+        lines.append(text.line(text.h(_cut(statement, STATEMENT_LIMIT))))
+    else:
+        lines.append(
+            _caption("No statement yet: say who has the problem, when, and what it costs them.")
+        )
+    others = [f"“{text.h(_text(t))}”" for t in problems["title"].iloc[1:4]]
+    if others:
+        more = f" and {len(problems) - 4} more" if len(problems) > 4 else ""
+        lines.append(_caption(f"Also: {', '.join(others)}{more}"))
+    return Card("The problem", "report", "".join(lines))
 
 
-def personas_card(ctx: PageContext, frames: Frames) -> None:
+def personas_card(frames: Frames) -> Card:
     personas = frames["persona"]
-    with card("For whom", ":material/groups:"):
-        if personas.empty:
-            st.caption("No personas or segments yet — name who has the problem.")
-            _go(ctx, 1, "Add personas in step 1")
-            return
-        lines = []
-        for row in personas.head(LIST_LIMIT).to_dict("records"):
-            tag = " :gray-badge[segment]" if row["kind"] == "segment" else ""
-            lines.append(f"- **{md(_text(row['name']))}**{tag}")
-        st.markdown("\n".join(lines))
-        _more(len(personas) - LIST_LIMIT, "personas")
+    if personas.empty:
+        return Card(
+            "For whom",
+            "groups",
+            _caption("No personas or segments yet — name who has the problem."),
+            (1, "Add personas in step 1"),
+        )
+    entries = []
+    for row in personas.head(LIST_LIMIT).to_dict("records"):
+        tag = " " + text.badge("segment", "gray") if row["kind"] == "segment" else ""
+        entries.append(f'<li><span class="sc-strong">{text.h(_text(row["name"]))}</span>{tag}</li>')
+    body = '<ul class="sc-list">' + "".join(entries) + "</ul>"
+    return Card("For whom", "groups", body + _more(len(personas) - LIST_LIMIT, "personas"))
 
 
-def vision_card(ctx: PageContext, frames: Frames) -> None:
+def vision_card(frames: Frames) -> Card:
     vision = frames["vision"]
     parts: dict[str, Any] = vision.iloc[0].to_dict() if len(vision) else {}
     statement = _text(parts.get("statement"))
@@ -191,67 +219,88 @@ def vision_card(ctx: PageContext, frames: Frames) -> None:
         statement = vision_statement.compose(
             {k: _text(parts.get(k)) for k in vision_statement.PARTS}
         )
-    with card("Vision", ":material/flag:"):
-        if not statement:
-            st.caption("No vision statement yet — say where the product is going, and for whom.")
-            _go(ctx, 2, "Write the vision in step 2")
-        else:
-            st.markdown(f"*{md(_cut(statement, STATEMENT_LIMIT))}*")
-        north_star = _text(parts.get("north_star_metric"))
-        if north_star:
-            target = _text(parts.get("north_star_target"))
-            st.markdown(
-                f":material/star: **North star:** {md(north_star)}"
-                + (f" — {md(target)}" if target else "")
+    lines = []
+    go = None
+    if not statement:
+        lines.append(
+            _caption("No vision statement yet — say where the product is going, and for whom.")
+        )
+        go = (2, "Write the vision in step 2")
+    else:
+        lines.append(text.line(f"<em>{text.h(_cut(statement, STATEMENT_LIMIT))}</em>"))
+    north_star = _text(parts.get("north_star_metric"))
+    if north_star:
+        target = _text(parts.get("north_star_target"))
+        lines.append(
+            text.line(
+                f'{text.icon("star")} <span class="sc-strong">North star:</span> '
+                + text.h(north_star)
+                + (f" — {text.h(target)}" if target else "")
             )
+        )
+    return Card("Vision", "flag", "".join(lines), go)
 
 
-def features_card(ctx: PageContext, frames: Frames) -> None:
-    features = frames["feature"]
-    with card("Top features by RICE", ":material/star:"):
-        if features.empty:
-            st.caption("No features yet — design what reaches the goals, then score it.")
-            _go(ctx, 3, "Design features in step 3")
-            return
-        text, caption = chart_view.cached(frames, "overview.top", lambda: _top_features(frames))
-        if not text:
-            st.caption(
+def features_card(frames: Frames) -> Card:
+    title, icon = "Top features by RICE", "star"
+    if frames["feature"].empty:
+        return Card(
+            title,
+            icon,
+            _caption("No features yet — design what reaches the goals, then score it."),
+            (3, "Design features in step 3"),
+        )
+    body = chart_view.cached(frames, "overview.top.html", lambda: _top_features(frames))
+    if not body:
+        return Card(
+            title,
+            icon,
+            _caption(
                 "No feature is scored yet — give reach, impact, confidence and effort to "
                 "rank them by RICE."
-            )
-            _go(ctx, 3, "Score features in step 3")
-            return
-        st.markdown(text)
-        if caption:
-            st.caption(caption)
+            ),
+            (3, "Score features in step 3"),
+        )
+    return Card(title, icon, body)
 
 
-def _top_features(frames: Frames) -> tuple[str, str]:
-    """(the top features as markdown, what the caption says), once per canvas state."""
+def _top_features(frames: Frames) -> str:
+    """The top features and what is left out, as HTML, once per canvas state ("" when
+    none is scored)."""
     top = frames.top_features.head(TOP_FEATURES)
     lines = []
     for row in top.to_dict("records"):
         status = row["status"]
-        badge = f":{STATUS_COLORS.get(status, 'gray')}-badge[{choice(status)}]"
+        badge = text.badge(text.h(choice(status)), STATUS_COLORS.get(status, "gray"))
         lines.append(
-            f"{int(row['rice_rank'])}\\. **{md(_text(row['title']))}** {badge} "
-            f":gray[· RICE {row['rice_score']:,.0f}]"
+            text.line(
+                f'<span class="sc-rank">{int(row["rice_rank"])}.</span> '
+                f'<span class="sc-strong sc-top">{text.h(_text(row["title"]))}</span> {badge} '
+                f'<span class="sc-fg-gray">· RICE {row["rice_score"]:,.0f}</span>'
+            )
         )
+    if not lines:
+        return ""
     notes = [top_features.left_out_note(top, frames["feature"], frames.ranks)]
     unscored = int(frames.ranks["rice_score"].isna().sum())
     if unscored:
         notes.append(f"{unscored} more not scored yet.")
-    return "  \n".join(lines), " ".join(n for n in notes if n)
+    note = " ".join(n for n in notes if n)
+    return "".join(lines) + (_caption(text.h(note)) if note else "")
 
 
-def roadmap_card(ctx: PageContext, frames: Frames) -> None:
+def roadmap_card(frames: Frames) -> Card:
     roadmap = frames["roadmap_item"]
-    with card("Roadmap", ":material/route:"):
-        if roadmap.empty:
-            st.caption("Nothing on the roadmap yet — place features on now, next and later.")
-            _go(ctx, 4, "Plan the roadmap in step 4")
-            return
-        st.html(chart_view.cached(frames, "overview.lanes", lambda: lanes_html(roadmap)))
+    if roadmap.empty:
+        return Card(
+            "Roadmap",
+            "route",
+            _caption("Nothing on the roadmap yet — place features on now, next and later."),
+            (4, "Plan the roadmap in step 4"),
+        )
+    return Card(
+        "Roadmap", "route", chart_view.cached(frames, "overview.lanes", lambda: lanes_html(roadmap))
+    )
 
 
 def lanes_html(roadmap: pd.DataFrame) -> str:
@@ -280,71 +329,78 @@ def lanes_html(roadmap: pd.DataFrame) -> str:
     return '<div class="sc-lanes">' + "".join(columns) + "</div>"
 
 
-def kpis_card(ctx: PageContext, frames: Frames) -> None:
-    with card("KPIs against target", ":material/monitoring:"):
-        if frames["key_result"].empty:
-            st.caption("No KPIs yet — give each goal a key result with a baseline and a target.")
-            _go(ctx, 2, "Set key results in step 2")
-            return
-        for metric, bar, text in chart_view.cached(frames, "overview.kpis", lambda: _kpis(frames)):
-            st.markdown(metric)
-            if bar is None:
-                st.caption(text)
-            else:
-                st.progress(bar, text=text)
-        _more(len(frames.kpis) - LIST_LIMIT, "KPIs")
+def kpis_card(frames: Frames) -> Card:
+    title, icon = "KPIs against target", "monitoring"
+    if frames["key_result"].empty:
+        return Card(
+            title,
+            icon,
+            _caption("No KPIs yet — give each goal a key result with a baseline and a target."),
+            (2, "Set key results in step 2"),
+        )
+    body = chart_view.cached(frames, "overview.kpis.html", lambda: _kpis(frames))
+    return Card(title, icon, body + _more(len(frames.kpis) - LIST_LIMIT, "KPIs"))
 
 
-def _kpis(frames: Frames) -> list[tuple[str, float | None, str]]:
-    """Per KPI shown: its name, how full its bar is (None: no bar) and its line, once per
-    canvas state."""
-    shown: list[tuple[str, float | None, str]] = []
+def _kpis(frames: Frames) -> str:
+    """Per KPI shown: its name, and its bar with its line (or only the line when there
+    is nothing to compare), as HTML, once per canvas state."""
+    shown = []
     for row in frames.kpis.head(LIST_LIMIT).to_dict("records"):
         unit = _text(row["unit"])
-        target = md(number(row["target"], unit))
-        metric = f"**{md(_text(row['metric']))}**"
+        target = text.h(number(row["target"], unit))
+        shown.append(text.line(text.h(_text(row["metric"])), strong=True))
         if row["readings"] == 0:
-            shown.append((metric, None, f"No reading yet · target {target}"))
+            shown.append(_caption(f"No reading yet · target {target}"))
         elif pd.isna(row["percent"]):
-            latest = md(number(row["latest"], unit))
-            shown.append((metric, None, f"Latest {latest} · no target to compare"))
+            latest = text.h(number(row["latest"], unit))
+            shown.append(_caption(f"Latest {latest} · no target to compare"))
         else:
             reached = " · target reached" if row["reached"] else ""
             shown.append(
-                (
-                    metric,
-                    kpi_progress.bar_fill(row["progress"]),
-                    f"{md(number(row['latest'], unit))} → target {target} · "
-                    f"**{percent_text(row['progress'])}**{reached}",
+                '<div class="sc-kpi">'
+                + text.line(
+                    f"{text.h(number(row['latest'], unit))} → target {target} · "
+                    f'<span class="sc-strong sc-percent">{percent_text(row["progress"])}</span>'
+                    f"{reached}",
+                    small=True,
                 )
+                + text.bar(kpi_progress.bar_fill(row["progress"]))
+                + "</div>"
             )
-    return shown
+    return "".join(shown)
 
 
-def flaws_card(ctx: PageContext, frames: Frames) -> None:
+def flaws_card(frames: Frames) -> Card:
     flaws = frames.flaws
     open_flaws = flaws[flaws["is_open"]] if not flaws.empty else flaws
-    with card(f"Open flaws · {len(open_flaws)}", ":material/bug_report:"):
-        if flaws.empty:
-            st.caption("No flaws recorded yet — step 5 collects them from feedback, with fixes.")
-            _go(ctx, 5, "Record feedback and flaws in step 5")
-            return
-        if open_flaws.empty:
-            st.markdown(":green[:material/task_alt: No open flaws — every fix is done.]")
-            return
-        lines = []
-        for row in open_flaws.head(LIST_LIMIT).to_dict("records"):
-            owner = _text(row["fix_owner"])
-            who = md(owner) if owner else ":orange[no owner]"
-            lines.append(
-                f"- {SEVERITY_ICONS.get(row['severity'], '')} **{md(_text(row['title']))}**  \n"
-                f"  :gray[{row['severity']} · {choice(row['fix_status'])} ·] {who}"
-            )
-        st.markdown("\n".join(lines))
-        _more(len(open_flaws) - LIST_LIMIT, "open flaws")
-        closed = len(flaws) - len(open_flaws)
-        if closed:
-            st.caption(f":material/task_alt: {closed} more fixed or closed.")
+    title, icon = f"Open flaws · {len(open_flaws)}", "bug_report"
+    if flaws.empty:
+        return Card(
+            title,
+            icon,
+            _caption("No flaws recorded yet — step 5 collects them from feedback, with fixes."),
+            (5, "Record feedback and flaws in step 5"),
+        )
+    if open_flaws.empty:
+        done = text.line(f"{text.icon('task_alt')} No open flaws — every fix is done.", "green")
+        return Card(title, icon, done)
+    entries = []
+    for row in open_flaws.head(LIST_LIMIT).to_dict("records"):
+        owner = _text(row["fix_owner"])
+        who = text.h(owner) if owner else '<span class="sc-fg-orange">no owner</span>'
+        entries.append(
+            f"<li>{SEVERITY_ICONS.get(row['severity'], '')} "
+            f'<span class="sc-strong sc-flaw">{text.h(_text(row["title"]))}</span>'
+            f'<div><span class="sc-fg-gray">{text.h(str(row["severity"]))} · '
+            f"{text.h(choice(row['fix_status']))} ·</span> {who}</div></li>"
+        )
+    lines = ['<ul class="sc-list">' + "".join(entries) + "</ul>"]
+    lines.append(_more(len(open_flaws) - LIST_LIMIT, "open flaws"))
+    closed = len(flaws) - len(open_flaws)
+    if closed:
+        lines.append(_caption(f"{text.icon('task_alt')} {closed} more fixed or closed."))
+    return Card(title, icon, "".join(lines))
 
 
 def progress_frame(step_rows: list[progress.StepProgress]) -> pd.DataFrame:
@@ -370,13 +426,17 @@ def progress_strip(
     )
     for column, row in zip(st.columns(len(step_rows)), step_rows, strict=True):
         info = steps.STEPS[row.step]
+        if row.missing:
+            next_up = _caption(f"Next: {text.h(row.missing[0])}")
+        else:
+            next_up = text.line(f"{text.icon('task_alt')} Every check passes", "green", small=True)
         with column, st.container(border=True, height="stretch"):
-            st.markdown(f"**{row.step}. {info.title}**")
-            st.progress(row.score, text=percent_text(row.score))
-            if row.missing:
-                st.caption(f"Next: {md(row.missing[0])}")
-            else:
-                st.caption(":green[:material/task_alt: Every check passes]")
+            st.html(
+                text.line(f"{row.step}. {text.h(info.title)}", strong=True)
+                + text.line(percent_text(row.score), small=True)
+                + text.bar(row.score)
+                + next_up
+            )
             links.page_link(
                 info.page,
                 label=f"Open step {row.step}",

@@ -50,13 +50,18 @@ def badge(html_text: str, colour: str) -> str:
     return f'<span class="sc-badge sc-bg-{_colour(colour)}">{html_text}</span>'
 
 
-def line(html_text: str, colour: str | None = None, *, strong: bool = False) -> str:
-    """One line of a card (``html_text`` already escaped), coloured as :color[...]."""
+def line(
+    html_text: str, colour: str | None = None, *, strong: bool = False, small: bool = False
+) -> str:
+    """One line of a card (``html_text`` already escaped), coloured as :color[...];
+    ``small`` as a caption."""
     classes = ["sc-line"]
     if colour is not None:
         classes.append(f"sc-fg-{_colour(colour)}")
     if strong:
         classes.append("sc-strong")
+    if small:
+        classes.append("sc-small")
     return f'<div class="{" ".join(classes)}">{html_text}</div>'
 
 
@@ -76,3 +81,12 @@ def cards(each: Iterable[str], *, per_row: int = 1) -> str:
     room (``per_row`` 2), as the body of one st.html."""
     grid = " sc-two" if per_row > 1 else ""
     return f'<div class="sc-cards{grid}">' + "".join(each) + "</div>"
+
+
+def bar(fill: float) -> str:
+    """A progress bar ``fill`` (0..1) full, drawn as st.progress draws one."""
+    width = f"{round(max(0.0, min(1.0, fill)) * 100, 1):g}"
+    return (
+        f'<div class="sc-bar" role="progressbar" aria-valuenow="{width}" aria-valuemin="0" '
+        f'aria-valuemax="100"><div style="width: {width}%"></div></div>'
+    )
