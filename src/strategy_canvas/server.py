@@ -11,6 +11,13 @@ Routes (under Streamlit's ``server.baseUrlPath``):
   link; anything else is refused with 403). Each event is two numbers, ``data: R P``:
   the canvas's change counter and a presence epoch; nothing else goes down the stream.
   The first event is sent at once, so a screen that reconnects catches up.
+- ``GET /api/live/board?token=…[&view=N]`` — the live board of a workshop as the holder
+  of the token (a participant's token, a facilitator key, a workshop's public link: the
+  projector's board) sees it now, as JSON: its HTML, built as the page builds it (user
+  text escaped), the controls signature, the change counter and presence epoch it
+  shows, and the server's clock; ``view``: the step a participant chose while follow-me
+  is off. Anything else is refused with 403. The live element fetches it on each pushed
+  change (:mod:`strategy_canvas.ui.push`).
 - ``POST /api/live/here`` and ``POST /api/live/leave`` — a participant's screen beats
   while it is open and says when it closes (body: the participant's token).
 
@@ -34,13 +41,13 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response, StreamingResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from strategy_canvas import db
 from strategy_canvas.config import get_settings
 from strategy_canvas.export import ready
-from strategy_canvas.live import EVENTS_PATH, HERE_PATH, LEAVE_PATH
+from strategy_canvas.live import BOARD_PATH, EVENTS_PATH, HERE_PATH, LEAVE_PATH
 from strategy_canvas.live.hub import HUB
 from strategy_canvas.live.watch import Watcher
 from strategy_canvas.services import workshops
@@ -106,6 +113,27 @@ async def events(request: Request) -> Response:
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache, no-transform", "X-Accel-Buffering": "no"},
     )
+
+
+def _board(secret: str, chosen: int | None) -> dict[str, Any]:
+    from strategy_canvas.ui import workshop_live  # the page's own builder of the board
+
+    return workshop_live.board_payload(secret, chosen)
+
+
+async def board(request: Request) -> Response:
+    """The live board of a workshop as the holder of the token sees it now (JSON)."""
+    secret = request.query_params.get("token", "")
+    if not _TOKEN_RE.match(secret):
+        return PlainTextResponse("This link does not open a workshop.", 403)
+    view = request.query_params.get("view", "")
+    if view not in ("", "1", "2", "3", "4", "5"):
+        return PlainTextResponse("view: the step to show, a whole number from 1 to 5.", 400)
+    try:
+        payload = await run_in_threadpool(_board, secret, int(view) if view else None)
+    except PermissionDenied as refused:
+        return PlainTextResponse(str(refused), 403)
+    return JSONResponse(payload, headers={"Cache-Control": "no-store"})
 
 
 async def _token_of(request: Request) -> str | None:
@@ -197,6 +225,7 @@ class LoadingScreen:
 def routes() -> list[Route]:
     return [
         Route(EVENTS_PATH, events, methods=["GET"]),
+        Route(BOARD_PATH, board, methods=["GET"]),
         Route(HERE_PATH, here, methods=["POST"]),
         Route(LEAVE_PATH, leave, methods=["POST"]),
     ]

@@ -16,8 +16,11 @@ from strategy_canvas.live.hub import HUB, Hub
 
 #: the event stream of one canvas (Server-Sent Events), served by strategy_canvas.server
 EVENTS_PATH = "/api/live/events"
+#: the live board of a workshop, as the holder of a token sees it (JSON: its HTML and
+#: the controls signature), served by strategy_canvas.server
+BOARD_PATH = "/api/live/board"
 #: a participant's screen is open (its beat) / closed
 HERE_PATH = "/api/live/here"
 LEAVE_PATH = "/api/live/leave"
 
-__all__ = ["EVENTS_PATH", "HERE_PATH", "HUB", "LEAVE_PATH", "Hub"]
+__all__ = ["BOARD_PATH", "EVENTS_PATH", "HERE_PATH", "HUB", "LEAVE_PATH", "Hub"]

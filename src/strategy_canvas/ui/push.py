@@ -38,7 +38,7 @@ from streamlit import config as st_config
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from strategy_canvas.config import get_settings
-from strategy_canvas.live import EVENTS_PATH, HERE_PATH, LEAVE_PATH
+from strategy_canvas.live import BOARD_PATH, EVENTS_PATH, HERE_PATH, LEAVE_PATH
 from strategy_canvas.live.hub import HUB
 from strategy_canvas.live.watch import BEAT_SECONDS
 from strategy_canvas.ui import state
@@ -107,8 +107,100 @@ function ask(s, l) {
   if (newer || moved) {
     l.askedRev = Math.max(l.askedRev, s.rev);
     l.askedPres = s.pres;
-    l.trigger("rev", `${s.rev}.${s.pres}`);
+    if (l.board && s.mode === "live") refresh(s, l);
+    else l.trigger("rev", `${s.rev}.${s.pres}`);
   }
+}
+
+// ---- the live board: drawn by this element, patched without a Streamlit run
+
+// The HTML is the server's own (ui/workshop_live.compose): every piece of user text in
+// it was escaped there; nothing else is ever written as markup.
+function draw(l, html, nowMs) {
+  let box = l.root.querySelector(":scope > .sc-live-board");
+  if (!box) {
+    box = document.createElement("div");
+    box.className = "sc-live-board";
+    l.root.prepend(box);
+  }
+  box.innerHTML = html;
+  l.skew = nowMs - Date.now();   // the server's clock decides the countdown
+  tickClock(l);
+}
+
+function clockText(ms) {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), sec = total % 60;
+  const two = (n) => String(n).padStart(2, "0");
+  return h ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
+}
+
+function tickClock(l) {
+  const box = l.root.querySelector(".sc-ws-clockbox[data-ends]");
+  if (!box) return;
+  const clock = box.querySelector(".sc-ws-clock");
+  const ends = Number(box.dataset.ends);
+  const left = ends - (Date.now() + l.skew);
+  const up = left <= 0;
+  clock.textContent = up ? "Time is up" : clockText(left);
+  clock.dataset.state = up ? "up" : (left <= 30000 ? "soon" : "running");
+  // reaching zero: one run, so read-only and the hints follow
+  if (up && box.dataset.wasUp !== "1" && l.toldUp !== ends && !leaving(l)) {
+    l.toldUp = ends;
+    l.trigger("up", ends);
+  }
+}
+
+function refresh(s, l) {
+  if (l.fetching) { l.again = true; return; }
+  l.fetching = true;
+  const wanted = s.rev;
+  const url = `${l.board.url}&view=${l.board.step}`;
+  fetch(url, {cache: "no-store"})
+    .then((r) => { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
+    .then((d) => {
+      if (s.listeners.get(l.key) !== l || leaving(l)) return;
+      draw(l, d.html, d.nowMs);
+      l.drawnRev = Math.max(l.drawnRev, d.rev);
+      l.drawnPres = d.pres;
+      if (d.controls !== l.board.controls) {
+        // what the viewer can do changed: the page's inputs follow in a run
+        l.board.controls = d.controls;
+        l.trigger("rev", `${d.rev}.${d.pres}`);
+      } else if (d.rev < wanted) {
+        l.askedRev = d.rev;   // read before the write was visible here: ask again
+        l.retries = (l.retries || 0) + 1;
+        if (l.retries > 5) { l.retries = 0; l.trigger("rev", `${wanted}.${d.pres}.late`); }
+        else setTimeout(() => ask(s, l), 100);
+      } else {
+        l.retries = 0;
+      }
+    })
+    .catch(() => {
+      // the route failed (a proxy, the server going away): a run draws the board
+      if (s.listeners.get(l.key) === l && !leaving(l)) l.trigger("rev", `${wanted}.fetch`);
+    })
+    .finally(() => {
+      l.fetching = false;
+      if (l.again) { l.again = false; ask(s, l); }
+    });
+}
+
+function mountBoard(l, data) {
+  const root = l.root;
+  root.__scListener = l;
+  if (!root.__scVotes) {
+    root.__scVotes = true;
+    root.addEventListener("click", (event) => {
+      const b = event.target instanceof Element ? event.target.closest("button[data-vote]") : null;
+      if (!b || b.disabled || !root.contains(b)) return;
+      b.disabled = true;   // one click, one vote (the services count it once anyway)
+      root.__scListener.trigger("vote", b.dataset.vote);
+    });
+  }
+  draw(l, data.board.html, data.nowMs);
+  clearInterval(root.__scClock);
+  root.__scClock = setInterval(() => tickClock(root.__scListener), 250);
 }
 
 function poll(s) {
@@ -182,15 +274,18 @@ export default function (component) {
   const old = s.listeners.get(key);
   watchLeaving();
   const l = { root: parentElement, trigger: setTriggerValue, mountedAt: performance.now(),
-              drawnRev: data.rev,
+              key, drawnRev: data.rev,
               drawnPres: data.pres, askedRev: old ? old.askedRev : -1,
-              askedPres: old ? old.askedPres : null };
+              askedPres: old ? old.askedPres : null,
+              board: data.board ? { ...data.board } : null, skew: 0 };
   s.listeners.set(key, l);
+  if (l.board) mountBoard(l, data);
   beat(s);
   paint(s);
   ask(s, l);  // what the stream heard while the fragment was being drawn
   return () => {
-    s.listeners.delete(key);
+    if (s.listeners.get(key) === l) s.listeners.delete(key);
+    if (l.board && l.root.__scListener === l) clearInterval(l.root.__scClock);
     if (s.listeners.size === 0) s.closeTimer = setTimeout(() => close(s), 5000);
   };
 }
@@ -300,14 +395,34 @@ def pushed() -> bool:
     return bool(st.session_state.get(_PUSHED_KEY))
 
 
+class Board(NamedTuple):
+    """A live board the listener draws itself: its HTML (ours, user text escaped), the
+    controls signature it was drawn with, the step it shows, and what a click on one of
+    its vote buttons does (given the button's value)."""
+
+    html: str
+    controls: str
+    step: int
+    on_vote: Callable[[object], None]
+
+
 def listen(
-    *, secret: str, canvas_id: int, revision: int, beat_token: str | None = None, key: str
+    *,
+    secret: str,
+    canvas_id: int,
+    revision: int,
+    beat_token: str | None = None,
+    key: str,
+    board: Board | None = None,
 ) -> None:
     """Mount the listener in the current fragment: it reruns the fragment when the
     canvas's change counter passes ``revision`` (what the fragment just drew).
 
     ``secret`` opens the canvas (canvas token or a workshop token); ``beat_token`` is a
-    participant's token, whose screen then beats for presence."""
+    participant's token, whose screen then beats for presence. With ``board``, the
+    listener is the board: it draws ``board.html`` and, on a pushed change, fetches the
+    board again from ``GET /api/live/board`` and redraws it in place, asking for the
+    fragment's run only when the controls signature changed."""
     data: dict[str, Any] = {
         "url": f"{_url(EVENTS_PATH)}?token={quote(secret)}",
         "rev": revision,
@@ -318,7 +433,22 @@ def listen(
         "hereUrl": _url(HERE_PATH),
         "leaveUrl": _url(LEAVE_PATH),
     }
-    _listener(key=key, data=data, on_rev_change=_pushed)
+    if board is None:
+        _listener(key=key, data=data, on_rev_change=_pushed)
+        return
+    data["nowMs"] = int(time.time() * 1000)
+    data["board"] = {
+        "html": board.html,
+        "controls": board.controls,
+        "step": board.step,
+        "url": f"{_url(BOARD_PATH)}?token={quote(secret)}",
+    }
+
+    def vote() -> None:
+        result = st.session_state.get(key)
+        board.on_vote(result.get("vote") if isinstance(result, dict) else None)
+
+    _listener(key=key, data=data, on_rev_change=_pushed, on_vote_change=vote, on_up_change=_rerun)
 
 
 def countdown(
@@ -348,6 +478,7 @@ class Drawn(NamedTuple):
     canvas_id: int
     revision: int
     beat: str | None = None
+    board: Board | None = None
 
 
 #: what an action leaves in the session for the page to say once (ui/editing.py,
@@ -410,6 +541,7 @@ def follow(body: Callable[[], Drawn | None], *, every_seconds: float, key: str) 
                 revision=drawn.revision,
                 beat_token=drawn.beat,
                 key=key,
+                board=drawn.board,
             )
 
     if available():

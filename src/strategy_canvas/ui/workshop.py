@@ -296,7 +296,7 @@ def seated(ctx: PageContext, seat: state.Seat) -> str | None:
         _facilitator_undo(ctx, token)
     st.session_state[state.VIEW_STEP_KEY] = step
     st.session_state[state.SEEN_KEY] = state.page_key(sync, loaded, step)
-    _header(sync, loaded, step)
+    _header(loaded)
     facilitator = view.role == "facilitator"
     if sync.status != "active" and facilitator:
         with st.container(border=True):
@@ -345,20 +345,14 @@ def _taken_over(ctx: PageContext, key: str) -> str:
     )
 
 
-def _header(sync: workshops.SyncState, loaded: state.Loaded, step: int) -> None:
+def _header(loaded: state.Loaded) -> None:
     view = loaded.view
     who = md(view.me.display_name) if view.me is not None else ""
     role = "facilitator" if view.role == "facilitator" else "participant"
     st.caption(f"Workshop · you are **{who}** ({role})")
     st.title(md(view.workshop.title))
-    info = steps.STEPS[step]
-    st.subheader(f"Step {step} of {len(steps.STEPS)} · {info.title}")
-    name, hint = state.phase_text(sync.phase)
-    if sync.status == "active" and name:
-        st.markdown(f":violet-badge[{name}] {hint}")
-        st.caption(state.PROMPTS[step])
-    if sync.step is not None and sync.step != step:
-        st.caption(f"The facilitator is on step {sync.step}.")
+    # The step, its phase and its question head the live board (workshop_live.step_head):
+    # follow-me is seen there at once, before the page's inputs follow.
 
 
 def _add_note(ctx: PageContext, token: str, step: int) -> None:

@@ -77,6 +77,43 @@ CSS = """<style>
 .sc-ws-key { color: #6B7280; font-size: 0.875em; margin-top: 0.3rem; }
 .sc-ws-swatch { display: inline-block; width: 0.7rem; height: 0.7rem; border-radius: 2px;
   margin: 0 0.3rem 0 0.6rem; vertical-align: -0.05em; }
+.sc-ws > * + * { margin-top: 1rem; }
+.sc-ws h3.sc-ws-step { font-size: 1.5rem; font-weight: 600; line-height: 1.2;
+  margin: 0 0 0.5rem; padding: 0; overflow-wrap: anywhere; }
+.sc-ws-phase { margin: 0 0 0.25rem; }
+.sc-ws-status { display: grid; grid-template-columns: 2fr 3fr; gap: 1rem; align-items: start; }
+.sc-ws-status > * + * { margin-top: 0; }
+.sc-ws-alert { border-radius: 0.5rem; padding: 0.75rem 1rem; overflow-wrap: anywhere; }
+.sc-ws-info { background: rgba(28, 131, 225, 0.1); color: #004280; }
+.sc-ws-warning { background: rgba(255, 227, 18, 0.12); color: #7A5A00; }
+.sc-ws-error { background: rgba(255, 43, 43, 0.09); color: #7D353B; }
+.sc-ws-votes { display: flex; gap: 0.5rem; margin-top: 0.5rem; align-items: center; }
+.sc-ws-vote { font: inherit; font-size: 0.95rem; line-height: 1.6; padding: 0.2rem 0.75rem;
+  border-radius: 0.5rem; border: 1px solid rgba(49, 51, 63, 0.2); background: #FFFFFF;
+  color: inherit; cursor: pointer; display: inline-flex; align-items: center; }
+.sc-ws-vote:hover:not(:disabled) { border-color: #FF4B4B; color: #FF4B4B; }
+.sc-ws-vote:focus-visible { outline: 2px solid #FF4B4B; outline-offset: 1px; }
+.sc-ws-vote.sc-ws-tertiary { border-color: transparent; background: transparent; }
+.sc-ws-vote:disabled { cursor: not-allowed; opacity: 0.45; }
+.sc-ws-clockbox .sc-ws-label { font-size: 0.85rem; color: #6B7280; text-align: left;
+  white-space: normal; }
+.sc-ws-clock { font-size: 2.4rem; font-weight: 700; line-height: 1.1;
+  font-variant-numeric: tabular-nums; color: #1F2937; }
+.sc-ws-clock[data-state="soon"] { color: #B45309; }
+.sc-ws-clock[data-state="up"] { color: #B91C1C; }
+.sc-ws-big .sc-ws-clock { font-size: 4.5rem; }
+.sc-ws-scores { width: 100%; border-collapse: collapse; font-size: 0.9em; }
+.sc-ws-scores th { text-align: left; font-weight: 600; color: #6B7280;
+  border-bottom: 1px solid #E3E5EC; padding: 0.3rem 0.5rem; }
+.sc-ws-scores td { border-bottom: 1px solid #F1F2F6; padding: 0.3rem 0.5rem;
+  font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
+.sc-ws-scores .sc-ws-bar { display: inline-block; height: 0.6em; background: #FF4B4B;
+  border-radius: 2px; margin-right: 0.4rem; vertical-align: middle; }
+.sc-ws-projector { display: grid; grid-template-columns: 3fr 2fr; gap: 1.5rem; }
+.sc-ws-projector > * + * { margin-top: 0; }
+.sc-ws-projector > div > * + * { margin-top: 0.75rem; }
+.sc-ws-title-big { font-size: 2.6rem; font-weight: 700; line-height: 1.1; margin: 0;
+  overflow-wrap: anywhere; }
 </style>"""
 
 
@@ -88,7 +125,7 @@ def style() -> None:
 def show(parts: list[str]) -> None:
     """Draw ``parts`` (built by the functions below) as one block."""
     if parts:
-        st.html(f'<div class="sc-ws">{"".join(parts)}</div>')
+        st.html(wrap(parts))
 
 
 def icon(name: str) -> str:
@@ -263,3 +300,97 @@ def tally(frame: pd.DataFrame, title: str) -> str:
         f'<div class="sc-ws-tally" role="figure" aria-label="{escape(title)}">'
         f'<div class="sc-ws-tally-title">{escape(title)}</div>{"".join(lines)}{key}</div>'
     )
+
+
+# ------------------------------------------------------------- header, alerts, timer
+
+
+def step_head(title: str, phase: str, hint: str, lines: list[str]) -> str:
+    """The step this screen shows ("Step 2 of 5 · Vision"), its phase and what people do
+    in it; ``lines``: captions under it (plain text)."""
+    out = f'<h3 class="sc-ws-step">{escape(title)}</h3>'
+    if phase:
+        out += f'<p class="sc-ws-phase">{_badge("violet", escape(phase))} {escape(hint)}</p>'
+    return out + "".join(meta(escape(line)) for line in lines)
+
+
+def alert(kind: str, icon_name: str, text: str) -> str:
+    """A message box like Streamlit's (``kind``: info, warning, error); ``text`` is
+    HTML already escaped."""
+    role = "alert" if kind == "error" else "status"
+    return f'<div class="sc-ws-alert sc-ws-{kind}" role="{role}">{icon(icon_name)}{text}</div>'
+
+
+def clock(*, ends_ms: int, label: str, text: str, state: str, was_up: bool, big: bool) -> str:
+    """The shared countdown: ``text`` as it stands now; the live element ticks it in the
+    browser on the server's clock (``data-ends``; the element is told the server's time
+    with each board), and asks for a run when it reaches zero."""
+    return (
+        f'<div class="sc-ws-box sc-ws-clockbox{" sc-ws-big" if big else ""}" '
+        f'data-ends="{ends_ms}" data-was-up="{int(was_up)}">'
+        f'<div class="sc-ws-label">{icon("timer")}{escape(label)}</div>'
+        f'<div class="sc-ws-clock" data-state="{state}">{escape(text)}</div></div>'
+    )
+
+
+def vote_buttons(
+    *, kind: str, target_id: int, mine: int, left: int, cap: int, budget: int, closed: str | None
+) -> str:
+    """+1 and −1 under an item, for the live element (its script sends the click)."""
+    up_off = left <= 0 or mine >= cap or closed is not None
+    up_help = closed or (
+        f"Give it a vote: {left} of your {budget} left; at most {cap} on one item."
+    )
+
+    def button(up: bool, off: bool, label: str, help_text: str, extra: str) -> str:
+        return (
+            f'<button type="button" class="sc-ws-vote{extra}" '
+            f'data-vote="{kind}:{target_id}:{int(up)}:{mine}" title="{escape(help_text)}"'
+            f' aria-label="{escape(label)}"{" disabled" if off else ""}>'
+            f"{icon('how_to_vote') if up else ''}{'+1' if up else '−1'}</button>"
+        )
+
+    return (
+        '<div class="sc-ws-votes">'
+        + button(True, up_off, "+1", up_help, "")
+        + button(False, mine <= 0, "−1", "Take one of your votes back.", " sc-ws-tertiary")
+        + "</div>"
+    )
+
+
+def scores_table(frame: pd.DataFrame) -> str:
+    """The blind scores once revealed: per feature the number of scores, mean value and
+    effort (bars on 1–10) and their spread, and the flag for discussion."""
+
+    def bar(value: float) -> str:
+        width = max(0.0, min(10.0, value)) * 0.6  # rem: 10 is 6 rem
+        return f'<span class="sc-ws-bar" style="width:{width:.2f}rem"></span>{value:.1f}'
+
+    def num(value: object) -> str:
+        return f"{float(value):.1f}" if _known(value) else "—"  # type: ignore[arg-type]
+
+    rows = []
+    columns = ("title", "scores", "mean_value", "value_std", "mean_effort", "effort_std")
+    flags = frame["discuss"].fillna(False).astype(bool).tolist()
+    for (title, scores, value, value_std, effort, effort_std), flag in zip(
+        zip(*(frame[c].tolist() for c in columns), strict=True), flags, strict=True
+    ):
+        rows.append(
+            f"<tr><td>{escape(str(title))}</td><td>{int(scores)}</td>"
+            f"<td>{bar(float(value)) if _known(value) else '—'}</td><td>{num(value_std)}</td>"
+            f"<td>{bar(float(effort)) if _known(effort) else '—'}</td><td>{num(effort_std)}</td>"
+            f"<td>{icon('forum') + 'Discuss' if flag else ''}</td></tr>"
+        )
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in ("Feature", "Scores", "Value", "Value ±", "Effort", "Effort ±", "Discuss")
+    )
+    return (
+        f'<table class="sc-ws-scores"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def wrap(parts: list[str]) -> str:
+    """``parts`` as the board's one block (what :func:`show` draws)."""
+    return f'<div class="sc-ws">{"".join(parts)}</div>'

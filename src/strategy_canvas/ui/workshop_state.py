@@ -34,6 +34,7 @@ from strategy_canvas.ui import identity, links, push, steps
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlmodel import Session
 
     from strategy_canvas import models as m
     from strategy_canvas.ui.context import PageContext
@@ -240,11 +241,15 @@ def shown_step(sync: workshops.SyncState, role: str) -> int:
     """The step this screen shows: the workshop's own for the facilitator, the projector
     and everyone while follow-me is on; with it off, the step this participant last
     saw or chose (they stay put when the facilitator moves on)."""
+    return step_for(sync, role, st.session_state.get(VIEW_STEP_KEY))
+
+
+def step_for(sync: workshops.SyncState, role: str, chosen: object) -> int:
+    """:func:`shown_step` for a viewer who ``chose`` that step (None: none chosen)."""
     current = sync.step or 1
     if role != "participant" or sync.follow_me or sync.status != "active":
         return current
-    chosen = st.session_state.get(VIEW_STEP_KEY)
-    return chosen if chosen in (1, 2, 3, 4, 5) else current
+    return chosen if isinstance(chosen, int) and chosen in (1, 2, 3, 4, 5) else current
 
 
 def read_sync(ctx: PageContext, token: str) -> workshops.SyncState:
@@ -298,20 +303,33 @@ def load(ctx: PageContext, token: str, sync: workshops.SyncState) -> Loaded:
                 epoch,
             )
         else:
-            view = fresh_view or workshops.workshop_view(session=session, viewer_token=token)
-            epoch = push.presence_epoch(view.workshop.canvas_id)  # before presence is read
-            loaded = Loaded(
-                token,
-                sync.revision,
-                view,
-                workshops.board(session=session, viewer_token=token, step=step),
-                workshops.score_summary(session=session, viewer_token=token) if step == 3 else None,
-                workshops.presence(session=session, viewer_token=token),
-                now,
-                epoch,
-            )
+            loaded = read(session, token, sync, step, view=fresh_view)
     st.session_state[CACHE_KEY] = loaded
     return loaded
+
+
+def read(
+    session: Session,
+    token: str,
+    sync: workshops.SyncState,
+    step: int,
+    *,
+    view: workshops.WorkshopView | None = None,
+) -> Loaded:
+    """Everything one viewer's live board shows of ``step``, read afresh (no session
+    state: the live board's route reads through it too)."""
+    view = view or workshops.workshop_view(session=session, viewer_token=token)
+    epoch = push.presence_epoch(view.workshop.canvas_id)  # before presence is read
+    return Loaded(
+        token,
+        sync.revision,
+        view,
+        workshops.board(session=session, viewer_token=token, step=step),
+        workshops.score_summary(session=session, viewer_token=token) if step == 3 else None,
+        workshops.presence(session=session, viewer_token=token),
+        time.monotonic(),
+        epoch,
+    )
 
 
 def drop_cache() -> None:
