@@ -59,13 +59,12 @@ def main(page: Page) -> Locator:
 
 
 def note_card(page: Page, text: str) -> Locator:
-    """The innermost block holding the note's text and its vote button."""
+    """The note's card on the live board, holding its text and its vote buttons."""
     return (
         main(page)
-        .locator('[data-testid="stVerticalBlock"]')
+        .locator(".sc-ws-card")
         .filter(has_text=text)
         .filter(has=page.get_by_role("button", name="+1"))
-        .last
     )
 
 

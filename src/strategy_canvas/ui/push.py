@@ -102,13 +102,17 @@ function leaving(l) {
 
 function ask(s, l) {
   if (leaving(l)) return;
+  if (l.board && s.mode === "live") {
+    // the board fetches what it has not drawn (one fetch at a time; see refresh)
+    if (s.rev > l.drawnRev || (s.pres !== null && s.pres !== l.drawnPres)) refresh(s, l);
+    return;
+  }
   const newer = s.rev > l.drawnRev && s.rev > l.askedRev;
   const moved = s.pres !== null && s.pres !== l.drawnPres && s.pres !== l.askedPres;
   if (newer || moved) {
     l.askedRev = Math.max(l.askedRev, s.rev);
     l.askedPres = s.pres;
-    if (l.board && s.mode === "live") refresh(s, l);
-    else l.trigger("rev", `${s.rev}.${s.pres}`);
+    l.trigger("rev", `${s.rev}.${s.pres}`);
   }
 }
 
@@ -168,10 +172,11 @@ function refresh(s, l) {
         l.board.controls = d.controls;
         l.trigger("rev", `${d.rev}.${d.pres}`);
       } else if (d.rev < wanted) {
-        l.askedRev = d.rev;   // read before the write was visible here: ask again
+        // read before the write was visible to the server's read: again, a little later
         l.retries = (l.retries || 0) + 1;
         if (l.retries > 5) { l.retries = 0; l.trigger("rev", `${wanted}.${d.pres}.late`); }
-        else setTimeout(() => ask(s, l), 100);
+        else l.retryTimer = setTimeout(() => ask(s, l), 100);
+        return;
       } else {
         l.retries = 0;
       }
@@ -182,7 +187,7 @@ function refresh(s, l) {
     })
     .finally(() => {
       l.fetching = false;
-      if (l.again) { l.again = false; ask(s, l); }
+      if (l.again) { l.again = false; ask(s, l); }   // what came while this one was out
     });
 }
 

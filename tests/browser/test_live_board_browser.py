@@ -1,0 +1,121 @@
+"""The live board redraws itself, in Chromium (ui/push.py, ui/workshop_live.py).
+
+A change written by another process (a participant's note, the facilitator's reveal)
+reaches Ada's open screen through the event stream and the board's route, and is drawn
+in place with no Streamlit run: the websocket carries no "script finished" for it. A
+change of what she can do (the vote phase, the next step) brings the page's controls
+with a run; her vote, cast with the board's own button, is counted once; user text
+stays text.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from playwright.sync_api import Page, expect
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+from strategy_canvas import db
+from strategy_canvas.services import canvases
+from strategy_canvas.services import workshops as ws
+
+if TYPE_CHECKING:  # fixtures' types; tests/ is not a package
+    from conftest import AppServer, BrowserDatabase
+
+HOSTILE = "<script>alert(1)</script> **bold** # head $x$ [x](y)"
+
+
+class Runs:
+    """Counts the script runs the server finished for one tab (read from its websocket)."""
+
+    def __init__(self, page: Page) -> None:
+        self.finished = 0
+        page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
+
+    def _frame(self, payload: Any) -> None:
+        if not isinstance(payload, bytes):
+            return
+        message = ForwardMsg()
+        try:
+            message.ParseFromString(payload)
+        except Exception:
+            return
+        if message.WhichOneof("type") == "script_finished":
+            self.finished += 1
+
+
+def _settled(page: Page) -> None:
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+    page.wait_for_timeout(500)  # a run asked by the stream's first event, if any
+    expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
+
+
+def test_a_pushed_change_is_drawn_in_place_and_a_phase_change_brings_the_controls(
+    app_server: AppServer, browser_db: BrowserDatabase, page: Page
+) -> None:
+    with db.session_scope(browser_db.engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Patched"})
+        started = ws.start_workshop(
+            session=session, canvas_token=canvas.token, title="Room", anonymous_notes=False
+        )
+        ada, ben = (
+            ws.join(session=session, display_name=name, link_token=started.link_token).token
+            for name in ("Ada", "Ben")
+        )
+    key = started.facilitator_key
+
+    def write(action: Any, **kwargs: Any) -> Any:
+        with db.session_scope(browser_db.engine) as session:
+            return action(session=session, **kwargs)
+
+    runs = Runs(page)
+    page.goto(f"{app_server.url}/Workshop?p={ada}")
+    board = page.locator(".sc-live-board")
+    expect(board.get_by_text("Step 1 of 5 · Problem & audience")).to_be_visible()
+    page.wait_for_function("() => window.__strategyCanvasLive?.streams.size > 0")
+    expect(page.locator('.sc-live-status[data-mode="live"]')).to_have_count(1)
+    _settled(page)
+
+    # a note by Ben, then the reveal: drawn in place, no run
+    before = runs.finished
+    note = write(ws.add_note, participant_token=ben, step=1, text=HOSTILE)
+    expect(board.get_by_text("1 note by others, hidden until the reveal")).to_be_visible()
+    write(ws.reveal, facilitator_key=key, step=1, what="notes")
+    expect(board.locator(".sc-ws-text")).to_have_text(HOSTILE)  # the text, not markup
+    assert board.locator("script, strong, h1, a[href='y']").count() == 0
+    page.wait_for_timeout(300)
+    assert runs.finished == before, "a pushed note and reveal ran the page"
+
+    # the vote phase changes what Ada can do: a run brings the page along
+    write(ws.set_phase, phase="vote", facilitator_key=key)
+    expect(board.get_by_text("You have 5 of 5 votes left")).to_be_visible()
+    for _ in range(100):  # the websocket's frames are read while Playwright waits
+        if runs.finished > before:
+            break
+        page.wait_for_timeout(100)
+    assert runs.finished > before, "the controls did not follow the phase"
+    _settled(page)
+
+    # her vote, with the board's own button, counted once
+    plus = board.locator(f'button[data-vote^="note:{note.id}:1:"]')
+    plus.click()
+    expect(board.get_by_text("you gave 1")).to_be_visible()
+    expect(board.get_by_text("You have 4 of 5 votes left")).to_be_visible()
+    _settled(page)
+    with db.session_scope(browser_db.engine, readonly=True) as session:
+        mine = ws.board(session=session, viewer_token=ada, step=1).notes
+    assert int(mine.loc[mine["note_id"] == note.id, "my_votes"].iloc[0]) == 1
+
+    # a new note in the vote phase arrives with its button, without a run
+    before = runs.finished
+    write(ws.add_note, participant_token=ben, step=1, text="Second idea")
+    expect(board.get_by_text("Second idea")).to_be_visible()
+    expect(board.locator("button[data-vote]")).to_have_count(4)  # +1 and −1 on two notes
+    page.wait_for_timeout(300)
+    assert runs.finished == before, "a pushed note in the vote phase ran the page"
+
+    # follow-me: the header at once, the note form with the run that follows
+    write(ws.go_to_step, facilitator_key=key, step=2)
+    expect(board.get_by_text("Step 2 of 5 · Vision")).to_be_visible()
+    expect(page.get_by_label("Add a note to step 2", exact=True)).to_be_visible()
+    assert page.get_by_test_id("stException").count() == 0

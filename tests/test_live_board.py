@@ -1,0 +1,239 @@
+"""The live board's route, ``GET /api/live/board`` (docs/ARCHITECTURE.md, "Live sync"):
+what a workshop screen redraws on a pushed change without a Streamlit run.
+
+It answers only the tokens that open a workshop's live screen, each with what that
+viewer may see (others' hidden notes stay placeholders; the public link sees the
+projector's board), with user text escaped; the controls signature moves only when
+what the viewer can do changes; one change read once per viewer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from strategy_canvas import config, db, live
+from strategy_canvas import models as m
+from strategy_canvas.services import canvases
+from strategy_canvas.services import workshops as ws
+from strategy_canvas.ui import workshop_live
+
+HOSTILE = "<script>alert(1)</script> **bold** # head $x$ [x](y) <img src=x onerror=alert(2)>"
+
+
+@pytest.fixture
+def app(sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The server's routes on the test's database."""
+    from starlette.applications import Starlette
+
+    from strategy_canvas import server
+
+    monkeypatch.setenv("DATABASE_URL", sqlite_engine.url.render_as_string(hide_password=False))
+    config.get_settings.cache_clear()
+    yield Starlette(routes=server.routes())
+    config.get_settings.cache_clear()
+
+
+@pytest.fixture
+def room(sqlite_engine: Engine) -> tuple[m.Canvas, ws.StartedWorkshop, str, str]:
+    """A canvas with a running workshop and two participants, Ann and Bob."""
+    with db.session_scope(sqlite_engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Board route"})
+        started = ws.start_workshop(
+            session=session, canvas_token=canvas.token, title="Room", anonymous_notes=False
+        )
+        ann, bob = (
+            ws.join(session=session, display_name=name, link_token=started.link_token).token
+            for name in ("Ann", "Bob")
+        )
+    return canvas, started, ann, bob
+
+
+def _get(app: Any, query: str) -> tuple[int, str]:
+    """GET the board route through the ASGI app: (status, body)."""
+
+    async def call() -> tuple[int, str]:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": live.BOARD_PATH,
+            "raw_path": live.BOARD_PATH.encode(),
+            "query_string": query.encode(),
+            "headers": [],
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "scheme": "http",
+            "server": ("test", 80),
+            "client": ("127.0.0.1", 1),
+            "root_path": "",
+        }
+        await app(scope, receive, send)
+        start = next(s for s in sent if s["type"] == "http.response.start")
+        body = b"".join(s.get("body", b"") for s in sent if s["type"] == "http.response.body")
+        return int(start["status"]), body.decode()
+
+    # on a thread of its own: Playwright may hold an event loop on this one
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, call()).result()
+
+
+def _board(app: Any, token: str, view: int | None = None) -> dict[str, Any]:
+    status, body = _get(app, f"token={token}" + (f"&view={view}" if view else ""))
+    assert status == 200, body
+    payload: dict[str, Any] = json.loads(body)
+    return payload
+
+
+class _Shown(HTMLParser):
+    """The text the board shows (markup gone, entities read)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _shown(html: str) -> tuple[str, list[str]]:
+    parser = _Shown()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.text), parser.tags
+
+
+def test_only_a_workshop_token_opens_the_board(
+    app: Any, room: tuple[m.Canvas, ws.StartedWorkshop, str, str]
+) -> None:
+    canvas, started, ann, _ = room
+    for wrong in ("", "not-a-token!", "x" * 24, started.join_code, canvas.token, "%3Cscript%3E"):
+        status, body = _get(app, f"token={wrong}")
+        assert status == 403, (wrong, body)
+        assert canvas.name not in body and "Room" not in body
+    for view in ("0", "6", "two", "1.5", "-1"):
+        status, body = _get(app, f"token={ann}&view={view}")
+        assert status == 400 and "view" in body, view
+    for token in (ann, started.facilitator_key, started.link_token):
+        assert "Step 1 of 5" in _shown(_board(app, token)["html"])[0]
+
+
+def test_hidden_notes_stay_hidden_and_user_text_stays_text(
+    app: Any, room: tuple[m.Canvas, ws.StartedWorkshop, str, str], sqlite_engine: Engine
+) -> None:
+    _, started, ann, bob = room
+    key = started.facilitator_key
+    with db.session_scope(sqlite_engine) as session:
+        ws.add_note(session=session, participant_token=ann, step=1, text=HOSTILE)
+    # Bob sees a placeholder by Ann, never her text
+    bobs = _board(app, bob)
+    text, _ = _shown(bobs["html"])
+    assert "1 note by others, hidden until the reveal" in text
+    assert "alert" not in bobs["html"] and "bold" not in bobs["html"]
+    # the projector neither, nor anyone's secret
+    wall = _board(app, started.link_token)["html"]
+    assert "alert" not in wall and "bold" not in wall
+    for secret in (key, ann, bob):
+        assert secret not in wall
+    # Ann and the facilitator see it, as the text it is: no markup of hers
+    for token in (ann, key):
+        html = _board(app, token)["html"]
+        text, tags = _shown(html)
+        assert HOSTILE in text
+        assert "script" not in tags and "img" not in tags and "a" not in tags
+        assert "<script>" not in html and "&lt;script&gt;" in html
+    with db.session_scope(sqlite_engine) as session:
+        ws.reveal(session=session, facilitator_key=key, step=1, what="notes")
+    text, tags = _shown(_board(app, bob)["html"])
+    assert HOSTILE in text and "script" not in tags
+
+
+def test_the_controls_signature_moves_with_what_the_viewer_can_do(
+    app: Any, room: tuple[m.Canvas, ws.StartedWorkshop, str, str], sqlite_engine: Engine
+) -> None:
+    _, started, ann, bob = room
+    key = started.facilitator_key
+    first = _board(app, bob)
+    with db.session_scope(sqlite_engine) as session:
+        note = ws.add_note(session=session, participant_token=ann, step=1, text="Cheaper plans")
+        ws.reveal(session=session, facilitator_key=key, step=1, what="notes")
+    shown = _board(app, bob)
+    assert shown["rev"] > first["rev"]
+    assert "Cheaper plans" in _shown(shown["html"])[0]
+    assert shown["controls"] == first["controls"]  # a note and a reveal: no run needed
+    assert "data-vote" not in shown["html"]  # no voting yet
+
+    with db.session_scope(sqlite_engine) as session:
+        ws.set_phase(session=session, facilitator_key=key, phase="vote")
+    voting = _board(app, bob)
+    assert voting["controls"] != shown["controls"]  # the page's inputs must follow
+    assert f'data-vote="note:{note.id}:1:0"' in voting["html"]  # +1, none given yet
+    with db.session_scope(sqlite_engine) as session:
+        ws.vote(session=session, participant_token=bob, note_id=note.id, seen=0)
+    voted = _board(app, bob)
+    assert voted["controls"] == voting["controls"]
+    assert f'data-vote="note:{note.id}:1:1"' in voted["html"]  # drawn with the vote seen
+    assert "you gave 1" in _shown(voted["html"])[0]
+
+    with db.session_scope(sqlite_engine) as session:
+        ws.go_to_step(session=session, facilitator_key=key, step=2)
+    moved = _board(app, bob)
+    assert "Step 2 of 5 · Vision" in _shown(moved["html"])[0]
+    assert moved["controls"] != voted["controls"] and moved["step"] == 2
+
+
+def test_follow_me_off_shows_the_step_the_participant_chose(
+    app: Any, room: tuple[m.Canvas, ws.StartedWorkshop, str, str], sqlite_engine: Engine
+) -> None:
+    _, started, ann, _ = room
+    key = started.facilitator_key
+    with db.session_scope(sqlite_engine) as session:
+        ws.set_follow_me(session=session, facilitator_key=key, follow_me=False)
+    assert "Step 4 of 5" in _shown(_board(app, ann, view=4)["html"])[0]
+    # the facilitator and the projector always show the workshop's own step
+    assert _board(app, key, view=4)["step"] == 1
+    assert _board(app, started.link_token, view=4)["step"] == 1
+
+
+def test_one_change_is_read_once_per_viewer(
+    app: Any,
+    room: tuple[m.Canvas, ws.StartedWorkshop, str, str],
+    sqlite_engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _, _, ann, bob = room
+    reads: list[str] = []
+    board = ws.board
+
+    def counted(**kwargs: Any) -> ws.Board:
+        reads.append(kwargs["viewer_token"])
+        return board(**kwargs)
+
+    monkeypatch.setattr(ws, "board", counted)
+    for _ in range(3):
+        for token in (ann, bob):
+            _board(app, token)
+    assert sorted(reads) == sorted([ann, bob])
+    with db.session_scope(sqlite_engine) as session:
+        ws.add_note(session=session, participant_token=ann, step=1, text="Another")
+    _board(app, bob)
+    _board(app, bob)
+    assert reads.count(bob) == 2  # read again once the counter moved, once
+    assert workshop_live.board_payload(bob, None)["rev"] == _board(app, bob)["rev"]
