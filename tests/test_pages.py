@@ -23,6 +23,7 @@ from tests.pagekit import (
     ROOT,
     TIMEOUT,
     all_text,
+    html_text,
     no_exception,
     open_page,
     rendered,
@@ -56,7 +57,8 @@ def test_page_without_a_canvas(app_engine: Engine, page: str, as_main: bool) -> 
         assert "No canvases yet — create the first one." in texts(at, "info")
     else:
         assert any("No canvas is open" in t for t in texts(at, "info"))
-    assert any("Strategy Canvas" in t for t in texts(at.sidebar, "markdown"))
+    assert html_text(at.sidebar, "sc-side-app") == ["🧭 Strategy Canvas"]
+    assert "No canvas is open." in html_text(at.sidebar)[0]
 
 
 @pytest.mark.parametrize("as_main", [False, True], ids=["deep-link", "as-main"])
@@ -65,7 +67,7 @@ def test_page_with_a_canvas(seeded: models.Canvas, page: str, as_main: bool) -> 
     at = open_page(page, canvas=seeded.token, as_main=as_main)
     no_exception(at)
     assert not at.warning, texts(at, "warning")
-    assert f"**{md(seeded.name)}**" in "\n".join(texts(at.sidebar, "markdown"))
+    assert html_text(at.sidebar, "sc-side-canvas") == [seeded.name]
     assert at.query_params.get("canvas") == seeded.token
     if page == "app.py":
         assert md(seeded.name) in "\n".join(texts(at, "markdown"))
@@ -365,7 +367,7 @@ def test_shared_mode_opens_a_canvas_by_its_link(shared_mode: None, seeded: model
     at = open_page(steps.STEPS[2].page, canvas=seeded.token)
     no_exception(at)
     assert texts(at, "title")[0] == steps.STEPS[2].title
-    assert f"**{md(seeded.name)}**" in "\n".join(texts(at.sidebar, "markdown"))
+    assert html_text(at.sidebar, "sc-side-canvas") == [seeded.name]
 
 
 def test_shared_mode_with_login_configured(shared_mode: None, seeded: models.Canvas) -> None:
@@ -426,3 +428,19 @@ def test_links_fall_back_to_the_url_path() -> None:
     ]
     assert url_path(steps.OVERVIEW.page) == "Overview"
     assert url_path("app.py") == ""
+
+
+def test_the_sidebar_shows_a_hostile_canvas_name_as_typed(app_engine: Engine) -> None:
+    """The sidebar's header is HTML: the canvas's name and product show as typed."""
+    hostile = "<script>alert(1)</script> **bold** # $x$ [x](y) & :red[no] <b>b</b>"
+    with db.session_scope(app_engine) as session:
+        canvas = canvases.create_canvas(
+            session=session, canvas_in={"name": f"N {hostile}", "product": f"P {hostile}"}
+        )
+    at = open_page(steps.STEPS[1].page, canvas=canvas.token)
+    no_exception(at)
+    [header] = [t for t in texts(at.sidebar, "html") if "sc-side" in t]
+    assert "<script>" not in header and "<b>b</b>" not in header
+    assert html_text(at.sidebar, "sc-side-canvas") == [f"N {hostile}"]
+    assert f"P {hostile}" in html_text(at.sidebar)[0]
+    assert "Complete: 0%" in html_text(at.sidebar)[0]

@@ -92,6 +92,10 @@ _CSS = f"""
   margin: 0.25rem 0;
 }}
 .sc-bar > div {{ height: 100%; background: #4F46E5; border-radius: 0.6rem; }}
+.sc-side {{ line-height: 1.6; }}
+.sc-side-app {{ font-size: 1.5rem; font-weight: 650; line-height: 1.2; padding: 0.75rem 0 1rem 0; }}
+.sc-side-canvas {{ font-weight: 600; margin-bottom: 0.5rem; overflow-wrap: anywhere; }}
+.sc-side-progress {{ margin-top: 1rem; }}
 .sc-metric-label {{ font-size: 0.875rem; }}
 .sc-metric-value {{ font-size: 2.25rem; line-height: 1.4; }}
 .sc-icon {{

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from strategy_canvas.ui import access, identity, links, progress, steps, undo
+from strategy_canvas.ui import access, identity, links, progress, steps, text, undo
 from strategy_canvas.ui.context import APP_ICON, APP_NAME
-from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
+    from strategy_canvas import models as m
     from strategy_canvas.ui.context import PageContext
 
 
@@ -33,24 +33,34 @@ def _completeness(ctx: PageContext) -> tuple[dict[int, Any] | None, float | None
     return {row.step: row for row in steps}, sum(s.score for s in steps) / len(steps)
 
 
+def header(canvas: m.Canvas | None, overall: float | None) -> str:
+    """The app's name, the open canvas's name, product and state, and how complete it
+    is, as one st.html: the sidebar is drawn on every page open, and each Streamlit
+    element costs Chromium about a millisecond to draw (docs/ARCHITECTURE.md,
+    "Budgets"). User text is escaped."""
+    lines = [f'<div class="sc-side-app">{APP_ICON} {text.h(APP_NAME)}</div>']
+    if canvas is None:
+        lines.append(text.line("No canvas is open.", "gray"))
+    else:
+        lines.append(f'<div class="sc-side-canvas">{text.h(canvas.name)}</div>')
+        if canvas.product:
+            lines.append(text.line(text.h(canvas.product), "gray"))
+        if canvas.archived_at is not None:
+            lines.append(text.line(f"{text.icon('inventory_2')} Archived", "gray"))
+    if overall is not None:
+        complete = f"Complete: {progress.percent(overall)}"
+        lines.append(f'<div class="sc-side-progress">{text.line(complete, small=True)}')
+        lines.append(text.bar(overall) + "</div>")
+    return '<div class="sc-side">' + "".join(lines) + "</div>"
+
+
 def draw(ctx: PageContext) -> None:
     """The sidebar. Its links carry no tooltips: a tooltip stayed over the next link
     while the pointer moved down the list, hiding it; each page says what it is for."""
     bar = st.sidebar
     canvas = ctx.canvas
-    lines = [f"## {APP_ICON} {APP_NAME}"]  # one element: the sidebar is drawn on every rerun
-    if canvas is None:
-        lines.append(":gray[No canvas is open.]")
-    else:
-        lines.append(f"**{md(canvas.name)}**")
-        if canvas.product:
-            lines.append(f":gray[{md(canvas.product)}]")
-        if canvas.archived_at is not None:
-            lines.append(":gray[:material/inventory_2: Archived]")
-    bar.markdown("\n\n".join(lines))
     by_step, overall = _completeness(ctx)
-    if overall is not None:
-        bar.progress(overall, text=f"Complete: {progress.percent(overall)}")
+    bar.html(header(canvas, overall))
     if canvas is not None:
         identity.name_prompt(ctx)
         undo.sidebar(ctx)
