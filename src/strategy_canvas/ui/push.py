@@ -20,9 +20,16 @@ polls with ``run_every`` as before.
 A participant's screen also beats (``POST /api/live/here``) while it is open and says
 when its tab closes (``navigator.sendBeacon``), which is what presence goes by.
 
-The JavaScript is trusted code of ours; the only data it gets are two URLs, numbers,
-and — for the countdown — a label it writes with ``textContent`` (user text is never
-markup).
+A live body may hand the listener a board (:class:`Board`, the workshop's live board):
+the element then draws the board's HTML itself and, on a pushed change, fetches it
+again from ``GET /api/live/board`` and replaces its content, with no Streamlit run; it
+asks for the fragment's run only when the board's controls signature changed (what the
+viewer can do: the page's inputs must follow), when the board's countdown reaches zero,
+or when one of the board's vote buttons is clicked (``setTriggerValue("vote", …)``).
+
+The JavaScript is trusted code of ours; the data it gets are URLs, numbers and the
+board's HTML, built on the server with every piece of user text escaped (the script
+writes nothing else as markup).
 """
 
 from __future__ import annotations
@@ -30,7 +37,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 import streamlit as st
@@ -42,9 +49,6 @@ from strategy_canvas.live import BOARD_PATH, EVENTS_PATH, HERE_PATH, LEAVE_PATH
 from strategy_canvas.live.hub import HUB
 from strategy_canvas.live.watch import BEAT_SECONDS
 from strategy_canvas.ui import state
-
-if TYPE_CHECKING:
-    from datetime import datetime
 
 LISTENER_JS = """
 const REG = "__strategyCanvasLive";
@@ -309,56 +313,8 @@ LISTENER_CSS = """
 }
 """
 
-COUNTDOWN_JS = """
-function text(ms) {
-  const total = Math.max(0, Math.ceil(ms / 1000));
-  const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
-  const two = (n) => String(n).padStart(2, "0");
-  return h ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
-}
-
-export default function (component) {
-  const { data, setTriggerValue, parentElement } = component;
-  let root = parentElement.querySelector(".sc-countdown");
-  if (!root) {
-    root = document.createElement("div");
-    root.className = "sc-countdown";
-    root.innerHTML = '<div class="sc-label"></div><div class="sc-clock"></div>';
-    parentElement.appendChild(root);
-  }
-  root.classList.toggle("sc-big", !!data.projector);
-  root.querySelector(".sc-label").textContent = data.label;
-  const clock = root.querySelector(".sc-clock");
-  const skew = data.nowMs - Date.now();   // the server's clock decides
-  let told = false;
-  const tick = () => {
-    const left = data.endsMs - (Date.now() + skew);
-    const up = left <= 0;
-    clock.textContent = up ? "Time is up" : text(left);
-    clock.dataset.state = up ? "up" : (left <= 30000 ? "soon" : "running");
-    if (up && !told && !data.wasUp) { told = true; setTriggerValue("up", data.endsMs); }
-  };
-  tick();
-  const timer = setInterval(tick, 250);
-  return () => clearInterval(timer);
-}
-"""
-
-COUNTDOWN_CSS = """
-.sc-countdown { font-family: var(--st-font, sans-serif); }
-.sc-label { font-size: 0.85rem; color: var(--st-gray-text-color, #6B7280); }
-.sc-clock { font-size: 2.4rem; font-weight: 700; line-height: 1.1;
-  font-variant-numeric: tabular-nums; color: var(--st-text-color, #1F2937); }
-.sc-clock[data-state="soon"] { color: #B45309; }
-.sc-clock[data-state="up"] { color: #B91C1C; }
-.sc-big .sc-clock { font-size: 4.5rem; }
-"""
-
 _listener = st.components.v2.component(
     "strategy_canvas.live_listener", js=LISTENER_JS, css=LISTENER_CSS, isolate_styles=False
-)
-_countdown = st.components.v2.component(
-    "strategy_canvas.countdown", js=COUNTDOWN_JS, css=COUNTDOWN_CSS, isolate_styles=False
 )
 
 
@@ -454,21 +410,6 @@ def listen(
         board.on_vote(result.get("vote") if isinstance(result, dict) else None)
 
     _listener(key=key, data=data, on_rev_change=_pushed, on_vote_change=vote, on_up_change=_rerun)
-
-
-def countdown(
-    *, ends_at: datetime, now: datetime, label: str, was_up: bool, projector: bool, key: str
-) -> None:
-    """The shared countdown, ticking in the browser against the server's clock; when it
-    reaches zero it reruns the fragment once (so read-only and the hints follow)."""
-    data = {
-        "endsMs": int(ends_at.timestamp() * 1000),
-        "nowMs": int(now.timestamp() * 1000),
-        "label": label,
-        "wasUp": was_up,
-        "projector": projector,
-    }
-    _countdown(key=key, data=data, on_up_change=_rerun)
 
 
 def _poll_seconds() -> float:

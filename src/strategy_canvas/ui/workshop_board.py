@@ -112,7 +112,8 @@ CSS = """<style>
 .sc-ws-projector { display: grid; grid-template-columns: 3fr 2fr; gap: 1.5rem; }
 .sc-ws-projector > * + * { margin-top: 0; }
 .sc-ws-projector > div > * + * { margin-top: 0.75rem; }
-.sc-ws-title-big { font-size: 2.6rem; font-weight: 700; line-height: 1.1; margin: 0;
+.sc-ws > * + p.sc-ws-head { margin-top: 1rem; }
+.sc-ws p.sc-ws-title-big { font-size: 2.6rem; font-weight: 700; line-height: 1.1; margin: 0;
   overflow-wrap: anywhere; }
 </style>"""
 

@@ -1,14 +1,19 @@
-"""The live part of the workshop screen: timer, presence and the step's board.
+"""The live part of the workshop screen: the step, the timer, who is here and the
+step's board, as one block of HTML (:func:`compose`, user text escaped).
 
-It is drawn inside a fragment that reruns when the canvas changes or who is here
-changes, pushed by the server (:mod:`strategy_canvas.ui.push`; where no stream is
-served, every ``live_sync_seconds``, sending a heartbeat every few seconds): each run
-reads :func:`workshops.sync_state` (one indexed query) and draws the board again,
-reading it only when the canvas's change counter moved. The
-whole page is rerun only when what the inputs outside depend on changes (the step, the
-phase, follow-me, being allowed to write, the end: :func:`workshop_state.page_key`), so
-a note being typed next to the board is never lost to someone else's change. The vote
-buttons live here (a click reruns only the fragment); nothing here takes typing.
+Where this process serves the event stream, the block is drawn by the listener element
+itself (:mod:`strategy_canvas.ui.push`, :class:`push.Board`): on a pushed change it
+fetches the board again from ``GET /api/live/board`` (:func:`board_payload`, the same
+:func:`compose`) and redraws it in place, with no Streamlit run; the fragment runs
+only when the controls signature (:func:`controls`) changed, when the countdown reaches
+zero or when a vote button is clicked. Where no stream is served, the fragment draws the
+block with ``st.html`` every ``live_sync_seconds`` (sending a heartbeat every few
+seconds), the vote buttons as Streamlit buttons under it. Each run reads
+:func:`workshops.sync_state` (one indexed query) and reads the board again only when
+the canvas's change counter moved. The whole page is rerun only when what the inputs
+outside depend on changes (the step, the phase, follow-me, being allowed to write, the
+end: :func:`workshop_state.page_key`), so a note being typed next to the board is never
+lost to someone else's change; nothing here takes typing.
 """
 
 from __future__ import annotations
