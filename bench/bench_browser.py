@@ -254,10 +254,14 @@ def _live(page: Any) -> Any:
 
 
 def _choose(page: Any, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox ``label``, retrying while a rerun closes the menu."""
+    """Pick ``option`` in the selectbox ``label``, retrying while a rerun closes the menu;
+    a long list's picker is in a popover, opened first (its button: "label: open item")."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     for _ in range(10):
+        folded = page.get_by_role("button", name=re.compile(re.escape(label) + ": "))
+        if folded.count() and not _live(page).get_by_label(label, exact=True).count():
+            folded.first.click()
         _live(page).get_by_label(label, exact=True).click()
         page.keyboard.type(option)  # long lists show only their first options
         try:

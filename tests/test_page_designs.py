@@ -379,3 +379,43 @@ def test_a_story_belongs_to_an_epic_not_to_any_feature(
     at.selectbox(key="ed.feature.open").set_value(str(story.id)).run()
     box = at.selectbox(key=f"ed.feature.{story.id}.epic_id")
     assert box.value == plain.id and plain.title in box.options
+
+
+# ------------------------------------------------------------------ a long list
+
+
+def test_a_long_list_is_picked_from_a_popover(app_engine: Engine, canvas: models.Canvas) -> None:
+    """More than LONG_LIST features: the picker is a popover naming the open item, whose
+    list is sent only while it is open; picking opens the item and folds the list."""
+    from strategy_canvas.ui import editing, editor
+
+    hostile = "<b>x</b> **y** [z](w) :red[no]"
+    with db.session_scope(app_engine) as session:
+        for n in range(editor.LONG_LIST):
+            title = f"Feature {n}" if n else f"Feature {hostile}"
+            items.create_item(
+                session=session, canvas_token=canvas.token, kind="feature", data={"title": title}
+            )
+    chosen = next(r for r in rows(app_engine, canvas.token, "feature") if hostile in r.title)
+    at = _page(canvas)
+    choose_kind(at, 3, "feature")
+    assert not [b for b in at.selectbox if b.key == "ed.feature.open"]  # not drawn
+    popover_key = editing.long_picker_key("feature")
+    assert not at.session_state[popover_key]
+    [popover] = [p for p in at.get("popover") if "Edit a feature" in p.proto.popover.label]
+    assert popover.proto.popover.label == "Edit a feature: ➕ New feature"
+
+    at.session_state[popover_key] = True  # the person opens it
+    at.run()
+    box = at.selectbox(key="ed.feature.open")
+    assert len(box.options) == editor.LONG_LIST + 2  # a new one, then every feature
+    box.set_value(str(chosen.id)).run()
+    assert not at.exception
+    assert not at.session_state[popover_key]  # picking folded the list
+    assert not [b for b in at.selectbox if b.key == "ed.feature.open"]
+    [popover] = [p for p in at.get("popover") if "Edit a feature" in p.proto.popover.label]
+    assert popover.proto.popover.label == f"Edit a feature: {md(chosen.title)}"
+    show_part(at, "Details")
+    assert at.text_input(key=f"ed.feature.{chosen.id}.title").value == chosen.title
+    at.run()  # another run keeps the choice, the list still folded
+    assert at.text_input(key=f"ed.feature.{chosen.id}.title").value == chosen.title

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import implementation
+from strategy_canvas.ui.text import md
 from tests.pagekit import (
     add_edit_delete,
     chart_titles,
@@ -138,6 +139,49 @@ def test_a_roadmap_item_takes_its_features_title_until_it_has_one(
     at.text_input(key="ed.roadmap_item.new.title").set_value("Scan v2").run()
     at.selectbox(key="ed.roadmap_item.new.feature_id").set_value(feature).run()
     assert at.text_input(key="ed.roadmap_item.new.title").value == "Scan v2"
+
+
+def test_a_link_among_many_features_is_chosen_from_a_popover(
+    app_engine: Engine, canvas: models.Canvas
+) -> None:
+    """More than LONG_LIST features: the roadmap item's feature is a popover naming the
+    linked feature, its list sent only while it is open; choosing closes it, the title
+    follows the feature, the other fields keep what was typed, and Add saves the link."""
+    from strategy_canvas.ui import fields
+
+    with db.session_scope(app_engine) as session:
+        for n in range(fields.LONG_LIST):
+            items.create_item(
+                session=session,
+                canvas_token=canvas.token,
+                kind="feature",
+                data={"title": f"Feature {n} <b>**{n}**</b>"},
+            )
+    target = next(
+        r for r in rows(app_engine, canvas.token, "feature") if r.title.startswith("Feature 7 ")
+    )
+    before = _ids(app_engine, canvas.token, "roadmap_item")
+    at = choose_kind(_page(canvas), 4, "roadmap_item")
+    key = "ed.roadmap_item.new.feature_id"
+    assert not [b for b in at.selectbox if b.key == key]  # the list is not drawn
+    labels = [p.proto.popover.label for p in at.get("popover")]
+    assert "Feature: — none —" in labels
+    at.text_input(key="ed.roadmap_item.new.owner").set_value("Wen")
+    at.session_state[f"{key}.pick"] = True  # the person opens it
+    at.run()
+    box = at.selectbox(key=key)
+    assert len(box.options) == fields.LONG_LIST + 2  # none, then every feature
+    box.set_value(target.id).run()
+    assert not at.exception
+    assert not at.session_state[f"{key}.pick"]  # choosing closed it
+    assert not [b for b in at.selectbox if b.key == key]
+    assert f"Feature: {md(target.title)}" in [p.proto.popover.label for p in at.get("popover")]
+    assert at.text_input(key="ed.roadmap_item.new.title").value == target.title
+    at.run()  # the folded choice is kept from run to run
+    assert at.text_input(key="ed.roadmap_item.new.owner").value == "Wen"
+    click(at, "ed.roadmap_item.new.save")
+    [row] = [r for r in rows(app_engine, canvas.token, "roadmap_item") if r.id not in before]
+    assert (row.title, row.feature_id, row.owner) == (target.title, target.id, "Wen")
 
 
 def test_roadmap_item_add_edit_delete(app_engine: Engine, canvas: models.Canvas) -> None:

@@ -52,6 +52,16 @@ def picker_key(kind: str) -> str:
     return f"ed.{kind}.open"
 
 
+def long_picker_key(kind: str) -> str:
+    """The key of the popover holding the picker of ``kind`` when its list is long."""
+    return f"ed.{kind}.pick"
+
+
+def fold_picker(kind: str) -> None:
+    """Close the popover of the picker of ``kind`` (a callback: an item was picked)."""
+    st.session_state[long_picker_key(kind)] = False
+
+
 def opened(kind: str) -> str | None:
     """Which item of ``kind`` is open in the editor ("new", an id, or None)."""
     return st.session_state.get(picker_key(kind))

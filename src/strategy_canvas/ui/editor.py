@@ -315,11 +315,20 @@ def _choices(shown: Mapping[int, str]) -> tuple[tuple[str, ...], dict[int, str]]
     return (NEW, *[str(i) for i in shown]), unique
 
 
+#: a picker of more items than this opens from a button: a selectbox costs Chromium
+#: about 0.04 ms per option on every page open, and one of 1,000 items (the feedback
+#: of a large canvas) about 40 ms (docs/ARCHITECTURE.md, "Budgets")
+LONG_LIST = fields.LONG_LIST
+
+
 def picker(
     ctx: PageContext, kind: str, *, label: str | None = None, names: dict[int, str] | None = None
 ) -> int | str | None:
     """Choose the item of ``kind`` to edit, or a new one. Returns an id, None (new) or ""
     (nothing open). Reopens the item this person has a draft for after a reload.
+
+    A list of more than :data:`LONG_LIST` items is drawn in a popover whose button
+    names the open item, only while it is open; picking closes it.
 
     ``names`` (id -> name) replaces the items' titles in the list, for kinds whose title
     field does not name them (a dependency, a criterion score)."""
@@ -346,13 +355,29 @@ def picker(
             return f"➕ New {spec.noun}"
         return unique.get(int(option), f"#{option}") if option.isdigit() else option
 
-    editing.keep_choice(kind, name(str(editing.opened(kind))))
-    st.selectbox(
-        label or f"Edit {spec.a_noun}",
-        options,
-        key=editing.picker_key(kind),
-        format_func=name,
-    )
+    current = name(str(editing.opened(kind)))
+    label = label or f"Edit {spec.a_noun}"
+    key = editing.picker_key(kind)
+    if len(options) - 1 > LONG_LIST:
+        folded = st.popover(
+            f"{md(label)}: {md(current)}",
+            icon=":material/list:",
+            help=f"Choose another of the {len(options) - 1:,} to edit, or a new one.",
+            key=editing.long_picker_key(kind),
+            on_change="rerun",
+            width="stretch",
+        )
+        if not folded.open:  # the list is not drawn: the choice is kept for it
+            st.session_state[key] = editing.opened(kind)
+            chosen = editing.opened(kind)
+            return None if chosen in (None, NEW) else int(chosen)
+        editing.keep_choice(kind, current)
+        folded.selectbox(
+            label, options, key=key, format_func=name, on_change=editing.fold_picker, args=(kind,)
+        )
+    else:
+        editing.keep_choice(kind, current)
+        st.selectbox(label, options, key=key, format_func=name)
     chosen = editing.opened(kind)
     return None if chosen in (None, NEW) else int(chosen)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import types
 import typing
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -18,6 +19,7 @@ import streamlit as st
 
 from strategy_canvas.services.items import ITEM_TYPES, ItemType
 from strategy_canvas.services.validation import field_label
+from strategy_canvas.ui.text import md
 
 #: Fields the editor never shows (uploads are handled by the sketch editor itself).
 HIDDEN_FIELDS = {"image", "media_type"}
@@ -158,6 +160,48 @@ def widget_value(shape: FieldShape, value: Any) -> Any:
     return value
 
 
+#: a choice among more items than this (a link to one of 300 features) opens from a
+#: button, its list drawn only while it is open: a selectbox costs Chromium about
+#: 0.04 ms per option on every page open (docs/ARCHITECTURE.md, "Budgets")
+LONG_LIST = 50
+
+
+def _long_link(
+    label: str, options: list[Any], name: Callable[[Any], str], common: dict[str, Any]
+) -> Any:
+    """A link among many items: a popover whose button names the linked item, holding
+    the selectbox while it is open; choosing closes it."""
+    key = common["key"]
+    folded = f"{key}.pick"
+    then = common["on_change"]
+
+    def chosen() -> None:
+        st.session_state[folded] = False
+        if then is not None:
+            then()
+
+    current = st.session_state.get(key)
+    panel = st.popover(
+        f"{md(label)}: {md(name(current))}",
+        help=common["help"] or f"Choose one of the {len(options):,}.",
+        disabled=common["disabled"],
+        key=folded,
+        on_change="rerun",
+        width="stretch",
+    )
+    if not panel.open:  # not drawn: its value is kept until it is
+        if key in st.session_state:
+            st.session_state[key] = current
+        return current
+    return panel.selectbox(
+        label,
+        options,
+        format_func=name,
+        placeholder="— none —",
+        **{**common, "on_change": chosen},
+    )
+
+
 def draw(
     shape: FieldShape,
     key: str,
@@ -197,13 +241,13 @@ def draw(
         if st.session_state.get(key) not in ids and st.session_state.get(key) is not None:
             st.session_state[key] = None  # the linked item was deleted meanwhile
         options = [None, *ids] if shape.nullable or not ids else ids
-        return st.selectbox(
-            label,
-            options,
-            format_func=lambda v: "— none —" if v is None else link_choices.get(v, f"#{v}"),
-            placeholder="— none —",
-            **common,
-        )
+
+        def name(v: int | None) -> str:
+            return "— none —" if v is None else link_choices.get(v, f"#{v}")
+
+        if len(ids) > LONG_LIST:
+            return _long_link(label, options, name, common)
+        return st.selectbox(label, options, format_func=name, placeholder="— none —", **common)
     if shape.kind in ("int", "float"):
         # No min/max and a float widget whatever the field: Streamlit's number input
         # leaves a value outside min/max unsent (the field turns red, the save goes on
