@@ -13,10 +13,19 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from strategy_canvas import db, models
-from strategy_canvas.services import canvases, items
-from strategy_canvas.ui import chart_view
+from strategy_canvas.rules import percent as shares
+from strategy_canvas.services import canvases, items, progress
+from strategy_canvas.ui import chart_view, steps
 from strategy_canvas.ui.text import md
-from tests.pagekit import chart_titles, choose_kind, fill, open_page, show_part, texts
+from tests.pagekit import (
+    chart_titles,
+    choose_kind,
+    fill,
+    html_text,
+    open_page,
+    show_part,
+    texts,
+)
 
 VISION = "pages/2_Vision.py"
 PROBLEM = "pages/1_Problem_and_audience.py"
@@ -315,3 +324,22 @@ def test_the_assumption_map_is_folded_at_the_foot_of_the_board(
     at.run()
     assert not at.exception
     assert chart_titles(at) == ["Riskiest assumptions"]
+
+
+def test_what_a_step_still_needs_shows_hostile_names_as_typed(app_engine: Engine) -> None:
+    """The step's completeness card is HTML: the items it names show as typed."""
+    hostile = "<script>alert(1)</script> **bold** # $x$ [x](y) & :red[no] <b>b</b>"
+    with db.session_scope(app_engine) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Needs"}).token
+        items.create_item(
+            session=session, canvas_token=token, kind="persona", data={"name": hostile}
+        )
+        step = progress.step_progress(session=session, canvas_token=token)[0]
+    assert any(hostile in line for line in step.missing)  # a check names the persona
+    at = open_page(steps.STEPS[1].page, canvas=token)
+    assert not at.exception
+    [card] = [t for t in texts(at, "html") if "sc-missing" in t]
+    assert "<script>" not in card and "<b>b</b>" not in card
+    assert html_text(at, "sc-missing") == ["".join(step.missing)]
+    said = f"{shares.percent(step.score)}% complete — what a good canvas still needs here:"
+    assert [t for t in html_text(at) if said in t]

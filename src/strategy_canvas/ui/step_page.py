@@ -9,10 +9,18 @@ import streamlit as st
 
 from strategy_canvas.rules import percent as shares
 from strategy_canvas.services import items, progress
-from strategy_canvas.ui import board, editor, guidance, keyboard, layout, quick_entry, step_views
+from strategy_canvas.ui import (
+    board,
+    editor,
+    guidance,
+    keyboard,
+    layout,
+    quick_entry,
+    step_views,
+    text,
+)
 from strategy_canvas.ui import progress as cached_progress
 from strategy_canvas.ui.context import Frames
-from strategy_canvas.ui.text import md
 
 if TYPE_CHECKING:
     from strategy_canvas.ui.context import PageContext
@@ -38,11 +46,22 @@ def completeness(step: progress.StepProgress) -> None:
             f"This step is complete ({percent}%): every check passes.", icon=":material/task_alt:"
         )
         return
-    with st.container(border=True):
-        st.progress(
-            step.score, text=f"**{percent}% complete** — what a good canvas still needs here:"
+    # One st.html, not a bordered container holding a progress bar and a markdown list:
+    # every step page draws it on every open (docs/ARCHITECTURE.md, "Budgets").
+    needs = "".join(f"<li>{text.h(line)}</li>" for line in step.missing)
+    st.html(
+        text.card(
+            [
+                text.line(
+                    f'<span class="sc-strong">{percent}% complete</span> — what a good '
+                    "canvas still needs here:",
+                    small=True,
+                ),
+                text.bar(step.score),
+                f'<ul class="sc-list sc-missing">{needs}</ul>',
+            ]
         )
-        st.markdown("\n".join(f"- {md(line)}" for line in step.missing))
+    )
 
 
 def workspace(
