@@ -237,3 +237,73 @@ def test_one_change_is_read_once_per_viewer(
     _board(app, bob)
     assert reads.count(bob) == 2  # read again once the counter moved, once
     assert workshop_live.board_payload(bob, None)["rev"] == _board(app, bob)["rev"]
+
+
+def test_a_board_read_for_every_screen_is_each_viewers_own(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live screens' reads share a change's rows (``shared=True``): what each viewer
+    gets is what an unshared read gives them, the rows are read once per change."""
+    import pandas as pd
+
+    from strategy_canvas.services import items
+    from strategy_canvas.services.workshops import boards
+
+    with db.session_scope(engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Shared"})
+        items.create_item(
+            session=session, canvas_token=canvas.token, kind="feature", data={"title": "Sync"}
+        )
+        started = ws.start_workshop(
+            session=session, canvas_token=canvas.token, title="Room", anonymous_notes=False
+        )
+        ann, bob = (
+            ws.join(session=session, display_name=name, link_token=started.link_token).token
+            for name in ("Ann", "Bob")
+        )
+    key = started.facilitator_key
+    viewers = (ann, bob, key, started.link_token)
+    with db.session_scope(engine) as session:
+        secret = ws.add_note(session=session, participant_token=ann, step=3, text=HOSTILE)
+        ws.add_note(session=session, participant_token=bob, step=3, text="Bob's idea")
+        theme = ws.create_theme(session=session, facilitator_key=key, step=3, name="Sync")
+        ws.assign_note_to_theme(
+            session=session, facilitator_key=key, note_id=secret.id, theme_id=theme.id
+        )
+    reads: list[int] = []
+    read_rows = boards._read_rows
+
+    def counted(session: Any, workshop: Any, step: int) -> Any:
+        reads.append(step)
+        return read_rows(session, workshop, step)
+
+    monkeypatch.setattr(boards, "_read_rows", counted)
+
+    def same_for_everyone() -> dict[str, ws.Board]:
+        shared = {}
+        with db.session_scope(engine, readonly=True) as session:
+            for token in viewers:
+                alone = ws.board(session=session, viewer_token=token, step=3)
+                mine = ws.board(session=session, viewer_token=token, step=3, shared=True)
+                for name in ("notes", "themes", "features", "tally"):
+                    pd.testing.assert_frame_equal(getattr(mine, name), getattr(alone, name))
+                assert (mine.hidden_notes, mine.my_votes_left) == (
+                    alone.hidden_notes,
+                    alone.my_votes_left,
+                )
+                shared[token] = mine
+        return shared
+
+    before = len(reads)
+    shown = same_for_everyone()
+    assert len(reads) - before == len(viewers) + 1  # each unshared read, one shared
+    assert HOSTILE not in shown[bob].notes["text"].tolist() and shown[bob].hidden_notes == 1
+    assert HOSTILE in shown[key].notes["text"].tolist()
+    with db.session_scope(engine) as session:
+        ws.reveal(session=session, facilitator_key=key, step=3, what="notes")
+        ws.set_phase(session=session, facilitator_key=key, phase="vote")
+        ws.vote(session=session, participant_token=bob, note_id=secret.id, seen=0)
+    shown = same_for_everyone()  # a new change: read again, never the old rows
+    assert HOSTILE in shown[bob].notes["text"].tolist()
+    mine = shown[bob].notes.set_index("text")
+    assert int(mine.loc[HOSTILE, "my_votes"]) == 1

@@ -324,7 +324,7 @@ def read(
         token,
         sync.revision,
         view,
-        workshops.board(session=session, viewer_token=token, step=step),
+        workshops.board(session=session, viewer_token=token, step=step, shared=True),
         workshops.score_summary(session=session, viewer_token=token) if step == 3 else None,
         workshops.presence(session=session, viewer_token=token),
         time.monotonic(),

@@ -21,6 +21,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from strategy_canvas import models as m
+from strategy_canvas.lru import LRUCache
+from strategy_canvas.services.snapshot import consistent_reader, database_key
 from strategy_canvas.services.workshops.common import (
     Role,
     check_step,
@@ -112,10 +114,103 @@ def _frame(rows: list[dict[str, Any]], columns: list[str], ints: Mapping[str, st
     return pd.DataFrame(data, columns=columns)
 
 
-def board(*, session: Session, viewer_token: str, step: int) -> Board:
+@dataclass(frozen=True)
+class _StepRows:
+    """A step's rows as stored, the same for every viewer (filtered per viewer later)."""
+
+    #: (participant id, note id, feature id) of each vote
+    votes: tuple[tuple[int | None, int | None, int | None], ...]
+    #: (id, name) of each theme, in the order made
+    themes: tuple[tuple[int, str], ...]
+    #: (id, author's participant id, text, theme id, promoted kind, promoted item id,
+    #: author's display name) of each note, in the order written
+    notes: tuple[tuple[int, int | None, str, int | None, str | None, int | None, str | None], ...]
+    #: (id, title) of the canvas's features (step 3 only)
+    features: tuple[tuple[int, str], ...]
+
+
+#: (database, workshop, step, change counter, its changed_at) -> the step's rows
+_SHARED_ROWS: LRUCache[_StepRows] = LRUCache(64)
+
+
+def _read_rows(session: Session, workshop: m.Workshop, step: int) -> _StepRows:
+    workshop_id = workshop.id or 0
+    votes = tuple(
+        (participant_id, note_id, feature_id)
+        for participant_id, note_id, feature_id in session.exec(
+            select(m.Vote.participant_id, m.Vote.note_id, m.Vote.feature_id).where(
+                m.Vote.workshop_id == workshop_id, m.Vote.step == step
+            )
+        )
+    )
+    themes = tuple(
+        (int(theme_id or 0), name)
+        for theme_id, name in session.exec(
+            select(m.Theme.id, m.Theme.name)
+            .where(m.Theme.workshop_id == workshop_id, m.Theme.step == step)
+            .order_by(col(m.Theme.id))
+        )
+    )
+    notes = tuple(
+        (
+            int(note.id or 0),
+            note.participant_id,
+            note.text,
+            note.theme_id,
+            note.promoted_kind,
+            note.promoted_item_id,
+            author,
+        )
+        for note, author in session.exec(
+            select(m.Note, m.Participant.display_name)
+            .outerjoin(m.Participant, col(m.Participant.id) == m.Note.participant_id)
+            .where(m.Note.workshop_id == workshop_id, m.Note.step == step)
+            .order_by(col(m.Note.id))
+        )
+    )
+    features: tuple[tuple[int, str], ...] = ()
+    if step == 3:
+        features = tuple(
+            (int(feature_id or 0), title)
+            for feature_id, title in session.exec(
+                select(m.Feature.id, m.Feature.title)
+                .where(m.Feature.canvas_id == workshop.canvas_id)
+                .order_by(col(m.Feature.position), col(m.Feature.id))
+            )
+        )
+    return _StepRows(votes, themes, notes, features)
+
+
+def _step_rows(session: Session, workshop: m.Workshop, step: int, *, shared: bool) -> _StepRows:
+    """The step's rows; ``shared``: from the process's cache, keyed by the canvas's
+    change counter read in the same consistent read (every write bumps it), so the
+    sixteen screens of a room read a change's notes once."""
+    if not shared:
+        return _read_rows(session, workshop, step)
+    counter = session.exec(
+        select(m.CanvasRevision.revision, m.CanvasRevision.changed_at).where(
+            m.CanvasRevision.canvas_id == workshop.canvas_id
+        )
+    ).one()
+    key = (database_key(session.get_bind().engine), workshop.id, step, *counter)
+    return _SHARED_ROWS.get_or_compute(key, lambda: _read_rows(session, workshop, step))
+
+
+def board(*, session: Session, viewer_token: str, step: int, shared: bool = False) -> Board:
     """The notes, themes and votes of ``step`` as the holder of ``viewer_token`` may see
-    them (see :class:`Board`; the filtering happens here, not in the page)."""
+    them (see :class:`Board`; the filtering happens here, not in the page).
+
+    ``shared`` (the live screens' reads): read in one consistent read of its own (what
+    is committed now, whatever ``session`` holds), the step's rows shared with every
+    other viewer of the same change; the filtering is the same."""
     check_step(step)
+    if not shared:
+        return _board(session, viewer_token, step, shared=False)
+    with consistent_reader(session) as reader:
+        return _board(reader, viewer_token, step, shared=True)
+
+
+def _board(session: Session, viewer_token: str, step: int, *, shared: bool) -> Board:
     viewer = viewer_of(session, viewer_token)
     workshop = viewer.workshop
     workshop_id = workshop.id or 0
@@ -123,66 +218,48 @@ def board(*, session: Session, viewer_token: str, step: int) -> Board:
     me = viewer.participant.id if viewer.participant is not None else None
     sees_all_notes = viewer.role == "facilitator" or state.notes_revealed
     sees_totals = viewer.role == "facilitator" or state.votes_revealed
+    stored = _step_rows(session, workshop, step, shared=shared)
 
-    votes = list(
-        session.exec(
-            select(m.Vote.participant_id, m.Vote.note_id, m.Vote.feature_id).where(
-                m.Vote.workshop_id == workshop_id, m.Vote.step == step
-            )
-        )
-    )
     totals: Counter[tuple[str, int]] = Counter()
     mine: Counter[tuple[str, int]] = Counter()
-    for participant_id, note_id, feature_id in votes:
+    for participant_id, note_id, feature_id in stored.votes:
         target = vote_key(note_id, feature_id)
         totals[target] += 1
         if participant_id == me:
             mine[target] += 1
 
-    themes = {
-        t.id: t
-        for t in session.exec(
-            select(m.Theme)
-            .where(m.Theme.workshop_id == workshop_id, m.Theme.step == step)
-            .order_by(col(m.Theme.id))
-        )
-    }
+    themes = dict(stored.themes)
     rows, hidden = [], 0
     became_feature: dict[int, int] = {}
     theme_notes: Counter[int] = Counter()
     theme_votes: Counter[int] = Counter()
     labels: dict[tuple[str, int], str] = {}
-    for note, author in session.exec(
-        select(m.Note, m.Participant.display_name)
-        .outerjoin(m.Participant, col(m.Participant.id) == m.Note.participant_id)
-        .where(m.Note.workshop_id == workshop_id, m.Note.step == step)
-        .order_by(col(m.Note.id))
-    ):
-        is_mine = me is not None and note.participant_id == me
+    for note_id, author_id, text, theme_id, kind, item_id, author in stored.notes:
+        is_mine = me is not None and author_id == me
         name = None if workshop.anonymous_notes else author
         if not (sees_all_notes or is_mine):
             hidden += 1
             rows.append({"hidden": True, "mine": False, "author": name, "my_votes": 0})
             continue
-        target = ("note", note.id or 0)
-        labels[target] = shorten(note.text)
-        if note.promoted_kind == "feature" and note.promoted_item_id is not None:
-            became_feature[note.id or 0] = note.promoted_item_id
-        theme = themes.get(note.theme_id)
-        if theme is not None:
-            theme_notes[theme.id or 0] += 1
-            theme_votes[theme.id or 0] += totals[target]
+        target = ("note", note_id)
+        labels[target] = shorten(text)
+        if kind == "feature" and item_id is not None:
+            became_feature[note_id] = item_id
+        theme = themes.get(theme_id) if theme_id is not None else None
+        if theme_id is not None and theme_id in themes:
+            theme_notes[theme_id or 0] += 1
+            theme_votes[theme_id or 0] += totals[target]
         rows.append(
             {
-                "note_id": note.id,
-                "text": note.text,
+                "note_id": note_id,
+                "text": text,
                 "hidden": False,
                 "mine": is_mine,
                 "author": name,
-                "theme_id": note.theme_id,
-                "theme": theme.name if theme is not None else None,
-                "promoted_kind": note.promoted_kind,
-                "promoted_item_id": note.promoted_item_id,
+                "theme_id": theme_id,
+                "theme": theme,
+                "promoted_kind": kind,
+                "promoted_item_id": item_id,
                 "votes": totals[target] if sees_totals else None,
                 "my_votes": mine[target],
             }
@@ -191,24 +268,20 @@ def board(*, session: Session, viewer_token: str, step: int) -> Board:
     theme_frame = _frame(
         [
             {
-                "theme_id": t.id,
-                "name": t.name,
-                "notes": theme_notes[t.id or 0],
-                "votes": theme_votes[t.id or 0] if sees_totals else None,
+                "theme_id": theme_id,
+                "name": name,
+                "notes": theme_notes[theme_id],
+                "votes": theme_votes[theme_id] if sees_totals else None,
             }
-            for t in themes.values()
+            for theme_id, name in stored.themes
         ],
         ["theme_id", "name", "notes", "votes"],
         {"theme_id": "int64", "notes": "int64", "votes": "Int64"},
     )
     feature_rows = []
     if step == 3:
-        for feature_id, title in session.exec(
-            select(m.Feature.id, m.Feature.title)
-            .where(m.Feature.canvas_id == workshop.canvas_id)
-            .order_by(col(m.Feature.position), col(m.Feature.id))
-        ):
-            target = ("feature", feature_id or 0)
+        for feature_id, title in stored.features:
+            target = ("feature", feature_id)
             labels[target] = shorten(title)
             feature_rows.append(
                 {
