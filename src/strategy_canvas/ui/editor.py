@@ -315,9 +315,8 @@ def _choices(shown: Mapping[int, str]) -> tuple[tuple[str, ...], dict[int, str]]
     return (NEW, *[str(i) for i in shown]), unique
 
 
-#: a picker of more items than this opens from a button: a selectbox costs Chromium
-#: about 0.04 ms per option on every page open, and one of 1,000 items (the feedback
-#: of a large canvas) about 40 ms (docs/ARCHITECTURE.md, "Budgets")
+#: a picker of more items than this opens from a button, as a long link field does
+#: (:data:`fields.LONG_LIST`)
 LONG_LIST = fields.LONG_LIST
 
 

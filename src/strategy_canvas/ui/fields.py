@@ -161,8 +161,9 @@ def widget_value(shape: FieldShape, value: Any) -> Any:
 
 
 #: a choice among more items than this (a link to one of 300 features) opens from a
-#: button, its list drawn only while it is open: a selectbox costs Chromium about
-#: 0.04 ms per option on every page open (docs/ARCHITECTURE.md, "Budgets")
+#: button, its selectbox drawn only while it is open: a selectbox costs Chromium some
+#: 5 ms to draw on every page open, more with a long list (docs/ARCHITECTURE.md,
+#: "Budgets"), and a long list is not the quick choice a selectbox is for anyway
 LONG_LIST = 50
 
 
