@@ -44,7 +44,7 @@ def render(frames: ui.Frames) -> None:
         chart_view.show(  # at the foot of the board: drawn only when asked for
             frames,
             "assumption_map",
-            lambda: charts.assumption_map(frames["assumption"]),
+            lambda width: charts.assumption_map(frames["assumption"], width=width),
             folded="Riskiest assumptions",
         )
 

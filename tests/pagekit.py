@@ -8,10 +8,12 @@ services stored.
 
 from __future__ import annotations
 
+import base64
 import json
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
@@ -124,9 +126,74 @@ def no_exception(at: AppTest) -> None:
     assert not at.exception, [e.message for e in at.exception]
 
 
+class _Pictures(HTMLParser):
+    """The charts' pictures in an HTML body (``ui/chart_view.picture``): (alt, src)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "img" and "sc-chart" in (found.get("class") or "").split():
+            self.found.append((found.get("alt") or "", found.get("src") or ""))
+
+
+def chart_pictures_of(body: str) -> list[tuple[str, str]]:
+    """(alternative text, SVG) of every chart picture in an HTML body."""
+    parser = _Pictures()
+    parser.feed(body)
+    parser.close()
+    found = []
+    for alt, src in parser.found:
+        prefix = "data:image/svg+xml;base64,"
+        assert src.startswith(prefix), src[:60]
+        found.append((alt, base64.b64decode(src[len(prefix) :]).decode()))
+    return found
+
+
+def chart_pictures(at: AppTest | Block) -> list[tuple[str, str]]:
+    """(alternative text, SVG) of every chart the page shows as a picture."""
+    return [
+        found
+        for element in at.get("html")
+        for found in chart_pictures_of(str(getattr(element, "value", "")))
+    ]
+
+
+def svg_texts(svg: str, role: str) -> list[str]:
+    """The text the SVG draws for the Vega marks of ``role`` (``title-text``,
+    ``legend-title``, ``axis-label``, ``mark``…), read as an XML document."""
+    ns = "{http://www.w3.org/2000/svg}"
+    texts_ = []
+    for group in ElementTree.fromstring(svg).iter(f"{ns}g"):
+        if f"role-{role}" in (group.get("class") or "").split():
+            texts_ += ["".join(t.itertext()) for t in group.iter(f"{ns}text")]
+    return texts_
+
+
+def svg_title(svg: str) -> str:
+    """The chart's own title in its SVG: the title group right under the root frame
+    (a panel's or a row header's title sits in a group of its own below that)."""
+    ns = "{http://www.w3.org/2000/svg}"
+
+    def walk(node: ElementTree.Element, in_panel: bool) -> list[str]:
+        classes = (node.get("class") or "").split()
+        if node.tag == f"{ns}g" and "role-title-text" in classes and not in_panel:
+            return ["".join(t.itertext()) for t in node.iter(f"{ns}text")]
+        own = {"role-frame", "role-title", "role-title-text"}
+        in_panel = in_panel or ("mark-group" in classes and not own & set(classes))
+        return [text for child in node for text in walk(child, in_panel)]
+
+    [title] = walk(ElementTree.fromstring(svg), False)
+    return title
+
+
 def chart_titles(at: AppTest) -> list[str]:
-    """The title of every Vega-Lite chart on the page."""
+    """The title of every chart on the page: as a picture, the title it draws; as an
+    interactive Vega-Lite chart, its spec's."""
     titles = []
+    titles += [svg_title(svg) for _, svg in chart_pictures(at)]
     for chart in at.get("vega_lite_chart"):
         title = json.loads(chart.proto.spec).get("title", {})
         titles.append(title.get("text") if isinstance(title, dict) else title)

@@ -310,7 +310,7 @@ def test_an_empty_canvas_says_what_to_do(app_engine: Engine) -> None:
     assert "No KPIs yet — KPIs are the key results of step 2" in captions
     assert "No feature is building or shipped yet" in captions
     assert not at.dataframe
-    assert not at.get("vega_lite_chart")
+    assert not chart_titles(at)
     choose_kind(at, 5, "kpi_reading")
     assert any("There is no KPI to read yet" in i for i in texts(at, "info"))
     choose_kind(at, 5, "decision")
@@ -326,7 +326,7 @@ def test_the_demo_canvas(seeded: models.Canvas) -> None:
     # the charts are below the fold, folded, and not sent until unfolded
     folded = ["Feedback over time", "Flaws by severity", "KPIs against their targets"]
     assert [e.label for e in at.expander if e.label in folded] == folded
-    assert not at.get("vega_lite_chart")
+    assert not chart_titles(at)
     for name in ("feedback", "flaws", "kpis"):  # the person unfolds each
         at.session_state[f"{chart_view.FOLD_KEY}.{name}"] = True
     at.run()

@@ -10,22 +10,27 @@ import json
 import re
 from datetime import date
 
+import pandas as pd
 import pytest
 from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
-from strategy_canvas import db, models
+from strategy_canvas import charts, db, models
 from strategy_canvas.services import canvases, items
-from strategy_canvas.ui import implementation
+from strategy_canvas.ui import chart_view, implementation
 from strategy_canvas.ui.text import md
 from tests.pagekit import (
     add_edit_delete,
+    chart_pictures,
+    chart_pictures_of,
     chart_titles,
     choose_kind,
     click,
     fill,
     open_page,
     rows,
+    svg_texts,
+    svg_title,
     texts,
 )
 
@@ -387,13 +392,12 @@ def test_the_lanes_show_hostile_titles_as_typed(app_engine: Engine) -> None:
 
 
 def _timeline_colour(at: AppTest) -> str:
-    [chart] = [
-        json.loads(c.proto.spec)
-        for c in at.get("vega_lite_chart")
-        if '"Roadmap timeline"' in c.proto.spec
+    """The title of the timeline's colour legend, as its picture draws it."""
+    [svg] = [
+        svg for _, svg in chart_pictures(at) if "Roadmap timeline" in svg_texts(svg, "title-text")
     ]
-    bars = chart["layer"][0]
-    return str(bars["encoding"]["color"]["title"])
+    [title] = svg_texts(svg, "legend-title")
+    return title
 
 
 def test_the_roadmap_charts_with_the_demo_canvas(seeded: models.Canvas) -> None:
@@ -423,7 +427,7 @@ def test_the_empty_roadmap_draws_no_chart(app_engine: Engine) -> None:
     at.session_state[implementation.TIMELINE_OPEN_KEY] = True  # the timeline unfolded
     at.run()
     assert not at.exception
-    assert not at.get("vega_lite_chart")
+    assert not chart_titles(at)
     assert any("give them start and end dates" in c for c in texts(at, "caption"))
 
 
@@ -458,3 +462,63 @@ def test_a_long_lane_shows_its_first_cards_and_lists_the_rest_when_unfolded(
     [listed] = texts(more, "html")  # one element, however many
     assert _card_titles(listed) == [f"Later work {n}" for n in range(CARDS_PER_LANE, extra)]
     assert "#### Later · 11" in texts(at, "markdown")
+
+
+def test_the_lanes_chart_is_a_picture_with_the_interactive_chart_a_click_away(
+    seeded: models.Canvas,
+) -> None:
+    """The lanes are drawn on the server (the PDF's renderer) and shown as an image,
+    which the browser draws for a fraction of a Vega chart's cost; the Vega chart, with
+    its tooltips, is one switch away, from the same spec."""
+    at = _page(seeded)
+    [(alt, svg)] = chart_pictures(at)
+    assert alt.startswith("Roadmap: now, next, later")
+    assert svg_title(svg) == "Roadmap: now, next, later"
+    assert [t.upper() for t in ("now", "next", "later")] == svg_texts(svg, "axis-label")
+    key = f"{chart_view.INTERACTIVE_KEY}.roadmap_lanes"
+    assert at.toggle(key=key).value is False
+    at.toggle(key=key).set_value(True).run()
+    assert not at.exception
+    assert not chart_pictures(at)
+    [chart] = at.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    assert spec["title"]["text"] == "Roadmap: now, next, later"
+    assert spec["width"] == chart_view.PAGE_WIDTH  # the picture's spec, drawn in the browser
+    assert {"tooltip"} <= set(json.dumps(spec["layer"]).replace('"', " ").split())
+    at.toggle(key=key).set_value(False).run()
+    assert [alt] == [a for a, _ in chart_pictures(at)]
+
+
+def test_the_lanes_chart_shows_hostile_titles_as_text(app_engine: Engine) -> None:
+    """User text in a chart's picture is text: vl-convert escapes it in the SVG, which
+    is a well-formed document whose marks read as typed; the image tag holds it only
+    base64-encoded, so nothing of it is markup in the page."""
+    title = '<script>&"x"'
+    with db.session_scope(app_engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Hostile"})
+        items.create_item(
+            session=session,
+            canvas_token=canvas.token,
+            kind="roadmap_item",
+            data={"title": title, "lane": "now", "owner": HOSTILE},
+        )
+    at = _page(canvas)
+    [body] = [b for b in texts(at, "html") if 'class="sc-chart"' in b]
+    assert "<script" not in body and HOSTILE not in body
+    [(_, svg)] = chart_pictures(at)
+    assert title in svg_texts(svg, "mark")
+    assert "<script" not in svg and "&lt;script&gt;&amp;" in svg
+
+
+def test_a_chart_picture_escapes_its_alternative_text() -> None:
+    """The alternative text is the chart's title and subtitle, escaped for HTML."""
+    spec = charts.roadmap_lanes(
+        pd.DataFrame({"id": [1], "title": ["a"], "lane": ["now"]}),
+        width=300,
+        title=HOSTILE,
+    ).to_dict()
+    body = chart_view.picture(spec)
+    assert "<script" not in body and html.escape(HOSTILE) in body
+    [(alt, svg)] = chart_pictures_of(body)
+    assert alt.startswith(HOSTILE)
+    assert svg_title(svg) == HOSTILE

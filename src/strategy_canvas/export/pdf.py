@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from strategy_canvas import charts, scoring
+from strategy_canvas.charts import svg as chart_svg
 from strategy_canvas.export import report_data
 from strategy_canvas.lru import LRUCache
 from strategy_canvas.services.changes import Diff
@@ -55,8 +56,7 @@ if TYPE_CHECKING:
 Theme = Literal["light", "print"]
 THEMES: tuple[str, ...] = ("light", "print")
 
-PACKAGE_DIR = Path(__file__).resolve().parents[1]
-FONT_DIR = PACKAGE_DIR / "fonts"
+FONT_DIR = chart_svg.FONT_DIR
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 TEMPLATE = TEMPLATE_DIR / "report.typ"
 
@@ -67,7 +67,7 @@ CHART_WIDTH = 640
 #: are the page's: scoring.ROBUSTNESS_DRAWS, scoring.ROBUSTNESS_SEED).
 ROBUSTNESS_TOP = 25
 #: The font every chart uses (shipped in FONT_DIR, registered with vl-convert).
-CHART_FONT = "Noto Sans"
+CHART_FONT = chart_svg.FONT
 #: Longest side of a sketch image in the PDF, in pixels (about 200 dpi at 5 cm high).
 SKETCH_MAX_PIXELS = 1600
 CACHE_SIZE = 160
@@ -86,14 +86,6 @@ def clear_cache() -> None:
 
 
 # ------------------------------------------------------------------ fonts, Typst
-
-
-@cache
-def _register_chart_fonts() -> None:
-    """Give vl-convert the project's fonts, once per process."""
-    import vl_convert as vlc
-
-    vlc.register_font_directory(str(FONT_DIR))
 
 
 @cache
@@ -191,20 +183,14 @@ def _chart_size(svg: str) -> dict[str, float]:
 
 
 def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The chart's Vega-Lite spec, drawn in the shipped font."""
-    spec = chart.to_dict(validate=False)
-    # The charts name web fonts for the browser; the PDF has only the shipped ones, and
-    # vl-convert must measure labels with the font Typst then draws them in.
-    spec["config"] = {**spec.get("config", {}), "font": CHART_FONT}
-    return spec
+    """The chart's Vega-Lite spec, drawn in the shipped font Typst draws the PDF in."""
+    return chart_svg.svg_spec(chart, font=CHART_FONT)
 
 
 def _to_svg(spec: Mapping[str, Any], theme: str) -> str:
-    """The spec drawn as SVG by vl-convert (the slow step: a tenth of a second or more)."""
-    import vl_convert as vlc
-
-    _register_chart_fonts()
-    svg = vlc.vegalite_to_svg(dict(spec), allowed_base_urls=[])  # inline data only
+    """The spec drawn as SVG by vl-convert (the slow step: a tenth of a second or more),
+    as the pages draw it (charts/svg.py)."""
+    svg = chart_svg.render(spec)
     return _greyscale(svg) if theme == "print" else svg
 
 

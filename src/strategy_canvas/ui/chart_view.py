@@ -9,12 +9,16 @@ The results are shared, not copied for each rerun: they are only read.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+import base64
+import html
+import re
+from collections.abc import Callable, Hashable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 from streamlit import dataframe_util
 
+from strategy_canvas.charts import svg as chart_svg
 from strategy_canvas.lru import LRUCache
 from strategy_canvas.ui import layout
 
@@ -27,6 +31,15 @@ if TYPE_CHECKING:
 _RESULTS: LRUCache[Any] = LRUCache(1024)
 #: session-state keys owned by this module: whether a folded chart is unfolded
 FOLD_KEY = "chart.open"
+#: ... and whether a chart is shown as the interactive Vega chart instead of its picture
+INTERACTIVE_KEY = "chart.interactive"
+#: the width (px) a page's chart is drawn at unless it says otherwise: about the board
+#: column's at 1280 px; the picture shrinks to a narrower column and grows to a wider
+#: one up to GROW times, so its 11-px labels stay between about 9 and 13 px at
+#: 1024-1440 px
+PAGE_WIDTH = 480
+GROW = 1.2
+_SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)"[^>]*?\bheight="([\d.]+)"')
 
 
 def cached(
@@ -55,28 +68,71 @@ def _with_arrow_datasets(spec: dict[str, Any]) -> dict[str, Any]:
     return {**spec, "datasets": converted}
 
 
+def picture(spec: Mapping[str, Any]) -> str:
+    """The chart as an image for ``st.html``: its SVG (drawn by vl-convert, as the PDF's)
+    in a data URI, as wide as its column up to :data:`GROW` times the width it was
+    drawn at, its title (and subtitle) as the alternative text.
+
+    In an ``<img>`` the SVG is a picture, not markup: nothing in it runs, and its text
+    is escaped by vl-convert anyway; the alternative text is escaped here."""
+    svg = chart_svg.cached_svg(spec)
+    found = _SVG_SIZE.search(svg)
+    width, height = (float(found[1]), float(found[2])) if found else (float(PAGE_WIDTH), 300.0)
+    title = spec.get("title", "")
+    if isinstance(title, dict):
+        subtitle = title.get("subtitle") or []
+        lines = [str(title.get("text", ""))] + (
+            [subtitle] if isinstance(subtitle, str) else [str(s) for s in subtitle]
+        )
+        title = ". ".join(line for line in lines if line)
+    data = base64.b64encode(svg.encode()).decode()
+    return (
+        f'<img class="sc-chart" alt="{html.escape(str(title))}" width="{width:.0f}" '
+        f'height="{height:.0f}" style="width: 100%; max-width: {width * GROW:.0f}px; '
+        f'height: auto; display: block" src="data:image/svg+xml;base64,{data}">'
+    )
+
+
 def show(
     frames: Frames,
     name: str,
-    build: Callable[[], alt.TopLevelMixin],
+    build: Callable[[int], alt.TopLevelMixin],
     options: tuple[Hashable, ...] = (),
     *,
-    stretch: bool = True,
+    width: int = PAGE_WIDTH,
     folded: str | None = None,
 ) -> None:
-    """Draw the chart ``build()`` makes, its spec cached by the canvas's state; as wide
-    as its container, or (``stretch`` False) at the width the chart was built for.
+    """Draw the chart ``build(width)`` makes as a picture (:func:`picture`), cached by
+    the canvas's state, with a switch under it to the interactive Vega chart (its
+    tooltips, the same spec) for whoever wants the details.
 
-    ``folded`` (a label) puts the chart in a folded expander and draws it only while it
-    is unfolded (:func:`strategy_canvas.ui.layout.fold`): for a chart below the fold,
-    since each Vega chart costs the browser tens of milliseconds on every page open
-    (docs/ARCHITECTURE.md, "Budgets")."""
+    A Vega chart costs the browser tens of milliseconds to embed on every page open, the
+    picture a few (docs/ARCHITECTURE.md, "Budgets"). ``folded`` (a label) puts the
+    chart in a folded expander and draws it only while it is unfolded
+    (:func:`strategy_canvas.ui.layout.fold`), for a chart below the fold."""
     if folded is not None:
         panel = layout.fold(folded, key=f"{FOLD_KEY}.{name}", icon=":material/bar_chart:")
         if panel is None:
             return
         with panel:
-            show(frames, name, build, options, stretch=stretch)
+            show(frames, name, build, options, width=width)
         return
-    spec = cached(frames, f"chart:{name}", lambda: _with_arrow_datasets(build().to_dict()), options)
-    st.vega_lite_chart(spec=spec, width="stretch" if stretch else "content", theme=None)
+    spec = cached(
+        frames,
+        f"chart:{name}",
+        lambda: chart_svg.svg_spec(build(width), font=chart_svg.FONT_ON_PAGE),
+        (width, *options),
+    )
+    key = f"{INTERACTIVE_KEY}.{name}"
+    if st.session_state.get(key):
+        arrow = cached(
+            frames, f"chart.vega:{name}", lambda: _with_arrow_datasets(spec), (width, *options)
+        )
+        st.vega_lite_chart(spec=arrow, width="content", theme=None)
+    else:
+        st.html(cached(frames, f"chart.svg:{name}", lambda: picture(spec), (width, *options)))
+    st.toggle(
+        "Interactive",
+        key=key,
+        help="The same chart in the browser: hover over a mark for its details.",
+    )

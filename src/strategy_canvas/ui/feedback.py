@@ -170,7 +170,8 @@ def feedback_section(frames: Frames) -> None:
     chart_view.show(
         frames,
         "feedback",
-        lambda: charts.feedback_chart(frames["feedback"], width=BOARD_WIDTH),
+        lambda width: charts.feedback_chart(frames["feedback"], width=width),
+        width=BOARD_WIDTH,
         folded="Feedback over time",
     )
 
@@ -200,7 +201,10 @@ def flaws_section(frames: Frames) -> None:
         placeholder="—",
     )
     chart_view.show(
-        frames, "flaws", lambda: charts.flaws_chart(frames["flaw"]), folded="Flaws by severity"
+        frames,
+        "flaws",
+        lambda width: charts.flaws_chart(frames["flaw"], width=width),
+        folded="Flaws by severity",
     )
 
 
@@ -299,7 +303,8 @@ def kpi_section(ctx: PageContext, frames: Frames) -> None:
     chart_view.show(
         frames,
         "kpis",
-        lambda: charts.kpi_chart(readings, frames["key_result"], columns=1, width=BOARD_WIDTH),
+        lambda width: charts.kpi_chart(readings, frames["key_result"], columns=1, width=width),
+        width=BOARD_WIDTH,
         folded="KPIs against their targets",
     )
     unread = kpis[kpis["readings"] == 0]

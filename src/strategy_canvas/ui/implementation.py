@@ -38,6 +38,9 @@ _LANE_ORDER = {lane: i for i, lane in enumerate(LANES)}
 TIMELINE_GROUP_KEY = "step4.timeline_group"
 #: session-state key owned by this module: whether the timeline is unfolded
 TIMELINE_OPEN_KEY = "step4.timeline.open"
+#: the width (px) the timeline is drawn at: it sits under the board and the editor, as
+#: wide as the page's content at 1280 px
+TIMELINE_WIDTH = 800
 #: session-state keys owned by this module: whether a lane's further cards are unfolded
 MORE_KEY = "step4.lane_more"
 TIMELINE_GROUPS = {"owner": "Owner", "team": "Team"}
@@ -113,7 +116,9 @@ def _roadmap(frames: Frames) -> None:
             "feature of step 3, and put it in Now, Next or Later."
         )
         return
-    chart_view.show(frames, "roadmap_lanes", lambda: charts.roadmap_lanes(roadmap))
+    chart_view.show(
+        frames, "roadmap_lanes", lambda width: charts.roadmap_lanes(roadmap, width=width)
+    )
     today = date.today()
     cards = chart_view.cached(frames, "roadmap.cards", lambda: _lane_cards(frames, today), (today,))
     for column, (lane, (title, meaning)) in zip(st.columns(len(LANES)), LANES.items(), strict=True):
@@ -323,8 +328,9 @@ def timeline(frames: Frames, group: str) -> None:
     chart_view.show(
         frames,
         "roadmap_timeline",
-        lambda: charts.roadmap_timeline(roadmap, group=group, today=today),
+        lambda width: charts.roadmap_timeline(roadmap, group=group, today=today, width=width),
         (group, today.isoformat()),
+        width=TIMELINE_WIDTH,
     )
 
 

@@ -421,7 +421,9 @@ def progress_strip(
     chart_view.show(
         frames,
         "progress",
-        lambda: charts.progress_chart(progress_frame(step_rows), title="Checks passed per step"),
+        lambda width: charts.progress_chart(
+            progress_frame(step_rows), title="Checks passed per step", width=width
+        ),
         folded="Checks passed per step",  # the cards below say the same, step by step
     )
     for column, row in zip(st.columns(len(step_rows)), step_rows, strict=True):

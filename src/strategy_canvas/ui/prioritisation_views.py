@@ -191,7 +191,9 @@ def ranking_panel(frames: Frames, framework: str) -> None:
     chart_view.show(
         frames,
         "score_bars",
-        lambda: charts.score_bars(features, framework, criteria_df=criteria, scores_df=scores),
+        lambda width: charts.score_bars(
+            features, framework, criteria_df=criteria, scores_df=scores, width=width
+        ),
         (framework,),
         folded="The ranking as a chart",  # under the table it draws: sent only when asked
     )
@@ -224,8 +226,8 @@ def matrix_panel(frames: Frames) -> None:
     chart_view.show(
         frames,
         "value_effort",
-        lambda: charts.value_effort_chart(features, width=MATRIX_WIDTH),
-        stretch=False,
+        lambda width: charts.value_effort_chart(features, width=width),
+        width=MATRIX_WIDTH,
     )
     lines = chart_view.cached(frames, "prio.quadrants", lambda: quadrant_lines(features))
     if lines:
@@ -277,7 +279,10 @@ def robustness_panel(frames: Frames, framework: str, k: int) -> None:
         "estimates the team is unsure of — worth checking before committing."
     )
     chart_view.show(
-        frames, "robustness", lambda: charts.robustness_chart(result(), k=k), (framework, k)
+        frames,
+        "robustness",
+        lambda width: charts.robustness_chart(result(), k=k, width=width),
+        (framework, k),
     )
     sentences: Sentences = chart_view.cached(
         frames, "prio.sentences", lambda: robustness_sentences(result()), (framework, k)
