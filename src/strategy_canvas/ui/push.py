@@ -6,7 +6,10 @@ event stream (``app.py``'s ASGI app, :mod:`strategy_canvas.server`), the body mo
 :func:`listen`: a tiny components-v2 element whose JavaScript holds one EventSource per
 canvas and page, and calls ``setTriggerValue`` — which reruns only the fragment that
 holds it — when the stream's change counter passes the one the fragment drew (or who is
-here changed). Nothing reruns while nothing changes. A dropped stream reconnects by
+here changed). Nothing reruns while nothing changes. A change heard while the page runs
+a script (the person's own save, told back to the screen that made it) makes a run only
+once that run has been drawn: the run draws the board at the new counter, and asking at
+once drew it twice. A dropped stream reconnects by
 itself (the browser's EventSource), and the first event after a reconnect carries the
 current counter, so the screen catches up; while it is down for more than two seconds
 the element says so ("Reconnecting…"). Once the person clicks a link to another page
@@ -212,6 +215,51 @@ function mountBoard(l, data) {
   root.__scClock = setInterval(() => tickClock(root.__scListener), 250);
 }
 
+// A change heard while this page runs a script, has asked for one or is about to (the
+// person clicked, or pressed Enter or Tab, which commit a field, a moment ago) makes a
+// run only once that run has been drawn. The person's own save, most often: its run
+// draws the board at the new counter, but the stream tells of the change while the
+// run is under way, before the board's listener has been given the counter it drew,
+// and asking then drew the board a second time. A listener the run draws again is
+// mounted anew and asks for itself what is newer than what it drew; one the run
+// leaves as it was (another fragment's run, or no run at all) is asked REDRAW_MS after
+// the page is idle. The workshop's live board fetches its HTML without a run: it is
+// asked at once.
+const INPUT_MS = 500;    // a click or a key this recent may be a run on its way
+const REDRAW_MS = 300;   // time for the run's elements to be mounted once it has ended
+
+function watchInput() {
+  const reg = registry();
+  if (reg.inputAt !== undefined) return;
+  reg.inputAt = -Infinity;
+  const note = () => { reg.inputAt = performance.now(); };
+  document.addEventListener("pointerdown", note, true);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === "Tab") note();  // not typing
+  }, true);
+}
+
+function busy() {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const state = app === null ? null : app.getAttribute("data-test-script-state");
+  return state === "running" || state === "rerunRequested" ||
+    performance.now() - registry().inputAt < INPUT_MS;
+}
+
+function askAll(s) {
+  const later = busy();
+  for (const l of s.listeners.values()) if (!later || l.board) ask(s, l);
+  if (!later) return;
+  const heardAt = performance.now();
+  const idle = () => {
+    if (busy()) { setTimeout(idle, 50); return; }
+    setTimeout(() => {
+      for (const l of s.listeners.values()) if (!l.board && l.mountedAt < heardAt) ask(s, l);
+    }, REDRAW_MS);
+  };
+  setTimeout(idle, 50);
+}
+
 function poll(s) {
   if (s.pollTimer) return;
   s.mode = "polling";
@@ -240,7 +288,7 @@ function connect(s) {
     s.pres = pres;
     s.mode = "live";
     paint(s);
-    for (const l of s.listeners.values()) ask(s, l);
+    askAll(s);
   };
   es.onerror = () => {
     if (s.mode !== "reconnecting") { s.mode = "reconnecting"; s.downSince = Date.now(); }
@@ -282,6 +330,7 @@ export default function (component) {
   clearTimeout(s.closeTimer);
   const old = s.listeners.get(key);
   watchLeaving();
+  watchInput();
   const l = { root: parentElement, trigger: setTriggerValue, mountedAt: performance.now(),
               key, drawnRev: data.rev,
               drawnPres: data.pres, askedRev: old ? old.askedRev : -1,
