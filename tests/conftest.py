@@ -33,6 +33,17 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 os.environ["STRATEGY_CANVAS_EXPORT_AHEAD"] = "false"
 
 
+@pytest.fixture(autouse=True)
+def _chart_pictures_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page under test waits for its charts' pictures (drawn in a process of their
+    own; the app shows the Vega chart until they are), so what it shows does not depend
+    on the machine's speed. tests/test_page_implementation.py checks the Vega chart
+    standing in until the picture is drawn."""
+    from strategy_canvas.ui import chart_view
+
+    monkeypatch.setattr(chart_view, "PICTURE_WAIT", 120.0)
+
+
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated once through the real Alembic migrations."""

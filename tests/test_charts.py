@@ -15,6 +15,7 @@ import pytest
 import vl_convert as vlc
 
 from strategy_canvas import charts, scoring
+from strategy_canvas.charts import svg as chart_svg
 
 START = date(2026, 1, 5)
 
@@ -235,6 +236,23 @@ def test_the_same_input_gives_the_same_spec(name: str) -> None:
 def test_renders_to_svg_at_an_explicit_width(name: str) -> None:
     svg = vlc.vegalite_to_svg(BUILDERS[name](25, 700).to_dict())
     assert svg.startswith("<svg") and 'width="' in svg
+
+
+def test_a_pages_svg_is_drawn_once_in_a_process_of_its_own() -> None:
+    """charts/svg.drawn: not waited for, a new spec is not drawn yet (it is being drawn
+    in the drawing process, never in the caller's, whose interpreter lock vl-convert
+    would hold); waited for, it is the SVG vl-convert draws in the caller's process;
+    asked again, it is there at once."""
+    spec = chart_svg.svg_spec(
+        charts.value_effort_chart(features(40), width=500, title="Drawn once"),
+        font=chart_svg.FONT_ON_PAGE,
+    )
+    assert chart_svg.drawn(spec) is None
+    svg = chart_svg.drawn(spec, wait=120.0)
+    assert svg is not None and svg == chart_svg.render(spec)
+    assert 'width="500"' in svg and "Drawn once" in svg
+    assert chart_svg.FONT in svg  # measured and drawn in the shipped font first
+    assert chart_svg.drawn(spec) == svg
 
 
 def test_width_none_fills_the_container_and_an_int_is_the_whole_width() -> None:

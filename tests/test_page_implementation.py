@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from strategy_canvas import charts, db, models
+from strategy_canvas.charts import svg as chart_svg
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import chart_view, implementation
 from strategy_canvas.ui.text import md
@@ -517,8 +518,33 @@ def test_a_chart_picture_escapes_its_alternative_text() -> None:
         width=300,
         title=HOSTILE,
     ).to_dict()
-    body = chart_view.picture(spec)
+    body = chart_view.picture(spec, chart_svg.render(spec))
     assert "<script" not in body and html.escape(HOSTILE) in body
     [(alt, svg)] = chart_pictures_of(body)
     assert alt.startswith(HOSTILE)
     assert svg_title(svg) == HOSTILE
+
+
+def test_the_vega_chart_stands_in_until_the_picture_is_drawn(
+    seeded: models.Canvas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The picture of a changed chart is drawn in a process of its own (vl-convert holds
+    the interpreter lock while it draws); a run that finds it not drawn yet shows the
+    Vega chart of the same spec, and a run once it is drawn shows the picture."""
+    asked: list[str] = []
+    real = chart_svg.drawn
+
+    def drawing(spec: dict[str, object], *, wait: float = 0.0) -> str | None:
+        asked.append(chart_svg.digest(spec))
+        return None if len(asked) == 1 else real(spec, wait=120.0)  # first: not drawn yet
+
+    monkeypatch.setattr(chart_svg, "drawn", drawing)
+    at = _page(seeded)
+    assert not chart_pictures(at)
+    [chart] = at.get("vega_lite_chart")
+    assert json.loads(chart.proto.spec)["title"]["text"] == "Roadmap: now, next, later"
+    at.run()
+    assert not at.exception
+    assert [svg_title(svg) for _, svg in chart_pictures(at)] == ["Roadmap: now, next, later"]
+    assert not at.get("vega_lite_chart")
+    assert len(asked) == 2 and len(set(asked)) == 1, "the same spec both times"

@@ -4,14 +4,23 @@ One spec and one renderer for a chart wherever it appears: the PDF embeds the SV
 the pages show it as an image (``ui/chart_view.py``), which costs the browser a
 fraction of embedding the Vega chart (docs/ARCHITECTURE.md, "Budgets"). Text in the
 SVG is escaped by vl-convert (``<`` is ``&lt;``), so user text stays text.
+
+vl-convert holds the interpreter lock while it draws (0.1-0.5 s a chart, more under
+load): in the server's process that would stall every session. So the pages' SVGs are
+drawn in a process of their own, at a lower priority (:func:`drawn`), and a page shows
+the Vega chart until its picture is there.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
+import threading
 from collections.abc import Mapping
-from functools import cache
+from concurrent.futures import Future, ProcessPoolExecutor
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +39,15 @@ FONT = "Noto Sans"
 #: fonts, which are no wider, so a label measured to fit still fits
 FONT_ON_PAGE = f"'{FONT}', {PAGE_FONT}"
 
+#: how much lower the drawing process's CPU priority is than the server's (os.nice)
+NICE = 10
+
 #: SVGs by the digest of their spec, for every caller in the process
 _by_spec: LRUCache[str] = LRUCache(256)
+#: the drawing process, and the drawings under way by digest
+_process: ProcessPoolExecutor | None = None
+_pending: dict[str, Future[str]] = {}
+_lock = threading.Lock()
 
 
 @cache
@@ -69,7 +85,49 @@ def render(spec: Mapping[str, Any]) -> str:
     return svg
 
 
-def cached_svg(spec: Mapping[str, Any]) -> str:
-    """:func:`render`, once per spec: a chart whose spec did not change after an edit
-    elsewhere on the canvas is not drawn again."""
-    return _by_spec.get_or_compute(digest(spec), lambda: render(spec))
+def _started() -> None:
+    """In the drawing process, once: a lower priority, and vl-convert ready."""
+    os.nice(NICE)
+    _register_fonts()
+
+
+def _worker() -> ProcessPoolExecutor:
+    global _process
+    if _process is None:
+        _process = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),  # the server has threads
+            initializer=_started,
+        )
+    return _process
+
+
+def _done(key: str, future: Future[str]) -> None:
+    with _lock:
+        _pending.pop(key, None)
+    if not future.cancelled() and future.exception() is None:
+        _by_spec.put(key, future.result())
+
+
+def drawn(spec: Mapping[str, Any], *, wait: float = 0.0) -> str | None:
+    """The spec's SVG if it is drawn, or gets drawn within ``wait`` seconds; else None,
+    and it is being drawn in the drawing process (once, however many ask)."""
+    global _process
+    key = digest(spec)
+    svg = _by_spec.get(key)
+    if svg is not None:
+        return svg
+    with _lock:
+        future = _pending.get(key)
+        if future is None:
+            try:
+                future = _worker().submit(render, dict(spec))
+            except RuntimeError:  # the process died (BrokenProcessPool): start another
+                _process = None
+                future = _worker().submit(render, dict(spec))
+            _pending[key] = future
+            future.add_done_callback(partial(_done, key))
+    try:
+        return future.result(timeout=wait)
+    except Exception:  # not drawn yet, or it could not be: the page draws the Vega chart
+        return None

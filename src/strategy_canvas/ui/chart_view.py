@@ -39,6 +39,10 @@ INTERACTIVE_KEY = "chart.interactive"
 #: 1024-1440 px
 PAGE_WIDTH = 480
 GROW = 1.2
+#: how long a page's run waits for a chart's picture being drawn before it shows the
+#: Vega chart instead (which the next run after the drawing replaces): not at all, so a
+#: run is never slower than with the Vega chart
+PICTURE_WAIT = 0.0
 _SVG_SIZE = re.compile(r'<svg\b[^>]*?\bwidth="([\d.]+)"[^>]*?\bheight="([\d.]+)"')
 
 
@@ -68,14 +72,13 @@ def _with_arrow_datasets(spec: dict[str, Any]) -> dict[str, Any]:
     return {**spec, "datasets": converted}
 
 
-def picture(spec: Mapping[str, Any]) -> str:
-    """The chart as an image for ``st.html``: its SVG (drawn by vl-convert, as the PDF's)
-    in a data URI, as wide as its column up to :data:`GROW` times the width it was
-    drawn at, its title (and subtitle) as the alternative text.
+def picture(spec: Mapping[str, Any], svg: str) -> str:
+    """The chart as an image for ``st.html``: ``svg``, the spec drawn by vl-convert (as
+    the PDF's), in a data URI, as wide as its column up to :data:`GROW` times the width
+    it was drawn at, its title (and subtitle) as the alternative text.
 
     In an ``<img>`` the SVG is a picture, not markup: nothing in it runs, and its text
     is escaped by vl-convert anyway; the alternative text is escaped here."""
-    svg = chart_svg.cached_svg(spec)
     found = _SVG_SIZE.search(svg)
     width, height = (float(found[1]), float(found[2])) if found else (float(PAGE_WIDTH), 300.0)
     title = spec.get("title", "")
@@ -104,7 +107,9 @@ def show(
 ) -> None:
     """Draw the chart ``build(width)`` makes as a picture (:func:`picture`), cached by
     the canvas's state, with a switch under it to the interactive Vega chart (its
-    tooltips, the same spec) for whoever wants the details.
+    tooltips, the same spec) for whoever wants the details. Until the picture of a
+    changed chart is drawn (:func:`strategy_canvas.charts.svg.drawn`, in a process of
+    its own), the Vega chart stands in for it.
 
     A Vega chart costs the browser tens of milliseconds to embed on every page open, the
     picture a few (docs/ARCHITECTURE.md, "Budgets"). ``folded`` (a label) puts the
@@ -124,13 +129,14 @@ def show(
         (width, *options),
     )
     key = f"{INTERACTIVE_KEY}.{name}"
-    if st.session_state.get(key):
+    svg = None if st.session_state.get(key) else chart_svg.drawn(spec, wait=PICTURE_WAIT)
+    if svg is None:  # asked for, or its picture not drawn yet
         arrow = cached(
             frames, f"chart.vega:{name}", lambda: _with_arrow_datasets(spec), (width, *options)
         )
         st.vega_lite_chart(spec=arrow, width="content", theme=None)
     else:
-        st.html(cached(frames, f"chart.svg:{name}", lambda: picture(spec), (width, *options)))
+        st.html(cached(frames, f"chart.svg:{name}", lambda: picture(spec, svg), (width, *options)))
     st.toggle(
         "Interactive",
         key=key,
