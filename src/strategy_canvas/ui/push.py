@@ -175,9 +175,9 @@ function refresh(s, l) {
       l.drawnRev = Math.max(l.drawnRev, d.rev);
       l.drawnPres = d.pres;
       if (d.controls !== l.board.controls) {
-        // what the viewer can do changed: the page's inputs follow in a run
+        // what the viewer can do changed: the page's inputs follow in a run of the page
         l.board.controls = d.controls;
-        l.trigger("rev", `${d.rev}.${d.pres}`);
+        l.trigger("controls", `${d.rev}.${d.pres}`);
       } else if (d.rev < wanted) {
         // read before the write was visible to the server's read: again, a little later
         l.retries = (l.retries || 0) + 1;
@@ -395,6 +395,17 @@ def _pushed() -> None:
     st.session_state[_PUSHED_KEY] = True
 
 
+#: set by a board's listener when what the viewer can do changed (see :class:`Board`)
+_CONTROLS_KEY = "push.controls"
+
+
+def _controls() -> None:
+    """A board's listener saw the controls signature change: the run that follows draws
+    the whole page (the fragment's own run would only find that out after reading the
+    board again)."""
+    st.session_state[_CONTROLS_KEY] = True
+
+
 def pushed() -> bool:
     """Whether the current run was asked by a pushed change, not by the person.
 
@@ -458,7 +469,14 @@ def listen(
         result = st.session_state.get(key)
         board.on_vote(result.get("vote") if isinstance(result, dict) else None)
 
-    _listener(key=key, data=data, on_rev_change=_pushed, on_vote_change=vote, on_up_change=_rerun)
+    _listener(
+        key=key,
+        data=data,
+        on_rev_change=_pushed,
+        on_vote_change=vote,
+        on_up_change=_rerun,
+        on_controls_change=_controls,
+    )
 
 
 def _poll_seconds() -> float:
@@ -523,6 +541,9 @@ def follow(body: Callable[[], Drawn | None], *, every_seconds: float, key: str) 
 
     def run() -> None:
         if person_acted():  # the person's click came in a pushed change's run
+            st.session_state.pop(_PUSHED_KEY, None)
+            st.rerun(scope="app")
+        if st.session_state.pop(_CONTROLS_KEY, False):  # the page's inputs must follow
             st.session_state.pop(_PUSHED_KEY, None)
             st.rerun(scope="app")
         try:
