@@ -255,6 +255,31 @@ def test_a_pages_svg_is_drawn_once_in_a_process_of_its_own() -> None:
     assert chart_svg.drawn(spec) == svg
 
 
+def test_the_drawing_process_stops_with_the_server_dropping_what_is_queued() -> None:
+    """At exit the drawings not started are dropped and the drawing process stopped:
+    concurrent.futures would otherwise join it after every queued drawing, and a server
+    told to stop waited for them."""
+    specs = [
+        chart_svg.svg_spec(charts.value_effort_chart(features(30), width=400, title=f"Q{i}"))
+        for i in range(6)
+    ]
+    for spec in specs:
+        chart_svg.drawn(spec)
+    pool = chart_svg._process
+    assert pool is not None
+    workers = list(pool._processes.values())
+    futures = [chart_svg._pending[chart_svg.digest(spec)] for spec in specs[1:]]
+    chart_svg._stop()
+    assert chart_svg._process is None
+    for worker in workers:
+        worker.join(timeout=30)
+        assert not worker.is_alive()
+    assert all(f.cancelled() or f.done() for f in futures)
+    assert any(f.cancelled() for f in futures), "the queued drawings are dropped"
+    # a later drawing starts the process again
+    assert chart_svg.drawn(specs[0], wait=120.0) is not None
+
+
 def test_width_none_fills_the_container_and_an_int_is_the_whole_width() -> None:
     page = charts.value_effort_chart(features(10)).to_dict()
     assert page["width"] == "container"

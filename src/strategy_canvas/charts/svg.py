@@ -99,7 +99,25 @@ def _worker() -> ProcessPoolExecutor:
             mp_context=multiprocessing.get_context("spawn"),  # the server has threads
             initializer=_started,
         )
+        # concurrent.futures joins its workers as the interpreter exits, after every
+        # drawing still queued: a server told to stop waited for them (more than ten
+        # seconds under load). Hooks registered later run first: the drawings are
+        # dropped, and the worker stopped, before that join.
+        threading._register_atexit(_stop)  # type: ignore[attr-defined]
     return _process
+
+
+def _stop() -> None:
+    """Drop the drawings not started and stop the drawing process (at exit)."""
+    global _process
+    with _lock:
+        process, _process = _process, None
+    if process is None:
+        return
+    workers = list((getattr(process, "_processes", None) or {}).values())
+    process.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
 
 
 def _done(key: str, future: Future[str]) -> None:
@@ -124,7 +142,10 @@ def drawn(spec: Mapping[str, Any], *, wait: float = 0.0) -> str | None:
                 future = _worker().submit(render, dict(spec))
             except RuntimeError:  # the process died (BrokenProcessPool): start another
                 _process = None
-                future = _worker().submit(render, dict(spec))
+                try:
+                    future = _worker().submit(render, dict(spec))
+                except RuntimeError:  # the interpreter is exiting
+                    return None
             _pending[key] = future
             future.add_done_callback(partial(_done, key))
     try:
