@@ -307,3 +307,38 @@ def test_a_board_read_for_every_screen_is_each_viewers_own(
     assert HOSTILE in shown[bob].notes["text"].tolist()
     mine = shown[bob].notes.set_index("text")
     assert int(mine.loc[HOSTILE, "my_votes"]) == 1
+
+
+def test_a_room_asking_at_once_is_answered(
+    app: Any, sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fifteen screens fetch the board in the same moment (a change pushed to a room),
+    each holding its read's connection: each is answered. Reading the shared rows in a
+    session of its own made every fetch wait for a second connection of the pool's
+    fifteen, held by the others: the screens froze."""
+    import threading
+
+    del app  # its settings: the route's database
+    screens = 15  # SQLAlchemy's pool: 5 connections and 10 more
+    with db.session_scope(sqlite_engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Busy room"})
+        started = ws.start_workshop(session=session, canvas_token=canvas.token, title="Room")
+        tokens = [
+            ws.join(session=session, display_name=f"P{i}", link_token=started.link_token).token
+            for i in range(screens - 1)
+        ]
+        ws.add_note(session=session, participant_token=tokens[0], step=1, text="First")
+    tokens.append(started.facilitator_key)
+    together = threading.Barrier(screens, timeout=20)
+    view = ws.workshop_view
+
+    def at_once(**kwargs: Any) -> ws.WorkshopView:
+        together.wait()  # every fetch has its connection: now they read the board
+        return view(**kwargs)
+
+    monkeypatch.setattr(ws, "workshop_view", at_once)
+    with ThreadPoolExecutor(max_workers=screens) as pool:
+        # (a fetch stuck on the pool fails after SQLAlchemy's 30 s pool timeout)
+        answers = list(pool.map(lambda t: workshop_live.board_payload(t, None), tokens))
+    assert len({a["rev"] for a in answers}) == 1
+    assert sum("First" in a["html"] for a in answers) == 2  # its author's, the facilitator's

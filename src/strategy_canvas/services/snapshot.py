@@ -231,13 +231,6 @@ def _reader(session: Session) -> Session:
     return Session(bind.execution_options(**options), expire_on_commit=False)
 
 
-def consistent_reader(session: Session) -> Session:
-    """A read-only session of its own on ``session``'s database that sees one committed
-    state throughout (REPEATABLE READ on PostgreSQL; a SQLite read transaction does):
-    for a read whose rows are cached under the change counter it read first."""
-    return _reader(session)
-
-
 def load_snapshot(*, session: Session, canvas_token: str, database_url: str = "") -> CanvasSnapshot:
     """Read the canvas, its change counter and every item in one consistent read.
 

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from strategy_canvas import models as m
 from strategy_canvas.lru import LRUCache
-from strategy_canvas.services.snapshot import consistent_reader, database_key
+from strategy_canvas.services.snapshot import database_key
 from strategy_canvas.services.workshops.common import (
     Role,
     check_step,
@@ -183,8 +183,9 @@ def _read_rows(session: Session, workshop: m.Workshop, step: int) -> _StepRows:
 
 def _step_rows(session: Session, workshop: m.Workshop, step: int, *, shared: bool) -> _StepRows:
     """The step's rows; ``shared``: from the process's cache, keyed by the canvas's
-    change counter read in the same consistent read (every write bumps it), so the
-    sixteen screens of a room read a change's notes once."""
+    change counter read first (every write bumps it; rows read after it may show a
+    later state, never an earlier one), so the sixteen screens of a room read a
+    change's notes once."""
     if not shared:
         return _read_rows(session, workshop, step)
     counter = session.exec(
@@ -200,14 +201,13 @@ def board(*, session: Session, viewer_token: str, step: int, shared: bool = Fals
     """The notes, themes and votes of ``step`` as the holder of ``viewer_token`` may see
     them (see :class:`Board`; the filtering happens here, not in the page).
 
-    ``shared`` (the live screens' reads): read in one consistent read of its own (what
-    is committed now, whatever ``session`` holds), the step's rows shared with every
-    other viewer of the same change; the filtering is the same."""
+    ``shared`` (the live screens' reads, in read-only sessions): the step's rows are
+    shared with every other viewer of the same change (keyed by the canvas's change
+    counter, read just before them in ``session``); the filtering is the same. In
+    ``session``, not a session of its own: sixteen screens asking at once would each
+    hold two of the pool's connections and wait for a third."""
     check_step(step)
-    if not shared:
-        return _board(session, viewer_token, step, shared=False)
-    with consistent_reader(session) as reader:
-        return _board(reader, viewer_token, step, shared=True)
+    return _board(session, viewer_token, step, shared=shared)
 
 
 def _board(session: Session, viewer_token: str, step: int, *, shared: bool) -> Board:
