@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 DEFAULT_K = scoring.DEFAULT_TOP_K
 DRAWS = scoring.ROBUSTNESS_DRAWS
-#: the value-vs-effort matrix's width on the page (it fits the tab at 1024 px)
+#: the width of the tab's charts on the page (they fit the tab at 1024 px; the tab
+#: spans the page, where a board column's chart width left half of it empty at 1440 px)
 MATRIX_WIDTH = 600
 #: how many features the robustness check describes in words before the full table
 SENTENCES_SHOWN = 15
@@ -195,6 +196,7 @@ def ranking_panel(frames: Frames, framework: str) -> None:
             features, framework, criteria_df=criteria, scores_df=scores, width=width
         ),
         (framework,),
+        width=MATRIX_WIDTH,
         folded="The ranking as a chart",  # under the table it draws: sent only when asked
     )
 
@@ -283,6 +285,7 @@ def robustness_panel(frames: Frames, framework: str, k: int) -> None:
         "robustness",
         lambda width: charts.robustness_chart(result(), k=k, width=width),
         (framework, k),
+        width=MATRIX_WIDTH,
     )
     sentences: Sentences = chart_view.cached(
         frames, "prio.sentences", lambda: robustness_sentences(result()), (framework, k)
