@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import cache, partial
@@ -85,10 +86,21 @@ def render(spec: Mapping[str, Any]) -> str:
     return svg
 
 
-def _started() -> None:
-    """In the drawing process, once: a lower priority, and vl-convert ready."""
+def _started(server: int) -> None:
+    """In the drawing process, once: a lower priority, a watch on the server, and
+    vl-convert ready."""
     os.nice(NICE)
+    threading.Thread(target=_watch, args=(server,), daemon=True).start()
     _register_fonts()
+
+
+def _watch(server: int) -> None:
+    """In the drawing process: end it once the server that started it is gone (a
+    server that is killed, or exits without its interpreter's exit hooks, left it
+    waiting for work forever)."""
+    while os.getppid() == server:
+        time.sleep(1)
+    os._exit(0)
 
 
 def _worker() -> ProcessPoolExecutor:
@@ -98,6 +110,7 @@ def _worker() -> ProcessPoolExecutor:
             max_workers=1,
             mp_context=multiprocessing.get_context("spawn"),  # the server has threads
             initializer=_started,
+            initargs=(os.getpid(),),
         )
         # concurrent.futures joins its workers as the interpreter exits, after every
         # drawing still queued: a server told to stop waited for them (more than ten
