@@ -32,6 +32,7 @@ which the page was blank and white).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator
@@ -94,13 +95,15 @@ async def events(request: Request) -> Response:
         try:
             sent = HUB.state(canvas_id)
             yield f"retry: {RETRY_MS}\n" + _event(*sent)
-            while True:
+            while not HUB.closing:
                 try:
                     await asyncio.wait_for(waiter.wait(), KEEPALIVE_SECONDS)
                 except TimeoutError:
                     yield ": keep-alive\n\n"
                     continue
                 waiter.clear()
+                if HUB.closing:  # the server stops: end the response, so it can
+                    return
                 now = HUB.state(canvas_id)
                 if now != sent:
                     sent = now
@@ -251,12 +254,34 @@ def warm_up() -> None:
     ui_package.warm_up(get_settings().database_url)
 
 
+def _end_streams_when_stopping() -> None:
+    """Have the web server (uvicorn, under Streamlit) end the event streams as it begins to
+    stop. It waits for every response under way to end before it stops, and for the app's
+    lifespan to end only after that: with one page open, its stream kept a stopped server
+    (Ctrl+C, SIGTERM from a service manager) running until it was killed. The streams end,
+    the server stops at once, and the pages say they are reconnecting."""
+    import uvicorn
+
+    shutdown = uvicorn.Server.shutdown
+    if getattr(shutdown, "ends_streams", False):
+        return
+
+    @functools.wraps(shutdown)
+    async def ending_streams(self: Any, sockets: Any = None) -> None:
+        HUB.close_streams()
+        await shutdown(self, sockets=sockets)
+
+    setattr(ending_streams, "ends_streams", True)  # noqa: B010
+    uvicorn.Server.shutdown = ending_streams  # type: ignore[method-assign]
+
+
 @asynccontextmanager
 async def lifespan(app: Any) -> AsyncIterator[None]:
     """Start the hub and the watcher, warm the process; stop them at the end."""
     global _watcher
     del app
     HUB.start(asyncio.get_running_loop())
+    _end_streams_when_stopping()
     try:
         await run_in_threadpool(warm_up)
     except Exception:  # the pages say what is wrong with the database

@@ -11,13 +11,19 @@
 The stream of the second tab goes through a TCP proxy of the test's own (Playwright
 sends that one request there), so the test can cut it like a lost network: the page,
 its websocket and the server go on as they were.
+
+A server told to stop (Ctrl+C, a service manager's SIGTERM) stops at once although
+pages are listening: it used to wait for their event streams to end, which they never
+did, and ran on until it was killed.
 """
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import subprocess
 import threading
+import urllib.request
 from typing import TYPE_CHECKING
 
 import pytest
@@ -182,3 +188,17 @@ def test_no_stream_means_polling_and_a_dropped_stream_catches_up(
         proxy.close()
         for page in (polling, streaming):
             page.context.close()
+
+
+def test_a_server_told_to_stop_stops_although_a_page_listens(
+    demo_canvas: models.Canvas, app_server: AppServer
+) -> None:
+    url = f"{app_server.url}{live.EVENTS_PATH}?token={demo_canvas.token}"
+    with urllib.request.urlopen(url, timeout=30) as stream:
+        assert stream.readline().startswith(b"retry:")  # the stream is open
+        app_server.process.terminate()
+        try:
+            app_server.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the server did not stop within 10 s of SIGTERM with a stream open")
+        stream.read()  # it ended properly (a stream cut mid-way raises IncompleteRead)

@@ -37,6 +37,8 @@ class Hub:
         self._revision: dict[int, int] = {}
         self._presence: dict[int, int] = {}
         self._waiters: dict[int, set[asyncio.Event]] = {}
+        #: set when the server stops: every stream ends (see :meth:`close_streams`)
+        self._closing = False
 
     # ------------------------------------------------------------------ life cycle
 
@@ -47,7 +49,22 @@ class Hub:
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
+        self._closing = False
         install_commit_hook()
+
+    @property
+    def closing(self) -> bool:
+        """Whether the server is stopping: a stream that wakes up ends."""
+        return self._closing
+
+    def close_streams(self) -> None:
+        """End every event stream (on the loop, as the server begins to stop): the server
+        waits for every response under way to end before it stops, and a stream left
+        open never would. The browsers reconnect by themselves to whatever serves next."""
+        with self._lock:
+            self._closing = True
+            waiters = [w for group in self._waiters.values() for w in group]
+        _set_all(waiters)
 
     def stop(self) -> None:
         self._loop = None
