@@ -10,10 +10,8 @@ import asyncio
 import sys
 import threading
 import time
-from collections.abc import Coroutine, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import Engine
@@ -26,8 +24,7 @@ from strategy_canvas.live.hub import HUB, Hub, announce_commits, install_commit_
 from strategy_canvas.services import canvases, items
 from strategy_canvas.services import workshops as ws
 from strategy_canvas.services.errors import PermissionDenied, ValidationFailed
-
-T = TypeVar("T")
+from tests import asgikit
 
 
 @pytest.fixture
@@ -71,13 +68,6 @@ def _subscribe(hub: Hub, loop: asyncio.AbstractEventLoop, canvas_id: int) -> asy
 
 async def _async(function: object, *args: object) -> object:
     return function(*args)  # type: ignore[operator]
-
-
-def _run_apart(coroutine: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run`` on a thread of its own: the browser tests' Playwright keeps an
-    event loop running on this one when they share a pytest process."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
 
 
 # ------------------------------------------------------------------------- the hub
@@ -189,9 +179,9 @@ def test_the_event_route_sends_the_counter_and_refuses_other_tokens(
     try:
         app = Starlette(routes=server.routes())
         for wrong in ("not-a-canvas-token", "%3Cscript%3E"):
-            status, _, body = _run_apart(_request(app, wrong))
+            status, _, body = asgikit.run_apart(_request(app, wrong))
             assert status == 403 and "does not open" in body
-        status, headers, first = _run_apart(_request(app, canvas.token))
+        status, headers, first = asgikit.run_apart(_request(app, canvas.token))
         assert status == 200
         assert (b"content-type", b"text/event-stream; charset=utf-8") in headers
         assert (b"x-accel-buffering", b"no") in headers  # nginx passes it through at once
@@ -221,21 +211,8 @@ async def _request(app: object, token: str) -> tuple[int, list[tuple[bytes, byte
         if message["type"] == "http.response.body" and message.get("body"):
             got.set()
 
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": live.EVENTS_PATH,
-        "raw_path": live.EVENTS_PATH.encode(),
-        "query_string": f"token={token}".encode(),
-        "headers": [],
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "scheme": "http",
-        "server": ("test", 80),
-        "client": ("127.0.0.1", 1),
-        "root_path": "",
-    }
-    task = asyncio.create_task(app(scope, receive, send))  # type: ignore[operator]
+    request = asgikit.scope(live.EVENTS_PATH, query=f"token={token}")
+    task = asyncio.create_task(app(request, receive, send))  # type: ignore[operator]
     await asyncio.wait_for(got.wait(), 10)
     leave.set()
     await asyncio.wait_for(task, 10)
@@ -275,33 +252,6 @@ def _shell_app() -> object:
     )
 
 
-async def _get(
-    app: object, path: str, headers: list[tuple[bytes, bytes]], method: str = "GET"
-) -> tuple[int, dict[bytes, bytes], bytes]:
-    sent: list[dict[str, object]] = []
-
-    async def receive() -> dict[str, object]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, object]) -> None:
-        sent.append(message)
-
-    scope = {
-        "type": "http", "method": method, "path": path, "raw_path": path.encode(),
-        "query_string": b"", "headers": headers, "http_version": "1.1", "scheme": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"}, "server": ("test", 80),
-        "client": ("127.0.0.1", 1), "root_path": "",
-    }  # fmt: skip
-    await app(scope, receive, send)  # type: ignore[operator]
-    start = next(s for s in sent if s["type"] == "http.response.start")
-    body = b"".join(
-        bytes(s.get("body", b""))
-        for s in sent
-        if s["type"] == "http.response.body"  # type: ignore[arg-type]
-    )
-    return int(start["status"]), dict(start["headers"]), body  # type: ignore[call-overload,arg-type]
-
-
 def test_every_page_opened_shows_a_loading_state_until_it_draws() -> None:
     from strategy_canvas import server
 
@@ -309,7 +259,7 @@ def test_every_page_opened_shows_a_loading_state_until_it_draws() -> None:
     browser = [(b"accept", b"text/html,application/xhtml+xml,*/*;q=0.8"),
                (b"accept-encoding", b"gzip, deflate, br")]  # fmt: skip
     for path in ("/", "/Vision"):  # a deep link is the same page
-        status, headers, body = _run_apart(_get(app, path, browser))
+        status, headers, body = asgikit.run_apart(asgikit.get(app, path, headers=browser))
         assert status == 200 and b"content-encoding" not in headers
         assert body.count(b'id="sc-loading"') == 1
         # before the root the app draws into, and the length says so
@@ -317,11 +267,13 @@ def test_every_page_opened_shows_a_loading_state_until_it_draws() -> None:
         assert int(headers[b"content-length"]) == len(body) == len(PAGE) + len(server.LOADING_HTML)
     # what is not a page opened in a browser passes through as it was
     script = [(b"accept", b"*/*"), (b"accept-encoding", b"gzip, deflate, br")]
-    status, headers, body = _run_apart(_get(app, "/static/app.js", script))
+    status, headers, body = asgikit.run_apart(asgikit.get(app, "/static/app.js", headers=script))
     assert headers[b"content-encoding"] == b"gzip" and b"sc-loading" not in body
-    status, headers, body = _run_apart(_get(app, "/", [(b"accept-encoding", b"gzip")]))
+    status, headers, body = asgikit.run_apart(
+        asgikit.get(app, "/", headers=[(b"accept-encoding", b"gzip")])
+    )
     assert headers[b"content-encoding"] == b"gzip"
-    status, headers, body = _run_apart(_get(app, "/", browser, method="HEAD"))
+    status, headers, body = asgikit.run_apart(asgikit.get(app, "/", headers=browser, method="HEAD"))
     assert b"sc-loading" not in body
 
 

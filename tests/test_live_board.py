@@ -8,7 +8,6 @@ what the viewer can do changes; one change read once per viewer."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +22,7 @@ from strategy_canvas import models as m
 from strategy_canvas.services import canvases
 from strategy_canvas.services import workshops as ws
 from strategy_canvas.ui import workshop_live
+from tests import asgikit
 
 HOSTILE = "<script>alert(1)</script> **bold** # head $x$ [x](y) <img src=x onerror=alert(2)>"
 
@@ -57,38 +57,8 @@ def room(sqlite_engine: Engine) -> tuple[m.Canvas, ws.StartedWorkshop, str, str]
 
 def _get(app: Any, query: str) -> tuple[int, str]:
     """GET the board route through the ASGI app: (status, body)."""
-
-    async def call() -> tuple[int, str]:
-        sent: list[dict[str, Any]] = []
-
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
-
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": live.BOARD_PATH,
-            "raw_path": live.BOARD_PATH.encode(),
-            "query_string": query.encode(),
-            "headers": [],
-            "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": "1.1",
-            "scheme": "http",
-            "server": ("test", 80),
-            "client": ("127.0.0.1", 1),
-            "root_path": "",
-        }
-        await app(scope, receive, send)
-        start = next(s for s in sent if s["type"] == "http.response.start")
-        body = b"".join(s.get("body", b"") for s in sent if s["type"] == "http.response.body")
-        return int(start["status"]), body.decode()
-
-    # on a thread of its own: Playwright may hold an event loop on this one
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, call()).result()
+    status, _, body = asgikit.run_apart(asgikit.get(app, live.BOARD_PATH, query=query))
+    return status, body.decode()
 
 
 def _board(app: Any, token: str, view: int | None = None) -> dict[str, Any]:
