@@ -13,35 +13,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from playwright.sync_api import Page, expect
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from strategy_canvas import db
 from strategy_canvas.services import canvases
 from strategy_canvas.services import workshops as ws
+from tests.browser.ui_helpers import ScriptRuns
 
 if TYPE_CHECKING:  # fixtures' types; tests/ is not a package
     from conftest import AppServer, BrowserDatabase
 
 HOSTILE = "<script>alert(1)</script> **bold** # head $x$ [x](y)"
-
-
-class Runs:
-    """Counts the script runs the server finished for one tab (read from its websocket)."""
-
-    def __init__(self, page: Page) -> None:
-        self.finished = 0
-        page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
-
-    def _frame(self, payload: Any) -> None:
-        if not isinstance(payload, bytes):
-            return
-        message = ForwardMsg()
-        try:
-            message.ParseFromString(payload)
-        except Exception:
-            return
-        if message.WhichOneof("type") == "script_finished":
-            self.finished += 1
 
 
 def _settled(page: Page) -> None:
@@ -68,7 +49,7 @@ def test_a_pushed_change_is_drawn_in_place_and_a_phase_change_brings_the_control
         with db.session_scope(browser_db.engine) as session:
             return action(session=session, **kwargs)
 
-    runs = Runs(page)
+    runs = ScriptRuns(page)
     page.goto(f"{app_server.url}/Workshop?p={ada}")
     board = page.locator(".sc-live-board")
     expect(board.get_by_text("Step 1 of 5 · Problem & audience")).to_be_visible()

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from playwright.sync_api import Page, WebSocket, expect
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from playwright.sync_api import Page, expect
 
 from strategy_canvas import db
 from strategy_canvas.services import canvases, items
+from tests.browser.ui_helpers import ScriptRuns
 
 if TYPE_CHECKING:  # fixtures' types; tests/ is not a package
     from conftest import AppServer, BrowserDatabase
@@ -26,19 +26,7 @@ def test_a_save_draws_the_board_once(
 ) -> None:
     with db.session_scope(browser_db.engine) as session:
         token = canvases.create_canvas(session=session, canvas_in={"name": "Once"}).token
-    runs: list[str] = []
-
-    def frame(payload: bytes | str) -> None:
-        if isinstance(payload, bytes):
-            message = ForwardMsg()
-            message.ParseFromString(payload)
-            if message.WhichOneof("type") == "script_finished":
-                runs.append("finished")
-
-    def socket(ws: WebSocket) -> None:
-        ws.on("framereceived", frame)
-
-    page.on("websocket", socket)
+    runs = ScriptRuns(page)
     page.goto(f"{app_server.url}/Problem_and_audience?canvas={token}")
     main = page.get_by_test_id("stMain")
     app = page.get_by_test_id("stApp")
@@ -49,17 +37,18 @@ def test_a_save_draws_the_board_once(
         title.press("Tab")  # Streamlit takes the value; the page reruns
         for _ in range(20):  # quiet: the person's arrival (presence) has been drawn too
             expect(app).to_have_attribute("data-test-script-state", "notRunning")
-            runs.clear()
+            before = runs.finished
             page.wait_for_timeout(1000)
-            if not runs:
+            if runs.finished == before:
                 break
+        saved_from = runs.finished
         main.locator('[class*="st-key-ed-"][class*="-save"] button').click()
         expect(main.get_by_text(f"Added problem “{text}”").first).to_be_visible()
         expect(title).to_have_value("")
         expect(main.get_by_text(text).first).to_be_visible()  # on the board
         page.wait_for_timeout(1500)  # time for a pushed rerun to come
         expect(app).to_have_attribute("data-test-script-state", "notRunning")
-        assert runs == ["finished"], "one run for one save"
+        assert runs.finished == saved_from + 1, "one run for one save"
         with db.session_scope(browser_db.engine, readonly=True) as session:
             saved = items.list_items(session=session, canvas_token=token, kind="problem")
         assert [p.title for p in saved][-1] == text

@@ -7,8 +7,11 @@ helpers locate only current elements and retry a choice.
 
 from __future__ import annotations
 
+from typing import Any
+
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 
 def live(page: Page, label: str) -> Locator:
@@ -38,3 +41,23 @@ def open_part(page: Page, part: str) -> None:
     target = page.locator('[data-stale="false"]').get_by_role("radio", name=part, exact=True)
     target.click()
     expect(target).to_have_attribute("aria-checked", "true")
+
+
+class ScriptRuns:
+    """Counts the script runs the server finished for one tab (read from its websocket):
+    what tells a page drawn by a run from one the browser patched by itself."""
+
+    def __init__(self, page: Page) -> None:
+        self.finished = 0
+        page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
+
+    def _frame(self, payload: Any) -> None:
+        if not isinstance(payload, bytes):
+            return
+        message = ForwardMsg()
+        try:
+            message.ParseFromString(payload)
+        except Exception:
+            return
+        if message.WhichOneof("type") == "script_finished":
+            self.finished += 1
