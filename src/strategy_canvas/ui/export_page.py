@@ -163,11 +163,11 @@ def export_panel(ctx: PageContext) -> None:
                 jobs.append(((*at, "cover"), partial(cover, url, token, request)))
             return jobs
 
-        made_now = [work for _, work in jobs_at(ctx.revision)]
-        parts: list[Callable[[], bytes]] = made_now
+        jobs = jobs_at(ctx.revision)
+        parts: list[Callable[[], bytes]] = [work for _, work in jobs]
         if ctx.settings.export_ahead:
             ready.watch(url, token, jobs_at)
-            futures = ready.prepare_all(jobs_at(ctx.revision), canvas=(url, token))
+            futures = ready.prepare_all(jobs, canvas=(url, token))
             parts = [partial(ready.wait, future) for future in futures]
         if st.button(
             "Prepare the export",
