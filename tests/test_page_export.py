@@ -41,6 +41,26 @@ def test_prepare_preview_and_download(seeded: models.Canvas, fmt: str) -> None:
         assert at.code and seeded.name.split(" ")[0] in at.code[0].value
 
 
+@pytest.mark.parametrize(
+    ("name", "start"),
+    [
+        ("Küchenplaner 2027 — Straße & Café", "kuchenplaner-2027-strasse-cafe-2"),
+        ("製品戦略", "canvas-2"),
+    ],
+)
+def test_the_file_is_named_after_the_canvas_in_plain_letters(
+    app_engine: Engine, name: str, start: str
+) -> None:
+    with db.session_scope(app_engine) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": name}).token
+    at = open_page(PAGE, canvas=token)
+    at.radio(key="export.format").set_value("md").run()
+    at.button(key="export.prepare").click().run(timeout=120)
+    assert not at.exception
+    (download,) = at.get("download_button")
+    assert download.proto.label.startswith(f"Download {start}")  # the date follows
+
+
 def test_choosing_no_step_says_so(seeded: models.Canvas) -> None:
     at = open_page(PAGE, canvas=seeded.token)
     at.button_group(key="export.steps").set_value([]).run()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
@@ -79,7 +80,11 @@ STEP_PILLS = {
 
 
 def _file_name(canvas_name: str, fmt: str) -> str:
-    slug = re.sub(r"[^A-Za-z0-9]+", "-", canvas_name).strip("-").lower()[:60] or "canvas"
+    """The download's name: the canvas's name in plain letters ("Küchenplaner 2027" ->
+    kuchenplaner-2027; ß -> ss), the kind of file and today's date."""
+    plain = unicodedata.normalize("NFKD", canvas_name.replace("ß", "ss"))
+    plain = plain.encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()[:60] or "canvas"
     extra = "-" + fmt.removeprefix("csv_") if fmt.startswith("csv_") else ""
     return f"{slug}{extra}-{date.today():%Y-%m-%d}.{SUFFIX[fmt]}"
 
