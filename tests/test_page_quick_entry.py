@@ -47,6 +47,19 @@ def _paste(at: AppTest, kind: str, text: str) -> AppTest:
     return click(at, f"bulk.{kind}.add")
 
 
+def test_the_way_of_entry_follows_the_person_to_the_next_item_type(
+    app_engine: Engine, canvas: models.Canvas
+) -> None:
+    at = _many(open_page(steps.STEPS[1].page, canvas=canvas.token), 1, "problem")
+    choose_kind(at, 1, "persona")  # pasting problems, then turning to the personas
+    assert at.segmented_control(key=step_page._mode_key(1, "persona")).value == "many"
+    at.segmented_control(key=step_page._mode_key(1, "persona")).set_value("one").run()
+    choose_kind(at, 1, "alternative")  # a kind not entered yet takes the last way chosen
+    assert at.segmented_control(key=step_page._mode_key(1, "alternative")).value == "one"
+    choose_kind(at, 1, "problem")  # a kind keeps the way chosen for it
+    assert at.segmented_control(key=step_page._mode_key(1, "problem")).value == "many"
+
+
 def test_many_personas_pasted_from_a_spreadsheet_are_added_at_once(
     app_engine: Engine, canvas: models.Canvas
 ) -> None:

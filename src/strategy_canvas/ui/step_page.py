@@ -141,16 +141,27 @@ def _mode_key(step: int | None, kind: str) -> str:
     return f"step{step}.mode.{kind}"
 
 
+def _modes_key(step: int | None) -> str:
+    """The ways chosen on a step, by kind, and the last one (under ``None``): kept
+    apart from the widget's own key, which Streamlit drops once the widget is not drawn
+    (the editor shows one kind at a time)."""
+    return f"step{step}.modes"
+
+
 def entry_mode(ctx: PageContext, kind: str) -> str:
     """How items of ``kind`` are entered (:data:`quick_entry.MODES`): one at a time,
-    many at once, or from features; remembered per step and kind for the session."""
+    many at once, or from features; remembered per step and kind for the session. A
+    kind not entered yet starts in the way last chosen on the step (someone pasting
+    problems goes on pasting when they turn to personas), if the kind offers it."""
     ways = quick_entry.modes(kind)
     if len(ways) == 1:
         return ways[0]
     key = _mode_key(ctx.step, kind)
+    chosen: dict[str | None, str] = st.session_state.setdefault(_modes_key(ctx.step), {})
     if st.session_state.get(key) not in ways:
-        st.session_state[key] = ways[0]
-    return str(
+        start = next((m for m in (chosen.get(kind), chosen.get(None)) if m in ways), ways[0])
+        st.session_state[key] = start
+    mode = str(
         st.segmented_control(
             "How to enter them",
             ways,
@@ -161,6 +172,8 @@ def entry_mode(ctx: PageContext, kind: str) -> str:
             width="stretch",
         )
     )
+    chosen[kind] = chosen[None] = mode
+    return mode
 
 
 def section(
