@@ -141,6 +141,7 @@ def test_the_controls_signature_moves_with_what_the_viewer_can_do(
     _, started, ann, bob = room
     key = started.facilitator_key
     first = _board(app, bob)
+    first_wall = _board(app, started.link_token)["controls"]
     with db.session_scope(sqlite_engine) as session:
         note = ws.add_note(session=session, participant_token=ann, step=1, text="Cheaper plans")
         ws.reveal(session=session, facilitator_key=key, step=1, what="notes")
@@ -149,11 +150,15 @@ def test_the_controls_signature_moves_with_what_the_viewer_can_do(
     assert "Cheaper plans" in _shown(shown["html"])[0]
     assert shown["controls"] == first["controls"]  # a note and a reveal: no run needed
     assert "data-vote" not in shown["html"]  # no voting yet
+    desk = _board(app, key)
 
     with db.session_scope(sqlite_engine) as session:
         ws.set_phase(session=session, facilitator_key=key, phase="vote")
     voting = _board(app, bob)
-    assert voting["controls"] != shown["controls"]  # the page's inputs must follow
+    # the facilitator's controls follow the phase; a participant's inputs read no phase
+    # outside step 3's scores (the vote buttons are the board's): no run for them
+    assert _board(app, key)["controls"] != desk["controls"]
+    assert voting["controls"] == shown["controls"]
     assert f'data-vote="note:{note.id}:1:0"' in voting["html"]  # +1, none given yet
     with db.session_scope(sqlite_engine) as session:
         ws.vote(session=session, participant_token=bob, note_id=note.id, seen=0)
@@ -167,6 +172,20 @@ def test_the_controls_signature_moves_with_what_the_viewer_can_do(
     moved = _board(app, bob)
     assert "Step 2 of 5 · Vision" in _shown(moved["html"])[0]
     assert moved["controls"] != voted["controls"] and moved["step"] == 2
+
+    # step 3's score phase brings a participant's blind-score inputs: a run
+    with db.session_scope(sqlite_engine) as session:
+        ws.go_to_step(session=session, facilitator_key=key, step=3)
+    three = _board(app, bob)
+    with db.session_scope(sqlite_engine) as session:
+        ws.set_phase(session=session, facilitator_key=key, phase="score")
+    assert _board(app, bob)["controls"] != three["controls"]
+    # the projector has no inputs: only the end of the workshop moves its signature
+    wall = _board(app, started.link_token)["controls"]
+    assert wall == first_wall
+    with db.session_scope(sqlite_engine) as session:
+        ws.end_workshop(session=session, facilitator_key=key)
+    assert _board(app, started.link_token)["controls"] != wall
 
 
 def test_follow_me_off_shows_the_step_the_participant_chose(

@@ -49,6 +49,10 @@ class ScriptRuns:
 
     def __init__(self, page: Page) -> None:
         self.finished = 0
+        #: of those, the runs that drew something: not cut short by the next run
+        self.completed = 0
+        #: of those, the runs of fragments alone (not the whole page)
+        self.fragment_runs = 0
         page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
 
     def _frame(self, payload: Any) -> None:
@@ -61,3 +65,7 @@ class ScriptRuns:
             return
         if message.WhichOneof("type") == "script_finished":
             self.finished += 1
+            if message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                self.completed += 1
+            if message.script_finished == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+                self.fragment_runs += 1

@@ -37,6 +37,7 @@ writes nothing else as markup).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -45,6 +46,7 @@ from urllib.parse import quote
 
 import streamlit as st
 from streamlit import config as st_config
+from streamlit.errors import StreamlitAPIException
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from strategy_canvas.config import get_settings
@@ -174,8 +176,10 @@ function refresh(s, l) {
       draw(l, d.html, d.nowMs);
       l.drawnRev = Math.max(l.drawnRev, d.rev);
       l.drawnPres = d.pres;
+      l.board.step = d.step;   // the step drawn is the one to stay on if follow-me ends
       if (d.controls !== l.board.controls) {
-        // what the viewer can do changed: the page's inputs follow in a run of the page
+        // what the viewer can do changed: the inputs that depend on it follow in one run
+        // (of their fragment, or of the page: the callback decides)
         l.board.controls = d.controls;
         l.trigger("controls", `${d.rev}.${d.pres}`);
       } else if (d.rev < wanted) {
@@ -395,15 +399,16 @@ def _pushed() -> None:
     st.session_state[_PUSHED_KEY] = True
 
 
-#: set by a board's listener when what the viewer can do changed (see :class:`Board`)
-_CONTROLS_KEY = "push.controls"
-
-
-def _controls() -> None:
-    """A board's listener saw the controls signature change: the run that follows draws
-    the whole page (the fragment's own run would only find that out after reading the
-    board again)."""
-    st.session_state[_CONTROLS_KEY] = True
+def _controls(follow: str | None) -> None:
+    """A board's listener saw the controls signature change: the inputs that depend on
+    it are drawn again in ONE run, in place of the board fragment's own (the board has
+    drawn itself already): the fragment keyed ``follow`` (a participant's inputs), or
+    the whole page (None, or that fragment is not on the page)."""
+    st.session_state.pop(_PUSHED_KEY, None)  # the run that follows is not the board's
+    if follow is not None:
+        with contextlib.suppress(StreamlitAPIException):  # no such fragment: the page
+            st.rerun(follow)
+    st.rerun()
 
 
 def pushed() -> bool:
@@ -425,6 +430,9 @@ class Board(NamedTuple):
     controls: str
     step: int
     on_vote: Callable[[object], None]
+    #: the fragment (its key) holding the inputs that follow the controls signature;
+    #: None: the whole page
+    follow: str | None = None
 
 
 def listen(
@@ -475,7 +483,7 @@ def listen(
         on_rev_change=_pushed,
         on_vote_change=vote,
         on_up_change=_rerun,
-        on_controls_change=_controls,
+        on_controls_change=lambda: _controls(board.follow),
     )
 
 
@@ -541,9 +549,6 @@ def follow(body: Callable[[], Drawn | None], *, every_seconds: float, key: str) 
 
     def run() -> None:
         if person_acted():  # the person's click came in a pushed change's run
-            st.session_state.pop(_PUSHED_KEY, None)
-            st.rerun(scope="app")
-        if st.session_state.pop(_CONTROLS_KEY, False):  # the page's inputs must follow
             st.session_state.pop(_PUSHED_KEY, None)
             st.rerun(scope="app")
         try:

@@ -42,6 +42,7 @@ TITLE = "Workshop"
 NOTE_KEY = "ws.note_text"
 NOTE_RESULT_KEY = "ws.note_result"  # "added", or the error that refused the note
 JOINED_KEY = "ws.just_joined"
+INPUTS_FRAGMENT = "ws.inputs"  # the key of a participant's inputs' fragment
 PAST_SHOWN = 5  # the most recent past workshops, each with its summary
 SCORE_OPTIONS: list[str | int] = ["–", *range(1, 11)]
 
@@ -312,15 +313,32 @@ def seated(ctx: PageContext, seat: state.Seat) -> str | None:
                 facilitate.invite(view.workshop, loaded.presence.total)
             note_form(ctx, token, sync, loaded, step)
         else:
-            _joined_message()
-            note_form(ctx, token, sync, loaded, step)
-            ready_toggle(ctx, token, sync, loaded)
-            step_chooser(sync, step)
-            score_form(ctx, token, sync, loaded, step)
+            st.fragment(lambda: participant_inputs(ctx, token), key=INPUTS_FRAGMENT)()
             personal_link(token)
     with board:
-        live.live(ctx, token)
+        live.live(ctx, token, follow=None if facilitator else INPUTS_FRAGMENT)
     return None
+
+
+def participant_inputs(ctx: PageContext, token: str) -> None:
+    """A participant's inputs that follow the workshop (the note, ready, the step
+    chooser, the blind scores): a fragment of their own, which the live board reruns
+    alone when what they depend on changes (:func:`workshop_state.page_key`: follow-me,
+    the step, the end, ...). So the room's sixteen screens each redraw a handful of
+    inputs, not their whole page; typing in the note box is kept as in a page run."""
+    try:
+        sync = state.read_sync(ctx, token)
+        loaded = state.load(ctx, token, sync)
+    except PermissionDenied:
+        st.rerun()  # the seat is gone: the page says so
+    step = loaded.step
+    st.session_state[state.VIEW_STEP_KEY] = step
+    st.session_state[state.SEEN_KEY] = state.page_key(sync, loaded, step)
+    _joined_message()
+    note_form(ctx, token, sync, loaded, step)
+    ready_toggle(ctx, token, sync, loaded)
+    step_chooser(sync, step)
+    score_form(ctx, token, sync, loaded, step)
 
 
 def _facilitator_undo(ctx: PageContext, key: str) -> None:

@@ -487,12 +487,15 @@ def voted(ctx: PageContext, token: str, value: object) -> None:
 # --------------------------------------------------------------------- the fragment
 
 
-def live(ctx: PageContext, token: str, *, projector: bool = False) -> None:
+def live(
+    ctx: PageContext, token: str, *, projector: bool = False, follow: str | None = None
+) -> None:
     """The live board as a fragment that follows the workshop. Where this process
     serves the event stream, the board is the listener element itself: it fetches the
     board again from :func:`board_payload` on each pushed change and redraws it without
-    a Streamlit run, asking for one only when the controls signature changed (or a vote
-    is cast). Else the fragment polls every ``live_sync_seconds``."""
+    a Streamlit run, asking for one only when the controls signature changed (a run of
+    the fragment keyed ``follow`` that holds the viewer's inputs, else of the page) or
+    a vote is cast. Else the fragment polls every ``live_sync_seconds``."""
 
     def tick() -> push.Drawn:
         try:
@@ -517,7 +520,9 @@ def live(ctx: PageContext, token: str, *, projector: bool = False) -> None:
             loaded.view.workshop.canvas_id,
             sync.revision,
             token if seated else None,
-            push.Board(shown.html, shown.controls, step, lambda value: voted(ctx, token, value)),
+            push.Board(
+                shown.html, shown.controls, step, lambda value: voted(ctx, token, value), follow
+            ),
         )
 
     cards.style()

@@ -351,13 +351,22 @@ def can_contribute(sync: workshops.SyncState, loaded: Loaded, step: int) -> bool
 
 
 def page_key(sync: workshops.SyncState, loaded: Loaded, step: int) -> tuple[Any, ...]:
-    """What the inputs outside the live board depend on. When it changes the whole
-    page is drawn again; any other change reaches the screen through the live board
-    alone, so nobody's typing is thrown away by someone else's change."""
+    """What the inputs outside the live board depend on, for this viewer's role. When
+    it changes those inputs are drawn again; any other change reaches the screen through
+    the live board alone, so nobody's typing is thrown away by someone else's change.
+
+    Only what the role's inputs read counts, so that a change a screen need not follow
+    costs it no run: the facilitator's controls follow the phase; a participant's inputs
+    (the note, ready, the step chooser, the blind scores) read the phase only for step
+    3's scores (the vote buttons are the board's own); the projector has none."""
+    role = loaded.view.role
+    if role == "audience":
+        return (sync.status,)
+    scoring = step == 3 and sync.phase == "score"
     return (
         sync.status,
         step,
-        sync.phase,
+        sync.phase if role == "facilitator" else scoring,
         sync.follow_me,
         can_contribute(sync, loaded, step),
         loaded.step_flag(3, "scores_revealed") if step == 3 else None,
