@@ -245,6 +245,24 @@ def test_an_empty_canvas_renders_with_empty_states(session: Session, tmp_path: P
         assert squash(phrase) in flat, phrase
 
 
+def test_a_chart_with_nothing_to_draw_is_left_out_not_printed_as_an_empty_box(
+    session: Session, tmp_path: Path
+) -> None:
+    token = canvases.create_canvas(session=session, canvas_in={"name": "RICE only"}).token
+    for n in range(1, 4):  # scored for RICE, never given a value: nothing for value vs effort
+        items.create_item(
+            session=session,
+            canvas_token=token,
+            kind="feature",
+            data={"title": f"Feature {n}", "reach": 100 * n, "impact": 2, "confidence": 80,
+                  "effort": n},
+        )  # fmt: skip
+    flat = squash(pdf_text(pdf.render_pdf(session=session, canvas_token=token), tmp_path))
+    assert squash("Features ranked by RICE") in flat
+    assert squash("Value vs effort") not in flat
+    assert squash("No data yet") not in flat
+
+
 # ---------------------------------------------------------------- hostile input
 
 LONG_WORD = ("Pneumonoultramicroscopicsilicovolcanoconiosis" * 7)[:300]

@@ -92,13 +92,22 @@ def single_width(width: int | None) -> int | str:
 
 
 def empty_chart(title: str, width: int | None, message: str = EMPTY_TEXT) -> alt.Chart:
-    """The empty state: the chart's title and a clear message in place of marks."""
+    """The empty state: the chart's title and a clear message in place of marks
+    (:func:`is_empty` tells it)."""
     chart = (
         alt.Chart(pd.DataFrame({"message": [message]}))
         .mark_text(fontSize=14, color=MUTED)
         .encode(text=alt.Text("message:N"))
     )
-    return finish_chart(chart, title=title, width=single_width(width), height=120)
+    chart = finish_chart(chart, title=title, width=single_width(width), height=120)
+    return set_top_level(chart, usermeta={"empty": True})
+
+
+def is_empty(chart: Any) -> bool:
+    """Whether ``chart`` is the empty state of :func:`empty_chart` (a page shows it;
+    the PDF leaves it out rather than print a box that says there is nothing)."""
+    meta = getattr(chart, "usermeta", None)
+    return isinstance(meta, dict) and meta.get("empty") is True
 
 
 def column_of(df: pd.DataFrame, name: str, default: Any = None) -> pd.Series:

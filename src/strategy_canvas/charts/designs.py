@@ -131,7 +131,7 @@ def value_effort_chart(
         data["persona"] = text_of(df, "persona")
     data = data.dropna(subset=["value", "effort"])
     if data.empty:
-        return empty_chart(title, width)
+        return empty_chart(title, width, f"{EMPTY_TEXT}: no feature has a value and an effort")
     data = in_list_order(data)
     split = float(quadrants.attrs["effort_threshold"])
     top = scoring.VALUE_THRESHOLD

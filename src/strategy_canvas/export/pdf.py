@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from strategy_canvas import charts, scoring
 from strategy_canvas.charts import svg as chart_svg
+from strategy_canvas.charts.common import is_empty
 from strategy_canvas.export import report_data
 from strategy_canvas.lru import LRUCache
 from strategy_canvas.services.changes import Diff
@@ -339,7 +340,7 @@ def _chart_svgs(
             svg = _svg_cache.get(by_input)
         if svg is None:
             chart = build(frames, width)
-            if chart is None:  # nothing to draw (e.g. no readings yet)
+            if chart is None or is_empty(chart):  # nothing to draw (no readings yet)
                 continue
             spec = _spec(chart)
             text = json.dumps(spec, sort_keys=True, default=str).encode()
