@@ -328,7 +328,7 @@ def participant_inputs(ctx: PageContext, token: str) -> None:
     inputs, not their whole page; typing in the note box is kept as in a page run."""
     try:
         sync = state.read_sync(ctx, token)
-        loaded = state.load(ctx, token, sync)
+        loaded = state.read_inputs(ctx, token, sync)
     except PermissionDenied:
         st.rerun()  # the seat is gone: the page says so
     step = loaded.step
@@ -389,7 +389,11 @@ def _add_note(ctx: PageContext, token: str, step: int) -> None:
 
 
 def note_form(
-    ctx: PageContext, token: str, sync: workshops.SyncState, loaded: state.Loaded, step: int
+    ctx: PageContext,
+    token: str,
+    sync: workshops.SyncState,
+    loaded: state.Loaded | state.Inputs,
+    step: int,
 ) -> None:
     """Add a note: outside the live board, so a refresh never touches the typing."""
     if sync.status != "active":
@@ -426,7 +430,7 @@ def note_form(
 
 
 def ready_toggle(
-    ctx: PageContext, token: str, sync: workshops.SyncState, loaded: state.Loaded
+    ctx: PageContext, token: str, sync: workshops.SyncState, loaded: state.Loaded | state.Inputs
 ) -> None:
     me = loaded.view.me
     if me is None or sync.status != "active":
@@ -466,7 +470,11 @@ def step_chooser(sync: workshops.SyncState, step: int) -> None:
 
 
 def score_form(
-    ctx: PageContext, token: str, sync: workshops.SyncState, loaded: state.Loaded, step: int
+    ctx: PageContext,
+    token: str,
+    sync: workshops.SyncState,
+    loaded: state.Loaded | state.Inputs,
+    step: int,
 ) -> None:
     """Step 3, score phase: value and effort per feature, privately."""
     scores = loaded.scores

@@ -223,18 +223,59 @@ class Loaded:
 
     @functools.cached_property
     def _flags(self) -> dict[tuple[int, str], bool]:
-        """(step, flag) -> its lock or reveal, read once (every draw asks several times;
-        column by column: ``to_dict("records")`` cost more than the rest of a check)."""
-        steps = self.steps
-        flags: dict[tuple[int, str], bool] = {}
-        for column in steps.columns:
-            if column != "step":
-                for step, value in zip(steps["step"].tolist(), steps[column].tolist(), strict=True):
-                    flags[int(step), str(column)] = bool(value) if value is not None else False
-        return flags
+        return _step_flags(self.steps)
 
     def step_flag(self, step: int, flag: str) -> bool:
         return self._flags.get((step, flag), False)
+
+
+def _step_flags(steps: pd.DataFrame) -> dict[tuple[int, str], bool]:
+    """(step, flag) -> its lock or reveal, read once (every draw asks several times;
+    column by column: ``to_dict("records")`` cost more than the rest of a check)."""
+    flags: dict[tuple[int, str], bool] = {}
+    for column in steps.columns:
+        if column != "step":
+            for step, value in zip(steps["step"].tolist(), steps[column].tolist(), strict=True):
+                flags[int(step), str(column)] = bool(value) if value is not None else False
+    return flags
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What a participant's inputs read (their seat, the steps' locks and reveals, step
+    3's scores): no board and no presence, which only the live board shows."""
+
+    view: workshops.WorkshopView
+    scores: workshops.ScoreSummary | None
+    step: int
+
+    @functools.cached_property
+    def _flags(self) -> dict[tuple[int, str], bool]:
+        return _step_flags(self.view.steps)
+
+    def step_flag(self, step: int, flag: str) -> bool:
+        return self._flags.get((step, flag), False)
+
+
+def read_inputs(ctx: PageContext, token: str, sync: workshops.SyncState) -> Inputs:
+    """What a participant's inputs read at ``sync``: from what the page's run loaded
+    when it is of this revision and step, else read afresh without the board (the
+    inputs' own run, when the step or phase moved: the board draws itself)."""
+    cached: Loaded | None = st.session_state.get(CACHE_KEY)
+    if (
+        cached is not None
+        and cached.token == token
+        and cached.revision == sync.revision
+        and cached.view.workshop.id == sync.workshop_id
+        and cached.step == shown_step(sync, cached.view.role)
+    ):
+        return Inputs(cached.view, cached.scores, cached.step)
+    with ctx.read() as session:
+        view = workshops.workshop_view(session=session, viewer_token=token)
+        step = shown_step(sync, view.role)
+        scoring = step == 3 and sync.phase == "score"
+        scores = workshops.score_summary(session=session, viewer_token=token) if scoring else None
+    return Inputs(view, scores, step)
 
 
 def shown_step(sync: workshops.SyncState, role: str) -> int:
@@ -337,7 +378,7 @@ def drop_cache() -> None:
     st.session_state.pop(CACHE_KEY, None)
 
 
-def can_contribute(sync: workshops.SyncState, loaded: Loaded, step: int) -> bool:
+def can_contribute(sync: workshops.SyncState, loaded: Loaded | Inputs, step: int) -> bool:
     """Whether this viewer may add, vote and score in ``step`` now (the services
     decide; this only keeps the inputs from inviting what would be refused)."""
     role = loaded.view.role
@@ -350,7 +391,7 @@ def can_contribute(sync: workshops.SyncState, loaded: Loaded, step: int) -> bool
     return not (sync.time_is_up and sync.timer_read_only)
 
 
-def page_key(sync: workshops.SyncState, loaded: Loaded, step: int) -> tuple[Any, ...]:
+def page_key(sync: workshops.SyncState, loaded: Loaded | Inputs, step: int) -> tuple[Any, ...]:
     """What the inputs outside the live board depend on, for this viewer's role. When
     it changes those inputs are drawn again; any other change reaches the screen through
     the live board alone, so nobody's typing is thrown away by someone else's change.
