@@ -2,10 +2,11 @@
 
 A change written by another process (a participant's note, the facilitator's reveal)
 reaches Ada's open screen through the event stream and the board's route, and is drawn
-in place with no Streamlit run: the websocket carries no "script finished" for it. A
-change of what she can do (the vote phase, the next step) brings the page's controls
-with a run; her vote, cast with the board's own button, is counted once; user text
-stays text.
+in place with no Streamlit run: the websocket carries no "script finished" for it; so
+is the vote phase (her inputs read no phase: the vote buttons are the board's). A
+change of what her inputs show (follow-me to the next step, step 3's score phase)
+brings them with ONE run, of their fragment alone, and keeps what she typed; her vote,
+cast with the board's own button, is counted once; user text stays text.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from playwright.sync_api import Page, expect
 
 from strategy_canvas import db
-from strategy_canvas.services import canvases
+from strategy_canvas.services import canvases, items
 from strategy_canvas.services import workshops as ws
 from tests.browser.ui_helpers import ScriptRuns
 
@@ -31,11 +32,17 @@ def _settled(page: Page) -> None:
     expect(page.get_by_test_id("stApp")).to_have_attribute("data-test-script-state", "notRunning")
 
 
-def test_a_pushed_change_is_drawn_in_place_and_a_phase_change_brings_the_controls(
+def test_a_pushed_change_is_drawn_in_place_and_a_phase_change_costs_one_run_at_most(
     app_server: AppServer, browser_db: BrowserDatabase, page: Page
 ) -> None:
     with db.session_scope(browser_db.engine) as session:
         canvas = canvases.create_canvas(session=session, canvas_in={"name": "Patched"})
+        items.create_item(
+            session=session,
+            canvas_token=canvas.token,
+            kind="feature",
+            data={"title": "Offline mode"},
+        )
         started = ws.start_workshop(
             session=session, canvas_token=canvas.token, title="Room", anonymous_notes=False
         )
@@ -105,4 +112,15 @@ def test_a_pushed_change_is_drawn_in_place_and_a_phase_change_brings_the_control
     assert runs.completed == before + 1, f"follow-me cost {runs.completed - before} runs"
     assert runs.fragment_runs == fragments + 1, "follow-me ran the whole page"
     expect(page.get_by_label("Add a note to step 2", exact=True)).to_have_value("Half a thought")
+
+    # step 3's score phase brings her blind-score inputs, again with one fragment run
+    write(ws.go_to_step, facilitator_key=key, step=3)
+    expect(page.get_by_label("Add a note to step 3", exact=True)).to_be_visible()
+    _settled(page)
+    before, fragments = runs.completed, runs.fragment_runs
+    write(ws.set_phase, phase="score", facilitator_key=key)
+    expect(page.get_by_text("Your blind scores")).to_be_visible()
+    expect(page.get_by_text("Offline mode", exact=True).first).to_be_visible()
+    _settled(page)
+    assert (runs.completed, runs.fragment_runs) == (before + 1, fragments + 1)
     assert page.get_by_test_id("stException").count() == 0
