@@ -547,3 +547,30 @@ def test_after_an_edit_only_the_charts_of_the_edited_items_are_built_again(
     pdf.render_pdf(session=session, canvas_token=demo_token)
     assert built == ["flaws"]
     assert set(pdf.CHART_INPUTS) == set(pdf.CHARTS)
+
+
+def test_typst_keeps_no_stale_report_between_compiles(
+    session: Session, demo_token: str, tmp_path: Path
+) -> None:
+    """Typst is handed the report as files and keeps a memo of its compiles by their
+    content: an edit after a report (and after the cover's preview, which reads the same
+    files with ``cover-only``) shows in the next one, and the preview's flag does not
+    stay behind."""
+    feature = items.list_items(session=session, canvas_token=demo_token, kind="feature")[0]
+    title = feature.title
+    before = pdf.render_pdf(session=session, canvas_token=demo_token)
+    pdf.render_preview(session=session, canvas_token=demo_token)
+    items.update_item(
+        session=session,
+        canvas_token=demo_token,
+        kind="feature",
+        item_id=feature.id,
+        changes={"title": "Zebra crossing for the memo"},
+        expected_version=feature.version,
+    )
+    after = pdf.render_pdf(session=session, canvas_token=demo_token)
+    old, new = squash(pdf_text(before, tmp_path)), squash(pdf_text(after, tmp_path))
+    assert squash("Zebra crossing for the memo") not in old
+    assert squash("Zebra crossing for the memo") in new
+    assert squash(title) in old and squash(title) not in new
+    assert page_count(after) == page_count(before) > 1, "the cover-only flag stayed behind"

@@ -2,16 +2,20 @@
 
 How user data reaches Typst: never as markup. :func:`render_pdf` gathers the canvas into
 plain data (:mod:`.report_data`) and hands it to the fixed template
-``templates/report.typ`` only through ``sys_inputs``:
+``templates/report.typ`` only as files Typst is given from memory (:func:`_files`):
 
-- ``data``: the whole canvas as one JSON string, parsed in Typst with
-  ``json(bytes(sys.inputs.data))``; the template shows its strings as strings, which
-  Typst displays literally, so a note saying ``#read("/etc/passwd")`` prints as text;
-- ``chart:NAME``: each chart as SVG text (vl-convert), drawn with
-  ``image(bytes(...), format: "svg")``;
-- ``sketch:ID``: each uploaded sketch as SVG text that wraps the image in a base64
-  ``data:`` URI (Typst has no base64 decoder and ``sys_inputs`` holds only strings);
-- ``theme`` and ``charts`` (the list of chart names supplied).
+- ``data.json``: the whole canvas, parsed in Typst with ``json("/data.json")``; the
+  template shows its strings as strings, which Typst displays literally, so a note
+  saying ``#read("/etc/passwd")`` prints as text;
+- ``chart-NAME.svg``: each chart as SVG text (vl-convert), drawn with ``image(...)``;
+- ``sketch-ID.svg``: each uploaded sketch as SVG text that wraps the image in a base64
+  ``data:`` URI;
+- ``report.json``: the theme, the charts supplied (name -> size on the page), the
+  sketches supplied and ``cover-only``.
+
+Inside this module they are first a mapping of names to strings (``data``, ``theme``,
+``charts``, ``chart:NAME``, ``sketch:ID``, ``cover-only``), which :func:`_files` turns into
+those files.
 
 No temporary file is written, and the Typst project root is the template folder, which
 holds nothing but the template. Fonts come only from the folder the project ships
@@ -114,16 +118,48 @@ def _compiler() -> Any:
     )
 
 
+@cache
+def _template() -> bytes:
+    return TEMPLATE.read_bytes()
+
+
+def _files(inputs: Mapping[str, str]) -> dict[str, bytes]:
+    """The report's inputs as the files the template reads, handed to Typst from memory.
+
+    Files, not ``sys_inputs``: the Typst binding hands ``sys_inputs`` over in a hash
+    map's random order, and Typst's memo of a compile keys on them in that order, so
+    every compile started from nothing (0.3 s for the demo). A file is keyed by its
+    content: the same report compiles again from Typst's memo, and after an edit only
+    what the changed data reaches is laid out again (docs/ARCHITECTURE.md, "The PDF
+    pipeline")."""
+    report = {
+        "theme": inputs.get("theme", "light"),
+        "charts": json.loads(inputs.get("charts", "{}")),
+        "sketches": [key.removeprefix("sketch:") for key in inputs if key.startswith("sketch:")],
+        "cover-only": inputs.get("cover-only", ""),
+    }
+    files = {
+        "main.typ": _template(),
+        "report.json": json.dumps(report).encode(),
+        "data.json": inputs["data"].encode(),
+    }
+    for key, svg in inputs.items():
+        kind, _, name = key.partition(":")
+        if kind in ("chart", "sketch") and name:
+            files[f"{kind}-{name}.svg"] = svg.encode()
+    return files
+
+
 def _compile(sys_inputs: Mapping[str, str]) -> bytes:
     with _compile_lock:  # a compiler serves one compilation at a time
-        pdf = _compiler().compile(format="pdf", sys_inputs=dict(sys_inputs))
+        pdf = _compiler().compile(input=_files(sys_inputs), format="pdf", sys_inputs={})
     assert isinstance(pdf, bytes)
     return pdf
 
 
 def _compile_first_page_png(sys_inputs: Mapping[str, str], ppi: float) -> bytes:
     with _compile_lock:
-        pages = _compiler().compile(format="png", ppi=ppi, sys_inputs=dict(sys_inputs))
+        pages = _compiler().compile(input=_files(sys_inputs), format="png", ppi=ppi, sys_inputs={})
     first = pages[0] if isinstance(pages, list) else pages
     assert isinstance(first, bytes)
     return first
