@@ -150,16 +150,16 @@ def _files(inputs: Mapping[str, str]) -> dict[str, bytes]:
     return files
 
 
-def _compile(sys_inputs: Mapping[str, str]) -> bytes:
+def _compile(inputs: Mapping[str, str]) -> bytes:
     with _compile_lock:  # a compiler serves one compilation at a time
-        pdf = _compiler().compile(input=_files(sys_inputs), format="pdf", sys_inputs={})
+        pdf = _compiler().compile(input=_files(inputs), format="pdf", sys_inputs={})
     assert isinstance(pdf, bytes)
     return pdf
 
 
-def _compile_first_page_png(sys_inputs: Mapping[str, str], ppi: float) -> bytes:
+def _compile_first_page_png(inputs: Mapping[str, str], ppi: float) -> bytes:
     with _compile_lock:
-        pages = _compiler().compile(input=_files(sys_inputs), format="png", ppi=ppi, sys_inputs={})
+        pages = _compiler().compile(input=_files(inputs), format="png", ppi=ppi, sys_inputs={})
     first = pages[0] if isinstance(pages, list) else pages
     assert isinstance(first, bytes)
     return first
