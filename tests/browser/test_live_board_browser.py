@@ -124,3 +124,49 @@ def test_a_pushed_change_is_drawn_in_place_and_a_phase_change_costs_one_run_at_m
     _settled(page)
     assert (runs.completed, runs.fragment_runs) == (before + 1, fragments + 1)
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_the_countdown_reaching_zero_costs_a_participant_one_run_of_her_inputs_at_most(
+    app_server: AppServer, browser_db: BrowserDatabase, page: Page
+) -> None:
+    with db.session_scope(browser_db.engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Timed"})
+        started = ws.start_workshop(session=session, canvas_token=canvas.token, title="Room")
+        ada = ws.join(session=session, display_name="Ada", link_token=started.link_token).token
+    key = started.facilitator_key
+
+    def timer(seconds: int, read_only: bool) -> None:
+        with db.session_scope(browser_db.engine) as session:
+            ws.start_timer(
+                session=session,
+                facilitator_key=key,
+                seconds=seconds,
+                label="Timebox",
+                read_only_when_up=read_only,
+            )
+
+    runs = ScriptRuns(page)
+    page.goto(f"{app_server.url}/Workshop?p={ada}")
+    board = page.locator(".sc-live-board")
+    note = page.get_by_label("Add a note to step 1", exact=True)
+    expect(note).to_be_enabled()
+    page.wait_for_function("() => window.__strategyCanvasLive?.streams.size > 0")
+    _settled(page)
+
+    # a plain timebox: zero shows on the board, nothing else changes, no run
+    before = runs.finished
+    timer(2, read_only=False)
+    expect(board.get_by_text("Time is up")).to_be_visible(timeout=6_000)
+    expect(board.locator('.sc-ws-clockbox[data-was-up="1"]')).to_have_count(1)
+    page.wait_for_timeout(500)
+    assert runs.finished == before, "a timer reaching zero ran the page"
+
+    # a read-only one: the board says so and the note box closes, with one run of her
+    # inputs (the board's own run is not asked)
+    before, fragments = runs.completed, runs.fragment_runs
+    timer(2, read_only=True)
+    expect(board.get_by_text("Time is up: the board is read-only")).to_be_visible(timeout=6_000)
+    expect(note).to_be_disabled()
+    _settled(page)
+    assert (runs.completed, runs.fragment_runs) == (before + 1, fragments + 1)
+    assert page.get_by_test_id("stException").count() == 0

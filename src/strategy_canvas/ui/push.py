@@ -25,10 +25,13 @@ when its tab closes (``navigator.sendBeacon``), which is what presence goes by.
 
 A live body may hand the listener a board (:class:`Board`, the workshop's live board):
 the element then draws the board's HTML itself and, on a pushed change, fetches it
-again from ``GET /api/live/board`` and replaces its content, with no Streamlit run; it
-asks for the fragment's run only when the board's controls signature changed (what the
-viewer can do: the page's inputs must follow), when the board's countdown reaches zero,
-or when one of the board's vote buttons is clicked (``setTriggerValue("vote", …)``).
+again from ``GET /api/live/board`` and replaces its content, with no Streamlit run
+(also when its countdown reaches zero: the server's board then says the time is up).
+It asks for a run only when the board's controls signature changed (what the viewer
+can do: the inputs that depend on it follow in one run, of the fragment
+``Board.follow`` names or of the page, asked from the trigger's callback in place of
+the board fragment's own), or when one of the board's vote buttons is clicked
+(``setTriggerValue("vote", …)``: the fragment's run).
 
 The JavaScript is trusted code of ours; the data it gets are URLs, numbers and the
 board's HTML, built on the server with every piece of user text escaped (the script
@@ -155,13 +158,37 @@ function tickClock(l) {
   const ends = Number(box.dataset.ends);
   const left = ends - (Date.now() + l.skew);
   const up = left <= 0;
-  clock.textContent = up ? "Time is up" : clockText(left);
-  clock.dataset.state = up ? "up" : (left <= 30000 ? "soon" : "running");
-  // reaching zero: one run, so read-only and the hints follow
+  // ticked four times a second: the page is touched only when what it shows moves
+  const text = up ? "Time is up" : clockText(left);
+  const state = up ? "up" : (left <= 30000 ? "soon" : "running");
+  if (clock.textContent !== text) clock.textContent = text;
+  if (clock.dataset.state !== state) clock.dataset.state = state;
   if (up && box.dataset.wasUp !== "1" && l.toldUp !== ends && !leaving(l)) {
     l.toldUp = ends;
-    l.trigger("up", ends);
+    timeUp(l, ends);
   }
+}
+
+// Reaching zero: read-only and the hints follow. A live board fetches itself as the
+// server draws it now (refresh: a run only if what the viewer can do changed, of the
+// inputs that depend on it); the server's clock may be a moment behind, so it asks
+// again until the board it gets knows the time is up. Elsewhere (polling), or if the
+// server never agrees, one run of the fragment draws it.
+const UP_RETRY_MS = 400, UP_TRIES = 5;
+
+function timeUp(l, ends) {
+  const s = l.stream;
+  if (!s || s.mode !== "live") { l.trigger("up", ends); return; }
+  let tries = 0;
+  const check = () => {
+    if (s.listeners.get(l.key) !== l || leaving(l)) return;
+    const box = l.root.querySelector(".sc-ws-clockbox[data-ends]");
+    if (!box || box.dataset.ends !== String(ends) || box.dataset.wasUp === "1") return;
+    if (++tries > UP_TRIES) { l.trigger("up", ends); return; }
+    refresh(s, l);
+    setTimeout(check, UP_RETRY_MS);
+  };
+  setTimeout(check, 100);
 }
 
 function refresh(s, l) {
@@ -336,7 +363,7 @@ export default function (component) {
   watchLeaving();
   watchInput();
   const l = { root: parentElement, trigger: setTriggerValue, mountedAt: performance.now(),
-              key, drawnRev: data.rev,
+              key, stream: s, drawnRev: data.rev,
               drawnPres: data.pres, askedRev: old ? old.askedRev : -1,
               askedPres: old ? old.askedPres : null,
               board: data.board ? { ...data.board } : null, skew: 0 };

@@ -325,7 +325,8 @@ def alert(kind: str, icon_name: str, text: str) -> str:
 def clock(*, ends_ms: int, label: str, text: str, state: str, was_up: bool, big: bool) -> str:
     """The shared countdown: ``text`` as it stands now; the live element ticks it in the
     browser on the server's clock (``data-ends``; the element is told the server's time
-    with each board), and asks for a run when it reaches zero."""
+    with each board), and fetches the board when it reaches zero (read-only and the
+    hints follow)."""
     return (
         f'<div class="sc-ws-box sc-ws-clockbox{" sc-ws-big" if big else ""}" '
         f'data-ends="{ends_ms}" data-was-up="{int(was_up)}">'

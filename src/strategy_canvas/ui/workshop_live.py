@@ -4,16 +4,17 @@ step's board, as one block of HTML (:func:`compose`, user text escaped).
 Where this process serves the event stream, the block is drawn by the listener element
 itself (:mod:`strategy_canvas.ui.push`, :class:`push.Board`): on a pushed change it
 fetches the board again from ``GET /api/live/board`` (:func:`board_payload`, the same
-:func:`compose`) and redraws it in place, with no Streamlit run; the fragment runs
-only when the controls signature (:func:`controls`) changed, when the countdown reaches
-zero or when a vote button is clicked. Where no stream is served, the fragment draws the
-block with ``st.html`` every ``live_sync_seconds`` (sending a heartbeat every few
-seconds), the vote buttons as Streamlit buttons under it. Each run reads
-:func:`workshops.sync_state` (one indexed query) and reads the board again only when
-the canvas's change counter moved. The whole page is rerun only when what the inputs
-outside depend on changes (the step, the phase, follow-me, being allowed to write, the
-end: :func:`workshop_state.page_key`), so a note being typed next to the board is never
-lost to someone else's change; nothing here takes typing.
+:func:`compose`) and redraws it in place, with no Streamlit run (when the countdown
+reaches zero too); the fragment runs when a vote button is clicked, and what the
+viewer's inputs depend on (:func:`controls`) changing runs those inputs alone (a
+participant's fragment, ``follow``) or the facilitator's page. Where no stream is
+served, the fragment draws the block with ``st.html`` every ``live_sync_seconds``
+(sending a heartbeat every few seconds), the vote buttons as Streamlit buttons under
+it. Each run reads :func:`workshops.sync_state` (one indexed query) and reads the board
+again only when the canvas's change counter moved. The inputs outside are drawn again
+only when what they read changes (:func:`workshop_state.page_key`), so a note being
+typed next to the board is never lost to someone else's change; nothing here takes
+typing.
 """
 
 from __future__ import annotations
