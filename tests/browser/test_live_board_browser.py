@@ -170,3 +170,46 @@ def test_the_countdown_reaching_zero_costs_a_participant_one_run_of_her_inputs_a
     _settled(page)
     assert (runs.completed, runs.fragment_runs) == (before + 1, fragments + 1)
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_follow_me_turned_off_keeps_a_participant_on_the_step_her_screen_followed_to(
+    app_server: AppServer, browser_db: BrowserDatabase, page: Page
+) -> None:
+    with db.session_scope(browser_db.engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Free"})
+        started = ws.start_workshop(session=session, canvas_token=canvas.token, title="Room")
+        ada = ws.join(session=session, display_name="Ada", link_token=started.link_token).token
+    key = started.facilitator_key
+
+    def write(action: Any, **kwargs: Any) -> None:
+        with db.session_scope(browser_db.engine) as session:
+            action(session=session, facilitator_key=key, **kwargs)
+
+    runs = ScriptRuns(page)
+    page.goto(f"{app_server.url}/Workshop?p={ada}")
+    board = page.locator(".sc-live-board")
+    expect(board.get_by_text("Step 1 of 5 · Problem & audience")).to_be_visible()
+    page.wait_for_function("() => window.__strategyCanvasLive?.streams.size > 0")
+    _settled(page)
+    # her board and inputs follow to step 2 without the page being drawn again ...
+    write(ws.go_to_step, step=2)
+    expect(page.get_by_label("Add a note to step 2", exact=True)).to_be_visible()
+    _settled(page)
+    # ... and when the facilitator lets everyone move freely, she stays there: the
+    # board asks for the step it drew, not the one the page was first drawn with
+    before = runs.completed
+    write(ws.set_follow_me, follow_me=False)
+    chooser = page.get_by_text("Look at step")
+    expect(chooser).to_be_visible()
+    _settled(page)
+    assert runs.completed == before + 1
+    write(ws.go_to_step, step=4)
+    expect(board.get_by_text("The facilitator is on step 4.")).to_be_visible()
+    expect(board.get_by_text("Step 2 of 5 · Vision")).to_be_visible()
+    expect(page.get_by_label("Add a note to step 2", exact=True)).to_be_visible()
+    # follow-me back on: she joins the facilitator's step, the chooser goes
+    write(ws.set_follow_me, follow_me=True)
+    expect(board.get_by_text("Step 4 of 5 · Implementation")).to_be_visible()
+    expect(page.get_by_label("Add a note to step 4", exact=True)).to_be_visible()
+    expect(chooser).to_have_count(0)
+    assert page.get_by_test_id("stException").count() == 0
