@@ -21,7 +21,7 @@ from streamlit.testing.v1.element_tree import Block
 
 from strategy_canvas import db
 from strategy_canvas.services import items
-from strategy_canvas.ui import designs, vision
+from strategy_canvas.ui import designs, fields, vision
 from strategy_canvas.ui.text import md
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -223,6 +223,34 @@ def widget(at: AppTest, key: str) -> Any:
     raise KeyError(key)
 
 
+#: the kinds of field an editor draws as a button naming the value, the widget itself
+#: only while its popover is open (ui/fields.py, ``_folded``)
+FOLDED_FIELDS = ("choice", "link", "date")
+
+
+def folded(kind: str, name: str) -> bool:
+    """Whether the editor of ``kind`` draws its field ``name`` folded in a popover."""
+    shapes = {s.name: s for s in fields.editable_fields(items.ITEM_TYPES[kind])}
+    return name in shapes and shapes[name].kind in FOLDED_FIELDS
+
+
+def unfold(at: AppTest, *keys: str) -> AppTest:
+    """Open the popovers of the folded fields ``keys`` (as a person clicks each button),
+    so that their widgets are drawn; choosing a value closes them again."""
+    for key in keys:
+        at.session_state[f"{key}.pick"] = True
+    return at.run()
+
+
+def field(at: AppTest, kind: str, sid: str | int, name: str) -> Any:
+    """The widget of the editor's field ``name`` (item ``sid`` or "new"), its popover
+    opened first when the field is folded."""
+    key = f"ed.{kind}.{sid}.{name}"
+    if folded(kind, name):
+        unfold(at, key)
+    return widget(at, key)
+
+
 #: the editors shown a part at a time: kind -> (its parts and their fields, the part's key)
 PARTS: dict[str, tuple[dict[str, tuple[str, ...]], str]] = {
     "feature": (designs.FEATURE_PARTS, designs.PART_KEY),
@@ -252,6 +280,9 @@ def fill(at: AppTest, kind: str, sid: str | int, values: dict[str, Any]) -> AppT
             continue
         if part is not None:
             show_part(at, part, kind)
+        closed = [f"ed.{kind}.{sid}.{n}" for n in group if folded(kind, n)]
+        if closed:
+            unfold(at, *closed)
         for name, value in group.items():
             widget(at, f"ed.{kind}.{sid}.{name}").set_value(value)
         at.run()

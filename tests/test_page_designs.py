@@ -19,6 +19,7 @@ from tests.pagekit import (
     add_edit_delete,
     choose_kind,
     click,
+    field,
     fill,
     open_page,
     rows,
@@ -71,8 +72,8 @@ def test_feature_tied_to_a_persona_and_a_goal(app_engine: Engine, canvas: models
     goal = _id(app_engine, canvas.token, "goal")
     at = _page(canvas)
     # the links are chosen from the earlier steps' items
-    assert "Busy parent" in at.selectbox(key="ed.feature.new.persona_id").options
-    assert "Save time" in at.selectbox(key="ed.feature.new.goal_id").options
+    assert "Busy parent" in field(at, "feature", "new", "persona_id").options
+    assert "Save time" in field(at, "feature", "new", "goal_id").options
     create = {
         "title": "Fridge-first planning",
         "kind": "epic",
@@ -361,7 +362,7 @@ def test_a_story_belongs_to_an_epic_not_to_any_feature(
     others = {f.title for f in features if f.kind != "epic"}
     assert epics and others
     at = _page(seeded)
-    options = set(at.selectbox(key="ed.feature.new.epic_id").options) - {"— none —"}
+    options = set(field(at, "feature", "new", "epic_id").options) - {"— none —"}
     assert options == epics
     # a link made before (to what is not an epic) stays a choice: it is never dropped
     story = next(f for f in features if f.kind != "epic")
@@ -377,7 +378,7 @@ def test_a_story_belongs_to_an_epic_not_to_any_feature(
         )
     at = _page(seeded)
     at.selectbox(key="ed.feature.open").set_value(str(story.id)).run()
-    box = at.selectbox(key=f"ed.feature.{story.id}.epic_id")
+    box = field(at, "feature", story.id, "epic_id")
     assert box.value == plain.id and plain.title in box.options
 
 

@@ -15,7 +15,7 @@ from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import chart_view, feedback
 from strategy_canvas.ui.text import md
-from tests.pagekit import chart_titles, choose_kind, fill, open_page, texts
+from tests.pagekit import chart_titles, choose_kind, field, fill, open_page, texts
 
 PAGE = "pages/5_Feedback.py"
 PROBLEM = "pages/1_Problem_and_audience.py"
@@ -164,7 +164,7 @@ def test_a_second_decision_for_a_feature_is_refused_kindly(
     )
     at = choose_kind(open_page(PAGE, canvas=canvas.token), 5, "decision")
     # A new decision starts on the shipped feature still waiting for one.
-    assert at.selectbox(key="ed.decision.new.feature_id").value == ids["swap"]
+    assert field(at, "decision", "new", "feature_id").value == ids["swap"]
     fill(at, "decision", "new", {"feature_id": ids["plan"], "decision": "rollback"})
     assert any("already has a decision (declare victory)" in i for i in texts(at, "info"))
     at.button(key="ed.decision.new.save").click().run()
@@ -174,7 +174,7 @@ def test_a_second_decision_for_a_feature_is_refused_kindly(
 
     at.button(key="step5.open_decision").click().run()  # go to the one that exists
     assert at.selectbox(key="ed.decision.open").value == str(decision.id)
-    assert at.selectbox(key=f"ed.decision.{decision.id}.decision").value == "victory"
+    assert field(at, "decision", decision.id, "decision").value == "victory"
 
 
 def test_send_feedback_back_to_step_one_as_a_problem(
@@ -245,9 +245,9 @@ def test_a_draft_with_dates_survives_a_reload(app_engine: Engine, canvas: models
     reloaded.run()
     choose_kind(reloaded, 5, "decision")
     assert not reloaded.exception
-    assert reloaded.date_input(key="ed.decision.new.decided_on").value == date(2026, 8, 20)
+    assert field(reloaded, "decision", "new", "decided_on").value == date(2026, 8, 20)
     assert reloaded.text_area(key="ed.decision.new.rationale").value == "Half"
-    assert reloaded.selectbox(key="ed.decision.new.feature_id").value == ids["plan"]
+    assert field(reloaded, "decision", "new", "feature_id").value == ids["plan"]
 
 
 def test_send_waits_for_unsaved_changes(app_engine: Engine, canvas: models.Canvas) -> None:

@@ -27,6 +27,7 @@ from tests.pagekit import (
     chart_titles,
     choose_kind,
     click,
+    field,
     fill,
     open_page,
     rows,
@@ -97,7 +98,7 @@ def _dependency_lists(at: AppTest) -> list[str]:
 def test_roadmap_item_built_from_a_feature(app_engine: Engine, canvas: models.Canvas) -> None:
     [feature] = _ids(app_engine, canvas.token, "feature")
     at = _page(canvas)
-    assert "Receipt scan" in at.selectbox(key="ed.roadmap_item.new.feature_id").options
+    assert "Receipt scan" in field(at, "roadmap_item", "new", "feature_id").options
     create = {
         "title": "Line-item OCR",
         "feature_id": feature,
@@ -136,14 +137,14 @@ def test_a_roadmap_item_takes_its_features_title_until_it_has_one(
     [feature] = _ids(app_engine, canvas.token, "feature")
     before = _ids(app_engine, canvas.token, "roadmap_item")
     at = choose_kind(_page(canvas), 4, "roadmap_item")
-    at.selectbox(key="ed.roadmap_item.new.feature_id").set_value(feature).run()
+    field(at, "roadmap_item", "new", "feature_id").set_value(feature).run()
     assert at.text_input(key="ed.roadmap_item.new.title").value == "Receipt scan"
     click(at, "ed.roadmap_item.new.save")
     [row] = [r for r in rows(app_engine, canvas.token, "roadmap_item") if r.id not in before]
     assert (row.title, row.feature_id) == ("Receipt scan", feature)
     # A title of its own is never replaced.
     at.text_input(key="ed.roadmap_item.new.title").set_value("Scan v2").run()
-    at.selectbox(key="ed.roadmap_item.new.feature_id").set_value(feature).run()
+    field(at, "roadmap_item", "new", "feature_id").set_value(feature).run()
     assert at.text_input(key="ed.roadmap_item.new.title").value == "Scan v2"
 
 

@@ -20,6 +20,7 @@ from strategy_canvas.ui.text import md
 from tests.pagekit import (
     chart_titles,
     choose_kind,
+    field,
     fill,
     html_text,
     open_page,
@@ -133,7 +134,7 @@ def test_links_are_chosen_from_earlier_items(
 ) -> None:
     persona = _rows(app_engine, canvas.token, "persona")[0]
     at = choose_kind(open_page(VISION, canvas=canvas.token), 2, "goal")
-    box = at.selectbox(key="ed.goal.new.persona_id")
+    box = field(at, "goal", "new", "persona_id")
     assert (
         persona.id in box.options
         or str(persona.id) in box.options

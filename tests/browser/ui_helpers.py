@@ -7,6 +7,7 @@ helpers locate only current elements and retry a choice.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
@@ -20,8 +21,15 @@ def live(page: Page, label: str) -> Locator:
 
 
 def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox ``label`` (retrying while the page still reruns)."""
+    """Pick ``option`` in the selectbox ``label`` (retrying while the page still reruns).
+    An editor's field of choices is a button naming its value ("Lane: next") whose
+    popover holds the selectbox: the button is clicked first."""
     for _ in range(10):
+        folded = page.locator('[data-stale="false"]').get_by_role(
+            "button", name=re.compile("^" + re.escape(label) + ": ")
+        )
+        if folded.count() and not live(page, label).count():
+            folded.first.click()
         live(page, label).click()
         try:
             page.get_by_role("option", name=option, exact=True).click(timeout=2_000)

@@ -160,18 +160,28 @@ def widget_value(shape: FieldShape, value: Any) -> Any:
     return value
 
 
-#: a choice among more items than this (a link to one of 300 features) opens from a
-#: button, its selectbox drawn only while it is open: a selectbox costs Chromium some
-#: 5 ms to draw on every page open, more with a long list (docs/ARCHITECTURE.md,
-#: "Budgets"), and a long list is not the quick choice a selectbox is for anyway
+#: a choice among more items than this (a link to one of 300 features) is a selectbox
+#: in a popover (:func:`_folded`), not a selectbox of its own: see below
 LONG_LIST = 50
 
 
-def _long_link(
-    label: str, options: list[Any], name: Callable[[Any], str], common: dict[str, Any]
+def _folded(
+    label: str,
+    value_name: str,
+    common: dict[str, Any],
+    widget: Callable[..., Any],
+    *,
+    help_text: str | None = None,
 ) -> Any:
-    """A link among many items: a popover whose button names the linked item, holding
-    the selectbox while it is open; choosing closes it."""
+    """A field drawn as a button naming its value ("Lane: next"), the widget itself
+    (``widget(label, **common)`` into the popover) drawn only while the button's popover
+    is open; choosing closes it.
+
+    A selectbox costs Chromium ~10 ms to draw on every page open and a date input ~15,
+    a popover's button ~1 (docs/ARCHITECTURE.md, "Budgets"): an editor of a few choices
+    and dates was most of what a step page's editor cost, on every open and every save,
+    for fields changed now and then. ``value_name`` is the value as the button names it
+    (user text: escaped here)."""
     key = common["key"]
     folded = f"{key}.pick"
     then = common["on_change"]
@@ -183,8 +193,8 @@ def _long_link(
 
     current = st.session_state.get(key)
     panel = st.popover(
-        f"{md(label)}: {md(name(current))}",
-        help=common["help"] or f"Choose one of the {len(options):,}.",
+        f"{md(label)}: {md(value_name)}",
+        help=help_text if help_text is not None else common["help"],
         disabled=common["disabled"],
         key=folded,
         on_change="rerun",
@@ -194,13 +204,14 @@ def _long_link(
         if key in st.session_state:
             st.session_state[key] = current
         return current
-    return panel.selectbox(
-        label,
-        options,
-        format_func=name,
-        placeholder="— none —",
-        **{**common, "on_change": chosen},
-    )
+    with panel:  # its value outlives the widget, as while it is folded
+        return widget(label, **{**common, "on_change": chosen}, persist_state="session")
+
+
+def _choice_name(value: Any) -> str:
+    if value is None:
+        return "— not set —"
+    return CHOICE_LABELS.get(str(value), str(value).replace("_", " "))
 
 
 def draw(
@@ -228,14 +239,16 @@ def draw(
         options = list(shape.choices)
         if shape.nullable:
             options = [None, *options]
-        return st.selectbox(
+        return _folded(
             label,
-            options,
-            format_func=lambda v: (
-                "— not set —" if v is None else CHOICE_LABELS.get(str(v), str(v).replace("_", " "))
+            _choice_name(st.session_state.get(key)),
+            common,
+            functools.partial(
+                st.selectbox,
+                options=options,
+                format_func=_choice_name,
+                placeholder="— not set —",  # Streamlit shows a None value as the placeholder
             ),
-            placeholder="— not set —",  # Streamlit shows a None value as the placeholder
-            **common,
         )
     if shape.kind == "link":
         ids: list[int | None] = list(link_choices)
@@ -246,9 +259,16 @@ def draw(
         def name(v: int | None) -> str:
             return "— none —" if v is None else link_choices.get(v, f"#{v}")
 
-        if len(ids) > LONG_LIST:
-            return _long_link(label, options, name, common)
-        return st.selectbox(label, options, format_func=name, placeholder="— none —", **common)
+        many = len(ids) > LONG_LIST
+        return _folded(
+            label,
+            name(st.session_state.get(key)),
+            common,
+            functools.partial(
+                st.selectbox, options=options, format_func=name, placeholder="— none —"
+            ),
+            help_text=(common["help"] or f"Choose one of the {len(options):,}.") if many else None,
+        )
     if shape.kind in ("int", "float"):
         # No min/max and a float widget whatever the field: Streamlit's number input
         # leaves a value outside min/max unsent (the field turns red, the save goes on
@@ -263,5 +283,11 @@ def draw(
             **{**common, "help": number_help(shape, help_text)},
         )
     if shape.kind == "date":
-        return st.date_input(label, value=None, format="YYYY-MM-DD", **common)
+        value = st.session_state.get(key)
+        return _folded(
+            label,
+            value.isoformat() if isinstance(value, date) else "not set",
+            common,
+            functools.partial(st.date_input, value=None, format="YYYY-MM-DD"),
+        )
     raise ValueError(f"no widget for field {shape.name} ({shape.kind})")
