@@ -25,12 +25,19 @@ def choose(page: Page, label: str, option: str) -> None:
     An editor's field of choices is a button naming its value ("Lane: next") whose
     popover holds the selectbox: the button is clicked first."""
     for _ in range(10):
-        folded = page.locator('[data-stale="false"]').get_by_role(
-            "button", name=re.compile("^" + re.escape(label) + ": ")
-        )
-        if folded.count() and not live(page, label).count():
-            folded.first.click()
-        live(page, label).click()
+        # (a popover is a block, not an element: it carries no data-stale of its own)
+        folded = page.get_by_role("button", name=re.compile("^" + re.escape(label) + ": "))
+        box = live(page, label)
+        for _ in range(100):  # the field, or the button naming its value, drawn
+            if box.count() or folded.count():
+                break
+            page.wait_for_timeout(100)
+        try:
+            if not box.count():
+                folded.first.click()
+            box.click(timeout=5_000)
+        except PlaywrightTimeout:
+            continue
         try:
             page.get_by_role("option", name=option, exact=True).click(timeout=2_000)
         except PlaywrightTimeout:

@@ -17,6 +17,7 @@ about the edit is the :class:`Edit` stored under one key per item.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -452,5 +453,7 @@ class Edit:
             )
         prefix = _scope_prefix(self.kind, self.item_id)
         for key in [k for k in state.session_keys() if str(k).startswith(prefix + ".")]:
-            del st.session_state[key]
+            # a folded field's popover state is listed, yet cannot be deleted
+            with contextlib.suppress(KeyError):
+                del st.session_state[key]
         st.session_state.pop(prefix, None)
