@@ -22,6 +22,7 @@ from tests.pagekit import (
     APP,
     ROOT,
     TIMEOUT,
+    _Text,
     all_text,
     html_text,
     no_exception,
@@ -76,6 +77,13 @@ def test_page_with_a_canvas(seeded: models.Canvas, page: str, as_main: bool) -> 
         links = at.sidebar.get("page_link")
         assert len(links) == 10
         assert all(f"canvas={seeded.token}" in link.proto.query_string for link in links[:9])
+    step = next((s for s in [steps.OVERVIEW, *steps.STEPS.values()] if s.page == page), None)
+    if step is not None and step.number:  # a step's header is one st.html, its h1 in it
+        assert html_text(at, "sc-step-of") == [f"Step {step.number} of {len(steps.STEPS)}"]
+        assert html_text(at, "sc-step-title") == [step.title]
+        assert html_text(at, "sc-step-purpose") == [step.purpose]
+        assert not texts(at, "title")  # the page's one heading of the first level
+        return
     title = texts(at, "title")[0]
     if page == steps.WORKSHOP_PAGE:
         assert title == "Workshop"
@@ -86,8 +94,20 @@ def test_page_with_a_canvas(seeded: models.Canvas, page: str, as_main: bool) -> 
     if page == steps.HISTORY_PAGE:
         assert title == md(seeded.name)
         return
-    step = next(s for s in [steps.OVERVIEW, *steps.STEPS.values()] if s.page == page)
-    assert title == (md(seeded.name) if step is steps.OVERVIEW else step.title)
+    assert step is steps.OVERVIEW
+    assert title == md(seeded.name)
+
+
+def test_a_step_header_shows_its_text_as_typed() -> None:
+    from strategy_canvas.ui.step_views import header_html
+
+    hostile = "<script>alert(1)</script> **bold** # $x$ [x](y)"
+    body = header_html(1, 5, hostile, hostile)
+    assert "<script>" not in body
+    parser = _Text()
+    parser.feed(body)
+    assert parser.by_class["sc-step-title"] == [hostile]
+    assert parser.by_class["sc-step-purpose"] == [hostile]
 
 
 @pytest.mark.parametrize("step", list(steps.STEPS))
@@ -100,7 +120,8 @@ def test_step_page_lists_each_item_type(seeded: models.Canvas, step: int) -> Non
         if spec.step == step:
             assert spec.plural in editable
     # ... and the live board shows the step's items.
-    assert at.dataframe or len(texts(at, "markdown")) > 5
+    # (the step's purpose, once a markdown element, is in the header's html)
+    assert at.dataframe or len(texts(at, "markdown")) + len(html_text(at, "sc-step-purpose")) > 5
 
 
 def test_step_page_shows_an_empty_state_per_type(app_engine: Engine) -> None:
@@ -135,7 +156,7 @@ def test_the_open_canvas_follows_to_the_next_page(seeded: models.Canvas) -> None
     at.query_params.clear()  # a link without ?canvas=
     at.switch_page(steps.STEPS[3].page).run()
     no_exception(at)
-    assert texts(at, "title")[0] == steps.STEPS[3].title
+    assert html_text(at, "sc-step-title") == [steps.STEPS[3].title]
     assert at.query_params.get("canvas") == seeded.token  # put back in the address
 
 
@@ -312,7 +333,7 @@ def test_local_mode_lists_the_canvases_only_on_this_machine(
         # the canvas's own link still opens it (its token is the owner's secret)
         again = open_page(steps.STEPS[2].page, canvas=seeded.token)
         no_exception(again)
-        assert texts(again, "title")[0] == steps.STEPS[2].title
+        assert html_text(again, "sc-step-title") == [steps.STEPS[2].title]
 
 
 def test_only_a_page_that_needs_it_asks_where_the_visitor_is(
@@ -366,7 +387,7 @@ def test_shared_mode_hides_the_list_until_the_passcode(
 def test_shared_mode_opens_a_canvas_by_its_link(shared_mode: None, seeded: models.Canvas) -> None:
     at = open_page(steps.STEPS[2].page, canvas=seeded.token)
     no_exception(at)
-    assert texts(at, "title")[0] == steps.STEPS[2].title
+    assert html_text(at, "sc-step-title") == [steps.STEPS[2].title]
     assert html_text(at.sidebar, "sc-side-canvas") == [seeded.name]
 
 

@@ -75,6 +75,16 @@ _CSS = f"""
   border: 1px solid #E3E5EC; border-radius: 0.6rem; padding: calc(1rem - 1px);
   font-size: 1rem; line-height: 1.6; overflow-wrap: anywhere;
 }}
+/* A step's header (step_views.header_html): Streamlit's caption, title and markdown,
+   at their sizes and spacing. */
+.sc-step-of {{
+  font-size: 0.875rem; line-height: 1.6; color: rgba(31, 41, 55, 0.6); margin-bottom: 1rem;
+}}
+.sc-step-head h1.sc-step-title {{
+  font-size: 2.75rem; font-weight: 700; line-height: 1.2; padding: 1.25rem 0 1rem 0;
+  margin: 0; color: inherit; scroll-margin-top: 3.75rem;
+}}
+.sc-step-purpose {{ font-size: 1rem; line-height: 1.6; margin: 0; }}
 .sc-strong {{ font-weight: 600; }}
 .sc-small {{ font-size: 0.875rem; }}
 /* A row of cards of equal height in one st.html (the Overview): in the proportions of

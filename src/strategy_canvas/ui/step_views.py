@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from strategy_canvas.ui import links, steps
+from strategy_canvas.ui import links, steps, text
 
 if TYPE_CHECKING:
     from strategy_canvas.ui.context import PageContext
@@ -38,9 +38,22 @@ def no_canvas_open(ctx: PageContext) -> None:
         )
 
 
+def header_html(number: int, of: int, title: str, purpose: str) -> str:
+    """The step's number, name (the page's one ``<h1>``) and purpose as one HTML body,
+    laid out as Streamlit's caption, title and markdown were (the ``sc-step-`` classes
+    of :mod:`strategy_canvas.ui.layout`'s style sheet). Text escaped."""
+    return (
+        '<div class="sc-step-head">'
+        f'<div class="sc-step-of">Step {number} of {of}</div>'
+        f'<h1 class="sc-step-title">{text.h(title)}</h1>'
+        f'<p class="sc-step-purpose">{text.h(purpose)}</p>'
+        "</div>"
+    )
+
+
 def step_header(ctx: PageContext) -> None:
-    """The step's number, name and one-line purpose."""
+    """The step's number, name and one-line purpose: one st.html, not a caption, a title
+    and a markdown element, for every step page draws them on every open
+    (docs/ARCHITECTURE.md, "Budgets")."""
     info = steps.step_info(ctx.step or 0)
-    st.caption(f"Step {info.number} of {len(steps.STEPS)}")
-    st.title(info.title)
-    st.markdown(info.purpose)
+    st.html(header_html(info.number, len(steps.STEPS), info.title, info.purpose))
