@@ -21,7 +21,7 @@ from streamlit.testing.v1.element_tree import Block
 
 from strategy_canvas import db
 from strategy_canvas.services import items
-from strategy_canvas.ui import designs, fields, vision
+from strategy_canvas.ui import designs, vision
 from strategy_canvas.ui.text import md
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -223,15 +223,14 @@ def widget(at: AppTest, key: str) -> Any:
     raise KeyError(key)
 
 
-#: the kinds of field an editor draws as a button naming the value, the widget itself
-#: only while its popover is open (ui/fields.py, ``_folded``)
-FOLDED_FIELDS = ("choice", "link", "date")
-
-
-def folded(kind: str, name: str) -> bool:
-    """Whether the editor of ``kind`` draws its field ``name`` folded in a popover."""
-    shapes = {s.name: s for s in fields.editable_fields(items.ITEM_TYPES[kind])}
-    return name in shapes and shapes[name].kind in FOLDED_FIELDS
+def drawn(at: AppTest, key: str) -> bool:
+    """Whether the widget ``key`` is drawn (a link among many items is folded in a
+    popover, its widget drawn only while the popover is open: ui/fields.py, ``_folded``)."""
+    try:
+        widget(at, key)
+    except KeyError:
+        return False
+    return True
 
 
 def unfold(at: AppTest, *keys: str) -> AppTest:
@@ -246,7 +245,7 @@ def field(at: AppTest, kind: str, sid: str | int, name: str) -> Any:
     """The widget of the editor's field ``name`` (item ``sid`` or "new"), its popover
     opened first when the field is folded."""
     key = f"ed.{kind}.{sid}.{name}"
-    if folded(kind, name):
+    if not drawn(at, key):
         unfold(at, key)
     return widget(at, key)
 
@@ -280,7 +279,7 @@ def fill(at: AppTest, kind: str, sid: str | int, values: dict[str, Any]) -> AppT
             continue
         if part is not None:
             show_part(at, part, kind)
-        closed = [f"ed.{kind}.{sid}.{n}" for n in group if folded(kind, n)]
+        closed = [f"ed.{kind}.{sid}.{n}" for n in group if not drawn(at, f"ed.{kind}.{sid}.{n}")]
         if closed:
             unfold(at, *closed)
         for name, value in group.items():

@@ -22,8 +22,8 @@ def live(page: Page, label: str) -> Locator:
 
 def choose(page: Page, label: str, option: str) -> None:
     """Pick ``option`` in the selectbox ``label`` (retrying while the page still reruns).
-    An editor's field of choices is a button naming its value ("Lane: next") whose
-    popover holds the selectbox: the button is clicked first."""
+    A link among many items is a button naming its value ("Feature: Receipt scan")
+    whose popover holds the selectbox: the button is clicked first."""
     for _ in range(10):
         # (a popover is a block, not an element: it carries no data-stale of its own)
         folded = page.get_by_role("button", name=re.compile("^" + re.escape(label) + ": "))

@@ -160,8 +160,8 @@ def widget_value(shape: FieldShape, value: Any) -> Any:
     return value
 
 
-#: a choice among more items than this (a link to one of 300 features) is a selectbox
-#: in a popover (:func:`_folded`), not a selectbox of its own: see below
+#: a link among more items than this (one of 300 features) is a selectbox in a popover
+#: (:func:`_folded`), not a selectbox of its own: see below
 LONG_LIST = 50
 
 
@@ -173,15 +173,16 @@ def _folded(
     *,
     help_text: str | None = None,
 ) -> Any:
-    """A field drawn as a button naming its value ("Lane: next"), the widget itself
-    (``widget(label, **common)`` into the popover) drawn only while the button's popover
-    is open; choosing closes it.
+    """A field drawn as a button naming its value ("Feature: Receipt scan"), the widget
+    itself (``widget(label, **common)`` into the popover) drawn only while the button's
+    popover is open; choosing closes it.
 
-    A selectbox costs Chromium ~10 ms to draw on every page open and a date input ~15,
-    a popover's button ~1 (docs/ARCHITECTURE.md, "Budgets"): an editor of a few choices
-    and dates was most of what a step page's editor cost, on every open and every save,
-    for fields changed now and then. ``value_name`` is the value as the button names it
-    (user text: escaped here)."""
+    Only for a link among more than :data:`LONG_LIST` items: a selectbox of 300 options
+    costs Chromium tens of ms to draw on every page open (docs/ARCHITECTURE.md,
+    "Budgets"), and a long list is not the quick choice a selectbox is for anyway. A
+    short choice or a date stays a widget of its own: folding it costs the person a
+    click and a run for every value they set, which is most of what fast entry is.
+    ``value_name`` is the value as the button names it (user text: escaped here)."""
     key = common["key"]
     folded = f"{key}.pick"
     then = common["on_change"]
@@ -239,16 +240,12 @@ def draw(
         options = list(shape.choices)
         if shape.nullable:
             options = [None, *options]
-        return _folded(
+        return st.selectbox(
             label,
-            _choice_name(st.session_state.get(key)),
-            common,
-            functools.partial(
-                st.selectbox,
-                options=options,
-                format_func=_choice_name,
-                placeholder="— not set —",  # Streamlit shows a None value as the placeholder
-            ),
+            options,
+            format_func=_choice_name,
+            placeholder="— not set —",  # Streamlit shows a None value as the placeholder
+            **common,
         )
     if shape.kind == "link":
         ids: list[int | None] = list(link_choices)
@@ -259,7 +256,8 @@ def draw(
         def name(v: int | None) -> str:
             return "— none —" if v is None else link_choices.get(v, f"#{v}")
 
-        many = len(ids) > LONG_LIST
+        if len(ids) <= LONG_LIST:
+            return st.selectbox(label, options, format_func=name, placeholder="— none —", **common)
         return _folded(
             label,
             name(st.session_state.get(key)),
@@ -267,7 +265,7 @@ def draw(
             functools.partial(
                 st.selectbox, options=options, format_func=name, placeholder="— none —"
             ),
-            help_text=(common["help"] or f"Choose one of the {len(options):,}.") if many else None,
+            help_text=common["help"] or f"Choose one of the {len(options):,}.",
         )
     if shape.kind in ("int", "float"):
         # No min/max and a float widget whatever the field: Streamlit's number input
@@ -283,11 +281,5 @@ def draw(
             **{**common, "help": number_help(shape, help_text)},
         )
     if shape.kind == "date":
-        value = st.session_state.get(key)
-        return _folded(
-            label,
-            value.isoformat() if isinstance(value, date) else "not set",
-            common,
-            functools.partial(st.date_input, value=None, format="YYYY-MM-DD"),
-        )
+        return st.date_input(label, value=None, format="YYYY-MM-DD", **common)
     raise ValueError(f"no widget for field {shape.name} ({shape.kind})")
