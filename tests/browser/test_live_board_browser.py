@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from strategy_canvas import db
 from strategy_canvas.services import canvases, items
 from strategy_canvas.services import workshops as ws
-from tests.browser.ui_helpers import ScriptRuns
+from tests.browser.ui_helpers import ScriptRuns, button
 
 if TYPE_CHECKING:  # fixtures' types; tests/ is not a package
     from conftest import AppServer, BrowserDatabase
@@ -212,4 +212,29 @@ def test_follow_me_turned_off_keeps_a_participant_on_the_step_her_screen_followe
     expect(board.get_by_text("Step 4 of 5 · Implementation")).to_be_visible()
     expect(page.get_by_label("Add a note to step 4", exact=True)).to_be_visible()
     expect(chooser).to_have_count(0)
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_a_phase_change_made_elsewhere_runs_the_facilitators_page_once(
+    app_server: AppServer, browser_db: BrowserDatabase, page: Page
+) -> None:
+    with db.session_scope(browser_db.engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Desk"})
+        started = ws.start_workshop(session=session, canvas_token=canvas.token, title="Room")
+    key = started.facilitator_key
+    runs = ScriptRuns(page)
+    page.goto(f"{app_server.url}/Workshop?facilitator={key}")
+    expect(page.locator(".sc-live-board").get_by_text("Step 1 of 5")).to_be_visible()
+    page.wait_for_function("() => window.__strategyCanvasLive?.streams.size > 0")
+    expect(button(page, "Next: Group")).to_be_visible()
+    _settled(page)
+    before, fragments = runs.completed, runs.fragment_runs
+    with db.session_scope(browser_db.engine) as session:  # another tab of hers, the CLI
+        ws.set_phase(session=session, facilitator_key=key, phase="vote")
+    expect(page.get_by_text("Reveal the notes first")).to_be_visible()  # the board
+    expect(button(page, "Next: Discuss")).to_be_visible()  # her controls
+    _settled(page)
+    # her controls follow the phase: one run of the whole page (her board's own run,
+    # asked by its element, is cut short before its body runs)
+    assert (runs.completed, runs.fragment_runs) == (before + 1, fragments)
     assert page.get_by_test_id("stException").count() == 0
