@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from strategy_canvas import db
 from strategy_canvas.services import canvases, items
@@ -24,6 +24,26 @@ if TYPE_CHECKING:  # fixtures' types; tests/ is not a package
     from conftest import AppServer, BrowserDatabase
 
 HOSTILE = "<script>alert(1)</script> **bold** # head $x$ [x](y)"
+
+
+def _room(browser_db: BrowserDatabase, name: str) -> tuple[str, str]:
+    """A canvas ``name`` with a workshop and Ada in it: (facilitator key, Ada's token)."""
+    with db.session_scope(browser_db.engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": name})
+        started = ws.start_workshop(session=session, canvas_token=canvas.token, title="Room")
+        ada = ws.join(session=session, display_name="Ada", link_token=started.link_token).token
+    return started.facilitator_key, ada
+
+
+def _live(page: Page, url: str) -> Locator:
+    """Open ``url`` (a workshop screen), wait for its stream and its first runs; the
+    board."""
+    page.goto(url)
+    board = page.locator(".sc-live-board")
+    expect(board.get_by_text("Step 1 of 5")).to_be_visible()
+    page.wait_for_function("() => window.__strategyCanvasLive?.streams.size > 0")
+    _settled(page)
+    return board
 
 
 def _settled(page: Page) -> None:
@@ -129,11 +149,7 @@ def test_a_pushed_change_is_drawn_in_place_and_a_phase_change_costs_one_run_at_m
 def test_the_countdown_reaching_zero_costs_a_participant_one_run_of_her_inputs_at_most(
     app_server: AppServer, browser_db: BrowserDatabase, page: Page
 ) -> None:
-    with db.session_scope(browser_db.engine) as session:
-        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Timed"})
-        started = ws.start_workshop(session=session, canvas_token=canvas.token, title="Room")
-        ada = ws.join(session=session, display_name="Ada", link_token=started.link_token).token
-    key = started.facilitator_key
+    key, ada = _room(browser_db, "Timed")
 
     def timer(seconds: int, read_only: bool) -> None:
         with db.session_scope(browser_db.engine) as session:
@@ -146,12 +162,9 @@ def test_the_countdown_reaching_zero_costs_a_participant_one_run_of_her_inputs_a
             )
 
     runs = ScriptRuns(page)
-    page.goto(f"{app_server.url}/Workshop?p={ada}")
-    board = page.locator(".sc-live-board")
+    board = _live(page, f"{app_server.url}/Workshop?p={ada}")
     note = page.get_by_label("Add a note to step 1", exact=True)
     expect(note).to_be_enabled()
-    page.wait_for_function("() => window.__strategyCanvasLive?.streams.size > 0")
-    _settled(page)
 
     # a plain timebox: zero shows on the board, nothing else changes, no run
     before = runs.finished
@@ -175,22 +188,14 @@ def test_the_countdown_reaching_zero_costs_a_participant_one_run_of_her_inputs_a
 def test_follow_me_turned_off_keeps_a_participant_on_the_step_her_screen_followed_to(
     app_server: AppServer, browser_db: BrowserDatabase, page: Page
 ) -> None:
-    with db.session_scope(browser_db.engine) as session:
-        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Free"})
-        started = ws.start_workshop(session=session, canvas_token=canvas.token, title="Room")
-        ada = ws.join(session=session, display_name="Ada", link_token=started.link_token).token
-    key = started.facilitator_key
+    key, ada = _room(browser_db, "Free")
 
     def write(action: Any, **kwargs: Any) -> None:
         with db.session_scope(browser_db.engine) as session:
             action(session=session, facilitator_key=key, **kwargs)
 
     runs = ScriptRuns(page)
-    page.goto(f"{app_server.url}/Workshop?p={ada}")
-    board = page.locator(".sc-live-board")
-    expect(board.get_by_text("Step 1 of 5 · Problem & audience")).to_be_visible()
-    page.wait_for_function("() => window.__strategyCanvasLive?.streams.size > 0")
-    _settled(page)
+    board = _live(page, f"{app_server.url}/Workshop?p={ada}")
     # her board and inputs follow to step 2 without the page being drawn again ...
     write(ws.go_to_step, step=2)
     expect(page.get_by_label("Add a note to step 2", exact=True)).to_be_visible()
@@ -218,16 +223,10 @@ def test_follow_me_turned_off_keeps_a_participant_on_the_step_her_screen_followe
 def test_a_phase_change_made_elsewhere_runs_the_facilitators_page_once(
     app_server: AppServer, browser_db: BrowserDatabase, page: Page
 ) -> None:
-    with db.session_scope(browser_db.engine) as session:
-        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Desk"})
-        started = ws.start_workshop(session=session, canvas_token=canvas.token, title="Room")
-    key = started.facilitator_key
+    key, _ = _room(browser_db, "Desk")
     runs = ScriptRuns(page)
-    page.goto(f"{app_server.url}/Workshop?facilitator={key}")
-    expect(page.locator(".sc-live-board").get_by_text("Step 1 of 5")).to_be_visible()
-    page.wait_for_function("() => window.__strategyCanvasLive?.streams.size > 0")
+    _live(page, f"{app_server.url}/Workshop?facilitator={key}")
     expect(button(page, "Next: Group")).to_be_visible()
-    _settled(page)
     before, fragments = runs.completed, runs.fragment_runs
     with db.session_scope(browser_db.engine) as session:  # another tab of hers, the CLI
         ws.set_phase(session=session, facilitator_key=key, phase="vote")
