@@ -3,9 +3,13 @@ labels, empty states) and rendered once each through vl-convert."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -281,6 +285,42 @@ def test_the_drawing_process_stops_with_the_server_dropping_what_is_queued() -> 
     assert any(f.cancelled() for f in futures), "the queued drawings are dropped"
     # a later drawing starts the process again
     assert chart_svg.drawn(specs[0], wait=120.0) is not None
+
+
+def _cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def test_render_all_draws_in_a_helper_beside_the_caller_and_keeps_the_order() -> None:
+    """With a helper (the export worker starts one), the specs are shared between the
+    caller and the helper process: the same SVGs as drawn one by one, in order; the
+    helper drew some of them; a dead helper is replaced and its specs drawn anyway."""
+    specs = [
+        chart_svg.svg_spec(charts.value_effort_chart(features(60, seed=i), width=420 + i))
+        for i in range(6)
+    ]
+    alone = [chart_svg.render(spec) for spec in specs]
+    try:
+        chart_svg.start_helper()
+        helper = chart_svg._helper_pool()
+        assert helper is not None
+        pid = helper.submit(os.getpid).result(timeout=120)
+        assert pid != os.getpid()
+        before = _cpu_ticks(pid)
+        assert chart_svg.render_all(specs) == alone
+        assert _cpu_ticks(pid) > before, "the helper drew none of them"
+
+        os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(Exception):  # the pool sees its process die
+            helper.submit(os.getpid).result(timeout=60)
+        assert chart_svg.render_all(specs[:3]) == alone[:3]
+        replaced = chart_svg._helper_pool()
+        assert replaced is not None and replaced is not helper
+        assert replaced.submit(os.getpid).result(timeout=120) not in (pid, os.getpid())
+    finally:
+        chart_svg._helper_wanted = False
+        chart_svg._stop_helper()
 
 
 def test_width_none_fills_the_container_and_an_int_is_the_whole_width() -> None:

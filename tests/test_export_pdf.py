@@ -184,11 +184,11 @@ def test_charts_are_cached_by_the_change_counter(
 ) -> None:
     drawn: list[tuple[str, str]] = []
 
-    def counting(spec: Any, theme: str) -> str:  # stands in for vl-convert
-        drawn.append((str(spec.get("title", {}).get("text")), theme))
-        return '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'
+    def counting(specs: list[Any], theme: str) -> list[str]:  # stands in for vl-convert
+        drawn.extend((str(spec.get("title", {}).get("text")), theme) for spec in specs)
+        return ['<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'] * len(specs)
 
-    monkeypatch.setattr(pdf, "_to_svg", counting)
+    monkeypatch.setattr(pdf, "_to_svgs", counting)
     pdf.clear_cache()  # the same demo drawn by another test would be cached by its spec
     request.addfinalizer(pdf.clear_cache)  # and the stand-in SVGs must not outlive this
     built: list[str] = []

@@ -205,6 +205,31 @@ def test_the_work_runs_in_a_process_of_its_own_at_a_lower_priority() -> None:
     ready.forget()
 
 
+def _helper_nice() -> tuple[int, int]:
+    """In the worker: its chart-drawing helper's pid and priority."""
+    from strategy_canvas.charts import svg
+
+    helper = svg._helper_pool()
+    assert helper is not None, "the worker started no drawing helper"
+    pid = helper.submit(os.getpid).result(timeout=120)
+    return pid, os.getpriority(os.PRIO_PROCESS, pid)
+
+
+def test_the_workers_drawing_helper_runs_and_is_hurried_at_the_workers_priority() -> None:
+    """The worker draws a report's charts two at a time, in a helper process of its own:
+    low like the worker, raised with it by "Prepare the export", low again after."""
+    ready.forget()
+    server = os.getpriority(os.PRIO_PROCESS, 0)
+    low = min(19, server + ready.NICE)
+    helper, nice = ready.prepare("helper", _helper_nice).result(timeout=120)
+    assert helper != os.getpid() and nice == low
+    ready.hurry()
+    assert os.getpriority(os.PRIO_PROCESS, helper) == (server if os.geteuid() == 0 else low)
+    again, nice = ready.prepare("helper again", _helper_nice).result(timeout=120)
+    assert again == helper and nice == low, "the next export kept the raised priority"
+    ready.forget()
+
+
 def test_an_export_someone_waits_for_is_hurried_until_the_next_one() -> None:
     """ "Prepare the export" raises the worker to the server's priority (where the
     system allows it: root or CAP_SYS_NICE), and the next export runs low again."""
@@ -218,4 +243,26 @@ def test_an_export_someone_waits_for_is_hurried_until_the_next_one() -> None:
     assert os.getpriority(os.PRIO_PROCESS, pid) == (server if allowed else low)
     again, nice = ready.prepare("second", _where).result(timeout=60)
     assert again == pid and nice == low, "the next export kept the raised priority"
+    ready.forget()
+
+
+def _slow_where(seconds: float) -> tuple[int, int]:
+    time.sleep(seconds)
+    return _where()
+
+
+def test_an_export_waited_for_before_it_starts_starts_hurried() -> None:
+    """The Export page hurries the export it shows as soon as it is drawn, which may be
+    before the worker has started it (another export is under way): it then starts at
+    the server's priority, where a raise before its start would have been undone."""
+    ready.forget()
+    server = os.getpriority(os.PRIO_PROCESS, 0)
+    low = min(19, server + ready.NICE)
+    ahead = ready.prepare("ahead", partial(_slow_where, 2.0))
+    waited = ready.prepare("waited", _where)
+    unwaited = ready.prepare("unwaited", _where)
+    ready.hurry(waited)
+    assert ahead.result(timeout=120)[1] in (low, server)
+    assert waited.result(timeout=120)[1] == (server if os.geteuid() == 0 else low)
+    assert unwaited.result(timeout=120)[1] == low, "an export nobody waits for ran hurried"
     ready.forget()

@@ -16,10 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import multiprocessing.util
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import cache, partial
 from pathlib import Path
@@ -49,6 +50,11 @@ _by_spec: LRUCache[str] = LRUCache(256)
 _process: ProcessPoolExecutor | None = None
 _pending: dict[str, Future[str]] = {}
 _lock = threading.Lock()
+#: the process that draws beside the caller's thread in :func:`render_all`, once
+#: :func:`start_helper` asked for it (the export worker does: a report's changed charts
+#: are drawn two at a time, one per core)
+_helper: ProcessPoolExecutor | None = None
+_helper_wanted = False
 
 
 @cache
@@ -84,6 +90,93 @@ def render(spec: Mapping[str, Any]) -> str:
     svg = vlc.vegalite_to_svg(dict(spec), allowed_base_urls=[])
     assert isinstance(svg, str)
     return svg
+
+
+def render_all(specs: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each spec drawn as :func:`render` draws it, in order. With a helper process
+    (:func:`start_helper`), this thread and the helper each take the next spec not yet
+    taken until none is left, so two cores draw at once; anything the helper could not
+    draw is drawn here."""
+    helper = _helper_pool() if len(specs) > 1 else None
+    if helper is None:
+        return [render(spec) for spec in specs]
+    svgs: dict[int, str] = {}
+    order = iter(range(len(specs)))
+    taking = threading.Lock()
+
+    def take() -> int | None:
+        with taking:
+            return next(order, None)
+
+    def beside() -> None:
+        while (index := take()) is not None:
+            try:
+                svgs[index] = helper.submit(render, dict(specs[index])).result()
+            except Exception:  # the helper died or the spec fails: drawn (or raised) here
+                _helper_broken(helper)
+                return
+
+    thread = threading.Thread(target=beside, name="sc-chart-helper", daemon=True)
+    thread.start()
+    while (index := take()) is not None:
+        svgs[index] = render(specs[index])
+    thread.join()
+    return [svgs[i] if i in svgs else render(specs[i]) for i in range(len(specs))]
+
+
+def start_helper() -> None:
+    """Have :func:`render_all` draw in a second process beside the caller, started now
+    (its start takes a second or two) at the caller's priority, which it inherits."""
+    global _helper_wanted
+    if _helper_wanted and _helper is not None:
+        return
+    _helper_wanted = True
+    helper = _helper_pool()
+    if helper is not None:
+        helper.submit(os.getpid)  # spawns it, without waiting for it
+
+
+def _helper_pool() -> ProcessPoolExecutor | None:
+    global _helper
+    with _lock:
+        if _helper is None and _helper_wanted:
+            _helper = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),  # the caller has threads
+                initializer=_helper_started,
+                initargs=(os.getpid(),),
+            )
+            threading._register_atexit(_stop_helper)  # type: ignore[attr-defined]
+            # A process started by multiprocessing (the export worker) joins its child
+            # processes as it exits, before those hooks: stop the helper first.
+            multiprocessing.util.Finalize(None, _stop_helper, exitpriority=100)
+        return _helper
+
+
+def _helper_broken(helper: ProcessPoolExecutor) -> None:
+    """A helper whose process died is replaced by the next :func:`render_all`."""
+    global _helper
+    if getattr(helper, "_broken", False):
+        with _lock:
+            if _helper is helper:
+                _helper = None
+
+
+def _stop_helper() -> None:
+    global _helper
+    with _lock:
+        helper, _helper = _helper, None
+    if helper is not None:
+        workers = list((getattr(helper, "_processes", None) or {}).values())
+        helper.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:
+            worker.terminate()
+
+
+def _helper_started(caller: int) -> None:
+    """In the helper process, once: a watch on the caller, and vl-convert ready."""
+    threading.Thread(target=_watch, args=(caller,), daemon=True).start()
+    _register_fonts()
 
 
 def _started(server: int) -> None:

@@ -224,11 +224,12 @@ def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return chart_svg.svg_spec(chart, font=CHART_FONT)
 
 
-def _to_svg(spec: Mapping[str, Any], theme: str) -> str:
-    """The spec drawn as SVG by vl-convert (the slow step: a tenth of a second or more),
-    as the pages draw it (charts/svg.py)."""
-    svg = chart_svg.render(spec)
-    return _greyscale(svg) if theme == "print" else svg
+def _to_svgs(specs: list[dict[str, Any]], theme: str) -> list[str]:
+    """The specs drawn as SVG by vl-convert (the slow step: a tenth of a second or more
+    each), as the pages draw them (charts/svg.py), two at a time where the process has a
+    drawing helper (the export worker's: :func:`strategy_canvas.charts.svg.render_all`)."""
+    svgs = chart_svg.render_all(specs)
+    return [_greyscale(svg) for svg in svgs] if theme == "print" else svgs
 
 
 def _frame(frames: Mapping[str, pd.DataFrame], kind: str) -> pd.DataFrame | None:
@@ -366,11 +367,14 @@ def _chart_svgs(
     """
     out: dict[str, str] = {}
     began = time.perf_counter()
+    #: the charts to draw: (name, its keys by state and by input, its spec, its digest)
+    to_draw: list[tuple[str, tuple[Any, ...], tuple[Any, ...], dict[str, Any], str]] = []
     for name, (step, build) in CHARTS.items():
         if step not in data["steps"]:
             continue
         key = (*cache_key, name, width, theme)
         svg = _svg_cache.get(key)
+        by_input: tuple[Any, ...] = ()
         if svg is None:
             by_input = ("input", name, _inputs_digest(frames, CHART_INPUTS[name]), width, theme)
             svg = _svg_cache.get(by_input)
@@ -379,14 +383,19 @@ def _chart_svgs(
             if chart is None or is_empty(chart):  # nothing to draw (no readings yet)
                 continue
             spec = _spec(chart)
-            text = json.dumps(spec, sort_keys=True, default=str).encode()
-            by_spec = ("spec", hashlib.sha256(text).hexdigest(), theme)
-            svg = _svg_cache.get(by_spec)
+            digest = chart_svg.digest(spec)
+            svg = _svg_cache.get(("spec", digest, theme))
             if svg is None:
-                svg = _to_svg(spec, theme)
-                _svg_cache.put(by_spec, svg)
+                to_draw.append((name, key, by_input, spec, digest))
+                out[name] = ""  # drawn below, with the others: keeps the charts' order
+                continue
             _svg_cache.put(by_input, svg)
         _svg_cache.put(key, svg)
+        out[name] = svg
+    drawn = _to_svgs([spec for *_, spec, _ in to_draw], theme) if to_draw else []
+    for (name, key, by_input, _, digest), svg in zip(to_draw, drawn, strict=True):
+        for cached in (("spec", digest, theme), by_input, key):
+            _svg_cache.put(cached, svg)
         out[name] = svg
     if timings is not None:
         timings["charts"] = time.perf_counter() - began

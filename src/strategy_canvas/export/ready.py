@@ -64,13 +64,19 @@ _waiting: dict[tuple[str, str], list[Future[Any]]] = {}
 
 def _set_nice(pid: int, nice: int) -> None:
     """Set the niceness of every thread of process ``pid`` (on Linux a niceness is a
-    thread's: vl-convert draws in threads of its own). Raising a priority needs the
-    right to (root, or CAP_SYS_NICE); without it the priority stays as it was."""
+    thread's: vl-convert draws in threads of its own), and of its child processes (the
+    worker's chart-drawing helper). Raising a priority needs the right to (root, or
+    CAP_SYS_NICE); without it the priority stays as it was."""
     tasks = Path(f"/proc/{pid}/task")
     ids = [int(t.name) for t in tasks.iterdir()] if tasks.is_dir() else [pid]
+    children: set[int] = set()
     for tid in ids:
         with contextlib.suppress(OSError):
             os.setpriority(os.PRIO_PROCESS, tid, nice)
+        with contextlib.suppress(OSError, ValueError):
+            children.update(map(int, (tasks / str(tid) / "children").read_text().split()))
+    for child in children:
+        _set_nice(child, nice)
 
 
 def _worker_started(low: int) -> None:
@@ -81,10 +87,28 @@ def _worker_started(low: int) -> None:
 
 
 def _low(work: Callable[[], Any], low: int) -> Any:
-    """In the worker process: ``work()`` at the low priority (:func:`hurry` may have
-    raised it for the export before)."""
+    """In the worker process: ``work()`` at the priority ``low`` (:func:`hurry` may have
+    raised the worker for the export before; an export someone waited for before it
+    started starts at the server's priority)."""
     _set_nice(os.getpid(), low)
+    from strategy_canvas.charts import svg
+
+    # A PDF's changed charts are drawn two at a time, in a helper at this priority
+    # (started here, not as the worker starts: a process being started cannot start one).
+    svg.start_helper()
     return work()
+
+
+class _Waited:
+    """Whether someone waits for an export that has not started yet: it then starts at
+    the server's priority (a :func:`hurry` before its start would be undone by it)."""
+
+    def __init__(self) -> None:
+        self.now = False
+
+
+#: the exports not made yet -> whether someone waits for them
+_waited: dict[Future[Any], _Waited] = {}
 
 
 def _worker() -> ProcessPoolExecutor:
@@ -104,9 +128,13 @@ def _low_nice() -> int:
     return min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICE)
 
 
-def hurry() -> None:
-    """Someone waits for the export under way: the worker runs at the server's own
-    priority until its next export (where the system lets the server raise it)."""
+def hurry(future: Future[Any] | None = None) -> None:
+    """Someone waits for the export under way (or for ``future``, which then starts at
+    the server's priority if it has not started yet): the worker runs at the server's
+    own priority until its next export (where the system lets the server raise it)."""
+    waited = _waited.get(future) if future is not None else None
+    if waited is not None:
+        waited.now = True
     with _process_lock:
         processes = list(getattr(_process, "_processes", None) or {})
     for pid in processes:
@@ -117,14 +145,14 @@ def wait(future: Future[Any]) -> Any:
     """The result of ``future``, a prepared export someone asked for: hurried if it is
     not made yet."""
     if not future.done():
-        hurry()
+        hurry(future)
     return future.result()
 
 
 def start() -> None:
     """Start the worker process now (the server does, as it starts): its imports take a
     second or two, which the first export after a start would otherwise wait for."""
-    _worker().submit(os.getpid)
+    _worker().submit(_low, os.getpid, _low_nice())  # the drawing helper starts too
 
 
 def stop() -> None:
@@ -136,14 +164,18 @@ def stop() -> None:
         process.shutdown(wait=True, cancel_futures=True)
 
 
-def _in_worker(work: Callable[[], Any]) -> Any:
+def _in_worker(work: Callable[[], Any], waited: _Waited) -> Any:
     """``work()``, done in the worker process (started again if it died)."""
     global _made
+
+    def nice() -> int:
+        return os.getpriority(os.PRIO_PROCESS, 0) if waited.now else _low_nice()
+
     try:
-        result = _worker().submit(_low, work, _low_nice()).result()
+        result = _worker().submit(_low, work, nice()).result()
     except BrokenProcessPool:
         stop()
-        result = _worker().submit(_low, work, _low_nice()).result()
+        result = _worker().submit(_low, work, nice()).result()
     with _lock:
         _made += 1
     return result
@@ -183,7 +215,10 @@ def prepare_all(jobs: Sequence[Job], *, canvas: tuple[str, str] | None = None) -
                 _done.move_to_end(key)
                 futures.append(found)
                 continue
-            future = _pool.submit(_in_worker, work)
+            waited = _Waited()
+            future = _pool.submit(_in_worker, work, waited)
+            _waited[future] = waited
+            future.add_done_callback(_made_now)
             _done[key] = future
             futures.append(future)
         if canvas is not None:
@@ -191,6 +226,10 @@ def prepare_all(jobs: Sequence[Job], *, canvas: tuple[str, str] | None = None) -
         while len(_done) > KEEP:
             _done.popitem(last=False)
         return futures
+
+
+def _made_now(future: Future[Any]) -> None:
+    _waited.pop(future, None)
 
 
 def watch(database_url: str, canvas_token: str, jobs_at: Callable[[int], Sequence[Job]]) -> None:
