@@ -20,7 +20,7 @@ import multiprocessing.util
 import os
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import cache, partial
 from pathlib import Path
@@ -140,13 +140,7 @@ def _helper_pool() -> ProcessPoolExecutor | None:
     global _helper
     with _lock:
         if _helper is None and _helper_wanted:
-            _helper = ProcessPoolExecutor(
-                max_workers=1,
-                mp_context=multiprocessing.get_context("spawn"),  # the caller has threads
-                initializer=_helper_started,
-                initargs=(os.getpid(),),
-            )
-            threading._register_atexit(_stop_helper)  # type: ignore[attr-defined]
+            _helper = _new_pool(nice=0, stop=_stop_helper)  # at the caller's priority
             # A process started by multiprocessing (the export worker) joins its child
             # processes as it exits, before those hooks: stop the helper first.
             multiprocessing.util.Finalize(None, _stop_helper, exitpriority=100)
@@ -166,24 +160,42 @@ def _stop_helper() -> None:
     global _helper
     with _lock:
         helper, _helper = _helper, None
-    if helper is not None:
-        workers = list((getattr(helper, "_processes", None) or {}).values())
-        helper.shutdown(wait=False, cancel_futures=True)
-        for worker in workers:
-            worker.terminate()
+    _shut_down(helper)
 
 
-def _helper_started(caller: int) -> None:
-    """In the helper process, once: a watch on the caller, and vl-convert ready."""
-    threading.Thread(target=_watch, args=(caller,), daemon=True).start()
-    _register_fonts()
+def _new_pool(*, nice: int, stop: Callable[[], None]) -> ProcessPoolExecutor:
+    """A process of one worker that draws, ``nice`` below its starter's priority.
+
+    concurrent.futures joins its workers as the interpreter exits, after every drawing
+    still queued: a server told to stop waited for them (more than ten seconds under
+    load). Hooks registered later run first: ``stop`` drops the drawings and stops the
+    worker before that join."""
+    pool = ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),  # the starter has threads
+        initializer=_started,
+        initargs=(os.getpid(), nice),
+    )
+    threading._register_atexit(stop)  # type: ignore[attr-defined]
+    return pool
 
 
-def _started(server: int) -> None:
-    """In the drawing process, once: a lower priority, a watch on the server, and
-    vl-convert ready."""
-    os.nice(NICE)
-    threading.Thread(target=_watch, args=(server,), daemon=True).start()
+def _shut_down(pool: ProcessPoolExecutor | None) -> None:
+    """Drop the drawings not started and stop the pool's worker at once."""
+    if pool is None:
+        return
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
+
+
+def _started(starter: int, nice: int) -> None:
+    """In a drawing process, once: its priority, a watch on the process that started
+    it, and vl-convert ready."""
+    if nice:
+        os.nice(nice)
+    threading.Thread(target=_watch, args=(starter,), daemon=True).start()
     _register_fonts()
 
 
@@ -199,17 +211,7 @@ def _watch(server: int) -> None:
 def _worker() -> ProcessPoolExecutor:
     global _process
     if _process is None:
-        _process = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("spawn"),  # the server has threads
-            initializer=_started,
-            initargs=(os.getpid(),),
-        )
-        # concurrent.futures joins its workers as the interpreter exits, after every
-        # drawing still queued: a server told to stop waited for them (more than ten
-        # seconds under load). Hooks registered later run first: the drawings are
-        # dropped, and the worker stopped, before that join.
-        threading._register_atexit(_stop)  # type: ignore[attr-defined]
+        _process = _new_pool(nice=NICE, stop=_stop)
     return _process
 
 
@@ -218,12 +220,7 @@ def _stop() -> None:
     global _process
     with _lock:
         process, _process = _process, None
-    if process is None:
-        return
-    workers = list((getattr(process, "_processes", None) or {}).values())
-    process.shutdown(wait=False, cancel_futures=True)
-    for worker in workers:
-        worker.terminate()
+    _shut_down(process)
 
 
 def _done(key: str, future: Future[str]) -> None:
