@@ -48,6 +48,7 @@ from bench.common import (
 )
 from strategy_canvas import db
 from strategy_canvas.demo import create_demo_canvas
+from tests.browser.ui_helpers import script_finished
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ROUNDS = 5
@@ -147,16 +148,7 @@ class Clicker:
         socket.on("framereceived", self._frame)
 
     def _frame(self, payload: Any) -> None:
-        if not isinstance(payload, bytes):
-            return
-        message = ForwardMsg()
-        try:
-            message.ParseFromString(payload)
-        except Exception:
-            return
-        if message.WhichOneof("type") == "script_finished" and (
-            message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY
-        ):
+        if script_finished(payload) == ForwardMsg.FINISHED_SUCCESSFULLY:
             self.finished += 1
 
     def settle(self) -> None:

@@ -71,16 +71,25 @@ class ScriptRuns:
         page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
 
     def _frame(self, payload: Any) -> None:
-        if not isinstance(payload, bytes):
-            return
-        message = ForwardMsg()
-        try:
-            message.ParseFromString(payload)
-        except Exception:
-            return
-        if message.WhichOneof("type") == "script_finished":
+        status = script_finished(payload)
+        if status is not None:
             self.finished += 1
-            if message.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+            if status != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                 self.completed += 1
-            if message.script_finished == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+            if status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
                 self.fragment_runs += 1
+
+
+def script_finished(payload: Any) -> int | None:
+    """How a script run ended (``ForwardMsg.script_finished``), if the websocket frame
+    ``payload`` is the server's "script finished" message; else None."""
+    if not isinstance(payload, bytes):
+        return None
+    message = ForwardMsg()
+    try:
+        message.ParseFromString(payload)
+    except Exception:
+        return None
+    if message.WhichOneof("type") != "script_finished":
+        return None
+    return int(message.script_finished)
