@@ -25,6 +25,7 @@ from strategy_canvas import db, live, server
 from strategy_canvas.live.hub import HUB
 from strategy_canvas.services import canvases
 from strategy_canvas.services import workshops as ws
+from tests import asgikit
 
 CLIENTS = 200
 ROUNDS = 30
@@ -49,20 +50,7 @@ class Client:
             self.events.append((time.perf_counter(), body.decode()))
 
     def start(self) -> None:
-        scope = {
-            "type": "http",
-            "method": "GET",
-            "path": live.EVENTS_PATH,
-            "raw_path": live.EVENTS_PATH.encode(),
-            "query_string": f"token={self.token}".encode(),
-            "headers": [],
-            "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": "1.1",
-            "scheme": "http",
-            "server": ("bench", 80),
-            "client": ("127.0.0.1", 1),
-            "root_path": "",
-        }
+        scope = asgikit.scope(live.EVENTS_PATH, query=f"token={self.token}")
         self.task = asyncio.ensure_future(self.app(scope, self.receive, self.send))
 
 
