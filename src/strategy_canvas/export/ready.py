@@ -99,16 +99,9 @@ def _low(work: Callable[[], Any], low: int) -> Any:
     return work()
 
 
-class _Waited:
-    """Whether someone waits for an export that has not started yet: it then starts at
-    the server's priority (a :func:`hurry` before its start would be undone by it)."""
-
-    def __init__(self) -> None:
-        self.now = False
-
-
-#: the exports not made yet -> whether someone waits for them
-_waited: dict[Future[Any], _Waited] = {}
+#: the exports not made yet -> set once someone waits for one: it then starts at the
+#: server's priority (a :func:`hurry` before its start would be undone by it)
+_waited: dict[Future[Any], threading.Event] = {}
 
 
 def _worker() -> ProcessPoolExecutor:
@@ -134,7 +127,7 @@ def hurry(future: Future[Any] | None = None) -> None:
     own priority until its next export (where the system lets the server raise it)."""
     waited = _waited.get(future) if future is not None else None
     if waited is not None:
-        waited.now = True
+        waited.set()
     with _process_lock:
         processes = list(getattr(_process, "_processes", None) or {})
     for pid in processes:
@@ -164,12 +157,12 @@ def stop() -> None:
         process.shutdown(wait=True, cancel_futures=True)
 
 
-def _in_worker(work: Callable[[], Any], waited: _Waited) -> Any:
+def _in_worker(work: Callable[[], Any], waited: threading.Event) -> Any:
     """``work()``, done in the worker process (started again if it died)."""
     global _made
 
     def nice() -> int:
-        return os.getpriority(os.PRIO_PROCESS, 0) if waited.now else _low_nice()
+        return os.getpriority(os.PRIO_PROCESS, 0) if waited.is_set() else _low_nice()
 
     try:
         result = _worker().submit(_low, work, nice()).result()
@@ -215,7 +208,7 @@ def prepare_all(jobs: Sequence[Job], *, canvas: tuple[str, str] | None = None) -
                 _done.move_to_end(key)
                 futures.append(found)
                 continue
-            waited = _Waited()
+            waited = threading.Event()
             future = _pool.submit(_in_worker, work, waited)
             _waited[future] = waited
             future.add_done_callback(_made_now)
