@@ -198,8 +198,29 @@ def forget_screen() -> None:
 # ----------------------------------------------------------------------- the screen
 
 
+class _StepFlags:
+    """The steps' locks and reveals of a viewer's reads (``view.steps``)."""
+
+    view: workshops.WorkshopView
+
+    @functools.cached_property
+    def _flags(self) -> dict[tuple[int, str], bool]:
+        """(step, flag) -> its lock or reveal, read once (every draw asks several times;
+        column by column: ``to_dict("records")`` cost more than the rest of a check)."""
+        steps = self.view.steps
+        flags: dict[tuple[int, str], bool] = {}
+        for column in steps.columns:
+            if column != "step":
+                for step, value in zip(steps["step"].tolist(), steps[column].tolist(), strict=True):
+                    flags[int(step), str(column)] = bool(value) if value is not None else False
+        return flags
+
+    def step_flag(self, step: int, flag: str) -> bool:
+        return self._flags.get((step, flag), False)
+
+
 @dataclass(frozen=True)
-class Loaded:
+class Loaded(_StepFlags):
     """One viewer's reads of the workshop at one revision of the canvas."""
 
     token: str
@@ -221,40 +242,15 @@ class Loaded:
     def steps(self) -> pd.DataFrame:
         return self.view.steps
 
-    @functools.cached_property
-    def _flags(self) -> dict[tuple[int, str], bool]:
-        return _step_flags(self.steps)
-
-    def step_flag(self, step: int, flag: str) -> bool:
-        return self._flags.get((step, flag), False)
-
-
-def _step_flags(steps: pd.DataFrame) -> dict[tuple[int, str], bool]:
-    """(step, flag) -> its lock or reveal, read once (every draw asks several times;
-    column by column: ``to_dict("records")`` cost more than the rest of a check)."""
-    flags: dict[tuple[int, str], bool] = {}
-    for column in steps.columns:
-        if column != "step":
-            for step, value in zip(steps["step"].tolist(), steps[column].tolist(), strict=True):
-                flags[int(step), str(column)] = bool(value) if value is not None else False
-    return flags
-
 
 @dataclass(frozen=True)
-class Inputs:
+class Inputs(_StepFlags):
     """What a participant's inputs read (their seat, the steps' locks and reveals, step
     3's scores): no board and no presence, which only the live board shows."""
 
     view: workshops.WorkshopView
     scores: workshops.ScoreSummary | None
     step: int
-
-    @functools.cached_property
-    def _flags(self) -> dict[tuple[int, str], bool]:
-        return _step_flags(self.view.steps)
-
-    def step_flag(self, step: int, flag: str) -> bool:
-        return self._flags.get((step, flag), False)
 
 
 def read_inputs(ctx: PageContext, token: str, sync: workshops.SyncState) -> Inputs:
