@@ -225,7 +225,7 @@ def widget(at: AppTest, key: str) -> Any:
 
 def drawn(at: AppTest, key: str) -> bool:
     """Whether the widget ``key`` is drawn (a link among many items is folded in a
-    popover, its widget drawn only while the popover is open: ui/fields.py, ``_folded``)."""
+    popover, its widget drawn only while the popover is open: ui/fields.py, ``_long_link``)."""
     try:
         widget(at, key)
     except KeyError:

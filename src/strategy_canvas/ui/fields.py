@@ -161,28 +161,21 @@ def widget_value(shape: FieldShape, value: Any) -> Any:
 
 
 #: a link among more items than this (one of 300 features) is a selectbox in a popover
-#: (:func:`_folded`), not a selectbox of its own: see below
+#: (:func:`_long_link`), not a selectbox of its own: see below
 LONG_LIST = 50
 
 
-def _folded(
-    label: str,
-    value_name: str,
-    common: dict[str, Any],
-    widget: Callable[..., Any],
-    *,
-    help_text: str | None = None,
+def _long_link(
+    label: str, options: list[Any], name: Callable[[Any], str], common: dict[str, Any]
 ) -> Any:
-    """A field drawn as a button naming its value ("Feature: Receipt scan"), the widget
-    itself (``widget(label, **common)`` into the popover) drawn only while the button's
-    popover is open; choosing closes it.
+    """A link among many items: a popover whose button names the linked item ("Feature:
+    Receipt scan"), holding the selectbox only while it is open; choosing closes it.
 
     Only for a link among more than :data:`LONG_LIST` items: a selectbox of 300 options
     costs Chromium tens of ms to draw on every page open (docs/ARCHITECTURE.md,
     "Budgets"), and a long list is not the quick choice a selectbox is for anyway. A
     short choice or a date stays a widget of its own: folding it costs the person a
-    click and a run for every value they set, which is most of what fast entry is.
-    ``value_name`` is the value as the button names it (user text: escaped here)."""
+    click and a run for every value they set, which is most of what fast entry is."""
     key = common["key"]
     folded = f"{key}.pick"
     then = common["on_change"]
@@ -194,8 +187,8 @@ def _folded(
 
     current = st.session_state.get(key)
     panel = st.popover(
-        f"{md(label)}: {md(value_name)}",
-        help=help_text if help_text is not None else common["help"],
+        f"{md(label)}: {md(name(current))}",  # the item's name is user text: escaped
+        help=common["help"] or f"Choose one of the {len(options):,}.",
         disabled=common["disabled"],
         key=folded,
         on_change="rerun",
@@ -205,8 +198,14 @@ def _folded(
         if key in st.session_state:
             st.session_state[key] = current
         return current
-    with panel:  # its value outlives the widget, as while it is folded
-        return widget(label, **{**common, "on_change": chosen}, persist_state="session")
+    return panel.selectbox(  # its value outlives the widget, as while it is folded
+        label,
+        options,
+        format_func=name,
+        placeholder="— none —",
+        **{**common, "on_change": chosen},
+        persist_state="session",
+    )
 
 
 def _choice_name(value: Any) -> str:
@@ -258,15 +257,7 @@ def draw(
 
         if len(ids) <= LONG_LIST:
             return st.selectbox(label, options, format_func=name, placeholder="— none —", **common)
-        return _folded(
-            label,
-            name(st.session_state.get(key)),
-            common,
-            functools.partial(
-                st.selectbox, options=options, format_func=name, placeholder="— none —"
-            ),
-            help_text=common["help"] or f"Choose one of the {len(options):,}.",
-        )
+        return _long_link(label, options, name, common)
     if shape.kind in ("int", "float"):
         # No min/max and a float widget whatever the field: Streamlit's number input
         # leaves a value outside min/max unsent (the field turns red, the save goes on
