@@ -638,8 +638,8 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="VALUE=CHOICE",
             action="append",
             default=[],
-            help=f"CSV: what a {noun} the file uses means here, e.g. {option} {example} "
-            "(repeatable; the import lists the values it does not know)",
+            help=f"CSV: what a value in the file's {noun} column means here, e.g. {option} "
+            f"{example} (repeatable; the import lists the values it does not know)",
         )
     p.add_argument(
         "--dates",
