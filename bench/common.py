@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import os
 import random
-import socket
 import statistics
-import subprocess
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -22,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from strategy_canvas import config, db
 from strategy_canvas.services import canvases, items
+from tests.serving import free_port as free_port  # the benchmarks start servers too
+from tests.serving import wait_healthy as wait_healthy
 
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
@@ -31,34 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def process_cpu_seconds(pid: int) -> float:
     """User and system CPU time of process ``pid`` so far (Linux /proc), in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
-    """Until the Streamlit server at ``url`` answers its health check; raises if the
-    process exits or ``timeout`` seconds pass first."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.05)
-    raise RuntimeError("the server did not answer")
 
 
 def temp_database() -> str:

@@ -25,7 +25,6 @@ import glob
 import os
 import re
 import shutil
-import socket
 import stat
 import subprocess
 import tempfile
@@ -40,6 +39,8 @@ import psycopg
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
+
+from tests.serving import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO / "scripts"
@@ -143,12 +144,6 @@ def make_apt(
         "SC_TEST_APT_EXTRA": extra,
     }
     return FakeApt(path, log, links_file, env)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def run(

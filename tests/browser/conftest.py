@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +25,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlalchemy import Engine
 
 from strategy_canvas import db, models
+from tests.serving import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -50,12 +48,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if Path(str(item.fspath)).is_relative_to(here):
             item.add_marker(pytest.mark.browser)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -96,19 +88,10 @@ class AppServer:
 
 
 def _wait_healthy(server: AppServer) -> None:
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"streamlit exited with {server.process.returncode}:\n{server.log_tail()}")
-        try:
-            # The health check runs no page script, so the first page request is the test's.
-            with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"streamlit did not answer within {SERVER_START_SECONDS} s:\n{server.log_tail()}")
+    try:
+        wait_healthy(server.url, server.process, SERVER_START_SECONDS)
+    except RuntimeError as failed:
+        pytest.fail(f"streamlit: {failed}:\n{server.log_tail()}")
 
 
 @pytest.fixture
@@ -118,7 +101,7 @@ def app_server(
     """`streamlit run app.py` on a free port, on the test's database."""
     if "demo_canvas" in request.fixturenames:
         request.getfixturevalue("demo_canvas")  # seed first: the server must not be warm
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": browser_db.url,

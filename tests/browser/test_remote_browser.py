@@ -14,8 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from playwright.sync_api import Browser, expect
 
 from strategy_canvas import db, models
 from strategy_canvas.services import workshops as ws
+from tests.serving import wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
 PORT = 8599
@@ -86,17 +85,11 @@ def remote_server(
         )  # fmt: skip
     url = f"http://{address}:{PORT}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert process.poll() is None, log.read_text(errors="replace")[-2000:]
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                pass
-            assert time.monotonic() < deadline, "the server in the namespace did not answer"
-            time.sleep(0.3)
+        try:
+            wait_healthy(url, process)
+        except RuntimeError as failed:
+            output = log.read_text(errors="replace")[-2000:]
+            pytest.fail(f"the server in the namespace: {failed}\n{output}")
         yield url
     finally:
         process.terminate()

@@ -7,7 +7,6 @@ by PostgreSQL's LISTEN/NOTIFY.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 import uuid
@@ -21,22 +20,12 @@ from playwright.sync_api import Browser, Page, expect
 from strategy_canvas import db
 from strategy_canvas.services import canvases
 from strategy_canvas.services import workshops as ws
+from tests.serving import free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 TEAM = ROOT / "scripts" / "team.sh"
 #: generous: two app processes and nginx start on a small shared machine
 SEEN_MS = 8_000
-
-
-def _free_ports(n: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(n)]
-    try:
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 @pytest.fixture
@@ -67,7 +56,7 @@ def team_database(request: pytest.FixtureRequest) -> Iterator[str]:
 @pytest.fixture
 def team(team_database: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """scripts/team.sh start on free ports; (the proxy's address, the database URL)."""
-    proxy, app_a, app_b = _free_ports(3)
+    proxy, app_a, app_b = free_ports(3)
     env = {
         **os.environ,
         "SC_TEAM_DIR": str(tmp_path / "team"),
