@@ -555,6 +555,57 @@ def test_the_feed_filters_by_step_person_and_item(session: Session, token: str) 
     )
 
 
+def test_the_feed_shows_one_action_of_many_items_as_one_line(session: Session, token: str) -> None:
+    from strategy_canvas.services import bulk
+
+    add(session, token, "persona", ANA, name="Busy parent")
+    session.commit()
+    pasted = bulk.add_many(
+        session=session,
+        canvas_token=token,
+        kind="problem",
+        text="Plans get lost\nShopping twice\nFood goes off",
+        actor=BEN,
+    )
+    session.commit()
+    edit(session, token, pasted[0], BEN, title="Plans get lost on the fridge")
+    session.commit()
+
+    page = history.action_feed(session=session, canvas_token=token)
+    assert page.total == 4
+    assert [(a.size, len(a.entries)) for a in page.actions] == [(1, 1), (3, 3), (1, 1), (1, 1)]
+    edited, paste, persona, created = page.actions
+    assert paste.sentence == "added 3 problems" and paste.first.actor_name == "Ben"
+    assert [e.title for e in paste.entries] == ["Food goes off", "Shopping twice", "Plans get lost"]
+    assert edited.sentence == "changed problem “Plans get lost on the fridge”"
+    assert persona.sentence == "added persona “Busy parent”"
+    assert created.sentence == "created the canvas"
+    # a page holds whole actions; the step filter applies to each entry
+    first = history.action_feed(session=session, canvas_token=token, per_page=2)
+    assert (first.pages, [a.size for a in first.actions]) == (2, [1, 3])
+    assert [
+        a.sentence for a in history.action_feed(session=session, canvas_token=token, step=1).actions
+    ] == [
+        "changed problem “Plans get lost on the fridge”",
+        "added 3 problems",
+        "added persona “Busy parent”",
+    ]
+
+
+def test_an_action_of_many_kinds_is_told_by_kind_and_lists_its_newest_entries(
+    session: Session, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from strategy_canvas.services import bulk
+
+    ben = BEN.one_action()  # one action in two writes
+    bulk.add_many(session=session, canvas_token=token, kind="persona", text="A\nB\nC", actor=ben)
+    bulk.add_many(session=session, canvas_token=token, kind="problem", text="D\nE", actor=ben)
+    monkeypatch.setattr(history, "ACTION_SHOWN", 2)
+    [action, _created] = history.action_feed(session=session, canvas_token=token).actions
+    assert action.sentence == "added 3 personas and 2 problems"
+    assert action.size == 5 and [e.title for e in action.entries] == ["E", "D"]
+
+
 def test_a_person_gives_their_name_once(session: Session, token: str) -> None:
     assert people.name_for(session=session, owner_key="my-key-123") is None
     people.set_name(session=session, owner_key="my-key-123", display_name="  Ana   Silva ")
@@ -693,6 +744,9 @@ def test_a_json_export_carries_the_versions_and_history_into_a_new_canvas(
     assert feed[0].sentence == "created the canvas" and feed[0].detail == "from an import"
     assert [e.actor_name for e in feed[1:3]] == ["Ana", "Ben"]
     assert feed[2].imported and not feed[2].restorable  # it names the other canvas's item
+    # what an import brought is shown entry by entry, as it was in its canvas
+    actions = history.action_feed(session=session, canvas_token=copy.token).actions
+    assert [a.size for a in actions] == [1] * len(feed)
     assert trash.list_trash(session=session, canvas_token=copy.token) == []
 
 

@@ -120,6 +120,29 @@ def test_the_feed_shows_who_did_what_and_restores_from_it(
     assert f"hist.restore.{entry.id}" not in [b.key for b in at.button]
 
 
+def test_the_feed_shows_a_paste_as_one_line_that_opens_to_its_items(
+    seeded: models.Canvas, app_engine: Engine
+) -> None:
+    from strategy_canvas.services import bulk
+
+    with db.session_scope(app_engine) as session:
+        bulk.add_many(
+            session=session,
+            canvas_token=seeded.token,
+            kind="persona",
+            text="Night nurse\nWard manager **boss**",
+            actor=activity.Actor.person("Ben", "ben-key"),
+        )
+    at = open_page(HISTORY, canvas=seeded.token)
+    no_exception(at)
+    heads = [t for t in texts(at, "markdown") if t.startswith("**Ben**")]
+    assert heads[0].startswith("**Ben** added 2 personas")
+    [group] = [e for e in at.expander if e.label == "The 2 changes one by one"]
+    inside = "\n".join(m.value for m in group.markdown)
+    assert md("added persona “Ward manager **boss**”") in inside
+    assert md("added persona “Night nurse”") in inside
+
+
 def test_the_feed_filters_by_step_and_person(seeded: models.Canvas, app_engine: Engine) -> None:
     _delete(app_engine, seeded.token, "persona", name="Ben")
     _delete(app_engine, seeded.token, "risk", name="Cleo")
@@ -134,7 +157,7 @@ def test_the_feed_filters_by_step_and_person(seeded: models.Canvas, app_engine: 
     at.selectbox(key=history_page.PERSON_KEY).set_value("Ben").run()
     text = all_text(at)
     assert "**Ben** deleted persona" in text and "Cleo" not in text
-    assert "Entries 1–1 of 1" in "\n".join(texts(at, "caption"))
+    assert "Changes 1–1 of 1" in "\n".join(texts(at, "caption"))
 
 
 def test_save_a_version_see_what_changed_and_restore_it_as_a_new_canvas(

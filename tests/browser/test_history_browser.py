@@ -80,7 +80,7 @@ def test_a_deleted_persona_is_seen_in_the_feed_and_restored_with_its_links(
 
     # The facilitator watches the canvas's History.
     _sidebar_link(fac, "History")
-    expect(fac.get_by_text("Entries 1–")).to_be_visible()
+    expect(fac.get_by_text("Changes 1–")).to_be_visible()
 
     # Ann, who also holds the canvas's link, opens step 1 in a tab of her own: asked
     # her name once, she gives it, then deletes the persona.
@@ -173,7 +173,7 @@ def test_a_change_pushed_as_the_person_leaves_a_page_does_not_blank_the_next(
         page.wait_for_timeout(1500)  # past the stream's first look at who is here
         fragment_reruns.clear()
         page.evaluate(_LEAVE_AS_A_CHANGE_ARRIVES)
-        expect(live(page).get_by_text("Entries 1–")).to_be_visible()
+        expect(live(page).get_by_text("Changes 1–")).to_be_visible()
         assert fragment_reruns == []  # the Overview, being left, asked for nothing
         expect(live(page).get_by_text(f"added persona “{PERSONA}”")).to_be_visible()
 

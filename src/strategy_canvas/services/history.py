@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from strategy_canvas import models as m
@@ -70,6 +71,8 @@ class Entry:
     undone: bool = False
     #: brought by a JSON import from the canvas it was exported from
     imported: bool = False
+    #: the action it was part of (entries of one paste or grid save share it)
+    batch: str = ""
 
     @property
     def restorable(self) -> bool:
@@ -289,6 +292,7 @@ def _entries(session: Session, canvas_id: int, rows: Sequence[m.Activity]) -> li
                 by_undo=bool(data.get("undo")),
                 undone=row.id in undone,
                 imported=bool(data.get("imported")),
+                batch=row.batch,
             )
         )
     return out
@@ -332,6 +336,135 @@ def feed(
         .limit(per_page)
     ).all()
     return FeedPage(_entries(session, canvas_id, rows), total, page, pages)
+
+
+#: how many entries of one action the feed lists (an import can add thousands)
+ACTION_SHOWN = 100
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action of one person in the feed: a paste of 20 problems is one line, "added
+    20 problems", that opens to its entries."""
+
+    #: newest first; at most :data:`ACTION_SHOWN` of them
+    entries: list[Entry]
+    #: how many entries the action holds (under the feed's filters)
+    size: int
+    #: what it did, after the person's name
+    sentence: str
+
+    @property
+    def first(self) -> Entry:
+        return self.entries[0]
+
+
+@dataclass(frozen=True)
+class ActionPage:
+    actions: list[Action]
+    total: int
+    page: int
+    pages: int
+
+
+def _action_key() -> Any:
+    """What one action's entries share: their batch. An entry without one, or one a JSON
+    import brought (shown as it was in its canvas), is an action of its own."""
+    own = sa.literal("#") + sa.cast(col(m.Activity.id), sa.String)
+    return sa.case(
+        (col(m.Activity.batch).in_(["", activity.IMPORTED]), own), else_=col(m.Activity.batch)
+    )
+
+
+def _key_of(entry: Entry) -> str:
+    return f"#{entry.id}" if entry.batch in ("", activity.IMPORTED) else entry.batch
+
+
+def _action_sentence(counts: Sequence[tuple[str, str, int]], entries: Sequence[Entry]) -> str:
+    """ "added 220 features and 56 roadmap items", from the action's (action, kind, count)."""
+    size = sum(n for _, _, n in counts)
+    if size == 1:
+        return entries[0].sentence
+    verbs = {action for action, _, _ in counts}
+    kinds = [kind for _, kind, _ in counts]
+    if len(verbs) == 1 and all(kind in items.ITEM_TYPES for kind in kinds):
+        [action] = verbs
+        if action != "reorder":
+            named = [items.counted(kind, n) for _, kind, n in counts]
+            listed = ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else named[0]
+            return f"{VERBS.get(action, action)} {listed}"
+    return f"made {size:,} changes"
+
+
+def action_feed(
+    *,
+    session: Session,
+    canvas_token: str,
+    step: int | None = None,
+    person: str | None = None,
+    item: tuple[str, int] | None = None,
+    page: int = 0,
+    per_page: int = PER_PAGE,
+) -> ActionPage:
+    """One page of the canvas's history as actions, newest first (filtered as
+    :func:`feed`): the entries one paste, grid save or import wrote are one action."""
+    canvas_id = items.canvas_id_for(session, canvas_token)
+    where = _filtered(canvas_id, step, person, item)
+    key = _action_key()
+    total = int(
+        session.exec(
+            select(sa.func.count(sa.distinct(key))).select_from(m.Activity).where(*where)
+        ).one()
+    )
+    pages = max(1, math.ceil(total / per_page))
+    page = min(max(0, page), pages - 1)
+    last = sa.func.max(col(m.Activity.id))
+    keys = [
+        str(k)
+        for k in session.exec(
+            select(key)
+            .where(*where)
+            .group_by(key)
+            .order_by(last.desc())
+            .offset(page * per_page)
+            .limit(per_page)
+        ).all()
+    ]
+    counts: dict[str, list[tuple[str, str, int]]] = defaultdict(list)
+    for k, action, kind, n in session.exec(
+        select(key, col(m.Activity.action), col(m.Activity.kind), sa.func.count())
+        .where(*where, key.in_(keys))
+        .group_by(key, col(m.Activity.action), col(m.Activity.kind))
+        .order_by(key, sa.func.min(col(m.Activity.id)))
+    ).all():
+        counts[str(k)].append((action, kind, int(n)))
+    ranked = (
+        select(
+            m.Activity,
+            sa.func.row_number()
+            .over(partition_by=key, order_by=col(m.Activity.id).desc())
+            .label("rank"),
+        )
+        .where(*where, key.in_(keys))
+        .subquery()
+    )
+    shown = aliased(m.Activity, ranked)
+    rows = session.exec(
+        select(shown).where(ranked.c.rank <= ACTION_SHOWN).order_by(ranked.c.id.desc())
+    ).all()
+    by_key: dict[str, list[Entry]] = defaultdict(list)
+    for entry in _entries(session, canvas_id, rows):
+        by_key[_key_of(entry)].append(entry)
+    actions = [
+        Action(
+            entries=by_key[k],
+            size=sum(n for _, _, n in counts[k]),
+            sentence=_action_sentence(counts[k], by_key[k]),
+        )
+        for k in keys
+        if by_key[k]
+    ]
+    return ActionPage(actions, total, page, pages)
 
 
 def item_history(

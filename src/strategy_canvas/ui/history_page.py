@@ -81,10 +81,10 @@ def _feed(
     person: str,
     item: tuple[str, int] | None,
     page: int,
-) -> history.FeedPage:
+) -> history.ActionPage:
     del revision  # part of the key
     with db.session_scope(_engine(database_url), readonly=True) as session:
-        return history.feed(
+        return history.action_feed(
             session=session,
             canvas_token=token,
             step=step,
@@ -249,42 +249,51 @@ def _revision(ctx: PageContext) -> int:
         return canvases.get_revision(session=session, canvas_token=ctx.token)
 
 
+def _head(entry: history.Entry, sentence: str, *, undone: bool) -> str:
+    head = f"**{md(entry.actor_name)}** {md(sentence)}"
+    if entry.by_undo:
+        head += " :gray[(undo)]"
+    if undone:
+        head += " :gray[· taken back since]"
+    return head
+
+
 def entry_markdown(entry: history.Entry) -> str:
     """One entry as a person reads it; user text escaped."""
     when = relative_time(entry.at)
-    head = f"**{md(entry.actor_name)}** {md(entry.sentence)}"
-    if entry.by_undo:
-        head += " :gray[(undo)]"
-    if entry.undone:
-        head += " :gray[· taken back since]"
+    head = _head(entry, entry.sentence, undone=entry.undone)
     lines = [head, f":gray[{when}{' · ' + md(entry.detail) if entry.detail else ''}]"]
     lines += [f"- {md(c.label)}: {md(c.before)} → {md(c.after)}" for c in entry.changes]
     return "  \n".join(lines[:2]) + ("\n" + "\n".join(lines[2:]) if len(lines) > 2 else "")
 
 
-def _entries(ctx: PageContext, page: history.FeedPage) -> None:
-    if not page.entries:
+def _entries(ctx: PageContext, page: history.ActionPage) -> None:
+    if not page.actions:
         st.caption("Nothing here yet — every change of the canvas will show up here.")
         return
     start = page.page * history.PER_PAGE + 1
     st.caption(
-        f"Entries {start:,}–{start + len(page.entries) - 1:,} of {page.total:,} · live",
-        help="The feed follows every change by itself.",
+        f"Changes {start:,}–{start + len(page.actions) - 1:,} of {page.total:,} · live",
+        help="The feed follows every change by itself. A paste of many items, a grid "
+        "save or an import is one change: open it to see each item.",
     )
-    for entry in page.entries:
-        if entry.restorable:
-            text, action = st.columns([5, 1], vertical_alignment="center")
-            text.markdown(entry_markdown(entry))
-            action.button(
-                "Restore",
-                key=f"hist.restore.{entry.id}",
-                icon=":material/restore_from_trash:",
-                help="Bring it back, with its links, where those items still exist.",
-                on_click=restore,
-                args=(ctx, entry.id),
-            )
-        else:
-            st.markdown(entry_markdown(entry))
+    for action in page.actions:
+        if action.size == 1:
+            _entry(ctx, action.first)
+            continue
+        first = action.first
+        undone = all(e.undone for e in action.entries)
+        st.markdown(
+            f"{_head(first, action.sentence, undone=undone)}  \n:gray[{relative_time(first.at)}]"
+        )
+        with st.expander(f"The {action.size:,} changes one by one"):
+            if action.size > len(action.entries):
+                st.caption(
+                    f"The newest {len(action.entries):,} of {action.size:,}. The filters "
+                    "above (step, item) narrow the list."
+                )
+            for entry in action.entries:
+                _entry(ctx, entry)
     if page.pages > 1:
         newer, older = st.columns(2)
         newer.button(
@@ -303,6 +312,22 @@ def _entries(ctx: PageContext, page: history.FeedPage) -> None:
             on_click=_turn,
             args=(1,),
         )
+
+
+def _entry(ctx: PageContext, entry: history.Entry) -> None:
+    if not entry.restorable:
+        st.markdown(entry_markdown(entry))
+        return
+    text, action = st.columns([5, 1], vertical_alignment="center")
+    text.markdown(entry_markdown(entry))
+    action.button(
+        "Restore",
+        key=f"hist.restore.{entry.id}",
+        icon=":material/restore_from_trash:",
+        help="Bring it back, with its links, where those items still exist.",
+        on_click=restore,
+        args=(ctx, entry.id),
+    )
 
 
 def _turn(offset: int) -> None:
