@@ -209,13 +209,13 @@ def test_one_change_is_read_once_per_viewer(
 ) -> None:
     _, _, ann, bob = room
     reads: list[str] = []
-    board = ws.board
+    read = ws.live_read
 
-    def counted(**kwargs: Any) -> ws.Board:
+    def counted(**kwargs: Any) -> ws.LiveRead:
         reads.append(kwargs["viewer_token"])
-        return board(**kwargs)
+        return read(**kwargs)
 
-    monkeypatch.setattr(ws, "board", counted)
+    monkeypatch.setattr(ws, "live_read", counted)
     for _ in range(3):
         for token in (ann, bob):
             _board(app, token)
@@ -331,3 +331,153 @@ def test_a_room_asking_at_once_is_answered(
         answers = list(pool.map(lambda t: workshop_live.board_payload(t, None), tokens))
     assert len({a["rev"] for a in answers}) == 1
     assert sum("First" in a["html"] for a in answers) == 2  # its author's, the facilitator's
+
+
+def test_the_screens_of_one_change_share_its_reads_each_seeing_only_their_own(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``live_read`` (the board route's and the page's read) reads what every screen of
+    the room sees once per change — the room, the step's rows, who is here — and gives
+    each viewer what the unshared services give them: their own hidden notes only,
+    their votes, their badge."""
+    import pandas as pd
+
+    from strategy_canvas.services import items
+    from strategy_canvas.services.errors import PermissionDenied
+    from strategy_canvas.services.workshops import boards
+    from strategy_canvas.services.workshops import live as shared
+
+    with db.session_scope(engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Shared room"})
+        items.create_item(
+            session=session, canvas_token=canvas.token, kind="feature", data={"title": "Sync"}
+        )
+        started = ws.start_workshop(
+            session=session, canvas_token=canvas.token, title="Room", anonymous_notes=False
+        )
+        ann, bob, cid = (
+            ws.join(session=session, display_name=name, link_token=started.link_token).token
+            for name in ("Ann", "Bob", "Cid")
+        )
+    key = started.facilitator_key
+    viewers = (ann, bob, cid, key, started.link_token)
+    with db.session_scope(engine) as session:
+        ws.go_to_step(session=session, facilitator_key=key, step=3)
+        ws.add_note(session=session, participant_token=ann, step=3, text=HOSTILE)
+        ws.add_note(session=session, participant_token=bob, step=3, text="Bob's idea")
+        ws.blind_score(session=session, participant_token=cid, feature_id=1, value=8, effort=2)
+    counted: dict[str, int] = {"room": 0, "rows": 0, "presence": 0}
+
+    def counting(name: str, module: Any, attribute: str) -> None:
+        original = getattr(module, attribute)
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            counted[name] += 1
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(module, attribute, wrapper)
+
+    counting("room", shared, "_read_room")
+    counting("rows", boards, "_read_rows")
+    counting("presence", shared, "presence_in")
+
+    def read_all(reads: dict[str, int]) -> dict[str, ws.LiveRead]:
+        got = {}
+        with db.session_scope(engine, readonly=True) as session:
+            for token in viewers:
+                got[token] = ws.live_read(
+                    session=session, viewer_token=token, step=3, presence_epoch=lambda _: 7
+                )
+        assert counted == reads  # the room's reads, once for the five screens
+        with db.session_scope(engine, readonly=True) as session:
+            for token, mine in got.items():
+                view = ws.workshop_view(session=session, viewer_token=token)
+                assert (mine.view.workshop, mine.view.role, mine.view.me) == (
+                    view.workshop,
+                    view.role,
+                    view.me,
+                )
+                pd.testing.assert_frame_equal(mine.view.steps, view.steps)
+                alone = ws.board(session=session, viewer_token=token, step=3)
+                for name in ("notes", "themes", "features", "tally"):
+                    pd.testing.assert_frame_equal(getattr(mine.board, name), getattr(alone, name))
+                assert (mine.board.hidden_notes, mine.board.my_votes_left) == (
+                    alone.hidden_notes,
+                    alone.my_votes_left,
+                )
+                scores = ws.score_summary(session=session, viewer_token=token)
+                assert mine.scores is not None
+                pd.testing.assert_frame_equal(mine.scores.features, scores.features)
+                people = ws.presence(session=session, viewer_token=token).people
+                pd.testing.assert_frame_equal(
+                    mine.presence.people.drop(columns="here"), people.drop(columns="here")
+                )
+                assert mine.presence_epoch == 7
+        return got
+
+    got = read_all({"room": 1, "rows": 1, "presence": 1})
+    assert HOSTILE in got[ann].board.notes["text"].tolist()
+    for token in (bob, cid, started.link_token):
+        assert HOSTILE not in got[token].board.notes["text"].tolist()
+    assert got[cid].board.hidden_notes == 2 and got[bob].board.hidden_notes == 1
+    assert got[key].board.hidden_notes == 0
+    for token in (ann, bob, cid, key):
+        people = got[token].presence.people
+        me = got[token].view.me
+        assert me is not None
+        assert people.loc[people["me"], "display_name"].tolist() == [me.display_name]
+    assert not got[started.link_token].presence.people["me"].any()
+
+    with db.session_scope(engine) as session:
+        ws.reveal(session=session, facilitator_key=key, step=3, what="notes")
+    counted.update(room=0, rows=0, presence=0)
+    got = read_all({"room": 1, "rows": 1, "presence": 1})  # a new change: read again
+    assert HOSTILE in got[cid].board.notes["text"].tolist()
+
+    with db.session_scope(engine) as session:
+        ws.take_over(session=session, canvas_token=canvas.token, workshop_id=started.workshop.id)
+    with db.session_scope(engine, readonly=True) as session, pytest.raises(PermissionDenied):
+        ws.live_read(session=session, viewer_token=key, step=3, presence_epoch=lambda _: 7)
+
+
+def test_a_change_costs_each_further_screen_a_few_lookups(
+    app: Any, sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the first screen of a room fetched a change's board, each further screen
+    asks the database only what is its own: the change (its token's access), its seat
+    and the counter naming the shared reads. Each fetched the room for itself before
+    (nine statements a screen: the workshop, its steps, the step's state, who is here)."""
+    from sqlalchemy import event
+
+    from strategy_canvas.ui import push
+
+    monkeypatch.setattr(push, "available", lambda: True)  # the process serves the stream
+    del app  # its settings: the route's database
+    with db.session_scope(sqlite_engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Counted room"})
+        started = ws.start_workshop(session=session, canvas_token=canvas.token, title="Room")
+        tokens = [
+            ws.join(session=session, display_name=f"P{i}", link_token=started.link_token).token
+            for i in range(6)
+        ]
+    statements: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    for text in ("First", "Second"):
+        with db.session_scope(sqlite_engine) as session:
+            ws.add_note(session=session, participant_token=tokens[0], step=1, text=text)
+        event.listen(sqlite_engine, "before_cursor_execute", note)
+        try:
+            per_screen = []
+            for token in tokens:
+                statements.clear()
+                assert (
+                    f"Notes · {1 if text == 'First' else 2}"
+                    in _shown(workshop_live.board_payload(token, None)["html"])[0]
+                )
+                per_screen.append(len(statements))
+        finally:
+            event.remove(sqlite_engine, "before_cursor_execute", note)
+        assert max(per_screen[1:]) <= 4, per_screen

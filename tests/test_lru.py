@@ -52,3 +52,40 @@ def test_threads_share_it_safely() -> None:
 def test_a_cache_holds_something() -> None:
     with pytest.raises(ValueError, match="at least one"):
         LRUCache(0)
+
+
+def test_a_key_missing_for_many_threads_at_once_is_computed_once() -> None:
+    """The room's screens ask for one change's reads in the same moment: one computes,
+    the others wait for its value (``get_or_compute`` let each of them compute)."""
+    cache: LRUCache[int] = LRUCache(4)
+    calls: list[int] = []
+    together = threading.Barrier(8, timeout=10)
+    got: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        threading.Event().wait(0.05)  # long enough for the others to arrive
+        return 42
+
+    def ask() -> None:
+        together.wait()
+        got.append(cache.get_or_compute_once("k", compute))
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert calls == [1] and got == [42] * 8
+
+
+def test_a_failed_computation_lets_the_next_one_try() -> None:
+    cache: LRUCache[int] = LRUCache(4)
+
+    def fail() -> int:
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        cache.get_or_compute_once("k", fail)
+    assert cache.get_or_compute_once("k", lambda: 7) == 7
+    assert not cache._computing  # nobody is left computing it

@@ -30,6 +30,8 @@ class LRUCache(Generic[V]):
         self.size = size
         self._items: OrderedDict[Hashable, V] = OrderedDict()
         self._lock = threading.Lock()
+        #: key -> the lock held by the thread computing it (get_or_compute_once)
+        self._computing: dict[Hashable, threading.Lock] = {}
 
     def get(self, key: Hashable) -> V | None:
         """The value under ``key`` (now the most recently used), or None."""
@@ -55,6 +57,28 @@ class LRUCache(Generic[V]):
         value = compute()
         self.put(key, value)
         return value
+
+    def get_or_compute_once(self, key: Hashable, compute: Callable[[], V]) -> V:
+        """As :meth:`get_or_compute`, but a key missing for several threads at once is
+        computed by one of them while the others wait for its value (a room's sixteen
+        screens ask for one change's board within a few milliseconds: each computed it).
+        A compute that raises lets the next waiter try."""
+        found = self.get(key)
+        if found is not None:
+            return found
+        with self._lock:
+            gate = self._computing.setdefault(key, threading.Lock())
+        try:
+            with gate:
+                found = self.get(key)
+                if found is None:
+                    found = compute()
+                    self.put(key, found)
+        finally:
+            with self._lock:
+                if self._computing.get(key) is gate:
+                    del self._computing[key]
+        return found
 
     def clear(self) -> None:
         with self._lock:

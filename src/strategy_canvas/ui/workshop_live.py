@@ -553,7 +553,6 @@ def board_payload(token: str, chosen: int | None) -> dict[str, Any]:
     with db.session_scope(db.get_engine(), readonly=True) as session:
         sync = workshops.sync_state(session=session, viewer_token=token)
         who = _WHO.get(token)
-        view = None
         if who is None:
             view = workshops.workshop_view(session=session, viewer_token=token)
             who = (view.workshop.canvas_id, view.role)
@@ -564,7 +563,7 @@ def board_payload(token: str, chosen: int | None) -> dict[str, Any]:
         key = (token, step, sync.revision, epoch, sync.time_is_up, sync.workshop_id)
         payload = _PAYLOADS.get(key)
         if payload is None:
-            loaded = state.read(session, token, sync, step, view=view)
+            loaded = state.read(session, token, sync, step)
             shown = compose(sync, loaded, step, projector=role == "audience")
             payload = {
                 "rev": sync.revision,

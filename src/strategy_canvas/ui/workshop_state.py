@@ -340,32 +340,31 @@ def load(ctx: PageContext, token: str, sync: workshops.SyncState) -> Loaded:
                 epoch,
             )
         else:
-            loaded = read(session, token, sync, step, view=fresh_view)
+            loaded = read(session, token, sync, step)
     st.session_state[CACHE_KEY] = loaded
     return loaded
 
 
-def read(
-    session: Session,
-    token: str,
-    sync: workshops.SyncState,
-    step: int,
-    *,
-    view: workshops.WorkshopView | None = None,
-) -> Loaded:
+def read(session: Session, token: str, sync: workshops.SyncState, step: int) -> Loaded:
     """Everything one viewer's live board shows of ``step``, read afresh (no session
-    state: the live board's route reads through it too)."""
-    view = view or workshops.workshop_view(session=session, viewer_token=token)
-    epoch = push.presence_epoch(view.workshop.canvas_id)  # before presence is read
+    state: the live board's route reads through it too). What every screen of the room
+    sees is read once per change for all of them (:func:`workshops.live_read`); who is
+    here too where the screens are pushed (the presence epoch says when it moved)."""
+    got = workshops.live_read(
+        session=session,
+        viewer_token=token,
+        step=step,
+        presence_epoch=push.presence_epoch if push.available() else None,
+    )
     return Loaded(
         token,
         sync.revision,
-        view,
-        workshops.board(session=session, viewer_token=token, step=step, shared=True),
-        workshops.score_summary(session=session, viewer_token=token) if step == 3 else None,
-        workshops.presence(session=session, viewer_token=token),
+        got.view,
+        got.board,
+        got.scores,
+        got.presence,
         time.monotonic(),
-        epoch,
+        got.presence_epoch,
     )
 
 

@@ -32,6 +32,7 @@ The package is split by role; callers use the package (``workshops.vote(...)``):
 - :mod:`.facilitation` — pacing, locks, reveals, the timer, ending;
 - :mod:`.contributions` — notes, votes and blind scores;
 - :mod:`.boards` — a step's board and the blind scores as one viewer may see them;
+  :mod:`.live` — all of a live screen's reads, shared by the screens of one change;
 - :mod:`.grouping` — themes and moderation; :mod:`.promotion` — notes into items,
   blind scores into features; :mod:`.summary` — what a workshop produced;
 - :mod:`.common` — the seat, view, write and checks the others share.
@@ -111,6 +112,7 @@ from strategy_canvas.services.workshops.grouping import (
     remove_note,
     rename_theme,
 )
+from strategy_canvas.services.workshops.live import LiveRead, live_read
 from strategy_canvas.services.workshops.presence import (
     HEARTBEAT_MIN_SECONDS,
     PRESENCE_SECONDS,
@@ -185,6 +187,7 @@ __all__ = [
     "TIMER_MAX_SECONDS",
     "TOKEN_BYTES",
     "Board",
+    "LiveRead",
     "Presence",
     "Revealable",
     "ScoreSummary",
@@ -214,6 +217,7 @@ __all__ = [
     "keep_imported_summaries",
     "key_hash",
     "list_workshops",
+    "live_read",
     "lock_step",
     "mark_away",
     "normalise_join_code",

@@ -14,7 +14,8 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 import pandas as pd
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from strategy_canvas.lru import LRUCache
 from strategy_canvas.services.snapshot import database_key
 from strategy_canvas.services.workshops.common import (
     Role,
+    Viewer,
     check_step,
     merge_promoted,
     shorten,
@@ -129,7 +131,7 @@ class _StepRows:
     features: tuple[tuple[int, str], ...]
 
 
-#: (database, workshop, step, change counter, its changed_at) -> the step's rows
+#: (database, change counter, its changed_at, workshop, step) -> the step's rows
 _SHARED_ROWS: LRUCache[_StepRows] = LRUCache(64)
 
 
@@ -188,13 +190,28 @@ def _step_rows(session: Session, workshop: m.Workshop, step: int, *, shared: boo
     change's notes once."""
     if not shared:
         return _read_rows(session, workshop, step)
-    counter = session.exec(
+    return shared_rows(session, workshop, step, change_counter(session, workshop.canvas_id))
+
+
+def change_counter(session: Session, canvas_id: int) -> tuple[str, int, datetime]:
+    """What names one change of the canvas in a shared cache: the database, the change
+    counter and when it moved (read first: every write bumps it, so rows read after it
+    may show a later state, never an earlier one)."""
+    revision, changed_at = session.exec(
         select(m.CanvasRevision.revision, m.CanvasRevision.changed_at).where(
-            m.CanvasRevision.canvas_id == workshop.canvas_id
+            m.CanvasRevision.canvas_id == canvas_id
         )
     ).one()
-    key = (database_key(session.get_bind().engine), workshop.id, step, *counter)
-    return _SHARED_ROWS.get_or_compute(key, lambda: _read_rows(session, workshop, step))
+    return database_key(session.get_bind().engine), revision, changed_at
+
+
+def shared_rows(
+    session: Session, workshop: m.Workshop, step: int, counter: tuple[str, int, datetime]
+) -> _StepRows:
+    """The step's rows at ``counter`` (:func:`change_counter`), read once for every
+    viewer of that change (the others wait for the first one's read)."""
+    key = (*counter, workshop.id, step)
+    return _SHARED_ROWS.get_or_compute_once(key, lambda: _read_rows(session, workshop, step))
 
 
 def board(*, session: Session, viewer_token: str, step: int, shared: bool = False) -> Board:
@@ -212,13 +229,29 @@ def board(*, session: Session, viewer_token: str, step: int, shared: bool = Fals
 
 def _board(session: Session, viewer_token: str, step: int, *, shared: bool) -> Board:
     viewer = viewer_of(session, viewer_token)
+    state = step_state(session, viewer.workshop.id or 0, step)
+    stored = _step_rows(session, viewer.workshop, step, shared=shared)
+    return board_for(viewer, state, stored, step)
+
+
+class StepFlags(Protocol):
+    """A step's lock and reveals (a ``WorkshopStep`` row, or a copy of its flags)."""
+
+    @property
+    def locked(self) -> bool: ...
+    @property
+    def notes_revealed(self) -> bool: ...
+    @property
+    def votes_revealed(self) -> bool: ...
+
+
+def board_for(viewer: Viewer, state: StepFlags, stored: _StepRows, step: int) -> Board:
+    """The step's ``stored`` rows filtered for ``viewer`` (no I/O): what every reader of
+    a board goes through, whoever read the rows."""
     workshop = viewer.workshop
-    workshop_id = workshop.id or 0
-    state = step_state(session, workshop_id, step)
     me = viewer.participant.id if viewer.participant is not None else None
     sees_all_notes = viewer.role == "facilitator" or state.notes_revealed
     sees_totals = viewer.role == "facilitator" or state.votes_revealed
-    stored = _step_rows(session, workshop, step, shared=shared)
 
     totals: Counter[tuple[str, int]] = Counter()
     mine: Counter[tuple[str, int]] = Counter()

@@ -11,6 +11,7 @@ while its holder is here.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -90,12 +91,24 @@ def presence(
     """Who is in the workshop, who is here (seen within ``within_seconds``), who is
     ready. Any viewer of the workshop may read it; no tokens are returned."""
     viewer = viewer_of(session, viewer_token)
-    cutoff = resolve_now(now) - timedelta(seconds=within_seconds)
     me = viewer.participant.id if viewer.participant is not None else None
+    return presence_in(session, viewer.workshop.id or 0, me, now=now, within_seconds=within_seconds)
+
+
+def presence_in(
+    session: Session,
+    workshop_id: int,
+    me: int | None,
+    *,
+    now: datetime | None = None,
+    within_seconds: float = PRESENCE_SECONDS,
+) -> Presence:
+    """:func:`presence` of the workshop, ``me`` (a participant's id) marked as such."""
+    cutoff = resolve_now(now) - timedelta(seconds=within_seconds)
     rows = []
     for p in session.exec(
         select(m.Participant)
-        .where(m.Participant.workshop_id == viewer.workshop.id)
+        .where(m.Participant.workshop_id == workshop_id)
         .order_by(col(m.Participant.is_facilitator).desc(), col(m.Participant.id))
     ):
         rows.append(
@@ -127,6 +140,14 @@ def presence(
         here=sum(bool(r["here"]) for r in rows),
         ready=sum(bool(r["ready"]) and bool(r["here"]) for r in rows),
     )
+
+
+def as_seen_by(people: Presence, me: int | None) -> Presence:
+    """``people`` (read for no one in particular) with ``me`` marked as such."""
+    if me is None:
+        return people
+    frame = people.people.assign(me=people.people["participant_id"].eq(me))
+    return dataclasses.replace(people, people=frame)
 
 
 def record_beats(*, session: Session, seen: Mapping[str, datetime]) -> int:
