@@ -194,9 +194,28 @@ def test_create_a_canvas(app_engine: Engine) -> None:
     [row] = list_all(app_engine)
     assert (row.name, row.product) == ("Checkout redesign", "Shop")
     assert get(app_engine, row.token).description == "Fewer abandoned carts."
+    # the new canvas opens at its step 1, which says it was created
+    assert at.query_params["canvas"] == row.token
+    assert any("Step 1 of 5" in t and "Problem & audience" in t for t in html_text(at))
     assert any("Created “Checkout redesign”" in t for t in texts(at, "success"))
+    at = home()  # back home: listed, and the form is ready for the next
     assert "**Checkout redesign**" in texts(at, "markdown")
-    assert at.text_input(key="create_name").value == ""  # the form is ready for the next
+    assert at.text_input(key="create_name").value == ""
+
+
+def test_a_canvas_name_is_shown_as_typed_in_the_messages(app_engine: Engine) -> None:
+    name = "Q3 **launch** [plan](https://evil.example) <b>x</b>"
+    at = home()
+    at.text_input(key="create_name").set_value(name)
+    at.button(key="create_submit").click().run()
+    no_exception(at)
+    [created] = texts(at, "success")
+    assert created.startswith(f"Created “{md(name)}”")  # Markdown-escaped: shown, not run
+    [row] = list_all(app_engine)
+    at = home()
+    at.button(key=f"duplicate_{row.id}").click().run()
+    no_exception(at)
+    assert any(f"Duplicated “{md(name)}”" in t for t in texts(at, "success"))
 
 
 @pytest.mark.parametrize(

@@ -66,13 +66,21 @@ def test_create_a_canvas_then_open_it(
     page.get_by_label("Name", exact=True).fill("Browser-made strategy")
     page.get_by_label("Product", exact=True).fill("Lighthouse")
     page.get_by_role("button", name="Create canvas").click()
+    # the new canvas opens where its work starts, and says it was created
+    expect(page.get_by_role("heading", name="Problem & audience", level=1)).to_be_visible()
     expect(page.get_by_text("Created “Browser-made strategy”")).to_be_visible()
+    expect(sidebar(page).get_by_text("Browser-made strategy")).to_be_visible()
 
     with db.session_scope(browser_db.engine, readonly=True) as session:
         [row] = canvases.list_canvases(session=session)
     assert (row.name, row.product) == ("Browser-made strategy", "Lighthouse")
+    assert parse_qs(urlparse(page.url).query)["canvas"] == [row.token]
 
-    page.reload()
+    page.reload()  # the address holds the canvas: a reload stays on it
+    expect(page.get_by_role("heading", name="Problem & audience", level=1)).to_be_visible()
+    expect(page.get_by_text("Created “Browser-made strategy”")).to_have_count(0)
+
+    sidebar(page).get_by_role("link", name="All canvases").click()
     card = page.locator(f".st-key-canvas_{row.id}")  # the card's container key
     expect(card).to_be_visible()
     expect(card.get_by_text("Lighthouse")).to_be_visible()

@@ -94,7 +94,13 @@ def create_form(ctx: PageContext) -> None:
         return
     for key in _CREATE_FIELDS:
         st.session_state.pop(key, None)
-    _done("success", f"Created “{canvas.name}”. Open it to start with step 1.")
+    # straight into the new canvas, where its work starts: step 1
+    messages.flash(
+        "success",
+        f"Created “{md(canvas.name)}”. Start here: the problems worth solving, and who has them.",
+    )
+    opened = {"canvas": canvas.token, **links.kept_params()}
+    st.switch_page(steps.STEPS[1].page, query_params=opened)
 
 
 # ----------------------------------------------------------------------- one canvas
@@ -135,7 +141,7 @@ def _rename_form(ctx: PageContext, row: canvases.CanvasSummary, notices: DeltaGe
         messages.show_error(error, where=notices)
         return
     st.session_state.pop(key_from, None)
-    _done("success", f"Renamed “{row.name}” to “{canvas.name}”.")
+    _done("success", f"Renamed “{md(row.name)}” to “{md(canvas.name)}”.")
 
 
 def _delete_form(ctx: PageContext, row: canvases.CanvasSummary, notices: DeltaGenerator) -> None:
@@ -161,7 +167,7 @@ def _delete_form(ctx: PageContext, row: canvases.CanvasSummary, notices: DeltaGe
         messages.show_error(error, where=notices)
         return
     context.forget_canvas(row.token)
-    _done("success", f"Deleted “{row.name}”.")
+    _done("success", f"Deleted “{md(row.name)}”.")
 
 
 def _set_archived(
@@ -179,8 +185,8 @@ def _set_archived(
         messages.show_error(error, where=notices)
         return
     if archived:
-        _done("success", f"Archived “{row.name}”. Restore it from “Archived canvases” below.")
-    _done("success", f"Restored “{row.name}”.")
+        _done("success", f"Archived “{md(row.name)}”. Restore it from “Archived canvases” below.")
+    _done("success", f"Restored “{md(row.name)}”.")
 
 
 def _duplicate(ctx: PageContext, row: canvases.CanvasSummary, notices: DeltaGenerator) -> None:
@@ -192,7 +198,7 @@ def _duplicate(ctx: PageContext, row: canvases.CanvasSummary, notices: DeltaGene
     except ServiceError as error:
         messages.show_error(error, where=notices)
         return
-    _done("success", f"Duplicated “{row.name}” as “{copy.name}”.")
+    _done("success", f"Duplicated “{md(row.name)}” as “{md(copy.name)}”.")
 
 
 def _describe(row: Row) -> None:

@@ -15,6 +15,7 @@ from strategy_canvas.ui import (
     guidance,
     keyboard,
     layout,
+    messages,
     quick_entry,
     step_views,
     text,
@@ -33,6 +34,7 @@ def header(ctx: PageContext) -> None:
     """Title, purpose, guidance and the completeness signal of the page's step."""
     assert ctx.step is not None and ctx.token is not None
     step_views.step_header(ctx)
+    messages.show_flashes()  # e.g. "Created …" from the home page, which opened this step
     steps = cached_progress.steps_for(ctx)
     guidance.show(ctx.step, new_to_it=steps[ctx.step - 1].score < 0.5)
     completeness(steps[ctx.step - 1])
