@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlparse
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from strategy_canvas import db, models
-from strategy_canvas.services import canvases
+from strategy_canvas.services import canvases, items
+from tests.reportkit import pdf_text, squash
 
 if TYPE_CHECKING:  # fixtures' types; tests/ is not a package
     from conftest import AppServer, BrowserDatabase
@@ -120,4 +122,61 @@ def test_prepare_the_pdf_then_download_it(
     data = Path(path).read_bytes()
     assert data.startswith(b"%PDF-") and len(data) > 50_000
     assert info.value.suggested_filename.endswith(".pdf")
+    assert page.get_by_test_id("stException").count() == 0
+
+
+@pytest.fixture
+def export_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The server prepares exports ahead of the click, as in production (the suite turns
+    it off); requested before ``app_server``, which reads the environment as it starts."""
+    monkeypatch.setenv("STRATEGY_CANVAS_EXPORT_AHEAD", "true")
+
+
+def _download_pdf(page: Page, tmp_path: Path) -> str:
+    """Click "Prepare the export", download the PDF offered and return its text."""
+    page.get_by_role("button", name="Prepare the export").click()
+    button = page.get_by_role("button", name=re.compile(r"^Download .*\.pdf$"))
+    expect(button).to_be_visible(timeout=90_000)
+    with page.expect_download() as info:
+        button.click()
+    path = info.value.path()
+    assert path is not None
+    return squash(pdf_text(Path(path).read_bytes(), tmp_path))
+
+
+def test_a_pdf_made_ahead_is_never_older_than_the_canvas(
+    export_ahead: None,
+    demo_canvas: models.Canvas,
+    app_server: AppServer,
+    browser_db: BrowserDatabase,
+    page: Page,
+    tmp_path: Path,
+) -> None:
+    """ "Prepare the export" runs only its own part of the page (a fragment), which reads
+    the canvas's change counter again: an edit made after the page was drawn, and after
+    a PDF was prepared from it, is in the next PDF, not the one made before it."""
+    page.goto(f"{app_server.url}/Export?canvas={demo_canvas.token}")
+    expect(page.get_by_role("heading", name="Share the strategy", level=1)).to_be_visible()
+    with db.session_scope(browser_db.engine, readonly=True) as session:
+        feature = items.list_items(session=session, canvas_token=demo_canvas.token, kind="feature")[
+            0
+        ]
+    first = _download_pdf(page, tmp_path)
+    assert squash(feature.title) in first
+    # The download saved a version, said in the part of the page that ran.
+    expect(page.get_by_text(re.compile("^Saved as version"))).to_be_visible()
+
+    # Someone else renames the feature; this page is not run again by it.
+    renamed = "Quokka-safe onboarding checklist"
+    with db.session_scope(browser_db.engine) as session:
+        items.update_item(
+            session=session,
+            canvas_token=demo_canvas.token,
+            kind="feature",
+            item_id=feature.id,
+            changes={"title": renamed},
+            expected_version=feature.version,
+        )
+    second = _download_pdf(page, tmp_path)
+    assert squash(renamed) in second and squash(renamed) not in first
     assert page.get_by_test_id("stException").count() == 0

@@ -113,123 +113,129 @@ def export_panel(ctx: PageContext) -> None:
     assert ctx.canvas is not None
     messages.show_flashes()
     # One column: the options (the steps' pills need the page's width to be seen whole
-    # at 1024 px), then the export prepared from them.
-    left, right = st.container(), st.container()
-    with left:
-        fmt = st.radio(
-            "Format", list(FORMATS), format_func=FORMATS.__getitem__, key="export.format"
+    # at 1024 px), then the export prepared from them (:func:`_prepared`).
+    fmt = st.radio("Format", list(FORMATS), format_func=FORMATS.__getitem__, key="export.format")
+    chosen: tuple[int, ...] = (1, 2, 3, 4, 5)
+    theme = "light"
+    if fmt in ("pdf", "md"):
+        picked = st.pills(
+            "Steps to include",
+            list(STEP_TITLES),
+            selection_mode="multi",
+            default=list(STEP_TITLES),
+            format_func=lambda n: f"{n}. {STEP_PILLS[n]}",
+            key="export.steps",
+            help="The cover, the executive summary, the decision log and the open flaws "
+            "and risks are always included.",
+            width="stretch",  # wrap within the column, not run under the next one
         )
-        chosen: tuple[int, ...] = (1, 2, 3, 4, 5)
-        theme = "light"
-        if fmt in ("pdf", "md"):
-            picked = st.pills(
-                "Steps to include",
-                list(STEP_TITLES),
-                selection_mode="multi",
-                default=list(STEP_TITLES),
-                format_func=lambda n: f"{n}. {STEP_PILLS[n]}",
-                key="export.steps",
-                help="The cover, the executive summary, the decision log and the open flaws "
-                "and risks are always included.",
-                width="stretch",  # wrap within the column, not run under the next one
+        chosen = tuple(sorted(picked))
+    if fmt == "pdf":
+        theme = (
+            st.segmented_control(
+                "Theme",
+                ["light", "print"],
+                default="light",
+                key="export.theme",
+                format_func=THEMES.__getitem__,
+                help="Colour: tinted tables and colour charts. Print: no fills, charts in "
+                "greys, for a black-and-white printer.",
             )
-            chosen = tuple(sorted(picked))
-        if fmt == "pdf":
-            theme = (
-                st.segmented_control(
-                    "Theme",
-                    ["light", "print"],
-                    default="light",
-                    key="export.theme",
-                    format_func=THEMES.__getitem__,
-                    help="Colour: tinted tables and colour charts. Print: no fills, charts in "
-                    "greys, for a black-and-white printer.",
-                )
-                or "light"
-            )
-        if fmt in TRACKER_HINTS:
-            st.caption(TRACKER_HINTS[fmt])
-        workshop = _workshop_choice(ctx) if fmt in ("pdf", "md") else None
-        request = Request(fmt, chosen, theme, workshop, _options(ctx, fmt))
-        key = (ctx.token, ctx.revision, request)
-        if fmt in ("pdf", "md") and not chosen:
-            st.warning("Choose at least one step to include.", icon=":material/warning:")
-            return
-        # Made ahead, in the background: as soon as the options are shown, and again
-        # after every change of the canvas while this page was seen lately; the click
-        # waits only for what is left.
-        assert ctx.token is not None
-        url, token = ctx.settings.database_url, ctx.token
-
-        def jobs_at(revision: int) -> list[ready.Job]:
-            at = (url, token, revision, request)
-            jobs: list[ready.Job] = [(at, partial(prepared, url, token, request))]
-            if fmt == "pdf":  # its cover, for the preview: after it, not in its way
-                jobs.append(((*at, "cover"), partial(cover, url, token, request)))
-            return jobs
-
-        jobs = jobs_at(ctx.revision)
-        parts: list[Callable[[], bytes]] = [work for _, work in jobs]
-        if ctx.settings.export_ahead:
-            ready.watch(url, token, jobs_at)
-            futures = ready.prepare_all(jobs, canvas=(url, token))
-            parts = [partial(ready.wait, future) for future in futures]
-            if not futures[0].done():  # someone is here for it: made at full speed now
-                ready.hurry(futures[0])
-        if st.button(
-            "Prepare the export",
-            type="primary",
-            icon=":material/description:",
-            key="export.prepare",
-        ):
-            began = time.perf_counter()
-            with st.status(f"Preparing the {FORMATS[fmt]}…", expanded=False) as status:
-                try:
-                    data = parts[0]()
-                except (ServiceError, ValueError) as error:
-                    status.update(label="The export failed", state="error")
-                    messages.show_error(error) if isinstance(error, ServiceError) else st.error(
-                        str(error)
-                    )
-                    return
-                took = time.perf_counter() - began
-                status.update(
-                    label=f"Ready: {len(data):,} bytes, in {took:.1f} s", state="complete"
-                )
-            # the cover is drawn after the download is offered (it is made after it)
-            st.session_state[_RESULT] = (key, data, parts[1] if len(parts) > 1 else None)
-    result = st.session_state.get(_RESULT)
-    with right:
-        if result is None or result[0] != key:
-            st.info(
-                "Choose the format and options, then prepare the export. The canvas "
-                "as it is now goes into it.",
-                icon=":material/info:",
-            )
-            return
-        data, first_page = result[1], result[2]
-        st.download_button(
-            f"Download {_file_name(ctx.canvas.name, fmt)}",
-            data=data,
-            file_name=_file_name(ctx.canvas.name, fmt),
-            mime=MIME[fmt],
-            type="primary",
-            icon=":material/download:",
-            key="export.download",
-            on_click=_sent if fmt == "pdf" else "ignore",
-            args=(ctx,) if fmt == "pdf" else None,
-            help="Downloading the PDF also saves this canvas as a version, so you can "
-            "see later what changed since the stakeholders got it."
-            if fmt == "pdf"
-            else None,
+            or "light"
         )
-        if callable(first_page):  # not drawn yet: wait for it here, once
+    if fmt in TRACKER_HINTS:
+        st.caption(TRACKER_HINTS[fmt])
+    workshop = _workshop_choice(ctx) if fmt in ("pdf", "md") else None
+    request = Request(fmt, chosen, theme, workshop, _options(ctx, fmt))
+    if fmt in ("pdf", "md") and not chosen:
+        st.warning("Choose at least one step to include.", icon=":material/warning:")
+        return
+    _prepared(ctx, request)
+
+
+@st.fragment
+def _prepared(ctx: PageContext, request: Request) -> None:
+    """ "Prepare the export" and what it made: a fragment, so that the click runs this
+    part alone, not the page, the sidebar and the options above it (what a user waits
+    for after the click is this run and the browser's drawing of it; docs/ARCHITECTURE.md,
+    "The PDF pipeline"). The canvas's change counter is read again on every run of it:
+    an export is never of an older state than the canvas's when the click came."""
+    assert ctx.canvas is not None and ctx.token is not None
+    messages.show_flashes()  # after a download, the version it saved
+    ctx.changed()
+    fmt = request.fmt
+    key = (ctx.token, ctx.revision, request)
+    # Made ahead, in the background: as soon as the options are shown, and again
+    # after every change of the canvas while this page was seen lately; the click
+    # waits only for what is left.
+    url, token = ctx.settings.database_url, ctx.token
+
+    def jobs_at(revision: int) -> list[ready.Job]:
+        at = (url, token, revision, request)
+        jobs: list[ready.Job] = [(at, partial(prepared, url, token, request))]
+        if fmt == "pdf":  # its cover, for the preview: after it, not in its way
+            jobs.append(((*at, "cover"), partial(cover, url, token, request)))
+        return jobs
+
+    jobs = jobs_at(ctx.revision)
+    parts: list[Callable[[], bytes]] = [work for _, work in jobs]
+    if ctx.settings.export_ahead:
+        ready.watch(url, token, jobs_at)
+        futures = ready.prepare_all(jobs, canvas=(url, token))
+        parts = [partial(ready.wait, future) for future in futures]
+        if not futures[0].done():  # someone is here for it: made at full speed now
+            ready.hurry(futures[0])
+    if st.button(
+        "Prepare the export",
+        type="primary",
+        icon=":material/description:",
+        key="export.prepare",
+    ):
+        began = time.perf_counter()
+        with st.status(f"Preparing the {FORMATS[fmt]}…", expanded=False) as status:
             try:
-                first_page = first_page()
-            except (ServiceError, ValueError):
-                first_page = None  # the report itself is made; only its preview is not
-            st.session_state[_RESULT] = (key, data, first_page)
-        _preview(fmt, data, first_page)
+                data = parts[0]()
+            except (ServiceError, ValueError) as error:
+                status.update(label="The export failed", state="error")
+                messages.show_error(error) if isinstance(error, ServiceError) else st.error(
+                    str(error)
+                )
+                return
+            took = time.perf_counter() - began
+            status.update(label=f"Ready: {len(data):,} bytes, in {took:.1f} s", state="complete")
+        # the cover is drawn after the download is offered (it is made after it)
+        st.session_state[_RESULT] = (key, data, parts[1] if len(parts) > 1 else None)
+    result = st.session_state.get(_RESULT)
+    if result is None or result[0] != key:
+        st.info(
+            "Choose the format and options, then prepare the export. The canvas "
+            "as it is now goes into it.",
+            icon=":material/info:",
+        )
+        return
+    data, first_page = result[1], result[2]
+    st.download_button(
+        f"Download {_file_name(ctx.canvas.name, fmt)}",
+        data=data,
+        file_name=_file_name(ctx.canvas.name, fmt),
+        mime=MIME[fmt],
+        type="primary",
+        icon=":material/download:",
+        key="export.download",
+        on_click=_sent if fmt == "pdf" else "ignore",
+        args=(ctx,) if fmt == "pdf" else None,
+        help="Downloading the PDF also saves this canvas as a version, so you can "
+        "see later what changed since the stakeholders got it."
+        if fmt == "pdf"
+        else None,
+    )
+    if callable(first_page):  # not drawn yet: wait for it here, once
+        try:
+            first_page = first_page()
+        except (ServiceError, ValueError):
+            first_page = None  # the report itself is made; only its preview is not
+        st.session_state[_RESULT] = (key, data, first_page)
+    _preview(fmt, data, first_page)
 
 
 def _workshop_choice(ctx: PageContext) -> str | None:
