@@ -9,7 +9,9 @@ services stored.
 from __future__ import annotations
 
 import base64
+import html
 import json
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -90,6 +92,24 @@ def html_text(at: AppTest | Block, cls: str | None = None) -> list[str]:
         parser.close()
         found += parser.by_class.get(cls, []) if cls else ["".join(parser.shown)]
     return found
+
+
+def sections(at: AppTest | Block) -> list[str]:
+    """What each board section's heading shows (``board.heading``): name · count,
+    badges, and the note or lines under it, as text."""
+    return html_text(at, "sc-section")
+
+
+_BADGE = re.compile(r'<span class="sc-badge sc-bg-([a-z]+)">(.*?)</span>')
+
+
+def badges(at: AppTest | Block) -> list[tuple[str, str]]:
+    """(colour, text shown) of every badge the page's ``st.html`` blocks draw."""
+    return [
+        (colour, html.unescape(shown))
+        for element in at.get("html")
+        for colour, shown in _BADGE.findall(str(getattr(element, "value", "")))
+    ]
 
 
 def all_text(at: AppTest) -> str:

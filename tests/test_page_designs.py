@@ -23,6 +23,7 @@ from tests.pagekit import (
     fill,
     open_page,
     rows,
+    sections,
     show_part,
     texts,
 )
@@ -319,11 +320,12 @@ def test_a_second_score_for_the_same_pair_is_refused(
 # -------------------------------------------------------------------------- board
 
 
-def test_the_demo_canvas_shows_every_section(seeded: models.Canvas) -> None:
+def test_the_demo_canvas_shows_every_section(app_engine: Engine, seeded: models.Canvas) -> None:
     at = _page(seeded)
-    board = " ".join(texts(at, "markdown"))
+    heads = sections(at)
     for kind in designs.KINDS:
-        assert f"**{items.ITEM_TYPES[kind].plural}** ·" in board
+        count = len(rows(app_engine, seeded.token, kind))
+        assert f"{items.ITEM_TYPES[kind].plural} · {count}" in heads
     features, criteria = (d.value for d in at.dataframe[:2])  # the board's tables
     assert {"Title", "RICE", "MoSCoW", "Kano", "Epic", "Persona", "Goal"} <= set(features)
     rice = features["RICE"].dropna().tolist()
@@ -344,10 +346,14 @@ def test_the_empty_canvas_says_what_to_do(app_engine: Engine) -> None:
         token = canvases.create_canvas(session=session, canvas_in={"name": "Empty"}).token
     at = open_page(PAGE, canvas=token)
     assert not at.exception
-    board = " ".join(texts(at, "markdown"))
-    for empty in ("No features yet", "No scoring criteria yet", "No criterion scores yet"):
-        assert f"· 0  \n:gray[:small[{empty}" in board  # under its heading
-    assert "No sketches yet — link a mock-up" in board
+    heads = sections(at)
+    for kind, empty in [
+        ("feature", "No features yet"),
+        ("criterion", "No scoring criteria yet"),
+        ("criterion_score", "No criterion scores yet"),
+        ("sketch", "No sketches yet — link a mock-up"),
+    ]:  # under its heading, in the same element
+        assert any(h.startswith(f"{items.ITEM_TYPES[kind].plural} · 0{empty}") for h in heads)
     assert not at.dataframe
     choose_kind(at, 3, "sketch")
     assert any("add a feature first" in i for i in texts(at, "info"))

@@ -14,8 +14,17 @@ from streamlit.testing.v1 import AppTest
 from strategy_canvas import db, models
 from strategy_canvas.services import canvases, items
 from strategy_canvas.ui import chart_view, feedback
-from strategy_canvas.ui.text import md
-from tests.pagekit import chart_titles, choose_kind, field, fill, open_page, texts
+from tests.pagekit import (
+    badges,
+    chart_titles,
+    choose_kind,
+    field,
+    fill,
+    html_text,
+    open_page,
+    sections,
+    texts,
+)
 
 PAGE = "pages/5_Feedback.py"
 PROBLEM = "pages/1_Problem_and_audience.py"
@@ -277,12 +286,15 @@ def test_the_board_shows_every_section(app_engine: Engine, canvas: models.Canvas
         )
     at = open_page(PAGE, canvas=canvas.token)
     assert not at.exception
-    board = " ".join(texts(at, "markdown"))
-    assert "**Feedback** · 1 :gray-badge[1 neutral]" in board
-    assert "1 not tied to a feature" in board
-    assert "**Flaws & fixes** · 2 :gray-badge[1 low open]" in board
-    assert "**Decisions** · 1 :green-badge[1 declare victory]" in board
-    assert f"1 shipped feature waits for a decision:** “{md('Swap tonight')}”" in board
+    # each section's heading is one html element: name · count, then its badges
+    heads = sections(at)
+    assert "Feedback · 1 1 neutral 1 not tied to a feature" in heads
+    assert "Flaws & fixes · 2 1 low open 1 fixed or closed" in heads
+    assert any(h.startswith("Decisions · 1 1 declare victory") for h in heads)
+    assert any("1 shipped feature waits for a decision: “Swap tonight”." in h for h in heads)
+    shown = badges(at)
+    assert ("gray", "1 neutral") in shown and ("orange", "1 not tied to a feature") in shown
+    assert ("gray", "1 low open") in shown and ("green", "1 declare victory") in shown
     # every reading is folded, and sent only once unfolded
     assert [e.label for e in at.expander if e.label.startswith("Every reading")] == [
         "Every reading (2)"
@@ -299,16 +311,35 @@ def test_the_board_shows_every_section(app_engine: Engine, canvas: models.Canvas
     assert list(decisions["Decision"]) == ["⚠️ needs a decision", "🏆 Declare victory"]
 
 
+HOSTILE = "<script>alert(1)</script> **bold** # $x$ [x](y) & :red[no] <b>b</b>"
+
+
+def test_the_board_names_what_waits_for_a_decision_as_typed(app_engine: Engine) -> None:
+    """The headings are HTML now: a feature's title in them is shown as typed, never as
+    markup (HTML or Markdown)."""
+    with db.session_scope(app_engine) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Hostile"}).token
+    _add(app_engine, token, "feature", title=HOSTILE, status="shipped")
+    at = open_page(PAGE, canvas=token)
+    assert not at.exception
+    [line] = [h for h in sections(at) if h.startswith("Decisions · 0")]
+    assert f"1 shipped feature waits for a decision: “{HOSTILE}”." in line
+    [body] = [b for b in texts(at, "html") if "waits for a decision" in b]
+    assert "<script>" not in body and "<b>b</b>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; **bold** # $x$ [x](y) &amp; :red[no]" in body
+
+
 def test_an_empty_canvas_says_what_to_do(app_engine: Engine) -> None:
     with db.session_scope(app_engine) as session:
         token = canvases.create_canvas(session=session, canvas_in={"name": "Empty"}).token
     at = open_page(PAGE, canvas=token)
     assert not at.exception
-    captions = " ".join(texts(at, "caption"))
-    assert "No feedback yet — add what users said" in captions
-    assert "No flaws recorded" in captions
-    assert "No KPIs yet — KPIs are the key results of step 2" in captions
-    assert "No feature is building or shipped yet" in captions
+    notes = " ".join(html_text(at, "sc-small"))  # under each section's heading
+    assert any(h.startswith("Feedback · 0No feedback yet") for h in sections(at))
+    assert "No feedback yet — add what users said" in notes
+    assert "No flaws recorded" in notes
+    assert "No KPIs yet — KPIs are the key results of step 2" in notes
+    assert "No feature is building or shipped yet" in notes
     assert not at.dataframe
     assert not chart_titles(at)
     choose_kind(at, 5, "kpi_reading")

@@ -29,8 +29,10 @@ from tests.pagekit import (
     click,
     field,
     fill,
+    html_text,
     open_page,
     rows,
+    sections,
     svg_texts,
     svg_title,
     texts,
@@ -76,14 +78,14 @@ def _card_titles(body: str) -> list[str]:
 
 def _lanes(at: AppTest) -> dict[str, list[str]]:
     """Lane heading -> the titles of the cards under it, as the board shows them (the
-    heading is markdown, each lane's cards one HTML element under it; unfolded cards
-    are in the lane's expander)."""
+    heading and the first cards are one HTML element per lane; unfolded cards are in
+    the lane's expander)."""
     lanes: dict[str, list[str]] = {}
     for column in at.columns:
-        headings = [t for t in texts(column, "markdown") if t.startswith("#### ")]
+        headings = html_text(column, "sc-lane-title")
         if len(headings) != 1:
             continue
-        lane = headings[0].removeprefix("#### ").split(" · ")[0]
+        lane = headings[0].split(" · ")[0]
         lanes[lane] = [t for body in texts(column, "html") for t in _card_titles(body)]
     return lanes
 
@@ -306,9 +308,10 @@ def test_a_risk_needs_a_title(app_engine: Engine, canvas: models.Canvas) -> None
 
 def test_the_demo_canvas_shows_every_section(app_engine: Engine, seeded: models.Canvas) -> None:
     at = _page(seeded)
-    board = " ".join(texts(at, "markdown"))
+    heads = sections(at)
     for kind in implementation.KINDS:
-        assert f"**{items.ITEM_TYPES[kind].plural}** ·" in board
+        count = len(rows(app_engine, seeded.token, kind))
+        assert f"{items.ITEM_TYPES[kind].plural} · {count}" in heads
     lanes = _lanes(at)
     assert list(lanes) == ["Now", "Next", "Later"]
     assert all(lanes.values()), "the demo has work in every lane"
@@ -331,9 +334,9 @@ def test_the_empty_canvas_says_what_to_do(app_engine: Engine) -> None:
         token = canvases.create_canvas(session=session, canvas_in={"name": "Empty"}).token
     at = open_page(PAGE, canvas=token)
     assert not at.exception
-    captions = " ".join(texts(at, "caption"))
-    assert "Nothing on the roadmap yet" in captions
-    assert "No dependencies yet" in captions and "No risks yet" in captions
+    notes = " ".join(html_text(at, "sc-small"))  # under each section's heading
+    assert "Nothing on the roadmap yet" in notes
+    assert "No dependencies yet" in notes and "No risks yet" in notes
     assert not at.dataframe
     choose_kind(at, 4, "dependency")
     assert any("add at least two roadmap items first" in i for i in texts(at, "info"))
@@ -386,7 +389,7 @@ def test_the_lanes_show_hostile_titles_as_typed(app_engine: Engine) -> None:
         )
     at = _page(canvas)
     assert _lanes(at)["Now"] == [HOSTILE]
-    [body] = [b for b in texts(at, "html") if b.startswith('<div class="sc-cards">')]
+    [body] = [b for b in texts(at, "html") if '<div class="sc-cards">' in b]
     assert "<script>" not in body and "<i>me" not in body and "&lt;i&gt;me&lt;/i&gt;" in body
 
 
@@ -463,7 +466,7 @@ def test_a_long_lane_shows_its_first_cards_and_lists_the_rest_when_unfolded(
     [more] = [e for e in at.expander if e.label == "3 more in Later"]
     [listed] = texts(more, "html")  # one element, however many
     assert _card_titles(listed) == [f"Later work {n}" for n in range(CARDS_PER_LANE, extra)]
-    assert "#### Later · 11" in texts(at, "markdown")
+    assert "Later · 11" in html_text(at, "sc-lane-title")
 
 
 def test_the_lanes_chart_is_a_picture_with_the_interactive_chart_a_click_away(

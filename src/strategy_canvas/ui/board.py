@@ -69,6 +69,30 @@ def readable(frames: Frames, kind: str, *, columns: Sequence[str] | None = None)
     return frame.rename(columns={c: field_label(spec.create, c) for c in keep})
 
 
+def heading_html(
+    label: str, count: int, *, extra: str = "", note: str | None = None, lines: Sequence[str] = ()
+) -> str:
+    """A board section's heading: its name and how many, then ``extra`` (badges or a
+    phrase, HTML) and, under it, ``note`` (plain text, small and gray: what to do while
+    the section is empty) and ``lines`` (HTML, from :func:`text.line`). User text in
+    ``extra`` and ``lines`` is escaped by the caller."""
+    head = f'<span class="sc-strong">{text.h(label)}</span> · {count}'
+    shown = [text.line(f"{head} {extra}" if extra else head), *lines]
+    if note is not None:
+        shown.append(text.line(text.h(note), "gray", small=True))
+    return '<div class="sc-section">' + "".join(shown) + "</div>"
+
+
+def heading(
+    label: str, count: int, *, extra: str = "", note: str | None = None, lines: Sequence[str] = ()
+) -> None:
+    """:func:`heading_html` as one st.html: a board is drawn on every page open and
+    every tick, and a markdown heading and a caption under it cost Chromium several
+    milliseconds each to draw, one HTML element next to nothing (docs/ARCHITECTURE.md,
+    "Budgets")."""
+    st.html(heading_html(label, count, extra=extra, note=note, lines=lines))
+
+
 #: a table column's width: pixels, or one of Streamlit's three sizes
 ColumnWidth = Literal["small", "medium", "large"] | int
 

@@ -137,8 +137,7 @@ def _heading(frames: Frames, kind: str, *, empty: str) -> bool:
     """A section's heading with its count; with no items, what to do, in the same element
     (the board is drawn on every tick). Returns whether the section is empty."""
     count = len(frames[kind])
-    text = f"**{items.ITEM_TYPES[kind].plural}** · {count}"
-    st.markdown(text if count else f"{text}  \n:gray[:small[{empty}]]")
+    board.heading(items.ITEM_TYPES[kind].plural, count, note=None if count else empty)
     return not count
 
 
@@ -220,7 +219,7 @@ def _scoring(frames: Frames) -> None:
         frames,
         "criterion_score",
         empty="No criterion scores yet — score each feature from 0 to 10 on each criterion "
-        "in the grid under **Prioritise** (a column per criterion)."
+        "in the grid under Prioritise (a column per criterion)."
         if not criteria.empty
         else "No criterion scores yet — they come once there are criteria to score on.",
     ):

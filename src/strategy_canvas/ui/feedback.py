@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pandas as pd
@@ -37,6 +38,7 @@ from strategy_canvas.ui import (
     messages,
     step_page,
     steps,
+    text,
 )
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.formats import SEVERITY_ICONS, choice, number
@@ -82,13 +84,14 @@ def _day(value: Any) -> date | None:
     return value if isinstance(value, date) else pd.Timestamp(value).date()
 
 
-def _heading(label: str, count: int, *, extra: str = "") -> None:
-    st.markdown(f"**{label}** · {count}" + (f" {extra}" if extra else ""))
+def _badge(words: str, colour: str) -> str:
+    return text.badge(text.h(words), colour)
 
 
 def _badges(counts: dict[str, int], colors: dict[str, str], names: dict[str, str]) -> str:
+    """A badge per key counted, as HTML (a section's heading, :func:`board.heading`)."""
     return " ".join(
-        f":{colors.get(key, 'gray')}-badge[{n} {names.get(key, choice(key))}]"
+        _badge(f"{n} {names.get(key, choice(key))}", colors.get(key, "gray"))
         for key, n in counts.items()
         if n
     )
@@ -122,7 +125,7 @@ def _feedback_view(frames: Frames) -> tuple[int, str, pa.Table]:
     untied = int(frame["feature_id"].isna().sum())
     summary = _badges(counts, SENTIMENT_COLORS, {s: s for s in counts})
     if untied:
-        summary += f" :orange-badge[{untied} not tied to a feature]"
+        summary += " " + _badge(f"{untied} not tied to a feature", "orange")
     features = board.titles(frames, "feature")
     table = pd.DataFrame(
         {
@@ -140,16 +143,17 @@ def _feedback_view(frames: Frames) -> tuple[int, str, pa.Table]:
 
 def feedback_section(frames: Frames) -> None:
     if frames["feedback"].empty:
-        _heading("Feedback", 0)
-        st.caption(
-            "No feedback yet — add what users said in tests, interviews, surveys, support "
-            "tickets or analytics, in the editor (What to edit → Feedback)."
+        board.heading(
+            "Feedback",
+            0,
+            note="No feedback yet — add what users said in tests, interviews, surveys, "
+            "support tickets or analytics, in the editor (What to edit → Feedback).",
         )
         return
     count, summary, table = chart_view.cached(
         frames, "feedback.table", lambda: _feedback_view(frames)
     )
-    _heading("Feedback", count, extra=summary)
+    board.heading("Feedback", count, extra=summary)
     st.dataframe(
         table,
         hide_index=True,
@@ -178,14 +182,15 @@ def feedback_section(frames: Frames) -> None:
 
 def flaws_section(frames: Frames) -> None:
     if frames["flaw"].empty:
-        _heading("Flaws & fixes", 0)
-        st.caption(
-            "No flaws recorded — when feedback shows something broken or confusing, add it "
-            "as a flaw with its severity and the fix, who owns it and where it stands."
+        board.heading(
+            "Flaws & fixes",
+            0,
+            note="No flaws recorded — when feedback shows something broken or confusing, "
+            "add it as a flaw with its severity and the fix, who owns it and where it stands.",
         )
         return
     count, summary, table = chart_view.cached(frames, "flaws.table", lambda: _flaws_view(frames))
-    _heading("Flaws & fixes", count, extra=summary)
+    board.heading("Flaws & fixes", count, extra=summary)
     st.dataframe(
         table,
         hide_index=True,
@@ -214,12 +219,12 @@ def _flaws_view(frames: Frames) -> tuple[int, str, pa.Table]:
     open_flaws = frame[frame["is_open"]]
     counts = {s: int((open_flaws["severity"] == s).sum()) for s in flaw_urgency.SEVERITY_RANK}
     colors = {"critical": "red", "high": "orange", "medium": "yellow", "low": "gray"}
-    summary = _badges(counts, colors, {s: f"{s} open" for s in counts}) or (
-        ":green-badge[every fix done]"
+    summary = _badges(counts, colors, {s: f"{s} open" for s in counts}) or _badge(
+        "every fix done", "green"
     )
     closed = len(frame) - len(open_flaws)
     if closed and len(open_flaws):
-        summary += f" :gray-badge[{closed} fixed or closed]"
+        summary += " " + _badge(f"{closed} fixed or closed", "gray")
     features = board.titles(frames, "feature")
     table = pd.DataFrame(
         {
@@ -277,11 +282,14 @@ KPI_COLUMNS = {
 
 def kpi_section(ctx: PageContext, frames: Frames) -> None:
     readings = frames["kpi_reading"]
-    _heading("KPI readings", len(readings), extra="— each KPI's latest reading against its target")
+    extra = "— each KPI's latest reading against its target"
     if frames["key_result"].empty:
-        st.caption(
-            "No KPIs yet — KPIs are the key results of step 2 (Vision). Give one a baseline "
-            "and a target there; then record its readings here."
+        board.heading(
+            "KPI readings",
+            len(readings),
+            extra=extra,
+            note="No KPIs yet — KPIs are the key results of step 2 (Vision). Give one a "
+            "baseline and a target there; then record its readings here.",
         )
         links.page_link(
             steps.STEPS[2].page,
@@ -290,6 +298,7 @@ def kpi_section(ctx: PageContext, frames: Frames) -> None:
             query_params=ctx.link_params,
         )
         return
+    board.heading("KPI readings", len(readings), extra=extra)
     kpis = frames.kpis
     table = chart_view.cached(frames, "kpi.table", lambda: _arrow(kpi_table(kpis)))
     st.dataframe(
@@ -388,13 +397,26 @@ def _decisions_view(frames: Frames) -> _Decisions:
     return _Decisions(summary, len(log), waiting, _arrow(table))
 
 
+def _waiting(titles: list[str]) -> str:
+    """The line under the decisions' heading naming the shipped features that wait for
+    a decision (HTML; the titles escaped)."""
+    names = ", ".join(f"“{text.h(t)}”" for t in titles[:3])
+    more = f" and {len(titles) - 3} more" if len(titles) > 3 else ""
+    noun = "feature waits" if len(titles) == 1 else "features wait"
+    flagged = (
+        f'<span class="sc-fg-orange">{text.icon("priority_high")} <span class="sc-strong">'
+        f"{len(titles)} shipped {noun} for a decision:</span> {names}{more}.</span>"
+    )
+    return text.line(f"{flagged} Declare victory, iterate or roll back in the editor (Decisions).")
+
+
 def decisions_section(ctx: PageContext, frames: Frames) -> None:
     view: _Decisions = chart_view.cached(frames, "decisions", lambda: _decisions_view(frames))
-    _heading("Decisions", len(frames["decision"]), extra=view.summary)
+    heading = partial(board.heading, "Decisions", len(frames["decision"]), extra=view.summary)
     if not view.features:
-        st.caption(
-            "No feature is building or shipped yet — once one is (its status in step 3), "
-            "decide here whether to declare victory, iterate or roll back, and why."
+        heading(
+            note="No feature is building or shipped yet — once one is (its status in step "
+            "3), decide here whether to declare victory, iterate or roll back, and why."
         )
         links.page_link(
             steps.STEPS[3].page,
@@ -403,15 +425,7 @@ def decisions_section(ctx: PageContext, frames: Frames) -> None:
             query_params=ctx.link_params,
         )
         return
-    if view.waiting:
-        names = ", ".join(f"“{md(t)}”" for t in view.waiting[:3])
-        more = f" and {len(view.waiting) - 3} more" if len(view.waiting) > 3 else ""
-        noun = "feature waits" if len(view.waiting) == 1 else "features wait"
-        st.markdown(
-            f":orange[:material/priority_high: **{len(view.waiting)} shipped {noun} for a "
-            f"decision:** {names}{more}.] Declare victory, iterate or roll back in the "
-            "editor (Decisions)."
-        )
+    heading(lines=[_waiting(view.waiting)] if view.waiting else ())
     st.dataframe(
         view.table,
         hide_index=True,

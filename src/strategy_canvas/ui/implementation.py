@@ -103,19 +103,36 @@ def render_board(frames: Frames) -> None:
     _risks(frames)
 
 
-def _heading(frames: Frames, kind: str) -> None:
-    st.markdown(f"**{items.ITEM_TYPES[kind].plural}** · {len(frames[kind])}")
+def _heading(frames: Frames, kind: str, *, empty: str | None = None) -> bool:
+    """A section's heading with its count; with no items, ``empty`` (what to do) in the
+    same element. Returns whether the section is empty."""
+    count = len(frames[kind])
+    board.heading(items.ITEM_TYPES[kind].plural, count, note=None if count else empty)
+    return not count
+
+
+def lane_html(title: str, meaning: str, cards: list[str]) -> str:
+    """A lane's heading (its name, how many, what it means) and its first cards: one
+    st.html per lane, however many cards (docs/ARCHITECTURE.md, "Budgets")."""
+    head = f'<div class="sc-lane-title">{text.h(title)} · {len(cards)}</div>'
+    means = text.line(text.h(meaning), "gray", small=True)
+    shown = [f'<div class="sc-lane-head">{head}{means}</div>']
+    if cards:
+        shown.append(text.cards(cards[:CARDS_PER_LANE]))
+    else:
+        shown.append(text.line(text.h(f"Nothing in {title} yet."), "gray", small=True))
+    return '<div class="sc-lane">' + "".join(shown) + "</div>"
 
 
 def _roadmap(frames: Frames) -> None:
-    _heading(frames, "roadmap_item")
-    roadmap = frames["roadmap_item"]
-    if roadmap.empty:
-        st.caption(
-            "Nothing on the roadmap yet — add a roadmap item in the editor, build it from a "
-            "feature of step 3, and put it in Now, Next or Later."
-        )
+    if _heading(
+        frames,
+        "roadmap_item",
+        empty="Nothing on the roadmap yet — add a roadmap item in the editor, build it from a "
+        "feature of step 3, and put it in Now, Next or Later.",
+    ):
         return
+    roadmap = frames["roadmap_item"]
     chart_view.show(
         frames, "roadmap_lanes", lambda width: charts.roadmap_lanes(roadmap, width=width)
     )
@@ -124,11 +141,7 @@ def _roadmap(frames: Frames) -> None:
     for column, (lane, (title, meaning)) in zip(st.columns(len(LANES)), LANES.items(), strict=True):
         texts = cards[lane]
         with column:
-            st.markdown(f"#### {title} · {len(texts)}", help=meaning)
-            if not texts:
-                st.caption(f"Nothing in {title} yet.")
-            else:  # one element per lane, however many cards (docs/ARCHITECTURE.md, "Budgets")
-                st.html(text.cards(texts[:CARDS_PER_LANE]))
+            st.html(lane_html(title, meaning, texts))
             if len(texts) > CARDS_PER_LANE:
                 _more_cards(lane, title, texts[CARDS_PER_LANE:])
 
@@ -215,14 +228,14 @@ def dependency_lines(frames: Frames) -> list[str]:
 
 
 def _dependencies(frames: Frames) -> None:
-    _heading(frames, "dependency")
-    if frames["dependency"].empty:
-        st.caption(
-            "No dependencies yet — when one roadmap item cannot start before another is "
-            "done, record it in the editor."
-            if len(frames["roadmap_item"]) > 1
-            else "No dependencies yet — they link two roadmap items, once there are two."
-        )
+    if _heading(
+        frames,
+        "dependency",
+        empty="No dependencies yet — when one roadmap item cannot start before another is "
+        "done, record it in the editor."
+        if len(frames["roadmap_item"]) > 1
+        else "No dependencies yet — they link two roadmap items, once there are two.",
+    ):
         return
     st.markdown("\n".join(dependency_lines(frames)))
 
@@ -238,14 +251,14 @@ def risk_table(frames: Frames) -> pd.DataFrame:
 
 
 def _risks(frames: Frames) -> None:
-    _heading(frames, "risk")
-    risks = frames["risk"]
-    if risks.empty:
-        st.caption(
-            "No risks yet — what could go wrong? Add each risk in the editor with how likely "
-            "and how bad it is (1–5), and how you will mitigate it."
-        )
+    if _heading(
+        frames,
+        "risk",
+        empty="No risks yet — what could go wrong? Add each risk in the editor with how likely "
+        "and how bad it is (1–5), and how you will mitigate it.",
+    ):
         return
+    risks = frames["risk"]
     table = risk_table(frames)
     st.dataframe(
         table,

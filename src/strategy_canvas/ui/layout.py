@@ -102,7 +102,9 @@ _CSS = f"""
   margin: 0.25rem 0;
 }}
 .sc-bar > div {{ height: 100%; background: #4F46E5; border-radius: 0.6rem; }}
-.sc-side {{ line-height: 1.6; }}
+.sc-side, .sc-section {{ line-height: 1.6; }}
+.sc-lane-head {{ margin-bottom: 0.75rem; }}
+.sc-lane-title {{ font-size: 1.25rem; font-weight: 600; line-height: 1.4; }}
 .sc-side-app {{ font-size: 1.5rem; font-weight: 650; line-height: 1.2; padding: 0.75rem 0 1rem 0; }}
 .sc-side-canvas {{ font-weight: 600; margin-bottom: 0.5rem; overflow-wrap: anywhere; }}
 .sc-side-progress {{ margin-top: 1rem; }}
@@ -124,6 +126,7 @@ _CSS = f"""
 .sc-fg-red {{ color: #9E303B; }} .sc-bg-red {{ color: #9E303B; background: #FFF1F2; }}
 .sc-fg-orange {{ color: #9B4519; }} .sc-bg-orange {{ color: #9B4519; background: #FFF6ED; }}
 .sc-fg-violet {{ color: #6F33B8; }} .sc-bg-violet {{ color: #6F33B8; background: #F8F2FF; }}
+.sc-fg-yellow {{ color: #7A5A00; }} .sc-bg-yellow {{ color: #7A5A00; background: #FFF8DB; }}
 </style>
 """
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 # format in Streamlit markdown (":" starts its :color[...] and :material/...: directives).
 _SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$:=])")
 #: the colours a badge or a line of a card can take (as Streamlit's :color[...])
-COLOURS = frozenset({"gray", "blue", "green", "red", "orange", "violet"})
+COLOURS = frozenset({"gray", "blue", "green", "red", "orange", "yellow", "violet"})
 
 
 def md(text: str) -> str:
