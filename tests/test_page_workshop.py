@@ -70,6 +70,14 @@ def click(at: AppTest, label: str) -> AppTest:
     return ok(at)
 
 
+def open_tab(at: AppTest, name: str) -> AppTest:
+    """Open a tab of the facilitator's control panel, as a click on it does: only the
+    open tab's controls are drawn."""
+    assert name in [t.label for t in at.tabs], name
+    at.session_state[facilitate.TABS_KEY] = name
+    return ok(at.run())
+
+
 def words(at: AppTest) -> str:
     kinds = ["title", "subheader", "markdown", "caption", "info", "warning", "error", "success"]
     return "\n".join(t for kind in kinds for t in texts(at, kind))
@@ -364,6 +372,7 @@ def test_notes_stay_hidden_until_the_facilitator_reveals_them(
 
     f = as_facilitator(started)
     assert "Parents decide dinner at 5 pm" in html_text(f, "sc-ws-text")  # the facilitator sees all
+    open_tab(f, "Reveal")
     click(f, "Reveal the notes")
     assert step_state(app_engine, started.workshop.id or 0, 1).notes_revealed
     b.run()
@@ -439,6 +448,7 @@ def test_vote_with_budget_and_cap(started: workshops.StartedWorkshop, app_engine
         assert workshops.board(session=session, viewer_token=ann, step=1).my_votes_used == 2
     assert not html_text(a, "sc-ws-tally")  # hidden until the reveal
 
+    open_tab(f, "Reveal")
     click(f, "Reveal the votes")
     a.run()
     [chart] = html_text(ok(a), "sc-ws-tally")
@@ -553,6 +563,7 @@ def test_group_and_promote_a_note(
             session=session, participant_token=ann, step=1, text="Dinner decisions take 40 min"
         )
     f = ok(open_workshop(facilitator=started.facilitator_key, canvas=canvas.token))
+    open_tab(f, "Themes")
     f.text_input(key="ws.th.name").set_value("Time pressure")
     click(f, "Create the theme")
     with db.session_scope(app_engine, readonly=True) as session:
@@ -563,6 +574,7 @@ def test_group_and_promote_a_note(
     assert notes(app_engine)[0].theme_id == theme_id
     assert "Time pressure" in html_text(f, "sc-ws-theme")
 
+    open_tab(f, "Promote")
     f.selectbox(key="ws.pr.kind").set_value("problem")
     click(f, "Promote")
     [stored] = notes(app_engine)
@@ -580,13 +592,36 @@ def test_group_and_promote_a_note(
     assert f"canvas={canvas.token}" in link.proto.query_string
 
 
+def test_only_the_open_tab_of_the_control_panel_is_drawn_and_it_stays_open(
+    started: workshops.StartedWorkshop, app_engine: Engine
+) -> None:
+    """A step or phase change redraws the facilitator's controls: one tab's, not the
+    five tabs' seven choice lists (Streamlit built every tab's content on each run)."""
+    ann = join(app_engine, started, "Ann")
+    with db.session_scope(app_engine) as session:
+        workshops.add_note(session=session, participant_token=ann, step=1, text="Off topic")
+    f = as_facilitator(started)
+    keys = {s.key for s in f.selectbox}
+    assert "ws.go.step.1" in keys  # Pace, open first
+    assert not keys & {"ws.as.note", "ws.rm.note", "ws.pr.kind", "ws.pr.note"}
+    assert not [b for b in f.button if b.label in ("Reveal the notes", "End the workshop")]
+    open_tab(f, "Themes")
+    keys = {s.key for s in f.selectbox}
+    assert {"ws.as.note", "ws.rm.note"} <= keys and "ws.go.step.1" not in keys
+    f.text_input(key="ws.th.name").set_value("Kept open")
+    click(f, "Create the theme")  # an action: the page is drawn again
+    assert f.session_state[facilitate.TABS_KEY] == "Themes"
+    assert {"ws.as.note", "ws.rm.note"} <= {s.key for s in f.selectbox}
+    assert any("Kept open" in t for t in texts(f, "success"))
+
+
 def test_remove_a_note_needs_a_confirmation(
     started: workshops.StartedWorkshop, app_engine: Engine
 ) -> None:
     ann = join(app_engine, started, "Ann")
     with db.session_scope(app_engine) as session:
         workshops.add_note(session=session, participant_token=ann, step=1, text="Off topic")
-    f = as_facilitator(started)
+    f = open_tab(as_facilitator(started), "Themes")
     click(f, "Remove the note")
     assert len(notes(app_engine)) == 1 and texts(f, "error")
     f.checkbox(key="ws.rm.sure").check()
@@ -619,7 +654,7 @@ def test_blind_scores_then_reveal_and_apply(
     assert (mine.loc[second.id, "my_value"], mine.loc[second.id, "my_effort"]) == (4, 6)
     assert any("1 of 2 people have scored" in t for t in html_text(a, "sc-ws-meta"))
 
-    f = as_facilitator(started)
+    f = open_tab(as_facilitator(started), "Reveal")
     click(f, "Reveal the blind scores")
     assert step_state(app_engine, started.workshop.id or 0, 3).scores_revealed
     a.run()
@@ -629,6 +664,7 @@ def test_blind_scores_then_reveal_and_apply(
     assert "Value ±" in table and first.title in table and "9.0" in table  # Ann's, alone
     assert any("scoring is closed" in t for t in texts(a, "caption"))
 
+    open_tab(f, "Promote")
     click(f, "Apply the blind scores")
     with db.session_scope(app_engine, readonly=True) as session:
         feature = items.get_item(
@@ -646,6 +682,7 @@ def test_end_the_workshop_shows_the_summary(
         workshops.add_note(session=session, participant_token=ann, step=1, text="Appendix note")
     facilitate_with(app_engine, started, workshops.promote_note, note_id=note.id, kind="problem")
     f = ok(open_workshop(facilitator=started.facilitator_key, canvas=canvas.token))
+    open_tab(f, "End")
     assert button(f, "End the workshop").disabled  # until confirmed
     f.checkbox(key="ws.end.sure").check().run()
     click(f, "End the workshop")
@@ -733,7 +770,7 @@ def test_promoting_a_note_asks_what_the_step_needs(
         ).id
         note = workshops.add_note(session=session, participant_token=ann, step=3, text="Offline").id
     facilitate_with(app_engine, started, workshops.go_to_step, step=3)
-    f = as_facilitator(started)
+    f = open_tab(as_facilitator(started), "Promote")
     f.selectbox(key="ws.pr.kind").set_value("feature").run()
     f.selectbox(key="ws.pr.note").set_value(note)
     f.selectbox(key="ws.pr.feature.persona_id").set_value(persona)

@@ -220,7 +220,7 @@ def test_follow_me_turned_off_keeps_a_participant_on_the_step_her_screen_followe
     assert page.get_by_test_id("stException").count() == 0
 
 
-def test_a_phase_change_made_elsewhere_runs_the_facilitators_page_once(
+def test_a_phase_change_made_elsewhere_runs_the_facilitators_controls_alone(
     app_server: AppServer, browser_db: BrowserDatabase, page: Page
 ) -> None:
     key, _ = _room(browser_db, "Desk")
@@ -233,7 +233,22 @@ def test_a_phase_change_made_elsewhere_runs_the_facilitators_page_once(
     expect(page.get_by_text("Reveal the notes first")).to_be_visible()  # the board
     expect(button(page, "Next: Discuss")).to_be_visible()  # her controls
     _settled(page)
-    # her controls follow the phase: one run of the whole page (her board's own run,
-    # asked by its element, is cut short before its body runs)
-    assert (runs.completed, runs.fragment_runs) == (before + 1, fragments)
+    # her controls follow the phase: one run of their fragment alone, not of the page
+    # (her board's own run, asked by its element, is cut short before its body runs)
+    assert (runs.completed, runs.fragment_runs) == (before + 1, fragments + 1)
+    assert page.get_by_test_id("stException").count() == 0
+
+    # the tab she uses stays open when the step moves; only its controls are drawn
+    page.get_by_role("tab", name="Themes", exact=True).click()
+    expect(button(page, "Create the theme")).to_be_visible()
+    expect(button(page, "Go there")).to_have_count(0)
+    _settled(page)
+    with db.session_scope(browser_db.engine) as session:
+        ws.go_to_step(session=session, facilitator_key=key, step=2)
+    expect(page.locator(".sc-live-board").get_by_text("Step 2 of 5")).to_be_visible()
+    _settled(page)
+    expect(page.get_by_role("tab", name="Themes", exact=True)).to_have_attribute(
+        "aria-selected", "true"
+    )
+    expect(button(page, "Create the theme")).to_be_visible()
     assert page.get_by_test_id("stException").count() == 0

@@ -43,6 +43,7 @@ NOTE_KEY = "ws.note_text"
 NOTE_RESULT_KEY = "ws.note_result"  # "added", or the error that refused the note
 JOINED_KEY = "ws.just_joined"
 INPUTS_FRAGMENT = "ws.inputs"  # the key of a participant's inputs' fragment
+FACILITATE_FRAGMENT = "ws.facilitate"  # the key of the facilitator's side column
 PAST_SHOWN = 5  # the most recent past workshops, each with its summary
 SCORE_OPTIONS: list[str | int] = ["–", *range(1, 11)]
 
@@ -308,16 +309,36 @@ def seated(ctx: PageContext, seat: state.Seat) -> str | None:
     # the page redrawn), so the change reaches the others a little sooner.
     with side:
         if facilitator:
-            facilitate.controls(ctx, token, sync, loaded)
-            if sync.status == "active":
+            status = sync.status
+            st.fragment(lambda: facilitator_side(ctx, token, status), key=FACILITATE_FRAGMENT)()
+            if status == "active":  # the same at every step: outside the fragment
                 facilitate.invite(view.workshop, loaded.presence.total)
-            note_form(ctx, token, sync, loaded, step)
         else:
             st.fragment(lambda: participant_inputs(ctx, token), key=INPUTS_FRAGMENT)()
             personal_link(token)
     with board:
-        live.live(ctx, token, follow=None if facilitator else INPUTS_FRAGMENT)
+        live.live(ctx, token, follow=FACILITATE_FRAGMENT if facilitator else INPUTS_FRAGMENT)
     return None
+
+
+def facilitator_side(ctx: PageContext, token: str, drawn: str | None) -> None:
+    """The facilitator's controls, the invitation and their note form: a fragment of its
+    own, which the live board reruns alone when what they depend on changes (the step,
+    the phase, follow-me: :func:`workshop_state.page_key`), as a participant's inputs.
+    The page's header, the board and the sidebar stay as drawn. The end of the workshop
+    (``drawn``: the status the page was drawn with) puts the summary above: the page."""
+    try:
+        sync = state.read_sync(ctx, token)
+        loaded = state.load(ctx, token, sync)
+    except PermissionDenied:
+        st.rerun(scope="app")  # the seat was taken over: the page says so
+    if sync.status != drawn:
+        st.rerun(scope="app")
+    step = loaded.step
+    st.session_state[state.VIEW_STEP_KEY] = step
+    st.session_state[state.SEEN_KEY] = state.page_key(sync, loaded, step)
+    facilitate.controls(ctx, token, sync, loaded)
+    note_form(ctx, token, sync, loaded, step)
 
 
 def participant_inputs(ctx: PageContext, token: str) -> None:

@@ -155,23 +155,29 @@ def controls(ctx: PageContext, key: str, sync: workshops.SyncState, loaded: stat
     names += ["Reveal", "Themes", "Promote"]
     if active:
         names.append("End")
-    # A key of its own: the tab you used stays open when the page is drawn again.
-    tabs = dict(zip(names, st.tabs(names, key=TABS_KEY), strict=True))
-    if active:
+    # Only the open tab is built (its own run when another is opened, of the side's
+    # fragment): a step or phase change redraws one tab's controls, not five tabs'
+    # seven choice lists. The key keeps the tab you used open when the page is drawn
+    # again, and names it (a test opens a tab through it).
+    tabs = dict(zip(names, st.tabs(names, key=TABS_KEY, on_change="rerun"), strict=True))
+    if active and tabs["Pace"].open:
         with tabs["Pace"]:
             _pace(ctx, key, sync, loaded, step)
             st.markdown("**Timer**")
             _timer(ctx, key, sync)
-    with tabs["Reveal"]:
-        _reveal(ctx, key, loaded, step)
-    with tabs["Themes"]:
-        _themes(ctx, key, loaded, step)
-    with tabs["Promote"]:
-        _promote(ctx, key, loaded, step)
-        if step == 3:
-            st.markdown("**Blind scores**")
-            _apply_scores(ctx, key)
-    if active:
+    if tabs["Reveal"].open:
+        with tabs["Reveal"]:
+            _reveal(ctx, key, loaded, step)
+    if tabs["Themes"].open:
+        with tabs["Themes"]:
+            _themes(ctx, key, loaded, step)
+    if tabs["Promote"].open:
+        with tabs["Promote"]:
+            _promote(ctx, key, loaded, step)
+            if step == 3:
+                st.markdown("**Blind scores**")
+                _apply_scores(ctx, key)
+    if active and tabs["End"].open:
         with tabs["End"]:
             _end(ctx, key)
 
