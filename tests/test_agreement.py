@@ -25,7 +25,7 @@ from strategy_canvas.rules.percent import percent_text
 from strategy_canvas.rules.top_features import left_out_note
 from strategy_canvas.sample_data import create_large_canvas
 from strategy_canvas.services import canvases, snapshot
-from strategy_canvas.ui import designs
+from strategy_canvas.ui import designs, feedback
 from strategy_canvas.ui import overview as overview_page
 from strategy_canvas.ui import prioritisation as prio
 from tests.dbkit import use_database_file
@@ -109,13 +109,14 @@ def read_pages(token: str) -> tuple[Said, Said]:
         said.ranks[str(row["Feature"])] = "—" if rank is None or rank != rank else str(int(rank))
 
     at = _ok(open_page("pages/5_Feedback.py", canvas=token))
-    for row in _frame(at, "Progress"):
+    at.session_state[feedback.BOARD_TAB_KEY] = feedback.BOARD_TABS["kpi_reading"]  # its tab
+    for row in _frame(_ok(at.run()), "Progress"):
         progress = row["Progress"]
         said.kpis[str(row["KPI"])] = _pct(None if progress != progress else progress)
-    said.flaws = [str(r["Flaw"]) for r in _frame(at, "Flaw")]
-    said.open_flaws = [
-        str(r["Flaw"]) for r in _frame(at, "Flaw") if r["Fix status"] in ("open", "in progress")
-    ]
+    at.session_state[feedback.BOARD_TAB_KEY] = feedback.BOARD_TABS["flaw"]
+    flaws = _frame(_ok(at.run()), "Flaw")
+    said.flaws = [str(r["Flaw"]) for r in flaws]
+    said.open_flaws = [str(r["Flaw"]) for r in flaws if r["Fix status"] in ("open", "in progress")]
 
     overview = Said()
     at = _ok(open_page("pages/6_Overview.py", canvas=token))

@@ -74,6 +74,12 @@ def _ids(engine: Engine, token: str) -> dict[str, int]:
     }
 
 
+def _open_tab(at: AppTest, kind: str) -> AppTest:
+    """Open the board's tab of ``kind``, as a click on it does."""
+    at.session_state[feedback.BOARD_TAB_KEY] = feedback.BOARD_TABS[kind]
+    return at.run()
+
+
 def _resolve(values: dict[str, Any], ids: dict[str, int]) -> dict[str, Any]:
     """Values naming a fixture item ("@plan") replaced by its id."""
     return {
@@ -286,29 +292,51 @@ def test_the_board_shows_every_section(app_engine: Engine, canvas: models.Canvas
         )
     at = open_page(PAGE, canvas=canvas.token)
     assert not at.exception
-    # each section's heading is one html element: name · count, then its badges
-    heads = sections(at)
-    assert "Feedback · 1 1 neutral 1 not tied to a feature" in heads
-    assert "Flaws & fixes · 2 1 low open 1 fixed or closed" in heads
-    assert any(h.startswith("Decisions · 1 1 declare victory") for h in heads)
-    assert any("1 shipped feature waits for a decision: “Swap tonight”." in h for h in heads)
-    shown = badges(at)
+    # one section per tab, only the open one built: the feedback, which the editor edits
+    assert [h.split(" · ")[0] for h in sections(at)] == ["Feedback"]
+    heads, shown, tables = {}, [], {}
+    for kind in feedback.KINDS:
+        _open_tab(at, kind)
+        [heads[kind]] = sections(at)  # each heading is one html element
+        shown += badges(at)
+        tables[kind] = [d.value for d in at.dataframe]
+    assert heads["feedback"] == "Feedback · 1 1 neutral 1 not tied to a feature"
+    assert heads["flaw"] == "Flaws & fixes · 2 1 low open 1 fixed or closed"
+    assert heads["decision"].startswith("Decisions · 1 1 declare victory")
+    assert "1 shipped feature waits for a decision: “Swap tonight”." in heads["decision"]
     assert ("gray", "1 neutral") in shown and ("orange", "1 not tied to a feature") in shown
     assert ("gray", "1 low open") in shown and ("green", "1 declare victory") in shown
+    assert [len(found) for found in tables.values()] == [1, 1, 1, 1]
+    [flaws], [decisions] = tables["flaw"], tables["decision"]
     # every reading is folded, and sent only once unfolded
+    _open_tab(at, "kpi_reading")
     assert [e.label for e in at.expander if e.label.startswith("Every reading")] == [
         "Every reading (2)"
     ]
-    assert len(at.dataframe) == 4
     at.session_state[feedback.EVERY_READING_KEY] = True
     at.run()
-    _feedback, flaws, kpis, readings, decisions = (d.value for d in at.dataframe)
+    kpis, readings = (d.value for d in at.dataframe)
     assert list(flaws["Flaw"]) == ["Open one", "Fixed one"]  # open ones first
     [kpi] = kpis.to_dict("records")
     assert (kpi["KPI"], kpi["Latest"], kpi["Target"]) == ("Planning time", "28.5 min ↓", "10 min")
     assert kpi["Progress"] == pytest.approx(100 * (47 - 28.5) / 37)
     assert list(readings["Value"]) == ["28.5 min", "30 min"]  # latest first
     assert list(decisions["Decision"]) == ["⚠️ needs a decision", "🏆 Declare victory"]
+
+
+def test_the_board_opens_on_what_the_editor_edits(canvas: models.Canvas) -> None:
+    """Saving a KPI reading shows it: the board follows the editor's kind; a tab picked by
+    hand stays open while the editor stays on its kind."""
+    at = open_page(PAGE, canvas=canvas.token)
+    assert [h.split(" · ")[0] for h in sections(at)] == ["Feedback"]
+    choose_kind(at, 5, "kpi_reading")
+    assert [h.split(" · ")[0] for h in sections(at)] == ["KPI readings"]
+    _open_tab(at, "decision")
+    assert [h.split(" · ")[0] for h in sections(at)] == ["Decisions"]
+    at.run()  # any other run of the page keeps it
+    assert [h.split(" · ")[0] for h in sections(at)] == ["Decisions"]
+    choose_kind(at, 5, "flaw")
+    assert [h.split(" · ")[0] for h in sections(at)] == ["Flaws & fixes"]
 
 
 HOSTILE = "<script>alert(1)</script> **bold** # $x$ [x](y) & :red[no] <b>b</b>"
@@ -320,7 +348,7 @@ def test_the_board_names_what_waits_for_a_decision_as_typed(app_engine: Engine) 
     with db.session_scope(app_engine) as session:
         token = canvases.create_canvas(session=session, canvas_in={"name": "Hostile"}).token
     _add(app_engine, token, "feature", title=HOSTILE, status="shipped")
-    at = open_page(PAGE, canvas=token)
+    at = _open_tab(open_page(PAGE, canvas=token), "decision")
     assert not at.exception
     [line] = [h for h in sections(at) if h.startswith("Decisions · 0")]
     assert f"1 shipped feature waits for a decision: “{HOSTILE}”." in line
@@ -334,8 +362,11 @@ def test_an_empty_canvas_says_what_to_do(app_engine: Engine) -> None:
         token = canvases.create_canvas(session=session, canvas_in={"name": "Empty"}).token
     at = open_page(PAGE, canvas=token)
     assert not at.exception
-    notes = " ".join(html_text(at, "sc-small"))  # under each section's heading
     assert any(h.startswith("Feedback · 0No feedback yet") for h in sections(at))
+    notes = ""
+    for kind in feedback.KINDS:  # each tab's note, under its heading
+        notes += " ".join(html_text(_open_tab(at, kind), "sc-small"))
+        assert not at.dataframe
     assert "No feedback yet — add what users said" in notes
     assert "No flaws recorded" in notes
     assert "No KPIs yet — KPIs are the key results of step 2" in notes
@@ -352,19 +383,21 @@ def test_the_demo_canvas(seeded: models.Canvas) -> None:
     at = open_page(PAGE, canvas=seeded.token)
     assert not at.exception
     assert not at.warning
-    assert len(at.dataframe) == 4  # and every KPI reading, folded, is not sent
+    assert len(at.dataframe) == 1  # the open tab's table only (the feedback)
     assert at.dataframe[0].value["Feedback"].iloc[0].startswith("Receipt scan v2")  # newest
-    # the charts are below the fold, folded, and not sent until unfolded
-    folded = ["Feedback over time", "Flaws by severity", "KPIs against their targets"]
-    assert [e.label for e in at.expander if e.label in folded] == folded
-    assert not chart_titles(at)
-    for name in ("feedback", "flaws", "kpis"):  # the person unfolds each
-        at.session_state[f"{chart_view.FOLD_KEY}.{name}"] = True
-    at.run()
-    assert not at.exception
+    # each tab's chart is below its table, folded, and not sent until unfolded
+    folded = {
+        "feedback": "Feedback over time",
+        "flaw": "Flaws by severity",
+        "kpi_reading": "KPIs against their targets",
+    }
+    for kind, label in folded.items():
+        _open_tab(at, kind)
+        assert [e.label for e in at.expander if e.label in folded.values()] == [label]
+        assert not chart_titles(at)
     # feedback by kind and sentiment over time, flaws by severity, KPIs against target
-    assert chart_titles(at) == [
-        "Feedback over time",
-        "Flaws by severity",
-        "KPIs against their targets",
-    ]
+    for kind, name in zip(folded, ("feedback", "flaws", "kpis"), strict=True):
+        at.session_state[f"{chart_view.FOLD_KEY}.{name}"] = True  # the person unfolds it
+        _open_tab(at, kind)
+        assert not at.exception
+        assert chart_titles(at) == [folded[kind]]

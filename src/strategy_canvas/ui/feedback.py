@@ -54,6 +54,15 @@ KINDS = ["feedback", "flaw", "kpi_reading", "decision"]
 SENT_KEY = "step5.sent"
 SEND_ERROR_KEY = "step5.send_error"
 EVERY_READING_KEY = "step5.every_reading.open"  # whether every KPI reading is unfolded
+BOARD_TAB_KEY = "step5.board_tab"  # the board's open tab
+
+#: the board's tabs, by the kind each shows
+BOARD_TABS = {
+    "feedback": ":material/forum: Feedback",
+    "flaw": ":material/bug_report: Flaws & fixes",
+    "kpi_reading": ":material/monitoring: KPI readings",
+    "decision": ":material/gavel: Decisions",
+}
 
 SENTIMENT_ICONS = {"positive": "🙂", "neutral": "😐", "negative": "🙁"}
 SENTIMENT_COLORS = {"positive": "green", "neutral": "gray", "negative": "red"}
@@ -101,11 +110,24 @@ def _badges(counts: dict[str, int], colors: dict[str, str], names: dict[str, str
 
 
 def render_board(ctx: PageContext, frames: Frames) -> None:
-    """Everything step 5 holds, read-only; drawn inside the live fragment."""
-    feedback_section(frames)
-    flaws_section(frames)
-    kpi_section(ctx, frames)
-    decisions_section(ctx, frames)
+    """Everything step 5 holds, read-only, one section per tab; drawn inside the live
+    fragment. Only the open tab is built and sent: the four tables side by side cost
+    the browser more to draw than the rest of the page (docs/ARCHITECTURE.md,
+    "Budgets"). The board opens on the tab of what the editor edits, so what is saved
+    is seen; a tab picked by hand stays open until the editor turns to another kind."""
+    sections: dict[str, Callable[[], None]] = {
+        "feedback": lambda: feedback_section(frames),
+        "flaw": lambda: flaws_section(frames),
+        "kpi_reading": lambda: kpi_section(ctx, frames),
+        "decision": lambda: decisions_section(ctx, frames),
+    }
+    editing_kind = step_page.edit_kind(5)
+    opened = BOARD_TABS[editing_kind if editing_kind in BOARD_TABS else KINDS[0]]
+    tabs = st.tabs(list(BOARD_TABS.values()), key=BOARD_TAB_KEY, default=opened, on_change="rerun")
+    for tab, draw in zip(tabs, sections.values(), strict=True):
+        if tab.open:
+            with tab:
+                draw()
 
 
 def _names(table: pa.Table | pd.DataFrame) -> list[str]:

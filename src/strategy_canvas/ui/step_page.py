@@ -106,6 +106,12 @@ def _kind_key(step: int | None) -> str:
     return f"step{step}.edit_kind"
 
 
+def edit_kind(step: int) -> str | None:
+    """The kind step ``step``'s editor is open on (None before its page first drew it)."""
+    kind = st.session_state.get(_kind_key(step))
+    return str(kind) if kind is not None else None
+
+
 def choose_kind(step: int, kind: str) -> None:
     """Open step ``step``'s editor on ``kind`` when its page is next drawn (callbacks
     only: before its selector is drawn)."""
