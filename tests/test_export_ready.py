@@ -266,3 +266,27 @@ def test_an_export_waited_for_before_it_starts_starts_hurried() -> None:
     assert waited.result(timeout=120)[1] == (server if os.geteuid() == 0 else low)
     assert unwaited.result(timeout=120)[1] == low, "an export nobody waits for ran hurried"
     ready.forget()
+
+
+def test_a_change_by_the_person_who_watches_the_export_is_prepared_hurried() -> None:
+    """The run after a person's own save prepares the export they watch at the server's
+    priority (they are the one likely to ask for it next); a change anyone else made
+    (a workshop's notes) is prepared at the worker's low priority."""
+    ready.forget()
+    server = os.getpriority(os.PRIO_PROCESS, 0)
+    low = min(19, server + ready.NICE)
+
+    def jobs_at(revision: int) -> list[ready.Job]:
+        return [(("where", revision), _where)]
+
+    ready.watch("db", "canvas", jobs_at, by="watcher's key")
+    others = ready.changed("db", "canvas", 1, by="a participant's key")
+    assert others is not None
+    assert others[0].result(timeout=60)[1] == low, "someone else's change ran hurried"
+    nobody = ready.changed("db", "canvas", 2)
+    assert nobody is not None and nobody[0].result(timeout=60)[1] == low
+    theirs = ready.changed("db", "canvas", 3, by="watcher's key")
+    assert theirs is not None
+    assert theirs[0].result(timeout=60)[1] == (server if os.geteuid() == 0 else low)
+    assert ready.changed("db", "canvas", 3, by="watcher's key") is None, "made twice"
+    ready.forget()

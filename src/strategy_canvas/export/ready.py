@@ -56,6 +56,9 @@ _lock = threading.Lock()
 _done: OrderedDict[Hashable, Future[Any]] = OrderedDict()
 #: (database, canvas) -> (when it was last watched, what to prepare at a revision)
 _watched: dict[tuple[str, str], tuple[float, Callable[[int], Sequence[Job]]]] = {}
+#: (database, canvas) -> the people (their personal keys) who watch it: a change one of
+#: them made is prepared at once, at the server's priority (:func:`changed`)
+_watchers: dict[tuple[str, str], set[str]] = {}
 #: (database, canvas) -> the revision last prepared for it by :func:`changed`
 _last: dict[tuple[str, str], int] = {}
 #: (database, canvas) -> its latest request, which may not have started yet
@@ -225,16 +228,34 @@ def _made_now(future: Future[Any]) -> None:
     _waited.pop(future, None)
 
 
-def watch(database_url: str, canvas_token: str, jobs_at: Callable[[int], Sequence[Job]]) -> None:
+def watch(
+    database_url: str,
+    canvas_token: str,
+    jobs_at: Callable[[int], Sequence[Job]],
+    *,
+    by: str | None = None,
+) -> None:
     """Keep preparing ``jobs_at(revision)`` for this canvas after each change, for
-    :data:`WATCH_SECONDS` from now (the Export page calls it every time it is drawn)."""
+    :data:`WATCH_SECONDS` from now (the Export page calls it every time it is drawn),
+    ``by`` the person with this personal key."""
+    where = (database_url, canvas_token)
     with _lock:
-        _watched[(database_url, canvas_token)] = (time.monotonic(), jobs_at)
+        _watched[where] = (time.monotonic(), jobs_at)
+        if by is not None:
+            _watchers.setdefault(where, set()).add(by)
 
 
-def changed(database_url: str, canvas_token: str, revision: int) -> list[Future[Any]] | None:
+def changed(
+    database_url: str, canvas_token: str, revision: int, *, by: str | None = None
+) -> list[Future[Any]] | None:
     """The canvas is at ``revision`` now: prepare its watched export again, if anyone
-    watches it (every page run calls this; it costs a dictionary lookup otherwise)."""
+    watches it (every page run calls this; it costs a dictionary lookup otherwise).
+
+    A change seen first by a person who watches the export (``by``: their personal key;
+    the run that follows their own save) is prepared at the server's priority, as if
+    they waited for it already: they are the one likely to ask for it next, and at the
+    worker's low priority it got little of the machine while their save was drawn.
+    Everyone else's changes (a workshop's notes) are prepared at the low priority."""
     where = (database_url, canvas_token)
     with _lock:
         watched = _watched.get(where)
@@ -243,11 +264,16 @@ def changed(database_url: str, canvas_token: str, revision: int) -> list[Future[
         since, jobs_at = watched
         if time.monotonic() - since > WATCH_SECONDS:
             del _watched[where]
+            _watchers.pop(where, None)
             return None
         if _last.get(where) == revision:
             return None
         _last[where] = revision
-    return prepare_all(jobs_at(revision), canvas=where)
+        theirs = by is not None and by in _watchers.get(where, ())
+    futures = prepare_all(jobs_at(revision), canvas=where)
+    if theirs and futures and not futures[0].done():
+        hurry(futures[0])
+    return futures
 
 
 def settle(timeout: float = 120) -> None:
@@ -266,5 +292,6 @@ def forget() -> None:
         _made = 0
         _done.clear()
         _watched.clear()
+        _watchers.clear()
         _last.clear()
         _waiting.clear()

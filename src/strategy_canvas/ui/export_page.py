@@ -180,7 +180,7 @@ def _prepared(ctx: PageContext, request: Request) -> None:
     jobs = jobs_at(ctx.revision)
     parts: list[Callable[[], bytes]] = [work for _, work in jobs]
     if ctx.settings.export_ahead:
-        ready.watch(url, token, jobs_at)
+        ready.watch(url, token, jobs_at, by=identity.owner_key())
         futures = ready.prepare_all(jobs, canvas=(url, token))
         parts = [partial(ready.wait, future) for future in futures]
         if not futures[0].done():  # someone is here for it: made at full speed now

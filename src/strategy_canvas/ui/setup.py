@@ -101,11 +101,11 @@ def page_setup(title: str, *, step: int | None = None, home: bool = False) -> Pa
     )
     # Every page keeps the person's key for their drafts in its address (and its links
     # pass it on), so a reload anywhere finds their unsaved edits again.
-    editing.owner_key()
+    me = editing.owner_key()
     layout.responsive()
     _open_canvas(ctx)
     if ctx.canvas is not None:  # the export someone prepares stays ready after changes
-        ready.changed(ctx.settings.database_url, ctx.canvas.token, ctx.revision)
+        ready.changed(ctx.settings.database_url, ctx.canvas.token, ctx.revision, by=me)
     sidebar.draw(ctx)
     if ctx.problem:
         st.warning(ctx.problem, icon=":material/link_off:")
