@@ -574,3 +574,42 @@ def test_typst_keeps_no_stale_report_between_compiles(
     assert squash("Zebra crossing for the memo") in new
     assert squash(title) in old and squash(title) not in new
     assert page_count(after) == page_count(before) > 1, "the cover-only flag stayed behind"
+
+
+def test_an_edit_undone_hands_typst_the_same_report(
+    session: Session, demo_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Typst's memo keys on the files' content: what the template does not print and
+    every edit changes (the change counter, when the canvas changed) is not in
+    ``data.json``, so an edit taken back hands Typst the report it laid out before (and
+    after any edit only what the edit reaches is laid out again, not every page's header)."""
+    handed: list[dict[str, bytes]] = []
+    real = pdf._files
+
+    def seen(inputs: Any) -> dict[str, bytes]:
+        files = real(inputs)
+        handed.append(files)
+        return files
+
+    monkeypatch.setattr(pdf, "_files", seen)
+    feature = items.list_items(session=session, canvas_token=demo_token, kind="feature")[0]
+    pdf.render_pdf(session=session, canvas_token=demo_token)
+    for title in ("Taken back in a moment", feature.title):
+        current = items.get_item(
+            session=session, canvas_token=demo_token, kind="feature", item_id=feature.id
+        )
+        items.update_item(
+            session=session,
+            canvas_token=demo_token,
+            kind="feature",
+            item_id=feature.id,
+            changes={"title": title},
+            expected_version=current.version,
+        )
+        pdf.render_pdf(session=session, canvas_token=demo_token)
+    first, edited, undone = handed
+    assert edited["data.json"] != first["data.json"]
+    assert undone == first, "the same report reached Typst as different files"
+    template = pdf.TEMPLATE.read_text(encoding="utf-8")
+    for field in pdf.UNPRINTED_META:
+        assert not re.search(rf"\bmeta\.{field}\b", template), f"the template prints {field}"
