@@ -120,6 +120,10 @@ def app_server(database_url: str) -> Iterator[str]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+#: how a run the click started can end well: the page's run, or a fragment's alone
+RUN_DONE = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY)
+
+
 class Clicker:
     """Clicks in one browser tab and times each click until the app has settled.
 
@@ -148,7 +152,9 @@ class Clicker:
         socket.on("framereceived", self._frame)
 
     def _frame(self, payload: Any) -> None:
-        if script_finished(payload) == ForwardMsg.FINISHED_SUCCESSFULLY:
+        # a click on a widget inside a fragment (the Prioritise tab's framework) runs
+        # that fragment alone: its run is the click's run
+        if script_finished(payload) in RUN_DONE:
             self.finished += 1
 
     def settle(self) -> None:

@@ -3,12 +3,14 @@ ranking, the charts and how robust the ranking is, all at once.
 
 It is the Designs page's *Prioritise* tab (only the open tab runs):
 
-- the framework (RICE, ICE, Value/Effort, MoSCoW, Weighted): a widget outside any
-  fragment, kept for the session;
-- the scoring grid (:mod:`.prioritisation_grid`), also outside the live fragment, so a
-  refresh never throws away a cell being edited;
-- below it, one of three views (lazy tabs, :mod:`.prioritisation_views`), each in a live
-  fragment.
+- the scoring grid (:mod:`.prioritisation_grid`), outside any fragment, so a refresh
+  never throws away a cell being edited;
+- below it, the framework (RICE, ICE, Value/Effort, MoSCoW, Weighted; kept for the
+  session) and one of three views (lazy tabs, :mod:`.prioritisation_views`), each view
+  in a live fragment. The framework and the views are a fragment of their own: switching
+  either reruns them alone, not the page, its sidebar and the grid, which do not depend
+  on them (the page's frame and the grid were most of what the browser redrew on a
+  switch; docs/ARCHITECTURE.md, "Budgets").
 """
 
 from __future__ import annotations
@@ -104,15 +106,25 @@ def k_control() -> int:
 
 
 def section(ctx: PageContext) -> None:
-    """The Prioritise tab of the Designs page: the framework, the scoring grid, then
+    """The Prioritise tab of the Designs page: the scoring grid, then the framework and
     the ranking, the value-vs-effort matrix or the robustness check (only the open view
-    runs, each in a live fragment)."""
+    runs, each in a live fragment), in a fragment of their own (:func:`rankings`)."""
     assert ctx.token is not None
-    framework = framework_control()
-    st.caption(FRAMEWORK_HELP[framework])
     grid.problems(ctx, grid.grid_state(ctx.token))
     frames = _frames(ctx)
     grid.scoring_grid(ctx, frames)
+    loaded = [frames]
+
+    def part() -> None:  # drawn with the page from its tables; on its own, read again
+        rankings(ctx, loaded.pop() if loaded else board.current_frames(ctx)[1])
+
+    st.fragment(part)()
+
+
+def rankings(ctx: PageContext, frames: Frames) -> None:
+    """The framework to rank by, what it means, and the open view of the ranking."""
+    framework = framework_control()
+    st.caption(FRAMEWORK_HELP[framework])
     ranking_tab, matrix_tab, robustness_tab = st.tabs(VIEWS, key=VIEW_KEY, on_change="rerun")
     if ranking_tab.open:
         with ranking_tab:
