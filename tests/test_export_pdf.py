@@ -17,7 +17,7 @@ from PIL import Image
 from sqlmodel import Session
 
 from strategy_canvas import demo
-from strategy_canvas.export import pdf
+from strategy_canvas.export import pdf, report_data
 from strategy_canvas.services import canvases, items, progress
 from strategy_canvas.services.errors import NotFound
 from tests.reportkit import pdf_text, squash
@@ -613,3 +613,37 @@ def test_an_edit_undone_hands_typst_the_same_report(
     template = pdf.TEMPLATE.read_text(encoding="utf-8")
     for field in pdf.UNPRINTED_META:
         assert not re.search(rf"\bmeta\.{field}\b", template), f"the template prints {field}"
+
+
+def test_the_preview_after_its_pdf_reads_the_canvas_no_more_and_never_an_older_one(
+    session: Session, demo_token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cover's preview is made right after its PDF, from the PDF's data: the same
+    picture as one read from the canvas, without reading it again; after an edit it is
+    read again (the data is kept by the canvas's change counter)."""
+    pdf.clear_cache()
+    alone = pdf.render_preview(session=session, canvas_token=demo_token)
+    gathered: list[int] = []
+    real = report_data.gather_with_frames
+
+    def counted(**kwargs: Any) -> Any:
+        gathered.append(1)
+        return real(**kwargs)
+
+    monkeypatch.setattr(report_data, "gather_with_frames", counted)
+    pdf.render_pdf(session=session, canvas_token=demo_token)
+    assert pdf.render_preview(session=session, canvas_token=demo_token) == alone
+    assert len(gathered) == 1, "the preview read the canvas again after its PDF"
+    # Other steps are another report: read for themselves.
+    pdf.render_preview(session=session, canvas_token=demo_token, steps=(1, 2))
+    assert len(gathered) == 2
+
+    canvas = canvases.get_canvas(session=session, canvas_token=demo_token)
+    canvases.update_canvas(
+        session=session,
+        canvas_token=demo_token,
+        changes={"name": "Renamed after the PDF"},
+        expected_version=canvas.version,
+    )
+    after = pdf.render_preview(session=session, canvas_token=demo_token)
+    assert len(gathered) == 3 and after != alone, "the preview showed the canvas before the edit"

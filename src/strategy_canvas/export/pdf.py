@@ -51,6 +51,7 @@ from strategy_canvas.charts import svg as chart_svg
 from strategy_canvas.charts.common import is_empty
 from strategy_canvas.export import report_data
 from strategy_canvas.lru import LRUCache
+from strategy_canvas.services import canvases
 from strategy_canvas.services.changes import Diff
 
 if TYPE_CHECKING:
@@ -85,9 +86,15 @@ CACHE_SIZE = 160
 _svg_cache: LRUCache[str] = LRUCache(CACHE_SIZE)
 
 
+#: the last reports' ``data.json``, by (canvas, change counter, steps, workshop, day): the
+#: cover's preview, made right after its PDF, does not read the canvas again
+_data_cache: LRUCache[str] = LRUCache(16)
+
+
 def clear_cache() -> None:
-    """Forget every cached chart and sketch (the benchmark's cold start uses it)."""
+    """Forget every cached chart, sketch and report (the benchmark's cold start uses it)."""
     _svg_cache.clear()
+    _data_cache.clear()
 
 
 # ------------------------------------------------------------------ fonts, Typst
@@ -495,6 +502,18 @@ def render_pdf_with_timings(
         raise ValueError(f"theme must be one of {', '.join(THEMES)}, not {theme!r}")
     timings: dict[str, float] = {}
     began = time.perf_counter()
+    steps = tuple(steps)
+    cover_only = preview_ppi is not None  # the cover holds no chart and no sketch
+    if preview_ppi is not None and changes is None:  # made right after its PDF: its data
+        revision = canvases.get_revision(session=session, canvas_token=canvas_token)
+        made = _data_cache.get(_data_key(canvas_token, revision, steps, workshop))
+        if made is not None:
+            timings["gather"] = time.perf_counter() - began
+            inputs = {"data": made, "theme": theme, "charts": "{}", "cover-only": "yes"}
+            began = time.perf_counter()
+            png = _compile_first_page_png(inputs, preview_ppi)
+            timings["typst"] = time.perf_counter() - began
+            return png, timings
     data, frames = report_data.gather_with_frames(
         session=session,
         canvas_token=canvas_token,
@@ -503,22 +522,25 @@ def render_pdf_with_timings(
         workshop=workshop,
     )
     timings["gather"] = time.perf_counter() - began
+    revision = int(data["meta"]["revision"])
     if changes is not None:  # a "Changes since …" section after the summary (plain text)
         data["changes"] = {
             "title": changes.title,
             "headline": changes.summary(),
             "sections": [asdict(section) for section in changes.sections()],
         }
-    cache_key = (canvas_token, int(data["meta"]["revision"]))
-    cover_only = preview_ppi is not None  # the cover holds no chart and no sketch
+    cache_key = (canvas_token, revision)
     charts = (
         {}
         if cover_only
         else _chart_svgs(frames, data, cache_key=cache_key, theme=theme, timings=timings)
     )
     sketches = {} if cover_only else _sketch_svgs(data, cache_key=cache_key)
+    typst_data = _typst_data(data)
+    if changes is None:
+        _data_cache.put(_data_key(canvas_token, revision, steps, workshop), typst_data)
     inputs = {
-        "data": _typst_data(data),
+        "data": typst_data,
         "theme": theme,
         "charts": json.dumps({name: _chart_size(svg) for name, svg in charts.items()}),
         **{f"chart:{name}": svg for name, svg in charts.items()},
@@ -529,6 +551,12 @@ def render_pdf_with_timings(
     pdf = _compile_first_page_png(inputs, preview_ppi) if preview_ppi else _compile(inputs)
     timings["typst"] = time.perf_counter() - began
     return pdf, timings
+
+
+def _data_key(
+    canvas_token: str, revision: int, steps: tuple[int, ...], workshop: str | None
+) -> tuple[Any, ...]:
+    return (canvas_token, revision, tuple(sorted(set(steps))), workshop, date.today())
 
 
 def render_preview(
