@@ -111,11 +111,21 @@ def test_a_pushed_change_is_drawn_in_place_and_a_phase_change_costs_one_run_at_m
         mine = ws.board(session=session, viewer_token=ada, step=1).notes
     assert int(mine.loc[mine["note_id"] == note.id, "my_votes"].iloc[0]) == 1
 
-    # a new note in the vote phase arrives with its button, without a run
+    # a new note in the vote phase arrives with its button, without a run, and only
+    # what changed is touched: the parts of the board that are the same stay the same
+    # nodes (the board's HTML replaced whole made the browser style and lay out all of
+    # it again on every screen)
     before = runs.finished
+    kept = (board.locator(".sc-ws-step").first, board.locator(".sc-ws-card").first)
+    for part in kept:
+        part.evaluate("(el) => { el.__kept = true; }")
     write(ws.add_note, participant_token=ben, step=1, text="Second idea")
     expect(board.get_by_text("Second idea")).to_be_visible()
     expect(board.locator("button[data-vote]")).to_have_count(4)  # +1 and −1 on two notes
+    expect(board.locator(".sc-ws-text")).to_have_text([HOSTILE, "Second idea"])
+    assert board.locator("script, strong, h1, a[href='y']").count() == 0
+    for part in kept:
+        assert part.evaluate("(el) => el.__kept === true")
     page.wait_for_timeout(300)
     assert runs.finished == before, "a pushed note in the vote phase ran the page"
 

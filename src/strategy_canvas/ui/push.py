@@ -139,9 +139,40 @@ function draw(l, html, nowMs) {
     box.className = "sc-live-board";
     l.root.prepend(box);
   }
-  box.innerHTML = html;
+  const next = document.createElement("template");
+  next.innerHTML = html;   // parsed apart, not yet in the page
+  patch(box, next.content);
   l.skew = nowMs - Date.now();   // the server's clock decides the countdown
   tickClock(l);
+}
+
+// Make ``cur``'s children what ``next``'s are, touching only what differs: a change
+// (a note, a vote, the timer) alters a few nodes of a board of hundreds, and replacing
+// all of them made the browser style and lay out the whole board again on every
+// screen of the room. Nodes equal to the new ones are kept as they are.
+function patch(cur, next) {
+  const olds = Array.from(cur.childNodes), news = Array.from(next.childNodes);
+  const n = Math.min(olds.length, news.length);
+  for (let i = 0; i < n; i++) {
+    const o = olds[i], w = news[i];
+    if (o.isEqualNode(w)) continue;
+    if (o.nodeType === Node.ELEMENT_NODE && w.nodeType === Node.ELEMENT_NODE &&
+        o.tagName === w.tagName) {
+      for (const a of Array.from(o.attributes)) {
+        if (!w.hasAttribute(a.name)) o.removeAttribute(a.name);
+      }
+      for (const a of Array.from(w.attributes)) {
+        if (o.getAttribute(a.name) !== a.value) o.setAttribute(a.name, a.value);
+      }
+      patch(o, w);
+    } else if (o.nodeType === Node.TEXT_NODE && w.nodeType === Node.TEXT_NODE) {
+      o.data = w.data;
+    } else {
+      cur.replaceChild(w, o);
+    }
+  }
+  for (let i = olds.length - 1; i >= n; i--) cur.removeChild(olds[i]);
+  for (let i = n; i < news.length; i++) cur.appendChild(news[i]);
 }
 
 function clockText(ms) {
