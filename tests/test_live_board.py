@@ -481,3 +481,38 @@ def test_a_change_costs_each_further_screen_a_few_lookups(
         finally:
             event.remove(sqlite_engine, "before_cursor_execute", note)
         assert max(per_screen[1:]) <= 4, per_screen
+
+
+def test_a_boards_rows_are_what_pandas_gives(engine: Engine) -> None:
+    """The board's HTML reads the frames' rows through ``workshop_live.rows`` (pandas'
+    ``to_dict("records")`` cost a third of it): the same values, None where missing."""
+    from strategy_canvas.services import items
+
+    with db.session_scope(engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Rows"})
+        items.create_item(
+            session=session, canvas_token=canvas.token, kind="feature", data={"title": "Sync"}
+        )
+        started = ws.start_workshop(session=session, canvas_token=canvas.token, title="Room")
+        ann = ws.join(session=session, display_name="Ann", link_token=started.link_token).token
+        key = started.facilitator_key
+        ws.go_to_step(session=session, facilitator_key=key, step=3, phase="vote")
+        first = ws.add_note(session=session, participant_token=ann, step=3, text=HOSTILE)
+        ws.add_note(session=session, participant_token=ann, step=3, text="Loose")
+        theme = ws.create_theme(session=session, facilitator_key=key, step=3, name="Sync")
+        ws.assign_note_to_theme(
+            session=session, facilitator_key=key, note_id=first.id, theme_id=theme.id
+        )
+        ws.reveal(session=session, facilitator_key=key, step=3, what="notes")
+        ws.vote(session=session, participant_token=ann, note_id=first.id, seen=0)
+    with db.session_scope(engine, readonly=True) as session:
+        for token in (ann, key, started.link_token):
+            board = ws.board(session=session, viewer_token=token, step=3)
+            for frame in (board.notes, board.themes, board.features, board.tally):
+                expected = frame.to_dict("records")
+                got = workshop_live.rows(frame)
+                assert [list(r) for r in got] == [list(r) for r in expected]
+                for mine, theirs in zip(got, expected, strict=True):
+                    for name, value in theirs.items():
+                        assert type(mine[name]) is type(value), name
+                        assert mine[name] == value or (value != value and mine[name] != mine[name])
