@@ -109,11 +109,11 @@ def read_pages(token: str) -> tuple[Said, Said]:
         said.ranks[str(row["Feature"])] = "—" if rank is None or rank != rank else str(int(rank))
 
     at = _ok(open_page("pages/5_Feedback.py", canvas=token))
-    at.session_state[feedback.BOARD_TAB_KEY] = feedback.BOARD_TABS["kpi_reading"]  # its tab
+    at.session_state[feedback.BOARD_VIEW_KEY] = "kpi_reading"  # its section
     for row in _frame(_ok(at.run()), "Progress"):
         progress = row["Progress"]
         said.kpis[str(row["KPI"])] = _pct(None if progress != progress else progress)
-    at.session_state[feedback.BOARD_TAB_KEY] = feedback.BOARD_TABS["flaw"]
+    at.session_state[feedback.BOARD_VIEW_KEY] = "flaw"
     flaws = _frame(_ok(at.run()), "Flaw")
     said.flaws = [str(r["Flaw"]) for r in flaws]
     said.open_flaws = [str(r["Flaw"]) for r in flaws if r["Fix status"] in ("open", "in progress")]

@@ -74,9 +74,9 @@ def _ids(engine: Engine, token: str) -> dict[str, int]:
     }
 
 
-def _open_tab(at: AppTest, kind: str) -> AppTest:
-    """Open the board's tab of ``kind``, as a click on it does."""
-    at.session_state[feedback.BOARD_TAB_KEY] = feedback.BOARD_TABS[kind]
+def _show(at: AppTest, kind: str) -> AppTest:
+    """Show the board's section of ``kind``, as a click on its button does."""
+    at.session_state[feedback.BOARD_VIEW_KEY] = kind
     return at.run()
 
 
@@ -292,11 +292,11 @@ def test_the_board_shows_every_section(app_engine: Engine, canvas: models.Canvas
         )
     at = open_page(PAGE, canvas=canvas.token)
     assert not at.exception
-    # one section per tab, only the open one built: the feedback, which the editor edits
+    # one section at a time, only it built: the feedback, which the editor edits
     assert [h.split(" · ")[0] for h in sections(at)] == ["Feedback"]
     heads, shown, tables = {}, [], {}
     for kind in feedback.KINDS:
-        _open_tab(at, kind)
+        _show(at, kind)
         [heads[kind]] = sections(at)  # each heading is one html element
         shown += badges(at)
         tables[kind] = [d.value for d in at.dataframe]
@@ -309,7 +309,7 @@ def test_the_board_shows_every_section(app_engine: Engine, canvas: models.Canvas
     assert [len(found) for found in tables.values()] == [1, 1, 1, 1]
     [flaws], [decisions] = tables["flaw"], tables["decision"]
     # every reading is folded, and sent only once unfolded
-    _open_tab(at, "kpi_reading")
+    _show(at, "kpi_reading")
     assert [e.label for e in at.expander if e.label.startswith("Every reading")] == [
         "Every reading (2)"
     ]
@@ -325,13 +325,13 @@ def test_the_board_shows_every_section(app_engine: Engine, canvas: models.Canvas
 
 
 def test_the_board_opens_on_what_the_editor_edits(canvas: models.Canvas) -> None:
-    """Saving a KPI reading shows it: the board follows the editor's kind; a tab picked by
-    hand stays open while the editor stays on its kind."""
+    """Saving a KPI reading shows it: the board follows the editor's kind; a section
+    picked by hand stays shown while the editor stays on its kind."""
     at = open_page(PAGE, canvas=canvas.token)
     assert [h.split(" · ")[0] for h in sections(at)] == ["Feedback"]
     choose_kind(at, 5, "kpi_reading")
     assert [h.split(" · ")[0] for h in sections(at)] == ["KPI readings"]
-    _open_tab(at, "decision")
+    at.segmented_control(key=feedback.BOARD_VIEW_KEY).set_value("decision").run()
     assert [h.split(" · ")[0] for h in sections(at)] == ["Decisions"]
     at.run()  # any other run of the page keeps it
     assert [h.split(" · ")[0] for h in sections(at)] == ["Decisions"]
@@ -348,7 +348,7 @@ def test_the_board_names_what_waits_for_a_decision_as_typed(app_engine: Engine) 
     with db.session_scope(app_engine) as session:
         token = canvases.create_canvas(session=session, canvas_in={"name": "Hostile"}).token
     _add(app_engine, token, "feature", title=HOSTILE, status="shipped")
-    at = _open_tab(open_page(PAGE, canvas=token), "decision")
+    at = _show(open_page(PAGE, canvas=token), "decision")
     assert not at.exception
     [line] = [h for h in sections(at) if h.startswith("Decisions · 0")]
     assert f"1 shipped feature waits for a decision: “{HOSTILE}”." in line
@@ -364,8 +364,8 @@ def test_an_empty_canvas_says_what_to_do(app_engine: Engine) -> None:
     assert not at.exception
     assert any(h.startswith("Feedback · 0No feedback yet") for h in sections(at))
     notes = ""
-    for kind in feedback.KINDS:  # each tab's note, under its heading
-        notes += " ".join(html_text(_open_tab(at, kind), "sc-small"))
+    for kind in feedback.KINDS:  # each section's note, under its heading
+        notes += " ".join(html_text(_show(at, kind), "sc-small"))
         assert not at.dataframe
     assert "No feedback yet — add what users said" in notes
     assert "No flaws recorded" in notes
@@ -383,21 +383,21 @@ def test_the_demo_canvas(seeded: models.Canvas) -> None:
     at = open_page(PAGE, canvas=seeded.token)
     assert not at.exception
     assert not at.warning
-    assert len(at.dataframe) == 1  # the open tab's table only (the feedback)
+    assert len(at.dataframe) == 1  # the section shown: its table only (the feedback)
     assert at.dataframe[0].value["Feedback"].iloc[0].startswith("Receipt scan v2")  # newest
-    # each tab's chart is below its table, folded, and not sent until unfolded
+    # each section's chart is below its table, folded, and not sent until unfolded
     folded = {
         "feedback": "Feedback over time",
         "flaw": "Flaws by severity",
         "kpi_reading": "KPIs against their targets",
     }
     for kind, label in folded.items():
-        _open_tab(at, kind)
+        _show(at, kind)
         assert [e.label for e in at.expander if e.label in folded.values()] == [label]
         assert not chart_titles(at)
     # feedback by kind and sentiment over time, flaws by severity, KPIs against target
     for kind, name in zip(folded, ("feedback", "flaws", "kpis"), strict=True):
         at.session_state[f"{chart_view.FOLD_KEY}.{name}"] = True  # the person unfolds it
-        _open_tab(at, kind)
+        _show(at, kind)
         assert not at.exception
         assert chart_titles(at) == [folded[kind]]

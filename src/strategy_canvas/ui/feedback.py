@@ -54,10 +54,11 @@ KINDS = ["feedback", "flaw", "kpi_reading", "decision"]
 SENT_KEY = "step5.sent"
 SEND_ERROR_KEY = "step5.send_error"
 EVERY_READING_KEY = "step5.every_reading.open"  # whether every KPI reading is unfolded
-BOARD_TAB_KEY = "step5.board_tab"  # the board's open tab
+BOARD_VIEW_KEY = "step5.board_view"  # the section the board shows
+_BOARD_FOLLOWS = "step5.board_view.follows"  # the editor's kind it last followed
 
-#: the board's tabs, by the kind each shows
-BOARD_TABS = {
+#: the board's sections, by the kind each shows
+BOARD_VIEWS = {
     "feedback": ":material/forum: Feedback",
     "flaw": ":material/bug_report: Flaws & fixes",
     "kpi_reading": ":material/monitoring: KPI readings",
@@ -110,24 +111,41 @@ def _badges(counts: dict[str, int], colors: dict[str, str], names: dict[str, str
 
 
 def render_board(ctx: PageContext, frames: Frames) -> None:
-    """Everything step 5 holds, read-only, one section per tab; drawn inside the live
-    fragment. Only the open tab is built and sent: the four tables side by side cost
-    the browser more to draw than the rest of the page (docs/ARCHITECTURE.md,
-    "Budgets"). The board opens on the tab of what the editor edits, so what is saved
-    is seen; a tab picked by hand stays open until the editor turns to another kind."""
+    """Everything step 5 holds, read-only, one section at a time (:func:`board_view`);
+    drawn inside the live fragment. Only the section shown is built and sent: the four
+    tables one under the other cost the browser more to draw on every open than the
+    rest of the page (docs/ARCHITECTURE.md, "Budgets")."""
     sections: dict[str, Callable[[], None]] = {
         "feedback": lambda: feedback_section(frames),
         "flaw": lambda: flaws_section(frames),
         "kpi_reading": lambda: kpi_section(ctx, frames),
         "decision": lambda: decisions_section(ctx, frames),
     }
+    sections[board_view()]()
+
+
+def board_view() -> str:
+    """Which section the board shows, chosen above it (a segmented control: lazy
+    ``st.tabs`` cost the browser more than the tables they spared). It follows what the
+    editor edits, so what is saved is seen; a section picked by hand stays until the
+    editor turns to another kind."""
     editing_kind = step_page.edit_kind(5)
-    opened = BOARD_TABS[editing_kind if editing_kind in BOARD_TABS else KINDS[0]]
-    tabs = st.tabs(list(BOARD_TABS.values()), key=BOARD_TAB_KEY, default=opened, on_change="rerun")
-    for tab, draw in zip(tabs, sections.values(), strict=True):
-        if tab.open:
-            with tab:
-                draw()
+    follows = editing_kind if editing_kind in BOARD_VIEWS else KINDS[0]
+    turned = st.session_state.get(_BOARD_FOLLOWS) != follows
+    if turned or st.session_state.get(BOARD_VIEW_KEY) not in BOARD_VIEWS:
+        st.session_state[_BOARD_FOLLOWS] = follows
+        st.session_state[BOARD_VIEW_KEY] = follows
+    return str(
+        st.segmented_control(
+            "Show on the board",
+            list(BOARD_VIEWS),
+            key=BOARD_VIEW_KEY,
+            required=True,
+            format_func=BOARD_VIEWS.__getitem__,
+            label_visibility="collapsed",
+            width="stretch",
+        )
+    )
 
 
 def _names(table: pa.Table | pd.DataFrame) -> list[str]:
