@@ -21,6 +21,7 @@ from tests.pagekit import (
     click,
     field,
     fill,
+    html_text,
     open_page,
     rows,
     sections,
@@ -331,6 +332,9 @@ def test_the_demo_canvas_shows_every_section(app_engine: Engine, seeded: models.
     rice = features["RICE"].dropna().tolist()
     assert rice == sorted(rice, reverse=True) and len(rice) == len(features)
     assert any(str(k).startswith("epic · ") for k in features["Kind"])
+    notes = " ".join(html_text(at, "sc-small"))  # under the table, one html element
+    assert "Score them in place" in notes and "under Prioritise (the tab above)" in notes
+    assert "without a RICE score" not in notes  # every demo feature has its four
     assert list(criteria["Criterion"]) == ["Strategic fit", "Revenue potential", "Time to value"]
     # the scores themselves are in the Prioritise grid, a column per criterion
     assert any("13 of 13 features scored on every criterion" in c for c in texts(at, "caption"))
@@ -339,6 +343,18 @@ def test_the_demo_canvas_shows_every_section(app_engine: Engine, seeded: models.
         choose_kind(at, 3, kind)
         assert not at.exception
         assert at.selectbox(key=f"ed.{kind}.open")
+
+
+def test_a_feature_without_a_rice_score_is_counted_under_the_table(app_engine: Engine) -> None:
+    with db.session_scope(app_engine) as session:
+        token = canvases.create_canvas(session=session, canvas_in={"name": "Unscored"}).token
+        items.create_item(
+            session=session, canvas_token=token, kind="feature", data={"title": "Bare idea"}
+        )
+    at = open_page(PAGE, canvas=token)
+    assert not at.exception
+    notes = " ".join(html_text(at, "sc-small"))
+    assert "1 of 1 without a RICE score (they sort last)" in notes
 
 
 def test_the_empty_canvas_says_what_to_do(app_engine: Engine) -> None:

@@ -23,7 +23,7 @@ from strategy_canvas.rules.percent import percent
 from strategy_canvas.services import items
 from strategy_canvas.services.errors import NotFound
 from strategy_canvas.services.validation import field_label
-from strategy_canvas.ui import board, chart_view, editor, fields, layout
+from strategy_canvas.ui import board, chart_view, editor, fields, layout, text
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
 
@@ -173,17 +173,19 @@ def _features(frames: Frames) -> None:
         },
         placeholder="—",
     )
-    st.caption(
-        ":material/leaderboard: Score them in place — every score, the persona, the goal and "
-        "each weighted criterion — switch framework and see how robust the ranking is under "
-        "**Prioritise** (the tab above)."
+    # one html element under the table, not a caption each (docs/ARCHITECTURE.md, "Budgets")
+    notes = [
+        f"{text.icon('leaderboard')} Score them in place — every score, the persona, the goal "
+        "and each weighted criterion — switch framework and see how robust the ranking is "
+        'under <span class="sc-strong">Prioritise</span> (the tab above).'
         + ("" if layout.is_wide() else " Widen the board to see every column here.")
-    )
+    ]
     if unscored:
-        st.caption(
+        notes.append(
             f"{unscored} of {table.num_rows} without a RICE score (they sort last): give reach, "
             "impact, confidence and effort in the editor."
         )
+    st.html("".join(text.line(note, "gray", small=True) for note in notes))
 
 
 def _feature_arrow(frames: Frames) -> tuple[pa.Table, int]:
