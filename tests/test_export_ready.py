@@ -289,4 +289,12 @@ def test_a_change_by_the_person_who_watches_the_export_is_prepared_hurried() -> 
     assert theirs is not None
     assert theirs[0].result(timeout=60)[1] == (server if os.geteuid() == 0 else low)
     assert ready.changed("db", "canvas", 3, by="watcher's key") is None, "made twice"
+    # What the Export page asks for as it is drawn starts hurried, never at the low
+    # priority first (the worker reads the mark as it starts the work); its cover after
+    # it is not hurried.
+    page, cover = ready.prepare_all(
+        [("drawn page", _where), ("its cover", _where)], canvas=("db", "other"), hurried=True
+    )
+    assert page.result(timeout=60)[1] == (server if os.geteuid() == 0 else low)
+    assert cover.result(timeout=60)[1] == low
     ready.forget()

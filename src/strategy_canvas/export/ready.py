@@ -193,15 +193,21 @@ def prepare(
     return prepare_all(((key, work),), canvas=canvas)[0]
 
 
-def prepare_all(jobs: Sequence[Job], *, canvas: tuple[str, str] | None = None) -> list[Future[Any]]:
+def prepare_all(
+    jobs: Sequence[Job], *, canvas: tuple[str, str] | None = None, hurried: bool = False
+) -> list[Future[Any]]:
     """:func:`prepare` for the parts of one export (a PDF, then its cover as an image),
-    made in this order; for a ``canvas``, they replace its previous request together."""
+    made in this order; for a ``canvas``, they replace its previous request together.
+    ``hurried``: the first part is made at the server's priority, as if waited for
+    already (marked so before the worker can start it at the low one)."""
+    raise_now: Future[Any] | None = None
     with _lock:
         if canvas is not None:
             for waiting in _waiting.pop(canvas, ()):
                 waiting.cancel()  # a no-op once it runs
-        futures = []
-        for key, work in jobs:
+        futures: list[Future[Any]] = []
+        for index, (key, work) in enumerate(jobs):
+            first = hurried and index == 0
             found = _done.get(key)
             if (
                 found is not None
@@ -210,8 +216,12 @@ def prepare_all(jobs: Sequence[Job], *, canvas: tuple[str, str] | None = None) -
             ):
                 _done.move_to_end(key)
                 futures.append(found)
+                if first and not found.done():
+                    raise_now = found
                 continue
             waited = threading.Event()
+            if first:
+                waited.set()
             future = _pool.submit(_in_worker, work, waited)
             _waited[future] = waited
             future.add_done_callback(_made_now)
@@ -221,7 +231,9 @@ def prepare_all(jobs: Sequence[Job], *, canvas: tuple[str, str] | None = None) -
             _waiting[canvas] = [f for f in futures if not f.done()]
         while len(_done) > KEEP:
             _done.popitem(last=False)
-        return futures
+    if raise_now is not None:
+        hurry(raise_now)
+    return futures
 
 
 def _made_now(future: Future[Any]) -> None:
@@ -270,10 +282,7 @@ def changed(
             return None
         _last[where] = revision
         theirs = by is not None and by in _watchers.get(where, ())
-    futures = prepare_all(jobs_at(revision), canvas=where)
-    if theirs and futures and not futures[0].done():
-        hurry(futures[0])
-    return futures
+    return prepare_all(jobs_at(revision), canvas=where, hurried=theirs)
 
 
 def settle(timeout: float = 120) -> None:

@@ -181,10 +181,9 @@ def _prepared(ctx: PageContext, request: Request) -> None:
     parts: list[Callable[[], bytes]] = [work for _, work in jobs]
     if ctx.settings.export_ahead:
         ready.watch(url, token, jobs_at, by=identity.owner_key())
-        futures = ready.prepare_all(jobs, canvas=(url, token))
+        # someone is here for it: made at full speed now
+        futures = ready.prepare_all(jobs, canvas=(url, token), hurried=True)
         parts = [partial(ready.wait, future) for future in futures]
-        if not futures[0].done():  # someone is here for it: made at full speed now
-            ready.hurry(futures[0])
     if st.button(
         "Prepare the export",
         type="primary",
