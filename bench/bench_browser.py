@@ -321,14 +321,21 @@ def switch_framework(clicker: Clicker, base: str, token: str) -> Samples:
     return samples
 
 
+#: the personal key (``?me=``) of the person who edits and then exports
+PDF_PERSON = "bench-pdf-person"
+
+
 def prepare_pdf(clicker: Clicker, base: str, token: str, feature: str) -> list[float]:
     """Seconds from clicking "Prepare the export" (PDF) until the download is offered,
-    each right after saving a feature on the Designs page and opening Export."""
+    each right after saving a feature on the Designs page and opening Export, as one
+    person: their personal key stays in the address, as the app's links and a reload
+    keep it (without it, each round was a new person, whose own edit the export they
+    watch does not know as theirs)."""
     page = clicker.page
     samples = []
     title = feature
     for round_ in range(ROUNDS):
-        page.goto(f"{base}/Designs?canvas={token}")
+        page.goto(f"{base}/Designs?canvas={token}&me={PDF_PERSON}")
         clicker.settle()
         _choose(page, "What to edit", "Features, stories & epics")
         clicker.settle()
