@@ -90,6 +90,28 @@ def _shown(html: str) -> tuple[str, list[str]]:
     return "".join(parser.text), parser.tags
 
 
+def _feature_room(
+    engine: Engine, name: str, people: tuple[str, ...]
+) -> tuple[m.Canvas, ws.StartedWorkshop, list[str]]:
+    """A canvas ``name`` with one feature and a workshop whose notes carry their
+    authors' names, and ``people`` in it: the canvas, the workshop, their tokens."""
+    from strategy_canvas.services import items
+
+    with db.session_scope(engine) as session:
+        canvas = canvases.create_canvas(session=session, canvas_in={"name": name})
+        items.create_item(
+            session=session, canvas_token=canvas.token, kind="feature", data={"title": "Sync"}
+        )
+        started = ws.start_workshop(
+            session=session, canvas_token=canvas.token, title="Room", anonymous_notes=False
+        )
+        tokens = [
+            ws.join(session=session, display_name=person, link_token=started.link_token).token
+            for person in people
+        ]
+    return canvas, started, tokens
+
+
 def test_only_a_workshop_token_opens_the_board(
     app: Any, room: tuple[m.Canvas, ws.StartedWorkshop, str, str]
 ) -> None:
@@ -235,21 +257,9 @@ def test_a_board_read_for_every_screen_is_each_viewers_own(
     gets is what an unshared read gives them, the rows are read once per change."""
     import pandas as pd
 
-    from strategy_canvas.services import items
     from strategy_canvas.services.workshops import boards
 
-    with db.session_scope(engine) as session:
-        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Shared"})
-        items.create_item(
-            session=session, canvas_token=canvas.token, kind="feature", data={"title": "Sync"}
-        )
-        started = ws.start_workshop(
-            session=session, canvas_token=canvas.token, title="Room", anonymous_notes=False
-        )
-        ann, bob = (
-            ws.join(session=session, display_name=name, link_token=started.link_token).token
-            for name in ("Ann", "Bob")
-        )
+    _, started, (ann, bob) = _feature_room(engine, "Shared", ("Ann", "Bob"))
     key = started.facilitator_key
     viewers = (ann, bob, key, started.link_token)
     with db.session_scope(engine) as session:
@@ -342,23 +352,11 @@ def test_the_screens_of_one_change_share_its_reads_each_seeing_only_their_own(
     their votes, their badge."""
     import pandas as pd
 
-    from strategy_canvas.services import items
     from strategy_canvas.services.errors import PermissionDenied
     from strategy_canvas.services.workshops import boards
     from strategy_canvas.services.workshops import live as shared
 
-    with db.session_scope(engine) as session:
-        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Shared room"})
-        items.create_item(
-            session=session, canvas_token=canvas.token, kind="feature", data={"title": "Sync"}
-        )
-        started = ws.start_workshop(
-            session=session, canvas_token=canvas.token, title="Room", anonymous_notes=False
-        )
-        ann, bob, cid = (
-            ws.join(session=session, display_name=name, link_token=started.link_token).token
-            for name in ("Ann", "Bob", "Cid")
-        )
+    canvas, started, (ann, bob, cid) = _feature_room(engine, "Shared room", ("Ann", "Bob", "Cid"))
     key = started.facilitator_key
     viewers = (ann, bob, cid, key, started.link_token)
     with db.session_scope(engine) as session:
@@ -486,16 +484,9 @@ def test_a_change_costs_each_further_screen_a_few_lookups(
 def test_a_boards_rows_are_what_pandas_gives(engine: Engine) -> None:
     """The board's HTML reads the frames' rows through ``workshop_live.rows`` (pandas'
     ``to_dict("records")`` cost a third of it): the same values, None where missing."""
-    from strategy_canvas.services import items
-
+    _, started, (ann,) = _feature_room(engine, "Rows", ("Ann",))
+    key = started.facilitator_key
     with db.session_scope(engine) as session:
-        canvas = canvases.create_canvas(session=session, canvas_in={"name": "Rows"})
-        items.create_item(
-            session=session, canvas_token=canvas.token, kind="feature", data={"title": "Sync"}
-        )
-        started = ws.start_workshop(session=session, canvas_token=canvas.token, title="Room")
-        ann = ws.join(session=session, display_name="Ann", link_token=started.link_token).token
-        key = started.facilitator_key
         ws.go_to_step(session=session, facilitator_key=key, step=3, phase="vote")
         first = ws.add_note(session=session, participant_token=ann, step=3, text=HOSTILE)
         ws.add_note(session=session, participant_token=ann, step=3, text="Loose")
