@@ -184,7 +184,8 @@ def test_charts_are_cached_by_the_change_counter(
 ) -> None:
     drawn: list[tuple[str, str]] = []
 
-    def counting(specs: list[Any], theme: str) -> list[str]:  # stands in for vl-convert
+    def counting(built: Any, theme: str) -> list[str]:  # stands in for vl-convert
+        specs = list(built)  # the specs as they are built (a generator)
         drawn.extend((str(spec.get("title", {}).get("text")), theme) for spec in specs)
         return ['<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'] * len(specs)
 

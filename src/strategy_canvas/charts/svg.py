@@ -18,9 +18,10 @@ import json
 import multiprocessing
 import multiprocessing.util
 import os
+import queue
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import cache, partial
 from pathlib import Path
@@ -92,36 +93,42 @@ def render(spec: Mapping[str, Any]) -> str:
     return svg
 
 
-def render_all(specs: Sequence[Mapping[str, Any]]) -> list[str]:
+def render_all(specs: Iterable[Mapping[str, Any]]) -> list[str]:
     """Each spec drawn as :func:`render` draws it, in order. With a helper process
-    (:func:`start_helper`), this thread and the helper each take the next spec not yet
-    taken until none is left, so two cores draw at once; anything the helper could not
-    draw is drawn here."""
-    helper = _helper_pool() if len(specs) > 1 else None
+    (:func:`start_helper`), the helper starts drawing each spec as soon as ``specs``
+    yields it (a generator that builds them: the helper draws the first chart while
+    this thread builds the next), and once all are built this thread and the helper
+    each take the next spec not yet taken until none is left, so two cores draw at once;
+    anything the helper could not draw is drawn here."""
+    helper = _helper_pool()
     if helper is None:
         return [render(spec) for spec in specs]
+    made: list[Mapping[str, Any]] = []
     svgs: dict[int, str] = {}
-    order = iter(range(len(specs)))
-    taking = threading.Lock()
-
-    def take() -> int | None:
-        with taking:
-            return next(order, None)
+    waiting: queue.SimpleQueue[int | None] = queue.SimpleQueue()
 
     def beside() -> None:
-        while (index := take()) is not None:
+        while (index := waiting.get()) is not None:
             try:
-                svgs[index] = helper.submit(render, dict(specs[index])).result()
+                svgs[index] = helper.submit(render, dict(made[index])).result()
             except Exception:  # the helper died or the spec fails: drawn (or raised) here
                 _helper_broken(helper)
-                return
+                break
+        waiting.put(None)  # the end, for the other taker
 
     thread = threading.Thread(target=beside, name="sc-chart-helper", daemon=True)
     thread.start()
-    while (index := take()) is not None:
-        svgs[index] = render(specs[index])
+    try:
+        for spec in specs:
+            made.append(spec)
+            waiting.put(len(made) - 1)
+    finally:
+        waiting.put(None)
+    while (index := waiting.get()) is not None:
+        svgs[index] = render(made[index])
+    waiting.put(None)
     thread.join()
-    return [svgs[i] if i in svgs else render(specs[i]) for i in range(len(specs))]
+    return [svgs[i] if i in svgs else render(made[i]) for i in range(len(made))]
 
 
 def start_helper() -> None:

@@ -39,7 +39,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict
 from datetime import date
 from functools import cache
@@ -247,10 +247,11 @@ def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return chart_svg.svg_spec(chart, font=CHART_FONT)
 
 
-def _to_svgs(specs: list[dict[str, Any]], theme: str) -> list[str]:
+def _to_svgs(specs: Iterable[dict[str, Any]], theme: str) -> list[str]:
     """The specs drawn as SVG by vl-convert (the slow step: a tenth of a second or more
     each), as the pages draw them (charts/svg.py), two at a time where the process has a
-    drawing helper (the export worker's: :func:`strategy_canvas.charts.svg.render_all`)."""
+    drawing helper (the export worker's: :func:`strategy_canvas.charts.svg.render_all`),
+    which starts on each spec as soon as ``specs`` has built it."""
     svgs = chart_svg.render_all(specs)
     return [_greyscale(svg) for svg in svgs] if theme == "print" else svgs
 
@@ -392,30 +393,37 @@ def _chart_svgs(
     began = time.perf_counter()
     #: the charts to draw: (name, its keys by state and by input, its spec, its digest)
     to_draw: list[tuple[str, tuple[Any, ...], tuple[Any, ...], dict[str, Any], str]] = []
-    for name, (step, build) in CHARTS.items():
-        if step not in data["steps"]:
-            continue
-        key = (*cache_key, name, width, theme)
-        svg = _svg_cache.get(key)
-        by_input: tuple[Any, ...] = ()
-        if svg is None:
-            by_input = ("input", name, _inputs_digest(frames, CHART_INPUTS[name]), width, theme)
-            svg = _svg_cache.get(by_input)
-        if svg is None:
-            chart = build(frames, width)
-            if chart is None or is_empty(chart):  # nothing to draw (no readings yet)
+
+    def built() -> Iterator[dict[str, Any]]:
+        """The specs of the charts to draw, each yielded as soon as it is built (the
+        drawing helper starts on it while the next is built); the rest from the caches."""
+        for name, (step, build) in CHARTS.items():
+            if step not in data["steps"]:
                 continue
-            spec = _spec(chart)
-            digest = chart_svg.digest(spec)
-            svg = _svg_cache.get(("spec", digest, theme))
+            key = (*cache_key, name, width, theme)
+            svg = _svg_cache.get(key)
+            by_input: tuple[Any, ...] = ()
             if svg is None:
-                to_draw.append((name, key, by_input, spec, digest))
-                out[name] = ""  # drawn below, with the others: keeps the charts' order
-                continue
-            _svg_cache.put(by_input, svg)
-        _svg_cache.put(key, svg)
-        out[name] = svg
-    drawn = _to_svgs([spec for *_, spec, _ in to_draw], theme) if to_draw else []
+                kinds = CHART_INPUTS[name]
+                by_input = ("input", name, _inputs_digest(frames, kinds), width, theme)
+                svg = _svg_cache.get(by_input)
+            if svg is None:
+                chart = build(frames, width)
+                if chart is None or is_empty(chart):  # nothing to draw (no readings yet)
+                    continue
+                spec = _spec(chart)
+                digest = chart_svg.digest(spec)
+                svg = _svg_cache.get(("spec", digest, theme))
+                if svg is None:
+                    to_draw.append((name, key, by_input, spec, digest))
+                    out[name] = ""  # drawn with the others: keeps the charts' order
+                    yield spec
+                    continue
+                _svg_cache.put(by_input, svg)
+            _svg_cache.put(key, svg)
+            out[name] = svg
+
+    drawn = _to_svgs(built(), theme)
     for (name, key, by_input, _, digest), svg in zip(to_draw, drawn, strict=True):
         for cached in (("spec", digest, theme), by_input, key):
             _svg_cache.put(cached, svg)
