@@ -311,6 +311,12 @@ def _filtered(
     return where
 
 
+def _paged(total: int, page: int, per_page: int) -> tuple[int, int]:
+    """(the page asked for, kept within the pages there are; how many pages there are)."""
+    pages = max(1, math.ceil(total / per_page))
+    return min(max(0, page), pages - 1), pages
+
+
 def feed(
     *,
     session: Session,
@@ -326,8 +332,7 @@ def feed(
     canvas_id = items.canvas_id_for(session, canvas_token)
     where = _filtered(canvas_id, step, person, item)
     total = int(session.exec(select(sa.func.count()).select_from(m.Activity).where(*where)).one())
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(0, page), pages - 1)
+    page, pages = _paged(total, page, per_page)
     rows = session.exec(
         select(m.Activity)
         .where(*where)
@@ -416,8 +421,7 @@ def action_feed(
             select(sa.func.count(sa.distinct(key))).select_from(m.Activity).where(*where)
         ).one()
     )
-    pages = max(1, math.ceil(total / per_page))
-    page = min(max(0, page), pages - 1)
+    page, pages = _paged(total, page, per_page)
     last = sa.func.max(col(m.Activity.id))
     keys = [
         str(k)
