@@ -93,6 +93,15 @@ def heading(
     st.html(heading_html(label, count, extra=extra, note=note, lines=lines))
 
 
+def kind_heading(frames: Frames, kind: str, *, empty: str) -> bool:
+    """The heading of a board's section of ``kind`` (:func:`heading`, its plural and
+    how many); with no items, ``empty`` (what to do) in the same element. Returns
+    whether the section is empty."""
+    count = len(frames[kind])
+    heading(items.ITEM_TYPES[kind].plural, count, note=None if count else empty)
+    return not count
+
+
 #: a table column's width: pixels, or one of Streamlit's three sizes
 ColumnWidth = Literal["small", "medium", "large"] | int
 

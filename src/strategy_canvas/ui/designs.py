@@ -133,16 +133,8 @@ def _height(rows: int) -> int | Literal["content"]:
     return "content" if rows <= _TALL else 600
 
 
-def _heading(frames: Frames, kind: str, *, empty: str) -> bool:
-    """A section's heading with its count; with no items, what to do, in the same element
-    (the board is drawn on every tick). Returns whether the section is empty."""
-    count = len(frames[kind])
-    board.heading(items.ITEM_TYPES[kind].plural, count, note=None if count else empty)
-    return not count
-
-
 def _features(frames: Frames) -> None:
-    if _heading(
+    if board.kind_heading(
         frames,
         "feature",
         empty="No features yet — add the first feature, story or epic in the editor: name "
@@ -194,7 +186,7 @@ def _feature_arrow(frames: Frames) -> tuple[pa.Table, int]:
 
 
 def _scoring(frames: Frames) -> None:
-    if not _heading(
+    if not board.kind_heading(
         frames,
         "criterion",
         empty="No scoring criteria yet — if RICE is not enough, add your team's own criteria "
@@ -217,7 +209,7 @@ def _scoring(frames: Frames) -> None:
             placeholder="—",
         )
     criteria = frames["criterion"]
-    if _heading(
+    if board.kind_heading(
         frames,
         "criterion_score",
         empty="No criterion scores yet — score each feature from 0 to 10 on each criterion "
@@ -257,7 +249,7 @@ def _safe_url(url: Any) -> str | None:
 
 def _sketches(frames: Frames) -> None:
     sketches = frames["sketch"]
-    if _heading(
+    if board.kind_heading(
         frames,
         "sketch",
         empty="No sketches yet — link a mock-up (Figma, Miro, …) or upload an image of a "

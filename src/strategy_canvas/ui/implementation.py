@@ -15,7 +15,6 @@ import pandas as pd
 import streamlit as st
 
 from strategy_canvas import charts
-from strategy_canvas.services import items
 from strategy_canvas.ui import board, chart_view, editor, layout, push, text
 from strategy_canvas.ui.context import Frames
 from strategy_canvas.ui.text import md
@@ -103,14 +102,6 @@ def render_board(frames: Frames) -> None:
     _risks(frames)
 
 
-def _heading(frames: Frames, kind: str, *, empty: str | None = None) -> bool:
-    """A section's heading with its count; with no items, ``empty`` (what to do) in the
-    same element. Returns whether the section is empty."""
-    count = len(frames[kind])
-    board.heading(items.ITEM_TYPES[kind].plural, count, note=None if count else empty)
-    return not count
-
-
 def lane_html(title: str, meaning: str, cards: list[str]) -> str:
     """A lane's heading (its name, how many, what it means) and its first cards: one
     st.html per lane, however many cards (docs/ARCHITECTURE.md, "Budgets")."""
@@ -125,7 +116,7 @@ def lane_html(title: str, meaning: str, cards: list[str]) -> str:
 
 
 def _roadmap(frames: Frames) -> None:
-    if _heading(
+    if board.kind_heading(
         frames,
         "roadmap_item",
         empty="Nothing on the roadmap yet — add a roadmap item in the editor, build it from a "
@@ -228,7 +219,7 @@ def dependency_lines(frames: Frames) -> list[str]:
 
 
 def _dependencies(frames: Frames) -> None:
-    if _heading(
+    if board.kind_heading(
         frames,
         "dependency",
         empty="No dependencies yet — when one roadmap item cannot start before another is "
@@ -251,7 +242,7 @@ def risk_table(frames: Frames) -> pd.DataFrame:
 
 
 def _risks(frames: Frames) -> None:
-    if _heading(
+    if board.kind_heading(
         frames,
         "risk",
         empty="No risks yet — what could go wrong? Add each risk in the editor with how likely "
