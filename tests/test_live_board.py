@@ -21,7 +21,7 @@ from strategy_canvas import config, db, live
 from strategy_canvas import models as m
 from strategy_canvas.services import canvases
 from strategy_canvas.services import workshops as ws
-from strategy_canvas.ui import workshop_live
+from strategy_canvas.ui import workshop_live, workshop_state
 from tests import asgikit
 
 HOSTILE = "<script>alert(1)</script> **bold** # head $x$ [x](y) <img src=x onerror=alert(2)>"
@@ -482,7 +482,7 @@ def test_a_change_costs_each_further_screen_a_few_lookups(
 
 
 def test_a_boards_rows_are_what_pandas_gives(engine: Engine) -> None:
-    """The board's HTML reads the frames' rows through ``workshop_live.rows`` (pandas'
+    """The board's HTML reads the frames' rows through ``workshop_state.rows`` (pandas'
     ``to_dict("records")`` cost a third of it): the same values, None where missing."""
     _, started, (ann,) = _feature_room(engine, "Rows", ("Ann",))
     key = started.facilitator_key
@@ -501,7 +501,7 @@ def test_a_boards_rows_are_what_pandas_gives(engine: Engine) -> None:
             board = ws.board(session=session, viewer_token=token, step=3)
             for frame in (board.notes, board.themes, board.features, board.tally):
                 expected = frame.to_dict("records")
-                got = workshop_live.rows(frame)
+                got = workshop_state.rows(frame)
                 assert [list(r) for r in got] == [list(r) for r in expected]
                 for mine, theirs in zip(got, expected, strict=True):
                     for name, value in theirs.items():

@@ -134,22 +134,11 @@ class _Cards:
         )
 
 
-def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """``frame.to_dict("records")`` (a missing value as None, as pandas gives it), built
-    column by column: pandas' own took a third of a board's HTML, and every screen of a
-    room builds its board on each change."""
-    names = list(frame.columns)
-    return [
-        {name: None if value is pd.NA else value for name, value in zip(names, row, strict=True)}
-        for row in zip(*(frame[name].tolist() for name in names), strict=True)
-    ]
-
-
 def notes_board(made: _Cards, per_row: int) -> list[str]:
     """The step's notes, in their themes, then the ungrouped ones, then the
     placeholders of others' hidden notes."""
     board = made.board
-    notes = rows(board.notes)
+    notes = state.rows(board.notes)
     count = f"<b>Notes</b> · {len(notes)}"
     if board.hidden_notes:
         count += f" · {board.hidden_notes} hidden until the facilitator reveals them"
@@ -178,7 +167,7 @@ def notes_board(made: _Cards, per_row: int) -> list[str]:
             themed.setdefault(int(theme_id), []).append(note)
         else:
             loose.append(note)
-    for theme in rows(board.themes):
+    for theme in state.rows(board.themes):
         members = themed.get(int(theme["theme_id"]), [])
         parts.append(cards.theme_box(theme, [made.note(n) for n in members], per_row))
     if loose:
@@ -193,7 +182,7 @@ def features_vote(made: _Cards, *, voting: bool) -> list[str]:
     board = made.board
     if board.features.empty:
         return []
-    features = rows(board.features)
+    features = state.rows(board.features)
     title = cards.head(f"<b>Features</b> · {len(features)}")
     return [title, cards.grid([made.feature(row, voting) for row in features], 3)]
 

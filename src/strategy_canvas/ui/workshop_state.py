@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlencode
 
+import pandas as pd
 import streamlit as st
 
 from strategy_canvas.services import workshops
 from strategy_canvas.ui import identity, links, push, steps
 
 if TYPE_CHECKING:
-    import pandas as pd
     from sqlmodel import Session
 
     from strategy_canvas import models as m
@@ -198,6 +198,17 @@ def forget_screen() -> None:
 # ----------------------------------------------------------------------- the screen
 
 
+def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")`` (a missing value as None, as pandas gives it), built
+    column by column: pandas' own took a third of a board's HTML, and every screen of a
+    room builds its board on each change."""
+    names = list(frame.columns)
+    return [
+        {name: None if value is pd.NA else value for name, value in zip(names, row, strict=True)}
+        for row in zip(*(frame[name].tolist() for name in names), strict=True)
+    ]
+
+
 class _StepFlags:
     """The steps' locks and reveals of a viewer's reads (``view.steps``)."""
 
@@ -205,15 +216,13 @@ class _StepFlags:
 
     @functools.cached_property
     def _flags(self) -> dict[tuple[int, str], bool]:
-        """(step, flag) -> its lock or reveal, read once (every draw asks several times;
-        column by column: ``to_dict("records")`` cost more than the rest of a check)."""
-        steps = self.view.steps
-        flags: dict[tuple[int, str], bool] = {}
-        for column in steps.columns:
-            if column != "step":
-                for step, value in zip(steps["step"].tolist(), steps[column].tolist(), strict=True):
-                    flags[int(step), str(column)] = bool(value) if value is not None else False
-        return flags
+        """(step, flag) -> its lock or reveal, read once (every draw asks several times)."""
+        return {
+            (int(row["step"]), str(column)): bool(value) if value is not None else False
+            for row in rows(self.view.steps)
+            for column, value in row.items()
+            if column != "step"
+        }
 
     def step_flag(self, step: int, flag: str) -> bool:
         return self._flags.get((step, flag), False)
