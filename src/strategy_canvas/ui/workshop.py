@@ -284,7 +284,6 @@ def seated(ctx: PageContext, seat: state.Seat) -> str | None:
     except PermissionDenied:
         state.leave_seat()
         return _taken_over(ctx, token) if seat.param == state.P_FACILITATOR else NOT_A_SEAT
-    step = loaded.step
     view = loaded.view
     if view.role == "audience":  # the public token is not a seat
         state.leave_seat()
@@ -296,8 +295,7 @@ def seated(ctx: PageContext, seat: state.Seat) -> str | None:
     identity.sit(token)  # this tab's changes to the canvas are this participant's
     if view.role == "facilitator" and ctx.canvas is None:
         _facilitator_undo(ctx, token)
-    st.session_state[state.VIEW_STEP_KEY] = step
-    st.session_state[state.SEEN_KEY] = state.page_key(sync, loaded, step)
+    state.mark_drawn(sync, loaded)
     _header(loaded)
     facilitator = view.role == "facilitator"
     if sync.status != "active" and facilitator:
@@ -334,9 +332,7 @@ def facilitator_side(ctx: PageContext, token: str, drawn: str | None) -> None:
         st.rerun(scope="app")  # the seat was taken over: the page says so
     if sync.status != drawn:
         st.rerun(scope="app")
-    step = loaded.step
-    st.session_state[state.VIEW_STEP_KEY] = step
-    st.session_state[state.SEEN_KEY] = state.page_key(sync, loaded, step)
+    step = state.mark_drawn(sync, loaded)
     facilitate.controls(ctx, token, sync, loaded)
     note_form(ctx, token, sync, loaded, step)
 
@@ -352,9 +348,7 @@ def participant_inputs(ctx: PageContext, token: str) -> None:
         loaded = state.read_inputs(ctx, token, sync)
     except PermissionDenied:
         st.rerun()  # the seat is gone: the page says so
-    step = loaded.step
-    st.session_state[state.VIEW_STEP_KEY] = step
-    st.session_state[state.SEEN_KEY] = state.page_key(sync, loaded, step)
+    step = state.mark_drawn(sync, loaded)
     _joined_message()
     note_form(ctx, token, sync, loaded, step)
     ready_toggle(ctx, token, sync, loaded)

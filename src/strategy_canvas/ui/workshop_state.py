@@ -395,6 +395,16 @@ def can_contribute(sync: workshops.SyncState, loaded: Loaded | Inputs, step: int
     return not (sync.time_is_up and sync.timer_read_only)
 
 
+def mark_drawn(sync: workshops.SyncState, loaded: Loaded | Inputs) -> int:
+    """This screen's inputs are drawn for ``loaded``'s step as of ``sync``: the step it
+    shows, and the :func:`page_key` the live board compares each change with. Returns
+    the step."""
+    step = loaded.step
+    st.session_state[VIEW_STEP_KEY] = step
+    st.session_state[SEEN_KEY] = page_key(sync, loaded, step)
+    return step
+
+
 def page_key(sync: workshops.SyncState, loaded: Loaded | Inputs, step: int) -> tuple[Any, ...]:
     """What the inputs outside the live board depend on, for this viewer's role. When
     it changes those inputs are drawn again; any other change reaches the screen through
