@@ -40,6 +40,7 @@ from strategy_canvas.services.errors import (
 from strategy_canvas.services.validation import validate
 from strategy_canvas.services.workshops.common import (
     Role,
+    Viewer,
     commit_detached,
     facilitator_ids,
     resolve_now,
@@ -377,15 +378,18 @@ def _steps_frame(session: Session, workshop_id: int) -> pd.DataFrame:
 def workshop_view(*, session: Session, viewer_token: str) -> WorkshopView:
     """The workshop, the viewer's role and seat, and each step's lock and reveals."""
     viewer = viewer_of(session, viewer_token)
+    return view_for(
+        viewer, _public(viewer.workshop), _steps_frame(session, viewer.workshop.id or 0)
+    )
+
+
+def view_for(viewer: Viewer, workshop: m.WorkshopPublic, steps: pd.DataFrame) -> WorkshopView:
+    """:func:`workshop_view` of ``viewer``, from the workshop and its steps as read
+    already (the room's live reads share them: ``live_read``)."""
     me = None
     if viewer.participant is not None:
         me = m.ParticipantPublic.model_validate(viewer.participant, from_attributes=True)
-    return WorkshopView(
-        workshop=_public(viewer.workshop),
-        role=viewer.role,
-        me=me,
-        steps=_steps_frame(session, viewer.workshop.id or 0),
-    )
+    return WorkshopView(workshop=workshop, role=viewer.role, me=me, steps=steps)
 
 
 def list_workshops(*, session: Session, canvas_token: str) -> list[m.WorkshopPublic]:

@@ -25,7 +25,12 @@ from sqlmodel import Session
 
 from strategy_canvas import models as m
 from strategy_canvas.lru import LRUCache
-from strategy_canvas.services.workshops.access import WorkshopView, _public, _steps_frame
+from strategy_canvas.services.workshops.access import (
+    WorkshopView,
+    _public,
+    _steps_frame,
+    view_for,
+)
 from strategy_canvas.services.workshops.boards import (
     Board,
     ScoreSummary,
@@ -103,13 +108,10 @@ def live_read(
     room = _ROOMS.get_or_compute_once(
         (*counter, workshop.id), lambda: _read_room(session, workshop)
     )
-    me = None
-    if viewer.participant is not None:
-        me = m.ParticipantPublic.model_validate(viewer.participant, from_attributes=True)
-    view = WorkshopView(workshop=room.workshop, role=viewer.role, me=me, steps=room.steps)
+    view = view_for(viewer, room.workshop, room.steps)
     board = board_for(viewer, room.flags[step], shared_rows(session, workshop, step, counter), step)
     scores = score_summary(session=session, viewer_token=viewer_token) if step == 3 else None
-    me_id = me.id if me is not None else None
+    me_id = view.me.id if view.me is not None else None
     epoch = -1
     if presence_epoch is None:
         people = presence_in(session, workshop.id or 0, me_id)
