@@ -381,10 +381,6 @@ def _action_key() -> Any:
     )
 
 
-def _key_of(entry: Entry) -> str:
-    return f"#{entry.id}" if entry.batch in ("", activity.IMPORTED) else entry.batch
-
-
 def _action_sentence(counts: Sequence[tuple[str, str, int]], entries: Sequence[Entry]) -> str:
     """ "added 220 features and 56 roadmap items", from the action's (action, kind, count)."""
     size = sum(n for _, _, n in counts)
@@ -445,6 +441,7 @@ def action_feed(
     ranked = (
         select(
             m.Activity,
+            key.label("action_key"),
             sa.func.row_number()
             .over(partition_by=key, order_by=col(m.Activity.id).desc())
             .label("rank"),
@@ -453,12 +450,15 @@ def action_feed(
         .subquery()
     )
     shown = aliased(m.Activity, ranked)
-    rows = session.exec(
-        select(shown).where(ranked.c.rank <= ACTION_SHOWN).order_by(ranked.c.id.desc())
+    found = session.exec(
+        select(shown, ranked.c.action_key)
+        .where(ranked.c.rank <= ACTION_SHOWN)
+        .order_by(ranked.c.id.desc())
     ).all()
     by_key: dict[str, list[Entry]] = defaultdict(list)
-    for entry in _entries(session, canvas_id, rows):
-        by_key[_key_of(entry)].append(entry)
+    rows = [row for row, _ in found]
+    for entry, (_, k) in zip(_entries(session, canvas_id, rows), found, strict=True):
+        by_key[str(k)].append(entry)
     actions = [
         Action(
             entries=by_key[k],
